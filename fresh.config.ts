@@ -1,0 +1,103 @@
+/**
+ * Every setting Lakevision reads from the environment, validated once at start-up.
+ * A missing or bad value stops start-up with a message that names the variable.
+ */
+import { z } from "zod";
+
+const WORKSPACE_KINDS = ["local", "databricks"] as const;
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const EnvSchema = z.object({
+  PORT: port.optional(),
+  DATABRICKS_APP_PORT: port.optional(),
+  LAKEVISION_HOST: z.string().min(1).optional(),
+  LAKEVISION_DATA_DIR: z.string().min(1).default("./.lakevision"),
+  LAKEVISION_WORKSPACE: z.enum(WORKSPACE_KINDS).optional(),
+  LAKEVISION_MAX_BODY_MB: z.coerce.number().positive().max(4096).default(64),
+  LAKEVISION_LOG: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  LAKEVISION_PYTHON: z.string().min(1).optional(),
+  LAKEVISION_DEMO: z.enum(["0", "1"]).default("1"),
+  DATABRICKS_APP_NAME: z.string().optional(),
+  DATABRICKS_HOST: z.string().min(1).optional(),
+  DATABRICKS_TOKEN: z.string().min(1).optional(),
+  DATABRICKS_CLIENT_ID: z.string().min(1).optional(),
+  DATABRICKS_CLIENT_SECRET: z.string().min(1).optional(),
+  DATABRICKS_CONFIG_PROFILE: z.string().min(1).optional(),
+  LAKEVISION_VOLUME: z.string().regex(
+    /^\/Volumes\/[^/]+\/[^/]+\/[^/]+\/?$/,
+    "must look like /Volumes/<catalog>/<schema>/<volume>",
+  ).optional(),
+});
+
+/** The validated settings the app runs with. */
+export interface Settings {
+  port: number;
+  hostname: string;
+  dataDir: string;
+  workspace: "local" | "databricks";
+  maxBodyBytes: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  python?: string;
+  demo: boolean;
+  /** The volume the app keeps its configs, runs and datasets in. */
+  volume: string;
+  /** True when running inside Databricks Apps. */
+  databricksApp: boolean;
+  databricks: {
+    host?: string;
+    token?: string;
+    clientId?: string;
+    clientSecret?: string;
+    profile?: string;
+  };
+}
+
+/** Raised when the environment holds a bad value; the message names every bad variable. */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+/** Reads settings from an environment map (defaults to the process environment). */
+export function loadSettings(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) =>
+      `  ${i.path.join(".")}=${JSON.stringify(env[String(i.path[0])] ?? "")}: ${i.message}`
+    );
+    throw new SettingsError(`Invalid settings in the environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const databricksApp = Boolean(e.DATABRICKS_APP_NAME);
+  const workspace = e.LAKEVISION_WORKSPACE ?? (databricksApp ? "databricks" : "local");
+  if (workspace === "databricks" && !e.DATABRICKS_HOST && !e.DATABRICKS_CONFIG_PROFILE) {
+    throw new SettingsError(
+      "LAKEVISION_WORKSPACE=databricks needs DATABRICKS_HOST (with DATABRICKS_TOKEN or " +
+        "DATABRICKS_CLIENT_ID/SECRET) or DATABRICKS_CONFIG_PROFILE.",
+    );
+  }
+  return {
+    port: e.DATABRICKS_APP_PORT ?? e.PORT ?? 8000,
+    hostname: e.LAKEVISION_HOST ?? (databricksApp ? "0.0.0.0" : "127.0.0.1"),
+    dataDir: e.LAKEVISION_DATA_DIR,
+    workspace,
+    maxBodyBytes: Math.round(e.LAKEVISION_MAX_BODY_MB * 1024 * 1024),
+    logLevel: e.LAKEVISION_LOG,
+    python: e.LAKEVISION_PYTHON,
+    demo: e.LAKEVISION_DEMO === "1",
+    volume: (e.LAKEVISION_VOLUME ?? "/Volumes/main/lakevision/data").replace(/\/$/, ""),
+    databricksApp,
+    databricks: {
+      host: e.DATABRICKS_HOST,
+      token: e.DATABRICKS_TOKEN,
+      clientId: e.DATABRICKS_CLIENT_ID,
+      clientSecret: e.DATABRICKS_CLIENT_SECRET,
+      profile: e.DATABRICKS_CONFIG_PROFILE,
+    },
+  };
+}

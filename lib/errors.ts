@@ -1,0 +1,64 @@
+/**
+ * Typed errors shared by lib/, routes and the CLI. One place (lib/web/app.ts) turns them into
+ * responses: known errors show their message, unknown ones become a 500 with a request id.
+ */
+
+/** An error with an HTTP status whose message is safe to show to the person. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Optional machine-readable details (e.g. per-field problems). */
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/** 400: the request itself is wrong (bad JSON, bad field, path outside a volume, ...). */
+export class BadRequestError extends HttpError {
+  constructor(message: string, details?: unknown) {
+    super(400, message, details);
+    this.name = "BadRequestError";
+  }
+}
+
+/** 404: the named thing does not exist. */
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** 409: the request conflicts with current state. */
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+    this.name = "ConflictError";
+  }
+}
+
+/**
+ * A failure reported by (or while talking to) a workspace: Databricks or the local one.
+ * `errorCode` is Databricks' `error_code` (e.g. PERMISSION_DENIED) or a local equivalent.
+ */
+export class WorkspaceError extends HttpError {
+  constructor(
+    message: string,
+    readonly errorCode: string,
+    status = 502,
+    readonly requestId?: string,
+    /** What the person can do about it, shown under the message. */
+    readonly hint?: string,
+  ) {
+    super(status, message);
+    this.name = "WorkspaceError";
+  }
+}
+
+/** Short text for any thrown value, for logs and CLI output. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

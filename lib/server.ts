@@ -1,0 +1,48 @@
+/**
+ * Start-up: read settings, open the store, pick the workspace, build the app, serve it.
+ * Kept out of main.ts so tests and the CLI build the same app.
+ */
+import { loadSettings, type Settings, SettingsError } from "@/fresh.config.ts";
+import { openKv } from "@/lib/store/kv.ts";
+import { createApp } from "@/lib/web/app.ts";
+import { createLogger } from "@/lib/web/middleware.ts";
+import { createWorkspace } from "@/lib/workspace/mod.ts";
+
+/** The project root (where routes/ and islands/ are). */
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Builds the app for the given settings (opens KV in the data dir). */
+export async function buildApp(settings: Settings) {
+  await Deno.mkdir(settings.dataDir, { recursive: true });
+  await openKv(`${settings.dataDir}/kv.sqlite3`);
+  const workspace = await createWorkspace(settings);
+  const app = await createApp({ settings, workspace, root: ROOT });
+  return { app, workspace };
+}
+
+/** Reads settings and serves the app until the process is stopped. */
+export async function start(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (e) {
+    if (e instanceof SettingsError) {
+      console.error(e.message);
+      Deno.exit(1);
+    }
+    throw e;
+  }
+  const log = createLogger(settings.logLevel);
+  const { app, workspace } = await buildApp(settings);
+  Deno.serve({
+    port: settings.port,
+    hostname: settings.hostname,
+    onListen: ({ hostname, port }) => {
+      const shown = hostname === "0.0.0.0" || hostname === "127.0.0.1" ? "localhost" : hostname;
+      log("info", "listening", { url: `http://${shown}:${port}`, workspace: workspace.describe() });
+      if (settings.logLevel !== "silent") {
+        console.log(`Lakevision is running at http://${shown}:${port}`);
+      }
+    },
+  }, app.fetch);
+}

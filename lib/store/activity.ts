@@ -1,0 +1,55 @@
+/**
+ * The activity log: who did what, when, to which subject. Every feature appends to it and the
+ * History page reads it newest first.
+ */
+import { z } from "zod";
+import { getKv } from "./kv.ts";
+
+/** One entry of the activity log. */
+export const ActivitySchema = z.object({
+  id: z.string(),
+  who: z.string(),
+  /** A verb phrase: "saved config", "launched run", ... */
+  what: z.string(),
+  /** epoch milliseconds */
+  when: z.number(),
+  /** What it was done to, e.g. `config:detection-demo@v3`. */
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type Activity = z.infer<typeof ActivitySchema>;
+
+const PREFIX = ["activity"];
+
+/** Sortable id: time first, then randomness so same-millisecond entries stay distinct. */
+function activityId(now: number): string {
+  return now.toString(36).padStart(9, "0") + "-" + crypto.randomUUID().slice(0, 8);
+}
+
+/** Appends an entry; returns it. */
+export async function logActivity(
+  entry: Omit<Activity, "id" | "when" | "details"> & { details?: Record<string, unknown> },
+): Promise<Activity> {
+  const kv = await getKv();
+  const when = Date.now();
+  const full = ActivitySchema.parse({ ...entry, id: activityId(when), when });
+  await kv.set([...PREFIX, full.id], full);
+  return full;
+}
+
+/** Newest entries first, optionally only those whose subject starts with `subjectPrefix`. */
+export async function listActivity(
+  opts: { limit?: number; subjectPrefix?: string } = {},
+): Promise<Activity[]> {
+  const kv = await getKv();
+  const out: Activity[] = [];
+  const limit = opts.limit ?? 100;
+  for await (const e of kv.list({ prefix: PREFIX }, { reverse: true })) {
+    const a = ActivitySchema.safeParse(e.value);
+    if (!a.success) continue;
+    if (opts.subjectPrefix && !a.data.subject.startsWith(opts.subjectPrefix)) continue;
+    out.push(a.data);
+    if (out.length >= limit) break;
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * Deno KV, opened once per process. Locally it is a SQLite file in the data dir; tests use
+ * `setKv(await Deno.openKv(":memory:"))`.
+ */
+import type { z } from "zod";
+
+let kv: Deno.Kv | null = null;
+let opening: Promise<Deno.Kv> | null = null;
+
+/** Opens the KV store at `path` (idempotent; the first path wins). */
+export function openKv(path?: string): Promise<Deno.Kv> {
+  if (kv) return Promise.resolve(kv);
+  opening ??= Deno.openKv(path).then((k) => (kv = k));
+  return opening;
+}
+
+/** The open KV store; throws if `openKv` was not called. */
+export async function getKv(): Promise<Deno.Kv> {
+  if (kv) return kv;
+  if (opening) return await opening;
+  throw new Error("KV store is not open: call openKv() at start-up.");
+}
+
+/** Replaces the store (tests). */
+export function setKv(k: Deno.Kv): void {
+  kv = k;
+  opening = Promise.resolve(k);
+}
+
+/** Closes the store. */
+export function closeKv(): void {
+  kv?.close();
+  kv = null;
+  opening = null;
+}
+
+/**
+ * A tiny typed repository over one key prefix: values are validated with a zod schema when
+ * read, so a record written by an older version fails loudly instead of rendering garbage.
+ */
+export class Repo<T> {
+  constructor(
+    private readonly kv: Deno.Kv,
+    readonly prefix: Deno.KvKey,
+    private readonly schema: z.ZodType<T>,
+  ) {}
+
+  /** One record, or null. */
+  async get(id: Deno.KvKeyPart): Promise<T | null> {
+    const r = await this.kv.get([...this.prefix, id]);
+    return r.value === null ? null : this.schema.parse(r.value);
+  }
+
+  /** Writes a record (validated first). */
+  async put(id: Deno.KvKeyPart, value: T): Promise<void> {
+    await this.kv.set([...this.prefix, id], this.schema.parse(value));
+  }
+
+  /** Deletes a record. */
+  async delete(id: Deno.KvKeyPart): Promise<void> {
+    await this.kv.delete([...this.prefix, id]);
+  }
+
+  /** Records in key order (or reverse), at most `limit`. */
+  async list(opts: { limit?: number; reverse?: boolean } = {}): Promise<T[]> {
+    const out: T[] = [];
+    for await (const e of this.kv.list({ prefix: [...this.prefix] }, opts)) {
+      out.push(this.schema.parse(e.value));
+    }
+    return out;
+  }
+}

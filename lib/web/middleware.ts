@@ -1,0 +1,152 @@
+/**
+ * Cross-cutting request handling: request ids, structured logs, security headers with a strict
+ * content security policy, same-origin checks on state-changing requests, and body-size limits.
+ */
+import type { MiddlewareHandler } from "hono";
+import { HttpError } from "@/lib/errors.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Reads or creates the request id (Databricks Apps' proxy sends `X-Request-Id`). */
+export function requestIdMiddleware(): MiddlewareHandler {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && /^[\w.-]{1,128}$/.test(incoming)
+      ? incoming
+      : crypto.randomUUID().slice(0, 13);
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("X-Request-Id", id);
+  };
+}
+
+/** Log levels, lowest first. */
+const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = typeof LEVELS[number];
+
+/** Writes one JSON line per event at or above `level`. */
+export function createLogger(level: LogLevel) {
+  const min = LEVELS.indexOf(level);
+  return (lvl: Exclude<LogLevel, "silent">, msg: string, fields: Record<string, unknown> = {}) => {
+    if (LEVELS.indexOf(lvl) < min) return;
+    const line = JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...fields });
+    if (lvl === "error" || lvl === "warn") console.error(line);
+    else console.log(line);
+  };
+}
+export type Logger = ReturnType<typeof createLogger>;
+
+/** One structured line per request: id, method, path, status, duration. */
+export function accessLog(log: Logger): MiddlewareHandler {
+  return async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    if (url.pathname.startsWith("/_lv/")) return;
+    log(c.res.status >= 500 ? "error" : "info", "request", {
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: url.pathname,
+      status: c.res.status,
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+    });
+  };
+}
+
+/** Security headers and a CSP whose style nonce the renderer uses. */
+export function securityHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    const nonce = crypto.randomUUID().replaceAll("-", "");
+    c.set("nonce", nonce);
+    await next();
+    const h = c.res.headers;
+    h.set(
+      "Content-Security-Policy",
+      [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        `style-src 'self' 'nonce-${nonce}'`,
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join("; "),
+    );
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("Referrer-Policy", "same-origin");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Cross-Origin-Opener-Policy", "same-origin");
+    h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  };
+}
+
+/**
+ * Refuses state-changing requests from other sites. Browsers always send `Origin` (or
+ * `Sec-Fetch-Site`) on such requests; scripts and the CLI send neither and are allowed.
+ */
+export function sameOrigin(): MiddlewareHandler {
+  return async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const origin = c.req.header("origin");
+      const site = c.req.header("sec-fetch-site");
+      const host = c.req.header("x-forwarded-host") ?? c.req.header("host") ??
+        new URL(c.req.url).host;
+      if (origin && origin !== "null") {
+        let originHost = "";
+        try {
+          originHost = new URL(origin).host;
+        } catch { /* malformed origin is refused below */ }
+        if (originHost !== host) {
+          throw new HttpError(
+            403,
+            `Refused a ${c.req.method} from another site (Origin ${origin}); state-changing ` +
+              `requests must come from Lakevision's own pages.`,
+          );
+        }
+      } else if (origin === "null" || (site && site !== "same-origin" && site !== "none")) {
+        throw new HttpError(
+          403,
+          `Refused a ${c.req.method} from another site (Sec-Fetch-Site: ${site ?? "null origin"}).`,
+        );
+      }
+    }
+    await next();
+  };
+}
+
+/** Rejects bodies larger than `maxBytes` with a 413 that says the limit. */
+export function bodyLimit(maxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const len = Number(c.req.header("content-length") ?? NaN);
+      if (Number.isFinite(len) && len > maxBytes) throw tooLarge(len, maxBytes);
+      if (!Number.isFinite(len) && c.req.raw.body) {
+        // Chunked upload: count as it streams and stop at the limit.
+        let seen = 0;
+        const limited = c.req.raw.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, ctrl) {
+              seen += chunk.byteLength;
+              if (seen > maxBytes) ctrl.error(tooLarge(seen, maxBytes));
+              else ctrl.enqueue(chunk);
+            },
+          }),
+        );
+        c.req.raw = new Request(c.req.raw, { body: limited, duplex: "half" } as RequestInit);
+      }
+    }
+    await next();
+  };
+}
+
+function tooLarge(len: number, max: number): HttpError {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return new HttpError(
+    413,
+    `The request body is too large (${mb(len)}; the limit is ${mb(max)}). ` +
+      `Upload large datasets to the volume directly, or raise LAKEVISION_MAX_BODY_MB.`,
+  );
+}

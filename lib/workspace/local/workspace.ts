@@ -1,0 +1,150 @@
+/**
+ * The embedded local workspace: files on disk, jobs as local subprocesses, tracking from run
+ * folders, registry and endpoints in KV. Parts whose stage has not landed yet say so plainly
+ * (HTTP 501 with a message) instead of pretending.
+ */
+import { WorkspaceError } from "@/lib/errors.ts";
+import type {
+  AreaHealth,
+  ComputeApi,
+  JobsApi,
+  RegistryApi,
+  ServingApi,
+  TrackingApi,
+  Workspace,
+} from "../types.ts";
+import { LocalFiles } from "./files.ts";
+import { findPython } from "./python.ts";
+
+/** Options of the local workspace. */
+export interface LocalWorkspaceOptions {
+  dataDir: string;
+  /** LAKEVISION_PYTHON, tried first. */
+  python?: string;
+  /** The volume the app uses for its own files. */
+  volume: string;
+}
+
+function notYet(area: string, stage: string): WorkspaceError {
+  return new WorkspaceError(
+    `Local ${area} is not available yet: it arrives with the ${stage} stage.`,
+    "NOT_IMPLEMENTED",
+    501,
+  );
+}
+
+/** Creates the local workspace. */
+export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
+  const files = new LocalFiles(opts.dataDir);
+  const compute: ComputeApi = {
+    async info() {
+      const { chosen } = await findPython(opts.python);
+      return {
+        kind: "local",
+        cpus: navigator.hardwareConcurrency,
+        python: chosen
+          ? {
+            path: chosen.path,
+            version: chosen.version,
+            torch: chosen.torch,
+            torchvision: chosen.torchvision,
+            cuda: chosen.cuda,
+          }
+          : undefined,
+      };
+    },
+  };
+  const jobs: JobsApi = {
+    submit: () => Promise.reject(notYet("training", "Training")),
+    get: () => Promise.reject(notYet("training", "Training")),
+    cancel: () => Promise.reject(notYet("training", "Training")),
+    async *list() {},
+    logs: () => Promise.reject(notYet("training", "Training")),
+  };
+  const tracking: TrackingApi = {
+    async *listRuns() {},
+    getRun: () => Promise.reject(notYet("tracking", "Training")),
+    metricHistory: () => Promise.reject(notYet("tracking", "Training")),
+  };
+  const registry: RegistryApi = {
+    async *listModels() {},
+    async *listVersions() {},
+    createVersion: () => Promise.reject(notYet("model registry", "Model Registry")),
+    setAlias: () => Promise.reject(notYet("model registry", "Model Registry")),
+    deleteAlias: () => Promise.reject(notYet("model registry", "Model Registry")),
+    setTag: () => Promise.reject(notYet("model registry", "Model Registry")),
+  };
+  const serving: ServingApi = {
+    list: () => Promise.resolve([]),
+    get: () => Promise.reject(notYet("serving", "Deployment")),
+    createOrUpdate: () => Promise.reject(notYet("serving", "Deployment")),
+    delete: () => Promise.reject(notYet("serving", "Deployment")),
+    invoke: () => Promise.reject(notYet("serving", "Deployment")),
+  };
+  const ws: Workspace = {
+    kind: "local",
+    describe: () => `local workspace in ${opts.dataDir}`,
+    files,
+    jobs,
+    tracking,
+    registry,
+    serving,
+    compute,
+    async health() {
+      const out: AreaHealth[] = [];
+      out.push(
+        await timed("files", async () => {
+          const probe = `${opts.volume}/.lakevision-health`;
+          const text = new Date().toISOString();
+          await files.write(probe, text);
+          const back = await files.readText(probe);
+          await files.delete(probe);
+          if (back !== text) throw new Error("read back a different value than written");
+          return `read/write OK under ${files.root}`;
+        }),
+      );
+      out.push(
+        await timed("compute", async () => {
+          const info = await compute.info();
+          const py = info.python;
+          if (!py) throw new Error("no Python 3 found (set LAKEVISION_PYTHON)");
+          if (!py.torch) {
+            throw new Error(
+              `${py.path} (Python ${py.version}) has no PyTorch: install python3-torch ` +
+                `python3-torchvision (Debian) or pip install torch torchvision`,
+            );
+          }
+          return `${info.cpus} CPUs; ${py.path} Python ${py.version}, torch ${py.torch}, ` +
+            `torchvision ${py.torchvision ?? "missing"}${py.cuda ? ", CUDA" : ""}`;
+        }),
+      );
+      for (
+        const [area, stage] of [
+          ["jobs", "Training"],
+          ["tracking", "Training"],
+          ["registry", "Model Registry"],
+          ["serving", "Deployment"],
+        ] as const
+      ) {
+        out.push({ area, ok: false, detail: `not available yet (arrives with ${stage})`, ms: 0 });
+      }
+      return out;
+    },
+  };
+  return ws;
+}
+
+async function timed(area: AreaHealth["area"], fn: () => Promise<string>): Promise<AreaHealth> {
+  const t0 = performance.now();
+  try {
+    const detail = await fn();
+    return { area, ok: true, detail, ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    return {
+      area,
+      ok: false,
+      detail: e instanceof Error ? e.message : String(e),
+      ms: Math.round(performance.now() - t0),
+    };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The Workspace port: everything the app needs from a workspace, with two adapters
+ * (`local/` embedded default, `databricks/` REST). Pages and lib code depend on this
+ * interface only; no page knows which adapter it talks to.
+ *
+ * Paths are Unity Catalog volume paths: `/Volumes/<catalog>/<schema>/<volume>/...`.
+ */
+
+/** One entry of a directory listing. */
+export interface FileEntry {
+  /** Full volume path, e.g. `/Volumes/main/cv/data/coco/train.json`. */
+  path: string;
+  name: string;
+  isDirectory: boolean;
+  /** Bytes; undefined for directories. */
+  size?: number;
+  /** Last modification, epoch milliseconds, when known. */
+  modifiedAt?: number;
+}
+
+/** Files and directories under `/Volumes/...`. Every path outside a volume is refused. */
+export interface FilesApi {
+  list(path: string): AsyncIterable<FileEntry>;
+  /** `null` when the path does not exist. */
+  stat(path: string): Promise<FileEntry | null>;
+  read(path: string): Promise<ReadableStream<Uint8Array>>;
+  readBytes(path: string): Promise<Uint8Array>;
+  readText(path: string): Promise<string>;
+  write(
+    path: string,
+    data: Uint8Array | string | ReadableStream<Uint8Array>,
+    opts?: { overwrite?: boolean },
+  ): Promise<void>;
+  mkdirs(path: string): Promise<void>;
+  delete(path: string, opts?: { recursive?: boolean }): Promise<void>;
+}
+
+/** What to run: a Python entrypoint from `jobs/` with arguments, on some compute. */
+export interface JobSpec {
+  /** Human-readable run name. */
+  name: string;
+  /** Entrypoint relative to `jobs/`, e.g. `train.py`. */
+  entrypoint: string;
+  args: string[];
+  /** Adapter-specific compute description (local: none; Databricks: cluster JSON). */
+  compute?: Record<string, unknown>;
+  /** Guards against double submission (Databricks `idempotency_token`). */
+  idempotencyToken?: string;
+  /** Where the job writes its run directory (a volume path). */
+  runDir?: string;
+}
+
+export type JobState =
+  | "QUEUED"
+  | "PENDING"
+  | "RUNNING"
+  | "TERMINATING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELED";
+
+export interface JobRun {
+  runId: string;
+  name: string;
+  state: JobState;
+  /** Why it is in this state (Databricks `state_message`, local exit reason). */
+  message?: string;
+  startedAt?: number;
+  endedAt?: number;
+  /** Link to the run in the workspace UI, when there is one. */
+  url?: string;
+  runDir?: string;
+}
+
+export interface JobsApi {
+  submit(spec: JobSpec): Promise<{ runId: string }>;
+  get(runId: string): Promise<JobRun>;
+  cancel(runId: string): Promise<void>;
+  list(opts?: { limit?: number }): AsyncIterable<JobRun>;
+  /** The tail of the run's output (stdout+stderr), at most `maxBytes`. */
+  logs(runId: string, opts?: { maxBytes?: number }): Promise<string>;
+}
+
+export interface MetricPoint {
+  name: string;
+  value: number;
+  step: number;
+  epoch?: number;
+  /** epoch milliseconds */
+  ts: number;
+}
+
+export interface TrackingRun {
+  runId: string;
+  experiment?: string;
+  name?: string;
+  status: string;
+  startedAt?: number;
+  endedAt?: number;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  artifactUri?: string;
+}
+
+export interface TrackingApi {
+  listRuns(opts?: { experiment?: string; limit?: number }): AsyncIterable<TrackingRun>;
+  getRun(runId: string): Promise<TrackingRun>;
+  metricHistory(runId: string, metric: string): Promise<MetricPoint[]>;
+}
+
+export interface ModelVersion {
+  /** Three-level name `catalog.schema.model`. */
+  name: string;
+  version: string;
+  source: string;
+  runId?: string;
+  status: string;
+  aliases: string[];
+  tags: Record<string, string>;
+  createdAt: number;
+  description?: string;
+}
+
+export interface RegistryApi {
+  listModels(): AsyncIterable<{ name: string; description?: string; updatedAt?: number }>;
+  listVersions(name: string): AsyncIterable<ModelVersion>;
+  createVersion(
+    input: { name: string; source: string; runId?: string; description?: string },
+  ): Promise<ModelVersion>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  deleteAlias(name: string, alias: string): Promise<void>;
+  setTag(name: string, version: string, key: string, value: string): Promise<void>;
+}
+
+export interface ServedEntity {
+  model: string;
+  version: string;
+  workloadSize?: string;
+  workloadType?: string;
+  scaleToZero?: boolean;
+  trafficPercent?: number;
+}
+
+export interface Endpoint {
+  name: string;
+  state: "READY" | "NOT_READY" | "UPDATING" | "FAILED";
+  message?: string;
+  entities: ServedEntity[];
+  url?: string;
+  updatedAt?: number;
+}
+
+export interface ServingApi {
+  list(): Promise<Endpoint[]>;
+  get(name: string): Promise<Endpoint>;
+  createOrUpdate(name: string, entities: ServedEntity[]): Promise<Endpoint>;
+  delete(name: string): Promise<void>;
+  /** Body and response in Databricks Model Serving's formats (see DESIGN.md). */
+  invoke(name: string, body: unknown): Promise<unknown>;
+}
+
+export interface ComputeInfo {
+  kind: "local" | "databricks";
+  /** Local: CPU count; Databricks: undefined. */
+  cpus?: number;
+  /** Local: python interpreter that imports torch, if any. */
+  python?: { path: string; version: string; torch?: string; torchvision?: string; cuda?: boolean };
+  nodeTypes?: {
+    id: string;
+    gpus: number;
+    memoryMb: number;
+    cores?: number;
+    description?: string;
+  }[];
+  runtimes?: { key: string; name: string; gpu: boolean; ml: boolean }[];
+}
+
+export interface ComputeApi {
+  info(): Promise<ComputeInfo>;
+}
+
+/** Health of one area, as shown on the Settings page. */
+export interface AreaHealth {
+  area: "files" | "jobs" | "tracking" | "registry" | "serving" | "compute";
+  ok: boolean;
+  detail: string;
+  /** Round-trip time of the check in milliseconds. */
+  ms: number;
+}
+
+/** The port itself. */
+export interface Workspace {
+  kind: "local" | "databricks";
+  /** e.g. the data dir, or the Databricks host. */
+  describe(): string;
+  files: FilesApi;
+  jobs: JobsApi;
+  tracking: TrackingApi;
+  registry: RegistryApi;
+  serving: ServingApi;
+  compute: ComputeApi;
+  health(): Promise<AreaHealth[]>;
+}

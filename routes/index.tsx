@@ -1,0 +1,48 @@
+import { Page } from "@/components/Page.tsx";
+import { Badge } from "@/components/Badge.tsx";
+import { STAGES } from "@/lib/stages.ts";
+import type { PageProps } from "@/lib/web/types.ts";
+
+/** The overview: what Lakevision does, and every stage of the pipeline. */
+export default function Home({ state }: PageProps) {
+  return (
+    <Page
+      title="Overview"
+      description="Take a computer-vision model from dataset to production on Databricks: configure, explore the data, train, evaluate, register, deploy and try it — no YAML, no notebooks."
+    >
+      <section class="rounded-lg border border-slate-200 bg-white p-5 mb-6">
+        <h2 class="font-semibold text-slate-900">How it works</h2>
+        <p class="text-sm text-slate-600 mt-1">
+          Each stage feeds the next. You are using the{" "}
+          <strong>
+            {state.workspace.kind === "local" ? "embedded local workspace" : "Databricks workspace"}
+          </strong>{" "}
+          ({state.workspace.describe()});{" "}
+          <a class="text-sky-700 underline" href="/settings">Settings</a> shows its health.
+        </p>
+      </section>
+      <ol class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {STAGES.map((s, i) => (
+          <li key={s.id}>
+            <a
+              href={s.path}
+              class="block h-full rounded-lg border border-slate-200 bg-white p-4 hover:border-sky-400 hover:shadow-sm"
+            >
+              <div class="flex items-center justify-between">
+                <span class="text-xs text-slate-500">Step {i + 1}</span>
+                {s.available
+                  ? <Badge tone="green">ready</Badge>
+                  : <Badge tone="amber">coming</Badge>}
+              </div>
+              <h3 class="font-semibold text-slate-900 mt-1">
+                <span aria-hidden="true" class="mr-1">{s.icon}</span>
+                {s.title}
+              </h3>
+              <p class="text-sm text-slate-600 mt-1">{s.summary}</p>
+            </a>
+          </li>
+        ))}
+      </ol>
+    </Page>
+  );
+}
