@@ -67,12 +67,6 @@ const SIZE_DEFAULTS: Record<SizeClass, { batchSize: number; learningRate: number
   Large: { batchSize: 8, learningRate: 5e-5 },
 };
 
-const SEG_TASKS: Task[] = [
-  "semantic_segmentation",
-  "instance_segmentation",
-  "panoptic_segmentation",
-];
-
 function range(def: number, min: number, max: number, multipleOf = 32): ImageSizeRule {
   return { default: def, min, max, multipleOf };
 }

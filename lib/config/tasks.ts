@@ -86,18 +86,11 @@ export function metricHigherIsBetter(monitor: string): boolean {
 }
 
 const UNIVERSAL_FAMILIES = ["mask2former", "oneformer", "maskformer"];
-const SEMANTIC_FAMILIES = [
-  "segformer",
-  "upernet",
-  "beit",
-  "dpt",
-  "mit-b",
-  "lraspp",
-  "deeplab",
-  "fcn",
-];
 
-/** Segmentation model family by substring of the lower-cased id, first match wins. */
+/**
+ * Segmentation model family by substring of the lower-cased id, first match wins; everything
+ * else (SegFormer, UperNet, BEiT, DPT, torchvision heads) trains semantic.
+ */
 export function segmentationFamily(modelName: string): "universal" | "semantic" {
   const id = modelName.toLowerCase();
   if (UNIVERSAL_FAMILIES.some((f) => id.includes(f))) return "universal";

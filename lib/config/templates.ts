@@ -7,7 +7,7 @@
 import { parse as parseYamlValue } from "yaml";
 import { getModel, modelsForTask } from "./catalog.ts";
 import type { ConfigDoc } from "./schema.ts";
-import { type Task, TASK_LABELS, TASKS } from "./tasks.ts";
+import { type Task, TASK_LABELS, TASK_PRIMARY_MONITOR, TASKS } from "./tasks.ts";
 import { isObject } from "./validate.ts";
 
 /** The model each task's built-in template starts from. */
@@ -93,8 +93,9 @@ export function newConfig(task: Task, modelId: string, opts: NewConfigOptions = 
     training: {
       max_epochs: d.maxEpochs,
       early_stopping_patience: 10,
-      monitor_metric: d.monitorMetric,
-      monitor_mode: d.monitorMode,
+      // The model's defaults describe its own task; a re-headed model follows the chosen task.
+      monitor_metric: task === model.tasks[0] ? d.monitorMetric : TASK_PRIMARY_MONITOR[task].metric,
+      monitor_mode: task === model.tasks[0] ? d.monitorMode : TASK_PRIMARY_MONITOR[task].mode,
       checkpoint_dir: `/tmp/checkpoints/${slug}`,
       volume_checkpoint_dir: `${root}/checkpoints/${slug}`,
       save_top_k: 3,

@@ -108,7 +108,7 @@ export function validateConfig(doc: unknown, opts: ValidateOptions = {}): Valida
   if (resolved.note) warn("model.task_type", resolved.note);
   const task = resolved.task;
 
-  checkKeys(doc, task, err, warn);
+  checkKeys(doc, task, err, warn, (path) => errors.some((e) => e.path === path));
   if (task) {
     checkModel(model, task, err, warn);
     checkData(data, task, err, warn);
@@ -147,7 +147,13 @@ function empty(v: unknown): boolean {
 }
 
 /** Unknown keys, ignored fields, and fields the task requires. */
-function checkKeys(doc: Obj, task: Task | null, err: Report, warn: Report) {
+function checkKeys(
+  doc: Obj,
+  task: Task | null,
+  err: Report,
+  warn: Report,
+  has: (path: string) => boolean,
+) {
   for (const key of Object.keys(doc)) {
     if (!(SECTION_KEYS as readonly string[]).includes(key)) {
       warn(key, "unknown section: kept in the file, ignored by the training job");
@@ -167,8 +173,13 @@ function checkKeys(doc: Obj, task: Task | null, err: Report, warn: Report) {
       if (f.ignored && value[f.key] !== undefined) {
         warn(path, `ignored by the training job: ${f.ignored}`);
       }
-      if (isRequired(f, task) && empty(value[f.key]) && f.required !== true) {
-        err(path, `is required for ${TASK_LABELS[task!].toLowerCase()}`);
+      if (isRequired(f, task) && empty(value[f.key]) && !has(path)) {
+        err(
+          path,
+          f.required === true
+            ? "is required"
+            : `is required for ${TASK_LABELS[task!].toLowerCase()}`,
+        );
       }
     }
   }
