@@ -1,0 +1,372 @@
+/**
+ * The `databricks` adapter of the Workspace port: REST clients for each area behind the same
+ * interface as `local`, plus what only Databricks has (acting identity, SQL, job code upload).
+ */
+import type {
+  AreaHealth,
+  ComputeApi,
+  FileEntry,
+  FilesApi,
+  JobsApi,
+  RegistryApi,
+  ServingApi,
+  TrackingApi,
+  Workspace,
+} from "../types.ts";
+import { DatabricksError } from "./api_error.ts";
+import {
+  type AuthMethod,
+  type DatabricksSettings,
+  resolveAuth,
+  settingsFromEnv,
+  StaticToken,
+} from "./auth.ts";
+import { ClustersClient } from "./clusters.ts";
+import { checkVolumePath, FilesClient, SINGLE_PUT_LIMIT } from "./files.ts";
+import { type Clock, HttpClient, type RetryPolicy } from "./http.ts";
+import { JobsClient } from "./jobs.ts";
+import { MlflowClient } from "./mlflow.ts";
+import { computeApi, jobsApi, registryApi, servingApi, trackingApi } from "./port_adapters.ts";
+import { ServingClient } from "./serving.ts";
+import { SqlClient, type SqlParam, type SqlValue } from "./sql.ts";
+import { UcModelsClient } from "./uc_models.ts";
+import { WorkspaceImportClient } from "./workspace_import.ts";
+import { z } from "zod";
+
+/** Everything the adapter needs: where, as whom, and the app's defaults. */
+export interface DatabricksWorkspaceSettings extends DatabricksSettings {
+  /** Default catalog / schema for models and browsing. */
+  catalog?: string;
+  schema?: string;
+  /** Default volume, `catalog.schema.volume` or `/Volumes/catalog/schema/volume`. */
+  volume?: string;
+  /** Experiments under this path are "the app's runs" (e.g. `/Shared/lakevision`). */
+  experimentRoot?: string;
+  /** SQL warehouse for Delta tables. */
+  warehouseId?: string;
+  /** Workspace folder holding the uploaded `jobs/` code. */
+  jobsDir?: string;
+  /** Compute used when a JobSpec has none (a `new_cluster` spec or task compute fields). */
+  defaultCompute?: Record<string, unknown>;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Largest single upload (default 5 GiB, the Files API limit). */
+  maxPutBytes?: number;
+}
+
+/** Test seams: a fetch to intercept requests and a clock to skip back-off waits. */
+export interface DatabricksDeps {
+  fetch?: typeof fetch;
+  clock?: Clock;
+  random?: () => number;
+}
+
+/** Who the workspace sees. */
+export interface Identity {
+  userName: string;
+  displayName?: string;
+  servicePrincipal: boolean;
+}
+
+const DEFAULT_JOBS_DIR = "/Workspace/Shared/lakevision/jobs";
+
+/**
+ * Reads the adapter's settings from the environment: DATABRICKS_HOST, DATABRICKS_TOKEN,
+ * DATABRICKS_CLIENT_ID/SECRET, DATABRICKS_CONFIG_PROFILE/FILE, DATABRICKS_WAREHOUSE_ID, and
+ * LAKEVISION_CATALOG/SCHEMA/VOLUME/EXPERIMENT_ROOT/JOBS_DIR.
+ */
+export function workspaceSettingsFromEnv(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): DatabricksWorkspaceSettings {
+  const v = (k: string) => env[k]?.trim() || undefined;
+  return {
+    ...settingsFromEnv(env),
+    catalog: v("LAKEVISION_CATALOG"),
+    schema: v("LAKEVISION_SCHEMA"),
+    volume: v("LAKEVISION_VOLUME"),
+    experimentRoot: v("LAKEVISION_EXPERIMENT_ROOT"),
+    warehouseId: v("DATABRICKS_WAREHOUSE_ID"),
+    jobsDir: v("LAKEVISION_JOBS_DIR"),
+  };
+}
+
+/** Volume setting → `/Volumes/c/s/v`, or undefined. */
+function volumeRoot(volume?: string): string | undefined {
+  if (!volume) return undefined;
+  if (volume.startsWith("/Volumes/")) return checkVolumePath(volume);
+  const parts = volume.split(".");
+  return parts.length === 3
+    ? checkVolumePath(`/Volumes/${parts.join("/")}`)
+    : checkVolumePath(volume);
+}
+
+export class DatabricksWorkspace implements Workspace {
+  readonly kind = "databricks" as const;
+  readonly host: string;
+  readonly http: HttpClient;
+  readonly settings: DatabricksWorkspaceSettings;
+  readonly filesClient: FilesClient;
+  readonly jobsClient: JobsClient;
+  readonly mlflowClient: MlflowClient;
+  readonly models: UcModelsClient;
+  readonly servingClient: ServingClient;
+  readonly clusters: ClustersClient;
+  readonly sql: SqlClient;
+  readonly importer: WorkspaceImportClient;
+  readonly files: FilesApi;
+  readonly jobs: JobsApi;
+  readonly tracking: TrackingApi;
+  readonly registry: RegistryApi;
+  readonly serving: ServingApi;
+  readonly compute: ComputeApi;
+  readonly #deps: DatabricksDeps;
+
+  /**
+   * Resolves credentials now (forwarded token > OAuth M2M > PAT > profile) and fails with a
+   * clear message when none are usable; no request is made until a method is called.
+   */
+  constructor(settings: DatabricksWorkspaceSettings, deps: DatabricksDeps = {}, http?: HttpClient) {
+    this.settings = settings;
+    this.#deps = deps;
+    if (http) {
+      this.http = http;
+    } else {
+      const { host, auth } = resolveAuth(settings, deps);
+      this.http = new HttpClient({
+        host,
+        auth,
+        fetch: deps.fetch,
+        clock: deps.clock,
+        random: deps.random,
+        timeoutMs: settings.timeoutMs,
+        retry: settings.retry,
+      });
+    }
+    this.host = this.http.host;
+    this.filesClient = new FilesClient(this.http, settings.maxPutBytes ?? SINGLE_PUT_LIMIT);
+    this.jobsClient = new JobsClient(this.http);
+    this.mlflowClient = new MlflowClient(this.http);
+    this.models = new UcModelsClient(this.http);
+    this.servingClient = new ServingClient(this.http);
+    this.clusters = new ClustersClient(this.http);
+    this.sql = new SqlClient(this.http);
+    this.importer = new WorkspaceImportClient(this.http);
+    this.files = filesApi(this.filesClient);
+    this.jobs = jobsApi(this.jobsClient, this.jobsDir, settings.defaultCompute);
+    this.tracking = trackingApi(this.mlflowClient, settings.experimentRoot);
+    this.registry = registryApi(this.models, {
+      catalog: settings.catalog,
+      schema: settings.schema,
+    });
+    this.serving = servingApi(this.servingClient, this.host);
+    this.compute = computeApi(this.clusters);
+  }
+
+  /** How requests authenticate ("forwarded-user", "oauth-m2m", "pat", "profile"). */
+  get authMethod(): AuthMethod {
+    return this.http.auth.method;
+  }
+
+  /** Safe to show on the Settings page; never contains a secret. */
+  get authLabel(): string {
+    return this.http.auth.label;
+  }
+
+  get jobsDir(): string {
+    return this.settings.jobsDir ?? DEFAULT_JOBS_DIR;
+  }
+
+  /** The default volume root, when one is configured. */
+  get volume(): string | undefined {
+    return volumeRoot(this.settings.volume);
+  }
+
+  describe(): string {
+    return `${this.host} (${this.authLabel})`;
+  }
+
+  /**
+   * The same workspace acting as the signed-in user of a Databricks App (their forwarded
+   * X-Forwarded-Access-Token); cheap, so build one per request. Without a token, returns this.
+   */
+  forUser(forwardedToken: string | undefined | null): DatabricksWorkspace {
+    if (!forwardedToken) return this;
+    const auth = new StaticToken(forwardedToken, "forwarded-user", "signed-in user (forwarded)");
+    return new DatabricksWorkspace(
+      { ...this.settings, forwardedToken },
+      this.#deps,
+      this.http.derive({ auth }),
+    );
+  }
+
+  /** Who the workspace sees (SCIM /Me). */
+  async whoami(): Promise<Identity> {
+    const me = await this.http.json(
+      {
+        method: "GET",
+        path: "/api/2.0/preview/scim/v2/Me",
+        what: "Identifying the acting user",
+      },
+      z.looseObject({
+        userName: z.string(),
+        displayName: z.string().optional(),
+        applicationId: z.string().optional(),
+      }),
+    );
+    return {
+      userName: me.userName,
+      displayName: me.displayName,
+      servicePrincipal: !!me.applicationId || this.authMethod === "oauth-m2m",
+    };
+  }
+
+  /** Rows of a SQL query on the configured warehouse (read-only statements). */
+  query(statement: string, params?: SqlParam[]): AsyncGenerator<Record<string, SqlValue>> {
+    return this.sql.query(this.settings.warehouseId ?? "", statement, {
+      params,
+      catalog: this.settings.catalog,
+      schema: this.settings.schema,
+      readOnly: true,
+    });
+  }
+
+  /** Uploads the local `jobs/` folder to `jobsDir` so runs can start it. */
+  uploadJobsCode(localDir = "jobs"): Promise<string[]> {
+    return this.importer.uploadDir(localDir, this.jobsDir);
+  }
+
+  /** One cheap call per area, concurrently; a denied area says which privilege is missing. */
+  async health(): Promise<AreaHealth[]> {
+    const quick = new DatabricksWorkspace(
+      this.settings,
+      this.#deps,
+      this.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2, budgetMs: 15_000 } }),
+    );
+    const vol = this.volume;
+    const checks: [AreaHealth["area"], () => Promise<string>][] = [
+      ["files", async () => {
+        if (vol) {
+          let n = 0;
+          for await (const _ of quick.filesClient.list(vol, 10)) if (++n >= 10) break;
+          return `volume ${vol} readable (${n >= 10 ? "10+" : n} entries at its root)`;
+        }
+        const cats = await quick.filesClient.listCatalogs(5);
+        return `${cats.length} catalog(s) visible; no default volume set (LAKEVISION_VOLUME)`;
+      }],
+      ["jobs", async () => {
+        const first = await quick.jobsClient.list({ pageSize: 1 }).next();
+        return first.done ? "runs API reachable (no runs yet)" : "runs API reachable";
+      }],
+      ["tracking", async () => {
+        const first = await quick.mlflowClient.experiments({ pageSize: 1 }).next();
+        return first.done ? "MLflow reachable (no experiments)" : "MLflow experiments readable";
+      }],
+      ["registry", async () => {
+        const first = await quick.models.models({ ...this.#modelScope(), pageSize: 1 }).next();
+        return first.done
+          ? "Unity Catalog models reachable (none yet)"
+          : "Unity Catalog models readable";
+      }],
+      ["serving", async () => `${(await quick.servingClient.list()).length} serving endpoint(s)`],
+      ["compute", async () => {
+        const v = await quick.clusters.sparkVersions();
+        const gpu = v.filter((x) => /gpu-ml/.test(x.key)).length;
+        return `${v.length} runtimes, ${gpu} ML GPU runtime(s)`;
+      }],
+    ];
+    return await Promise.all(checks.map(async ([area, check]): Promise<AreaHealth> => {
+      const t0 = performance.now();
+      try {
+        const detail = await check();
+        return { area, ok: true, detail, ms: Math.round(performance.now() - t0) };
+      } catch (e) {
+        const detail = e instanceof DatabricksError
+          ? `${e.status === 403 ? "denied" : "failed"}: ${e.message}${e.hint ? ` ${e.hint}` : ""}`
+          : `failed: ${e instanceof Error ? e.message : String(e)}`;
+        return { area, ok: false, detail, ms: Math.round(performance.now() - t0) };
+      }
+    }));
+  }
+
+  #modelScope() {
+    return { catalog: this.settings.catalog, schema: this.settings.schema };
+  }
+}
+
+/**
+ * The adapter configured from the environment (see workspaceSettingsFromEnv for the names).
+ * Throws a WorkspaceError naming what is missing when no host or credential is set.
+ */
+export function databricksWorkspaceFromEnv(
+  env?: Record<string, string | undefined>,
+  deps: DatabricksDeps = {},
+): DatabricksWorkspace {
+  return new DatabricksWorkspace(workspaceSettingsFromEnv(env), deps);
+}
+
+/** Files part of the port over the Files API. */
+function filesApi(fc: FilesClient): FilesApi {
+  const entryOf = (
+    e: {
+      path: string;
+      name?: string;
+      is_directory: boolean;
+      file_size?: number;
+      last_modified?: number;
+    },
+  ): FileEntry => {
+    const path = e.path.replace(/\/+$/, "");
+    return {
+      path,
+      name: e.name ?? path.slice(path.lastIndexOf("/") + 1),
+      isDirectory: e.is_directory,
+      size: e.is_directory ? undefined : e.file_size,
+      modifiedAt: e.last_modified,
+    };
+  };
+  const api: FilesApi = {
+    async *list(path) {
+      for await (const e of fc.list(path)) yield entryOf(e);
+    },
+    async stat(path) {
+      const p = checkVolumePath(path);
+      const name = p.slice(p.lastIndexOf("/") + 1);
+      if (p.split("/").length > 5) {
+        const f = await fc.headFile(p);
+        if (f) return { path: p, name, isDirectory: false, size: f.size, modifiedAt: f.modifiedAt };
+      }
+      return await fc.dirExists(p) ? { path: p, name, isDirectory: true } : null;
+    },
+    read(path) {
+      return fc.download(path);
+    },
+    async readBytes(path) {
+      return new Uint8Array(await new Response(await fc.download(path)).arrayBuffer());
+    },
+    async readText(path) {
+      return new TextDecoder().decode(await api.readBytes(path));
+    },
+    async write(path, data, opts = {}) {
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      await fc.upload(path, bytes, { overwrite: opts.overwrite ?? true });
+    },
+    async mkdirs(path) {
+      await fc.mkdirs(path);
+    },
+    async delete(path, opts = {}) {
+      const st = await api.stat(path);
+      if (!st) return;
+      if (!st.isDirectory) return await fc.deleteFile(st.path);
+      if (opts.recursive) {
+        const children: FileEntry[] = [];
+        for await (const e of api.list(st.path)) children.push(e);
+        for (const c of children) {
+          if (c.isDirectory) await api.delete(c.path, { recursive: true });
+          else await fc.deleteFile(c.path);
+        }
+      }
+      await fc.deleteDir(st.path);
+    },
+  };
+  return api;
+}

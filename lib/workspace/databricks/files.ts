@@ -1,0 +1,286 @@
+/**
+ * Files API for Unity Catalog volumes (`/api/2.0/fs/...`) and volume browsing. Bodies stream in
+ * both directions; whole files are never held in memory.
+ */
+import { z } from "zod";
+import { BadRequestError } from "@/lib/errors.ts";
+import { DatabricksError } from "./api_error.ts";
+import { type HttpClient, paginate } from "./http.ts";
+
+/** Largest body one Files API PUT accepts (5 GiB). */
+export const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
+
+export const DirEntrySchema = z.looseObject({
+  path: z.string(),
+  name: z.string().optional(),
+  is_directory: z.boolean().optional().default(false),
+  file_size: z.number().optional(),
+  last_modified: z.number().optional(),
+});
+export type DirEntry = z.infer<typeof DirEntrySchema>;
+
+export const DirListingSchema = z.looseObject({
+  contents: z.array(DirEntrySchema).optional().default([]),
+  next_page_token: z.string().nullish(),
+});
+
+export const VolumeInfoSchema = z.looseObject({
+  name: z.string(),
+  full_name: z.string(),
+  catalog_name: z.string(),
+  schema_name: z.string(),
+  volume_type: z.string().optional(),
+  storage_location: z.string().optional(),
+  owner: z.string().optional(),
+});
+export const VolumeListSchema = z.looseObject({
+  volumes: z.array(VolumeInfoSchema).optional().default([]),
+  next_page_token: z.string().nullish(),
+});
+export const CatalogListSchema = z.looseObject({
+  catalogs: z.array(z.looseObject({ name: z.string(), comment: z.string().optional() }))
+    .optional().default([]),
+  next_page_token: z.string().nullish(),
+});
+
+/**
+ * Checks a `/Volumes/<catalog>/<schema>/<volume>/...` path and returns it normalised (no trailing
+ * slash). Anything else is refused before a request is made.
+ */
+export function checkVolumePath(path: string): string {
+  const p = path.replace(/\/+$/, "");
+  const parts = p.split("/");
+  if (parts[0] !== "" || parts[1] !== "Volumes" || parts.length < 5) {
+    throw new BadRequestError(
+      `${
+        JSON.stringify(path)
+      } is not inside a volume; paths look like /Volumes/<catalog>/<schema>/<volume>/...`,
+    );
+  }
+  if (parts.slice(1).some((s) => s === "" || s === "." || s === "..")) {
+    throw new BadRequestError(`${JSON.stringify(path)} has empty, "." or ".." segments.`);
+  }
+  return p;
+}
+
+/** Percent-encodes each segment (names may hold spaces, `#`, `?`, unicode). */
+export function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+/** Wraps a stream so it errors once more than `limit` bytes pass, counting what went through. */
+function limitStream(
+  src: ReadableStream<Uint8Array>,
+  limit: number,
+  path: string,
+): { stream: ReadableStream<Uint8Array>; sent: () => number } {
+  let n = 0;
+  const t = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      n += chunk.byteLength;
+      if (n > limit) {
+        ctl.error(tooLarge(path, n, limit, true));
+        return;
+      }
+      ctl.enqueue(chunk);
+    },
+  });
+  return { stream: src.pipeThrough(t), sent: () => n };
+}
+
+function tooLarge(path: string, size: number, limit: number, atLeast = false): DatabricksError {
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  const mb = (b: number) => b >= 1024 ** 3 ? gib(b) : `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  return new DatabricksError(
+    `Uploading ${path} failed: the file is ${atLeast ? "over " : ""}${mb(size)}, above the ` +
+      `Files API's single-upload limit of ${mb(limit)}. Nothing was written.`,
+    "REQUEST_TOO_LARGE",
+    413,
+    undefined,
+    "Split the file, or copy it into the volume with the Databricks CLI (`databricks fs cp`) or a job.",
+  );
+}
+
+/** Low-level Files API calls. */
+export class FilesClient {
+  constructor(readonly http: HttpClient, readonly maxPutBytes = SINGLE_PUT_LIMIT) {}
+
+  /** Streams a file's bytes; the caller reads or cancels the stream. */
+  async download(path: string, opts: { range?: string; signal?: AbortSignal } = {}) {
+    const p = checkVolumePath(path);
+    const res = await this.http.raw({
+      method: "GET",
+      path: `/api/2.0/fs/files${encodePath(p)}`,
+      headers: opts.range ? { range: opts.range } : undefined,
+      signal: opts.signal,
+      what: `Reading ${p}`,
+    });
+    return res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  }
+
+  /**
+   * Uploads bytes or a stream in one PUT, then checks the stored size so a silently truncated or
+   * empty file is reported, never accepted. `size` lets a stream be refused before sending.
+   */
+  async upload(
+    path: string,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    opts: { overwrite?: boolean; size?: number; signal?: AbortSignal } = {},
+  ): Promise<{ bytes: number }> {
+    const p = checkVolumePath(path);
+    const known = data instanceof Uint8Array ? data.byteLength : opts.size;
+    if (known !== undefined && known > this.maxPutBytes) {
+      if (data instanceof ReadableStream) await data.cancel();
+      throw tooLarge(p, known, this.maxPutBytes);
+    }
+    let body: Uint8Array | ReadableStream<Uint8Array> = data;
+    let sent = () => known ?? 0;
+    if (data instanceof ReadableStream) {
+      const l = limitStream(data, this.maxPutBytes, p);
+      body = l.stream;
+      sent = l.sent;
+    }
+    try {
+      const res = await this.http.raw({
+        method: "PUT",
+        path: `/api/2.0/fs/files${encodePath(p)}`,
+        query: { overwrite: opts.overwrite ?? true },
+        rawBody: body,
+        signal: opts.signal,
+        what: `Uploading ${p}`,
+        // A large upload legitimately takes long; the per-attempt timeout covers idle waits only.
+        timeoutMs: data instanceof ReadableStream ? 6 * 3600_000 : undefined,
+      });
+      await res.body?.cancel();
+    } catch (e) {
+      if (e instanceof DatabricksError && e.errorCode === "REQUEST_TOO_LARGE") throw e;
+      const cause = (e as { cause?: unknown }).cause;
+      if (cause instanceof DatabricksError && cause.errorCode === "REQUEST_TOO_LARGE") throw cause;
+      if (sent() > this.maxPutBytes) throw tooLarge(p, sent(), this.maxPutBytes, true);
+      throw e;
+    }
+    const bytes = sent();
+    const stored = await this.headFile(p);
+    if (!stored || (stored.size !== undefined && stored.size !== bytes)) {
+      throw new DatabricksError(
+        `Uploading ${p} failed: sent ${bytes} bytes but the volume holds ${
+          stored ? `${stored.size} bytes` : "no file"
+        }.`,
+        "UPLOAD_INCOMPLETE",
+        502,
+        undefined,
+        "The upload was cut short; upload the file again.",
+      );
+    }
+    return { bytes };
+  }
+
+  /** File metadata from headers, or null when no such file. */
+  async headFile(path: string): Promise<{ size?: number; modifiedAt?: number } | null> {
+    const p = checkVolumePath(path);
+    try {
+      const res = await this.http.raw({
+        method: "HEAD",
+        path: `/api/2.0/fs/files${encodePath(p)}`,
+        what: `Checking ${p}`,
+      });
+      await res.body?.cancel();
+      const len = res.headers.get("content-length");
+      const lm = res.headers.get("last-modified");
+      return {
+        size: len !== null ? Number(len) : undefined,
+        modifiedAt: lm ? Date.parse(lm) || undefined : undefined,
+      };
+    } catch (e) {
+      if (e instanceof DatabricksError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** True when the directory exists. */
+  async dirExists(path: string): Promise<boolean> {
+    const p = checkVolumePath(path);
+    try {
+      const res = await this.http.raw({
+        method: "HEAD",
+        path: `/api/2.0/fs/directories${encodePath(p)}`,
+        what: `Checking ${p}`,
+      });
+      await res.body?.cancel();
+      return true;
+    } catch (e) {
+      if (e instanceof DatabricksError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
+  /** Directory entries, page by page. */
+  list(path: string, pageSize = 1000): AsyncGenerator<DirEntry> {
+    const p = checkVolumePath(path);
+    return paginate(async (token) => {
+      const page = await this.http.json({
+        method: "GET",
+        path: `/api/2.0/fs/directories${encodePath(p)}`,
+        query: { page_size: pageSize, page_token: token },
+        what: `Listing ${p}`,
+      }, DirListingSchema);
+      return { items: page.contents, next: page.next_page_token };
+    });
+  }
+
+  /** `mkdir -p`; idempotent. */
+  async mkdirs(path: string): Promise<void> {
+    const p = checkVolumePath(path);
+    const res = await this.http.raw({
+      method: "PUT",
+      path: `/api/2.0/fs/directories${encodePath(p)}`,
+      what: `Creating directory ${p}`,
+    });
+    await res.body?.cancel();
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    const p = checkVolumePath(path);
+    const res = await this.http.raw({
+      method: "DELETE",
+      path: `/api/2.0/fs/files${encodePath(p)}`,
+      what: `Deleting ${p}`,
+    });
+    await res.body?.cancel();
+  }
+
+  /** Deletes an empty directory. */
+  async deleteDir(path: string): Promise<void> {
+    const p = checkVolumePath(path);
+    const res = await this.http.raw({
+      method: "DELETE",
+      path: `/api/2.0/fs/directories${encodePath(p)}`,
+      what: `Deleting directory ${p}`,
+    });
+    await res.body?.cancel();
+  }
+
+  /** Volumes of a schema (Unity Catalog). */
+  listVolumes(catalog: string, schema: string) {
+    return paginate(async (token) => {
+      const page = await this.http.json({
+        method: "GET",
+        path: "/api/2.1/unity-catalog/volumes",
+        query: { catalog_name: catalog, schema_name: schema, page_token: token },
+        what: `Listing volumes in ${catalog}.${schema}`,
+      }, VolumeListSchema);
+      return { items: page.volumes, next: page.next_page_token };
+    });
+  }
+
+  /** Catalogs visible to the identity; `maxResults` keeps health checks cheap. */
+  async listCatalogs(maxResults?: number) {
+    const page = await this.http.json({
+      method: "GET",
+      path: "/api/2.1/unity-catalog/catalogs",
+      query: { max_results: maxResults },
+      what: "Listing catalogs",
+    }, CatalogListSchema);
+    return page.catalogs;
+  }
+}

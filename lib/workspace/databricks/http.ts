@@ -1,0 +1,323 @@
+/**
+ * The one place that talks HTTP to a Databricks workspace: base URL, auth header, per-request
+ * timeouts, retries (only where a repeat cannot do harm), error mapping and zod parsing.
+ */
+import { z } from "zod";
+import { DatabricksError, type ErrorContext, errorFromResponse, hintFor } from "./api_error.ts";
+import type { TokenSource } from "./auth.ts";
+
+/** Time, injectable so that tests never wait for real back-off. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const REAL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const t = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** Retry policy. Delays grow exponentially with jitter; `budgetMs` caps the total time spent. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Total time (from the first attempt) after which no further attempt is started. */
+  budgetMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  budgetMs: 90_000,
+};
+
+export interface HttpClientOptions {
+  /** Workspace URL; a bare host name gets `https://`. */
+  host: string;
+  auth: TokenSource;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  /** Returns [0, 1); injectable for deterministic jitter. */
+  random?: () => number;
+  /** Per-attempt timeout until the answer (headers and, for JSON, body) arrives. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null | string[]>;
+
+/** One request. JSON `body` or a raw `rawBody` (bytes are replayable, streams are not). */
+export interface RequestOptions {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Query;
+  body?: unknown;
+  rawBody?: Uint8Array | ReadableStream<Uint8Array>;
+  headers?: Record<string, string>;
+  /**
+   * Whether repeating the call is harmless. Defaults: GET/HEAD/PUT/DELETE yes, POST/PATCH no.
+   * A POST that the API defines as safe (runs/submit with idempotency_token) passes `true`.
+   */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  /** Caller's cancellation. */
+  signal?: AbortSignal;
+  /** For messages: "Listing /Volumes/...". */
+  what?: string;
+  /** Full URL instead of host + path (serving endpoints' own URLs). */
+  url?: string;
+}
+
+/** Adds `https://` when missing and drops trailing slashes. */
+export function normalizeHost(host: string): string {
+  const h = host.trim().replace(/\/+$/, "");
+  if (!h) throw new Error("DATABRICKS_HOST is empty");
+  return /^https?:\/\//i.test(h) ? h : `https://${h}`;
+}
+
+const RETRY_STATUS = new Set([502, 503, 504]);
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A typed fetch client for one workspace and one identity. */
+export class HttpClient {
+  readonly host: string;
+  readonly auth: TokenSource;
+  readonly #fetch: typeof fetch;
+  readonly clock: Clock;
+  readonly #random: () => number;
+  readonly #timeoutMs: number;
+  readonly retry: RetryPolicy;
+
+  constructor(opts: HttpClientOptions) {
+    this.host = normalizeHost(opts.host);
+    this.auth = opts.auth;
+    this.#fetch = opts.fetch ?? fetch;
+    this.clock = opts.clock ?? REAL_CLOCK;
+    this.#random = opts.random ?? Math.random;
+    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+  }
+
+  /** Same workspace, another identity (a forwarded user token) and/or other limits. */
+  derive(
+    over: { auth?: TokenSource; timeoutMs?: number; retry?: Partial<RetryPolicy> },
+  ): HttpClient {
+    return new HttpClient({
+      host: this.host,
+      auth: over.auth ?? this.auth,
+      fetch: this.#fetch,
+      clock: this.clock,
+      random: this.#random,
+      timeoutMs: over.timeoutMs ?? this.#timeoutMs,
+      retry: { ...this.retry, ...over.retry },
+    });
+  }
+
+  /** Calls the API and parses the JSON answer with `schema` (unknown fields are kept). */
+  async json<S extends z.ZodType>(opts: RequestOptions, schema: S): Promise<z.infer<S>> {
+    const text = await this.#send(opts, true) as string;
+    let raw: unknown = {};
+    const ctx = this.#ctx(opts);
+    if (text.trim()) {
+      try {
+        raw = JSON.parse(text);
+      } catch (e) {
+        throw new DatabricksError(
+          `${ctx.what} failed: the workspace answered with malformed JSON ` +
+            `(${JSON.stringify(text.slice(0, 80))}...).`,
+          "MALFORMED_RESPONSE",
+          502,
+          undefined,
+          "This is usually a proxy or gateway problem; try again.",
+          undefined,
+          1,
+          e,
+        );
+      }
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 3).map((i) =>
+        `${i.path.join(".") || "(root)"}: ${i.message}`
+      ).join("; ");
+      throw new DatabricksError(
+        `${ctx.what} failed: the workspace's answer is missing or has wrong fields (${issues}).`,
+        "UNEXPECTED_RESPONSE",
+        502,
+        undefined,
+        "The workspace API may have changed; report this with the request above.",
+      );
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Calls the API and returns the successful response unread (for streaming bodies and HEAD).
+   * The timeout covers the wait for headers only; the body is the caller's to read or cancel.
+   */
+  async raw(opts: RequestOptions): Promise<Response> {
+    return await this.#send(opts, false) as Response;
+  }
+
+  #ctx(opts: RequestOptions): Required<ErrorContext> {
+    return {
+      method: opts.method,
+      path: opts.url ? new URL(opts.url).pathname : opts.path,
+      what: opts.what ?? `${opts.method} ${opts.path}`,
+    };
+  }
+
+  #url(opts: RequestOptions): string {
+    if (opts.url) return opts.url;
+    const u = new URL(this.host + opts.path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) v.forEach((x) => u.searchParams.append(k, x));
+      else u.searchParams.set(k, String(v));
+    }
+    return u.toString();
+  }
+
+  async #send(opts: RequestOptions, readText: boolean): Promise<string | Response> {
+    const ctx = this.#ctx(opts);
+    const url = this.#url(opts);
+    const streamBody = opts.rawBody instanceof ReadableStream;
+    const idempotent = !streamBody &&
+      (opts.idempotent ?? ["GET", "HEAD", "PUT", "DELETE"].includes(opts.method));
+    const start = this.clock.now();
+    let attempt = 0;
+    let refreshedAuth = false;
+    for (;;) {
+      attempt++;
+      let outcome: { res?: Response; text?: string; error?: unknown };
+      const headers: Record<string, string> = {
+        "user-agent": "lakevision/1.0",
+        ...opts.headers,
+        authorization: `Bearer ${await this.auth.token()}`,
+      };
+      let body: BodyInit | undefined;
+      if (opts.rawBody !== undefined) {
+        body = opts.rawBody as BodyInit;
+        headers["content-type"] ??= "application/octet-stream";
+      } else if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers["content-type"] = "application/json";
+      }
+      const ac = new AbortController();
+      const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+      const timer = setTimeout(
+        () => ac.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
+        timeoutMs,
+      );
+      const signal = opts.signal ? AbortSignal.any([ac.signal, opts.signal]) : ac.signal;
+      try {
+        const res = await this.#fetch(url, {
+          method: opts.method,
+          headers,
+          body,
+          signal,
+          ...(streamBody ? { duplex: "half" } : {}),
+        } as RequestInit);
+        if (res.ok && !readText) {
+          clearTimeout(timer);
+          return res;
+        }
+        outcome = { res, text: opts.method === "HEAD" ? "" : await res.text() };
+      } catch (e) {
+        outcome = { error: e };
+      } finally {
+        clearTimeout(timer);
+      }
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const { res, text, error } = outcome;
+      if (res?.ok) return text ?? "";
+
+      // An expired or revoked token: refresh once and repeat (nothing was done with it).
+      if (res?.status === 401 && !refreshedAuth && !streamBody && this.auth.invalidate()) {
+        refreshedAuth = true;
+        attempt--;
+        continue;
+      }
+      const err = res
+        ? errorFromResponse(res.status, text ?? "", res.headers, ctx, attempt)
+        : networkError(error, ctx, attempt, timeoutMs);
+      // 429 means the request was refused before any work, so even a POST may repeat it.
+      const retryable = res
+        ? (res.status === 429 && !streamBody) || (RETRY_STATUS.has(res.status) && idempotent)
+        : idempotent;
+      if (!retryable || attempt >= this.retry.maxAttempts) throw err;
+      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+      const jittered = backoff / 2 + this.#random() * backoff / 2;
+      const after = res
+        ? retryAfterMs(res.headers.get("retry-after"), this.clock.now())
+        : undefined;
+      const delay = after ?? jittered;
+      if (this.clock.now() - start + delay > this.retry.budgetMs) throw err;
+      await this.clock.sleep(delay, opts.signal);
+    }
+  }
+}
+
+function networkError(
+  error: unknown,
+  ctx: Required<ErrorContext>,
+  attempts: number,
+  timeoutMs: number,
+): DatabricksError {
+  const timedOut = error instanceof DOMException && error.name === "TimeoutError" ||
+    (error instanceof Error && error.name === "AbortError" &&
+      String(error.message).includes("no answer"));
+  const why = timedOut
+    ? `no answer within ${Math.round(timeoutMs / 100) / 10} s`
+    : `the connection failed: ${error instanceof Error ? error.message : String(error)}`;
+  const tries = attempts > 1 ? `, after ${attempts} attempts` : "";
+  return new DatabricksError(
+    `${ctx.what} failed: ${why}${tries}.`,
+    timedOut ? "TIMEOUT" : "NETWORK_ERROR",
+    timedOut ? 504 : 502,
+    undefined,
+    hintFor(timedOut ? "DEADLINE_EXCEEDED" : "TEMPORARILY_UNAVAILABLE", 503, ctx) +
+      (ctx.method === "POST" ? " If this created something, check before repeating it." : ""),
+    undefined,
+    attempts,
+    error,
+  );
+}
+
+/** Follows `next_page_token` pages, yielding each page's items. */
+export async function* paginate<T>(
+  fetchPage: (pageToken?: string) => Promise<{ items: T[]; next?: string | null }>,
+): AsyncGenerator<T> {
+  let token: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const page = await fetchPage(token);
+    yield* page.items;
+    if (!page.next || seen.has(page.next)) return;
+    seen.add(page.next);
+    token = page.next;
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The Workspace port's jobs, tracking, registry, serving and compute parts on top of the
+ * Databricks clients: request building and the mapping of Databricks states to the port's.
+ */
+import { BadRequestError } from "@/lib/errors.ts";
+import type {
+  ComputeApi,
+  ComputeInfo,
+  Endpoint,
+  JobRun,
+  JobsApi,
+  JobSpec,
+  JobState,
+  MetricPoint,
+  ModelVersion,
+  RegistryApi,
+  ServedEntity,
+  ServingApi,
+  TrackingApi,
+  TrackingRun,
+} from "../types.ts";
+import { DatabricksError } from "./api_error.ts";
+import type { ClustersClient } from "./clusters.ts";
+import { isGpuMlRuntime } from "./clusters.ts";
+import type { JobsClient, Run, SubmitRun } from "./jobs.ts";
+import type { MlflowClient, MlflowRun } from "./mlflow.ts";
+import type { EndpointConfig, ServingClient, ServingEndpoint } from "./serving.ts";
+import type { UcModelsClient, UcModelVersion } from "./uc_models.ts";
+
+/** Maps a run's life-cycle and result states to the port's JobState. */
+export function jobStateOf(run: Pick<Run, "state">): JobState {
+  const { life_cycle_state: lc, result_state: rs } = run.state;
+  switch (lc) {
+    case "QUEUED":
+      return "QUEUED";
+    case "PENDING":
+    case "BLOCKED":
+    case "WAITING_FOR_RETRY":
+      return "PENDING";
+    case "RUNNING":
+      return "RUNNING";
+    case "TERMINATING":
+      return "TERMINATING";
+    case "SKIPPED":
+      return "CANCELED";
+    case "TERMINATED":
+      if (rs === "SUCCESS" || rs === "SUCCESS_WITH_FAILURES") return "SUCCEEDED";
+      if (rs === "CANCELED" || rs === "UPSTREAM_CANCELED" || rs === "EXCLUDED") return "CANCELED";
+      return "FAILED";
+    default:
+      return "FAILED";
+  }
+}
+
+function argAfter(args: string[] | undefined, flag: string): string | undefined {
+  const i = args?.indexOf(flag) ?? -1;
+  return i >= 0
+    ? args![i + 1]
+    : args?.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
+
+/** A run as the port describes it. */
+export function jobRunOf(run: Run): JobRun {
+  const task = run.tasks[0];
+  return {
+    runId: String(run.run_id),
+    name: run.run_name ?? `run ${run.run_id}`,
+    state: jobStateOf(run),
+    message: run.state.state_message || run.status?.termination_details?.message || undefined,
+    startedAt: run.start_time || undefined,
+    endedAt: run.end_time || undefined,
+    url: run.run_page_url,
+    runDir: argAfter(task?.spark_python_task?.parameters, "--run-dir"),
+  };
+}
+
+/** Builds the runs/submit body for a `jobs/` entrypoint on the given compute. */
+export function submitBody(
+  spec: JobSpec,
+  jobsDir: string,
+  fallback?: Record<string, unknown>,
+): SubmitRun {
+  const entry = spec.entrypoint.replace(/^\.?\/+/, "");
+  if (!/^[\w./-]+\.py$/.test(entry) || entry.split("/").includes("..")) {
+    throw new BadRequestError(
+      `Entrypoint ${
+        JSON.stringify(spec.entrypoint)
+      } must be a .py file inside jobs/ (e.g. train.py).`,
+    );
+  }
+  const compute = spec.compute ?? fallback;
+  if (!compute) {
+    throw new BadRequestError(
+      "No compute given for a Databricks run: pass a cluster spec (node type with GPUs and an ML GPU runtime).",
+    );
+  }
+  const params = [...spec.args];
+  if (spec.runDir && argAfter(params, "--run-dir") === undefined) {
+    params.push("--run-dir", spec.runDir);
+  }
+  const task: Record<string, unknown> = {
+    task_key: "main",
+    spark_python_task: {
+      python_file: `${jobsDir.replace(/\/+$/, "")}/${entry}`,
+      parameters: params,
+    },
+  };
+  const body: SubmitRun = { run_name: spec.name, tasks: [task] };
+  const { environments, libraries, timeout_seconds, ...cluster } = compute as Record<
+    string,
+    unknown
+  >;
+  if (libraries) task.libraries = libraries;
+  if (environments) body.environments = environments as Record<string, unknown>[];
+  if (timeout_seconds) body.timeout_seconds = Number(timeout_seconds);
+  if (
+    "new_cluster" in cluster || "existing_cluster_id" in cluster || "environment_key" in cluster
+  ) {
+    Object.assign(task, cluster);
+  } else if (Object.keys(cluster).length) {
+    task.new_cluster = cluster;
+  }
+  if (spec.idempotencyToken) {
+    if (spec.idempotencyToken.length > 64) {
+      throw new BadRequestError("idempotencyToken must be at most 64 characters.");
+    }
+    body.idempotency_token = spec.idempotencyToken;
+  }
+  return body;
+}
+
+function runIdNum(runId: string): number {
+  if (!/^\d+$/.test(runId)) {
+    throw new BadRequestError(`${JSON.stringify(runId)} is not a Databricks run id.`);
+  }
+  return Number(runId);
+}
+
+/** Jobs part of the port. */
+export function jobsApi(
+  jobs: JobsClient,
+  jobsDir: string,
+  defaultCompute?: Record<string, unknown>,
+): JobsApi {
+  return {
+    async submit(spec) {
+      const runId = await jobs.submit(submitBody(spec, jobsDir, defaultCompute));
+      return { runId: String(runId) };
+    },
+    async get(runId) {
+      return jobRunOf(await jobs.get(runIdNum(runId)));
+    },
+    async cancel(runId) {
+      await jobs.cancel(runIdNum(runId));
+    },
+    async *list(opts = {}) {
+      let n = 0;
+      const limit = opts.limit ?? Infinity;
+      if (limit <= 0) return;
+      for await (const r of jobs.list({ pageSize: Math.min(25, limit) })) {
+        yield jobRunOf(r);
+        if (++n >= limit) return;
+      }
+    },
+    async logs(runId, opts = {}) {
+      const run = await jobs.get(runIdNum(runId));
+      const task = run.tasks[0];
+      if (!task) return "";
+      const out = await jobs.output(task.run_id);
+      let text = out.logs ?? "";
+      if (out.error) {
+        text += `${text && !text.endsWith("\n") ? "\n" : ""}${out.error_trace ?? out.error}\n`;
+      }
+      return tailBytes(text, opts.maxBytes ?? 64 * 1024);
+    },
+  };
+}
+
+/** The last `max` bytes of a string, cut at a character boundary. */
+export function tailBytes(text: string, max: number): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= max) return text;
+  return new TextDecoder().decode(bytes.subarray(bytes.length - max)).replace(/^\uFFFD+/, "");
+}
+
+function trackingRunOf(r: MlflowRun): TrackingRun {
+  const kv = (xs: { key: string; value: string }[]) =>
+    Object.fromEntries(xs.map((x) => [x.key, x.value]));
+  return {
+    runId: r.info.run_id,
+    experiment: r.info.experiment_id,
+    name: r.info.run_name,
+    status: r.info.status,
+    startedAt: r.info.start_time,
+    endedAt: r.info.end_time,
+    params: kv(r.data.params),
+    tags: kv(r.data.tags),
+    metrics: Object.fromEntries(r.data.metrics.map((m) => [m.key, m.value])),
+    artifactUri: r.info.artifact_uri,
+  };
+}
+
+/** Tracking part of the port. `experimentRoot` narrows "all runs" to experiments under a path. */
+export function trackingApi(mlflow: MlflowClient, experimentRoot?: string): TrackingApi {
+  async function experimentIds(experiment?: string): Promise<string[]> {
+    if (experiment) {
+      if (/^\d+$/.test(experiment)) return [experiment];
+      const e = await mlflow.experimentByName(experiment);
+      return e ? [e.experiment_id] : [];
+    }
+    const ids: string[] = [];
+    const filter = experimentRoot
+      ? `name LIKE '${experimentRoot.replaceAll("'", "\\'")}%'`
+      : undefined;
+    for await (const e of mlflow.experiments({ filter })) {
+      ids.push(e.experiment_id);
+      if (ids.length >= 100) break;
+    }
+    return ids;
+  }
+  return {
+    async *listRuns(opts = {}) {
+      const ids = await experimentIds(opts.experiment);
+      if (!ids.length) return;
+      const limit = opts.limit ?? Infinity;
+      let n = 0;
+      for await (const r of mlflow.searchRuns(ids, { pageSize: Math.min(1000, limit) })) {
+        yield trackingRunOf(r);
+        if (++n >= limit) return;
+      }
+    },
+    async getRun(runId) {
+      return trackingRunOf(await mlflow.getRun(runId));
+    },
+    async metricHistory(runId, metric) {
+      const points: MetricPoint[] = [];
+      for await (const m of mlflow.metricHistory(runId, metric)) {
+        points.push({ name: m.key, value: m.value, step: m.step, ts: m.timestamp });
+      }
+      return points.sort((a, b) => a.step - b.step || a.ts - b.ts);
+    },
+  };
+}
+
+function versionOf(name: string, v: UcModelVersion): ModelVersion {
+  return {
+    name,
+    version: String(v.version),
+    source: v.source,
+    runId: v.run_id,
+    status: v.status,
+    aliases: v.aliases.map((a) => a.alias_name),
+    tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value ?? ""])),
+    createdAt: v.created_at,
+    description: v.comment,
+  };
+}
+
+/** Registry part of the port (Unity Catalog models). */
+export function registryApi(
+  uc: UcModelsClient,
+  defaults: { catalog?: string; schema?: string },
+): RegistryApi {
+  return {
+    async *listModels() {
+      for await (const m of uc.models(defaults)) {
+        yield { name: m.full_name, description: m.comment, updatedAt: m.updated_at };
+      }
+    },
+    async *listVersions(name) {
+      for await (const v of uc.versions(name)) yield versionOf(name, v);
+    },
+    createVersion(input) {
+      // Registering a UC version means copying the model's files into UC-managed storage with
+      // temporary cloud credentials; MLflow does that inside the job. A version created here
+      // without files would look fine and fail to serve, so refuse clearly instead.
+      return Promise.reject(
+        new DatabricksError(
+          `Registering ${input.name} from ${input.source} is done by the training job on Databricks, not by the app.`,
+          "NOT_SUPPORTED",
+          501,
+          undefined,
+          "Run the job with registration on (mlflow.register_model with registry URI databricks-uc); " +
+            "the new version then appears here and can get aliases, tags and an endpoint.",
+        ),
+      );
+    },
+    async setAlias(name, alias, version) {
+      await uc.setAlias(name, alias, version);
+    },
+    async deleteAlias(name, alias) {
+      await uc.deleteAlias(name, alias);
+    },
+    async setTag(name, version, key, value) {
+      await uc.setVersionTag(name, version, key, value);
+    },
+  };
+}
+
+/** Served entity name for a model version: `<model>-<version>`, API-safe. */
+export function servedEntityName(model: string, version: string): string {
+  return `${model.split(".").pop()}-${version}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 63);
+}
+
+/** The endpoint config for a list of served model versions (traffic must add up to 100). */
+export function endpointConfig(entities: ServedEntity[]): EndpointConfig {
+  if (!entities.length) {
+    throw new BadRequestError("An endpoint needs at least one served model version.");
+  }
+  const withTraffic = entities.filter((e) => e.trafficPercent !== undefined);
+  if (withTraffic.length && withTraffic.length !== entities.length) {
+    throw new BadRequestError("Give a traffic percentage for every served version, or for none.");
+  }
+  const total = withTraffic.reduce((s, e) => s + (e.trafficPercent ?? 0), 0);
+  if (withTraffic.length && total !== 100) {
+    throw new BadRequestError(`Traffic percentages add up to ${total}, not 100.`);
+  }
+  const served = entities.map((e) => ({
+    name: servedEntityName(e.model, e.version),
+    entity_name: e.model,
+    entity_version: e.version,
+    workload_size: e.workloadSize ?? "Small",
+    ...(e.workloadType ? { workload_type: e.workloadType } : {}),
+    scale_to_zero_enabled: e.scaleToZero ?? true,
+  }));
+  // Without percentages, traffic is split evenly (the remainder goes to the first version).
+  const even = Math.floor(100 / entities.length);
+  const routes = entities.length > 1 || withTraffic.length
+    ? entities.map((e, i) => ({
+      served_entity_name: served[i].name,
+      traffic_percentage: e.trafficPercent ?? (i === 0 ? 100 - even * (entities.length - 1) : even),
+    }))
+    : undefined;
+  return { served_entities: served, ...(routes ? { traffic_config: { routes } } : {}) };
+}
+
+/** Maps an endpoint's ready / config_update / deployment states to the port's. */
+export function endpointOf(e: ServingEndpoint, host: string): Endpoint {
+  const cfg = e.config ?? e.pending_config;
+  const ents = cfg?.served_entities ?? [];
+  const failed = ents.find((s) => s.state?.deployment === "DEPLOYMENT_FAILED");
+  const { ready, config_update: cu } = e.state;
+  const state: Endpoint["state"] = cu === "UPDATE_FAILED" || failed
+    ? "FAILED"
+    : ready === "READY"
+    ? (cu === "IN_PROGRESS" ? "UPDATING" : "READY")
+    : "NOT_READY";
+  const routes = cfg?.traffic_config?.routes ?? [];
+  return {
+    name: e.name,
+    state,
+    message: ents.map((s) => s.state?.deployment_state_message).find((m) => m) ||
+      (cu === "UPDATE_FAILED" ? "The last configuration update failed." : undefined),
+    entities: ents.map((s) => ({
+      model: s.entity_name ?? "",
+      version: s.entity_version ?? "",
+      workloadSize: s.workload_size,
+      workloadType: s.workload_type,
+      scaleToZero: s.scale_to_zero_enabled,
+      trafficPercent: routes.find((r) => (r.served_entity_name ?? r.served_model_name) === s.name)
+        ?.traffic_percentage ?? (ents.length === 1 ? 100 : undefined),
+    })),
+    url: e.endpoint_url ?? `${host}/serving-endpoints/${e.name}/invocations`,
+    updatedAt: e.last_updated_timestamp,
+  };
+}
+
+/** Serving part of the port. */
+export function servingApi(serving: ServingClient, host: string): ServingApi {
+  return {
+    async list() {
+      return (await serving.list()).map((e) => endpointOf(e, host));
+    },
+    async get(name) {
+      return endpointOf(await serving.get(name), host);
+    },
+    async createOrUpdate(name, entities) {
+      const config = endpointConfig(entities);
+      try {
+        await serving.get(name);
+      } catch (e) {
+        if ((e as { status?: number }).status !== 404) throw e;
+        try {
+          return endpointOf(await serving.create(name, config), host);
+        } catch (e2) {
+          // Someone created it meanwhile: fall through to an update.
+          if ((e2 as { errorCode?: string }).errorCode !== "RESOURCE_ALREADY_EXISTS") throw e2;
+        }
+      }
+      return endpointOf(await serving.updateConfig(name, config), host);
+    },
+    async delete(name) {
+      await serving.delete(name);
+    },
+    invoke(name, body) {
+      return serving.invoke(name, body);
+    },
+  };
+}
+
+/** Compute part of the port: node types (GPU first) and runtimes. */
+export function computeApi(clusters: ClustersClient): ComputeApi {
+  return {
+    async info(): Promise<ComputeInfo> {
+      const [nodes, versions] = await Promise.all([clusters.nodeTypes(), clusters.sparkVersions()]);
+      return {
+        kind: "databricks",
+        nodeTypes: nodes.map((n) => ({
+          id: n.node_type_id,
+          gpus: n.num_gpus,
+          memoryMb: n.memory_mb,
+          cores: n.num_cores,
+          description: n.description,
+        })),
+        runtimes: versions.map((v) => ({
+          key: v.key,
+          name: v.name,
+          gpu: isGpuMlRuntime(v.key),
+          ml: /-ml-/.test(v.key),
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Jobs runs for the fake workspace: runs/submit (with idempotency tokens), get, get-output,
+ * cancel and list, and a run state machine PENDING → RUNNING → TERMINATED (SUCCESS | FAILED).
+ */
+import { apiError, badRequest, json, page, readJson } from "./util.ts";
+import type { FakeDatabricks } from "./server.ts";
+
+export interface FakeRun {
+  run_id: number;
+  run_name: string;
+  life_cycle_state: string;
+  result_state?: string;
+  state_message: string;
+  start_time: number;
+  end_time?: number;
+  tasks: { task_key: string; run_id: number; [k: string]: unknown }[];
+  logs: string;
+  error?: string;
+  error_trace?: string;
+  idempotency_token?: string;
+  submitted: Record<string, unknown>;
+}
+
+const BASE = /^\/api\/2\.[12]\/jobs\/runs\//;
+
+export class FakeJobs {
+  readonly runs = new Map<number, FakeRun>();
+  #nextId = 1000;
+  constructor(readonly fake: FakeDatabricks) {}
+
+  /** Moves a run to a state (test driver). RUNNING, or a result: SUCCESS / FAILED / CANCELED. */
+  set(
+    runId: number | string,
+    to: "RUNNING" | "SUCCESS" | "FAILED" | "CANCELED" | "INTERNAL_ERROR",
+    extra: { logs?: string; error?: string; message?: string } = {},
+  ): void {
+    const r = this.runs.get(Number(runId));
+    if (!r) throw new Error(`no run ${runId}`);
+    if (extra.logs !== undefined) r.logs = extra.logs;
+    if (extra.error !== undefined) r.error = extra.error;
+    if (to === "RUNNING") {
+      r.life_cycle_state = "RUNNING";
+      r.state_message = extra.message ?? "";
+      return;
+    }
+    r.life_cycle_state = to === "INTERNAL_ERROR" ? "INTERNAL_ERROR" : "TERMINATED";
+    r.result_state = to === "INTERNAL_ERROR" ? "FAILED" : to;
+    r.state_message = extra.message ??
+      (to === "SUCCESS" ? "" : to === "CANCELED" ? "Run cancelled." : "Task failed with an error.");
+    r.end_time = Date.now();
+  }
+
+  #advance(r: FakeRun): void {
+    if (r.life_cycle_state === "PENDING") this.set(r.run_id, "RUNNING");
+    else if (r.life_cycle_state === "RUNNING") {
+      this.set(r.run_id, "SUCCESS", { logs: r.logs || `training ${r.run_name}\ndone\n` });
+    }
+  }
+
+  #view(r: FakeRun) {
+    return {
+      run_id: r.run_id,
+      run_name: r.run_name,
+      run_type: "SUBMIT_RUN",
+      creator_user_name: "dev@example.com",
+      state: {
+        life_cycle_state: r.life_cycle_state,
+        ...(r.result_state ? { result_state: r.result_state } : {}),
+        state_message: r.state_message,
+        user_cancelled_or_timedout: r.result_state === "CANCELED",
+      },
+      start_time: r.start_time,
+      ...(r.end_time ? { end_time: r.end_time } : {}),
+      run_page_url: `${this.fake.url}/#job/runs/${r.run_id}`,
+      tasks: r.tasks.map((t) => ({
+        ...t,
+        state: { life_cycle_state: r.life_cycle_state, result_state: r.result_state },
+      })),
+    };
+  }
+
+  async route(req: Request, url: URL, path: string): Promise<Response | undefined> {
+    if (!BASE.test(path)) return undefined;
+    const op = path.replace(BASE, "");
+    const q = url.searchParams;
+    if (op === "submit" && req.method === "POST") {
+      const body = await readJson(req);
+      if (!body) return apiError(400, "MALFORMED_REQUEST", "Could not parse request object.");
+      const tasks = body.tasks as Record<string, unknown>[] | undefined;
+      if (!Array.isArray(tasks) || tasks.length === 0) {
+        return badRequest("At least one task is required.");
+      }
+      for (const t of tasks) {
+        if (typeof t.task_key !== "string") return badRequest("Task key must be specified.");
+        if (!t.new_cluster && !t.existing_cluster_id && !t.environment_key) {
+          return badRequest(`Task ${t.task_key} needs a cluster or an environment.`);
+        }
+      }
+      const token = body.idempotency_token as string | undefined;
+      if (token) {
+        for (const r of this.runs.values()) {
+          if (r.idempotency_token === token) return json({ run_id: r.run_id });
+        }
+      }
+      const id = ++this.#nextId;
+      this.runs.set(id, {
+        run_id: id,
+        run_name: String(body.run_name ?? "Untitled"),
+        life_cycle_state: "PENDING",
+        state_message: "Waiting for cluster",
+        start_time: Date.now(),
+        tasks: tasks.map((t, i) => ({ ...t, task_key: String(t.task_key), run_id: id * 10 + i })),
+        logs: "",
+        idempotency_token: token,
+        submitted: body,
+      });
+      return json({ run_id: id });
+    }
+    if (op === "get" && req.method === "GET") {
+      const r = this.#find(q.get("run_id"));
+      if (r instanceof Response) return r;
+      const view = this.#view(r);
+      if (this.fake.autoAdvance) this.#advance(r);
+      return json(view);
+    }
+    if (op === "get-output" && req.method === "GET") {
+      const taskRunId = Number(q.get("run_id"));
+      const r = [...this.runs.values()].find((r) => r.tasks.some((t) => t.run_id === taskRunId));
+      if (!r) {
+        if (this.runs.has(taskRunId)) {
+          return badRequest(
+            "Retrieving the output of runs with multiple tasks is not supported. Please retrieve the " +
+              "output of each individual task run instead.",
+          );
+        }
+        return apiError(404, "RESOURCE_DOES_NOT_EXIST", `Run ${q.get("run_id")} does not exist.`);
+      }
+      return json({
+        metadata: this.#view(r),
+        logs: r.logs,
+        logs_truncated: false,
+        ...(r.error ? { error: r.error, error_trace: r.error_trace ?? r.error } : {}),
+      });
+    }
+    if (op === "cancel" && req.method === "POST") {
+      const body = await readJson(req);
+      const r = this.#find(String(body?.run_id ?? ""));
+      if (r instanceof Response) return r;
+      if (r.life_cycle_state !== "TERMINATED") this.set(r.run_id, "CANCELED");
+      return json({});
+    }
+    if (op === "list" && req.method === "GET") {
+      const limit = Number(q.get("limit") ?? 25);
+      if (limit > 25 || limit < 1) return badRequest("limit must be between 1 and 25.");
+      let runs = [...this.runs.values()].sort((a, b) => b.run_id - a.run_id);
+      if (q.get("active_only") === "true") {
+        runs = runs.filter((r) => r.life_cycle_state !== "TERMINATED");
+      }
+      const { slice, next } = page(runs.map((r) => this.#view(r)), q.get("page_token"), limit);
+      return json({ runs: slice, has_more: !!next, ...(next ? { next_page_token: next } : {}) });
+    }
+    return undefined;
+  }
+
+  #find(id: string | null): FakeRun | Response {
+    if (!id || !/^\d+$/.test(id)) return badRequest(`Invalid run_id '${id}'.`);
+    const r = this.runs.get(Number(id));
+    return r ?? apiError(404, "RESOURCE_DOES_NOT_EXIST", `Run ${id} does not exist.`);
+  }
+}
