@@ -1,0 +1,171 @@
+"""What the app reads while a job runs: `<run-dir>/metrics.jsonl`, `<run-dir>/status.json`, MLflow.
+
+metrics.jsonl: one JSON object per line, `{"step", "epoch", "name", "value", "ts"}` (ts in epoch
+milliseconds). status.json is rewritten atomically (temp file + rename) so a reader never sees
+half a file. MLflow is optional: used when importable and either enabled in the config or running
+on Databricks / with MLFLOW_TRACKING_URI set; a failing tracking server never stops training.
+"""
+
+import json
+import math
+import os
+import socket
+import sys
+import time
+import warnings
+
+PHASES = ("starting", "loading_data", "building_model", "training", "evaluating", "exporting",
+          "predicting", "succeeded", "failed", "cancelled")
+_warned = set()
+
+
+def warn_once(key, msg):
+    if key not in _warned:
+        _warned.add(key)
+        print(f"[warning] {msg}", file=sys.stderr, flush=True)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def write_json_atomic(path, obj):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, allow_nan=False, default=str)
+    os.replace(tmp, path)
+
+
+class RunTracker:
+    """Rank-0 writer of status.json, metrics.jsonl and (optionally) MLflow. Other ranks: no-ops."""
+
+    def __init__(self, run_dir, job, enabled=True, mlflow_cfg=None, resume=False):
+        self.run_dir = run_dir
+        self.enabled = enabled
+        self.status = {"job": job, "phase": "starting", "epoch": 0, "step": 0, "total_steps": None,
+                       "eta_seconds": None, "error": None, "message": None, "mlflow_run_id": None,
+                       "pid": os.getpid(), "host": socket.gethostname(), "started_at": now_ms(),
+                       "updated_at": now_ms(), "ended_at": None}
+        self._mlflow = None
+        self._t0, self._step0 = time.time(), 0
+        if not enabled:
+            return
+        os.makedirs(run_dir, exist_ok=True)
+        self.metrics_path = os.path.join(run_dir, "metrics.jsonl")
+        self.status_path = os.path.join(run_dir, "status.json")
+        if resume and os.path.isfile(self.status_path):
+            try:
+                with open(self.status_path, encoding="utf-8") as f:
+                    prev = json.load(f)
+                self.status["mlflow_run_id"] = prev.get("mlflow_run_id")
+                self.status["resumed_from_step"] = prev.get("step")
+            except (OSError, ValueError):
+                pass
+        if mlflow_cfg is not None:
+            self._start_mlflow(mlflow_cfg)
+        self.update()
+
+    # -- status ------------------------------------------------------------------------------
+    def update(self, **fields):
+        """Merge fields into status.json and rewrite it."""
+        self.status.update(fields)
+        self.status["updated_at"] = now_ms()
+        if self.enabled:
+            write_json_atomic(self.status_path, self.status)
+
+    def phase(self, phase, message=None):
+        assert phase in PHASES, phase
+        print(f"[{phase}]" + (f" {message}" if message else ""), flush=True)
+        self.update(phase=phase, message=message)
+
+    def progress(self, step, epoch, total_steps):
+        """Step/epoch/ETA; the ETA uses the pace since this process (re)started."""
+        done = max(step - self._step0, 1)
+        pace = (time.time() - self._t0) / done
+        eta = max(total_steps - step, 0) * pace if total_steps else None
+        self.update(step=step, epoch=epoch, total_steps=total_steps,
+                    eta_seconds=round(eta, 1) if eta is not None else None)
+
+    def mark_start(self, step):
+        self._t0, self._step0 = time.time(), step
+
+    def finish(self, phase, error=None):
+        self.update(phase=phase, error=error, ended_at=now_ms(), eta_seconds=0 if phase == "succeeded" else None)
+        if self._mlflow is not None:
+            try:
+                self._mlflow.end_run(status={"succeeded": "FINISHED", "cancelled": "KILLED"}.get(phase, "FAILED"))
+            except Exception as e:  # pragma: no cover - depends on the tracking server
+                warn_once("mlflow-end", f"MLflow end_run failed: {e}")
+            self._mlflow = None
+
+    # -- metrics -----------------------------------------------------------------------------
+    def log_metrics(self, metrics, step, epoch):
+        """Append finite metrics to metrics.jsonl (and MLflow)."""
+        if not self.enabled:
+            return
+        ts = now_ms()
+        clean = {k: float(v) for k, v in metrics.items()
+                 if v is not None and isinstance(v, (int, float)) and math.isfinite(float(v))}
+        with open(self.metrics_path, "a", encoding="utf-8") as f:
+            for k, v in clean.items():
+                f.write(json.dumps({"step": int(step), "epoch": round(float(epoch), 4), "name": k,
+                                    "value": v, "ts": ts}) + "\n")
+        if self._mlflow is not None and clean:
+            try:
+                self._mlflow.log_metrics(clean, step=int(step))
+            except Exception as e:
+                warn_once("mlflow-log", f"MLflow log_metrics failed, continuing without it: {e}")
+
+    def log_params(self, params):
+        if self._mlflow is None:
+            return
+        try:
+            self._mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        except Exception as e:
+            warn_once("mlflow-params", f"MLflow log_params failed: {e}")
+
+    def log_artifact(self, path, artifact_path=None):
+        if self._mlflow is None or not os.path.exists(path):
+            return
+        try:
+            self._mlflow.log_artifact(path, artifact_path=artifact_path)
+        except Exception as e:
+            warn_once("mlflow-artifact", f"MLflow log_artifact failed: {e}")
+
+    # -- MLflow ------------------------------------------------------------------------------
+    def _start_mlflow(self, cfg):
+        wanted = cfg.enabled
+        if wanted is False:
+            return
+        auto_ok = bool(os.environ.get("DATABRICKS_RUNTIME_VERSION") or os.environ.get("MLFLOW_TRACKING_URI"))
+        if wanted == "auto" and not auto_ok:
+            return
+        try:
+            import mlflow
+        except ImportError:
+            warn_once("mlflow-missing", "mlflow is not importable; metrics go to metrics.jsonl only")
+            return
+        try:
+            if cfg.experiment_name:
+                mlflow.set_experiment(cfg.experiment_name)
+            run_id = self.status.get("mlflow_run_id")
+            if run_id:
+                run = mlflow.start_run(run_id=run_id)
+            else:
+                run = mlflow.start_run(run_name=cfg.run_name)
+            if cfg.tags:
+                mlflow.set_tags(cfg.tags)
+            mlflow.set_tag("lakevision.run_dir", self.run_dir)
+            self._mlflow = mlflow
+            self.status["mlflow_run_id"] = run.info.run_id
+            self.status["mlflow_experiment_id"] = run.info.experiment_id
+        except Exception as e:
+            warn_once("mlflow-start", f"MLflow could not start a run ({e}); metrics go to metrics.jsonl only")
+            self._mlflow = None
+
+
+def suppress_noisy_warnings():
+    """Known-harmless warnings that would otherwise bury the job's own messages."""
+    warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
+    warnings.filterwarnings("ignore", message=".*is deprecated since 0.13.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch.onnx")
