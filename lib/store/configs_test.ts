@@ -1,0 +1,247 @@
+import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import { newConfig, setPath } from "@/lib/config/templates.ts";
+import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
+import type { FileEntry, FilesApi } from "@/lib/workspace/types.ts";
+import { ConfigStore, volumeOf } from "./configs.ts";
+
+const VOLUME = "/Volumes/main/cv/data";
+const FIXTURES = new URL("../../../shared/fixtures/accelerator-configs/", import.meta.url);
+
+/** An in-memory FilesApi that records writes and refuses overwrites like the real ones. */
+class MemoryFiles implements FilesApi {
+  files = new Map<string, string>();
+  async *list(_path: string): AsyncIterable<FileEntry> {}
+  stat(path: string) {
+    return Promise.resolve(
+      this.files.has(path) ? { path, name: path.split("/").pop()!, isDirectory: false } : null,
+    );
+  }
+  read(): Promise<ReadableStream<Uint8Array>> {
+    throw new Error("not used");
+  }
+  readBytes(path: string) {
+    return Promise.resolve(new TextEncoder().encode(this.files.get(path)));
+  }
+  readText(path: string) {
+    const t = this.files.get(path);
+    return t === undefined ? Promise.reject(new Error(`${path} not found`)) : Promise.resolve(t);
+  }
+  write(
+    path: string,
+    data: Uint8Array | string | ReadableStream<Uint8Array>,
+    opts?: { overwrite?: boolean },
+  ) {
+    if (opts?.overwrite === false && this.files.has(path)) {
+      return Promise.reject(new Error(`${path} already exists`));
+    }
+    this.files.set(path, typeof data === "string" ? data : "<bytes>");
+    return Promise.resolve();
+  }
+  mkdirs() {
+    return Promise.resolve();
+  }
+  delete(path: string) {
+    this.files.delete(path);
+    return Promise.resolve();
+  }
+}
+
+async function withStore(
+  fn: (store: ConfigStore, files: MemoryFiles, kv: Deno.Kv) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  const files = new MemoryFiles();
+  try {
+    await fn(new ConfigStore(kv, { files, volume: VOLUME }), files, kv);
+  } finally {
+    kv.close();
+  }
+}
+
+const doc = () =>
+  newConfig("detection", "facebook/detr-resnet-50", { volume: VOLUME, email: "a@b.c" });
+
+Deno.test("[configs store] each save is a new immutable version with author, time and its YAML file", () =>
+  withStore(async (store, files) => {
+    const r1 = await store.save("detr-coco", doc(), { author: "ana" });
+    assertEquals(r1.version.version, 1);
+    assertEquals(r1.file, { path: `${VOLUME}/configs/detr-coco/v1.yaml`, ok: true });
+    const r2 = await store.save("detr-coco", setPath(doc(), "data.batch_size", 4), {
+      author: "ben",
+      baseVersion: 1,
+    });
+    assertEquals(r2.version.version, 2);
+    const v1 = await store.getVersion("detr-coco", 1);
+    assertEquals(v1.author, "ana");
+    assertEquals((v1.doc.data as Record<string, unknown>).batch_size, 16);
+    assert(v1.createdAt > 0);
+    const f2 = parseConfigYaml(files.files.get(`${VOLUME}/configs/detr-coco/v2.yaml`)!);
+    assert(f2.ok);
+    assertEquals((f2.doc.data as Record<string, unknown>).batch_size, 4);
+    const meta = await store.get("detr-coco");
+    assertEquals(meta.latestVersion, 2);
+    assertEquals(meta.createdBy, "ana");
+    assertEquals(meta.updatedBy, "ben");
+  }));
+
+Deno.test("[configs store] ten concurrent saves of one config each get their own version number", () =>
+  withStore(async (store, files) => {
+    const results = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          store.save("shared", setPath(doc(), "data.batch_size", i + 1), { author: `user${i}` }),
+      ),
+    );
+    const numbers = results.map((r) => r.version.version).sort((a, b) => a - b);
+    assertEquals(numbers, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const history = await store.history("shared");
+    assertEquals(history.length, 10);
+    // Every version kept the content its author saved.
+    for (const r of results) {
+      const v = await store.getVersion("shared", r.version.version);
+      assertEquals(v.author, r.version.author);
+      assertEquals(v.doc, r.version.doc);
+    }
+    assertEquals(files.files.size, 10);
+    assertEquals((await store.get("shared")).latestVersion, 10);
+  }));
+
+Deno.test("[configs store] a config with errors or a bad name is refused and nothing is saved", () =>
+  withStore(async (store) => {
+    await rejects(
+      store.save("bad", setPath(doc(), "data.batch_size", 0), { author: "a" }),
+      /error/,
+    );
+    await rejects(store.save("../etc", doc(), { author: "a" }), /name/);
+    assertEquals(await store.list(), []);
+  }));
+
+Deno.test("[configs store] list shows latest version, active marker and last change, and searches", () =>
+  withStore(async (store) => {
+    await store.save("detr-coco", doc(), { author: "ana" });
+    await store.save("detr-coco", doc(), { author: "ana" });
+    await store.save(
+      "vit-flowers",
+      newConfig("classification", "google/vit-base-patch16-224", { volume: VOLUME }),
+      {
+        author: "ben",
+      },
+    );
+    await store.activate("detr-coco", 1, "ana");
+    const all = await store.list();
+    assertEquals(all.map((c) => c.name), ["vit-flowers", "detr-coco"]);
+    const detr = all.find((c) => c.name === "detr-coco")!;
+    assertEquals(detr.latestVersion, 2);
+    assertEquals(detr.activeVersion, 1);
+    assertEquals(all.find((c) => c.name === "vit-flowers")!.activeVersion, null);
+    assertEquals((await store.list({ search: "vit-base" })).map((c) => c.name), ["vit-flowers"]);
+    assertEquals((await store.list({ search: "classification" })).length, 1);
+    assertEquals((await store.activeVersion())?.version, 1);
+  }));
+
+Deno.test("[configs store] diff of two versions lists changed fields and aligned YAML lines", () =>
+  withStore(async (store) => {
+    await store.save("c", doc(), { author: "a" });
+    await store.save(
+      "c",
+      setPath(setPath(doc(), "model.learning_rate", 5e-5), "data.num_workers", undefined),
+      {
+        author: "a",
+      },
+    );
+    const d = await store.diff("c", 1, 2);
+    assertEquals(d.fields, [
+      { path: "model.learning_rate", kind: "changed", before: 1e-4, after: 5e-5 },
+      { path: "data.num_workers", kind: "removed", before: 4 },
+    ]);
+    assert(d.lines.some((l) => l.kind === "changed" && l.right?.text.includes("5.0e-5")));
+    await rejects(store.diff("c", 1, 9), /no version 9/);
+  }));
+
+Deno.test("[configs store] restore saves the old content as a new version; history is kept", () =>
+  withStore(async (store) => {
+    await store.save("c", doc(), { author: "a" });
+    await store.save("c", setPath(doc(), "data.batch_size", 2), { author: "a" });
+    const r = await store.restore("c", 1, "b");
+    assertEquals(r.version.version, 3);
+    assertEquals(r.version.restoredFrom, 1);
+    assertEquals(r.version.source, "restore");
+    assertEquals(r.version.doc, (await store.getVersion("c", 1)).doc);
+    assertEquals(
+      (await store.getVersion("c", 2)).doc.data,
+      setPath(doc(), "data.batch_size", 2).data,
+    );
+    assertEquals((await store.history("c")).map((v) => v.version), [3, 2, 1]);
+  }));
+
+Deno.test("[configs store] activate points at one version; unknown versions are refused", () =>
+  withStore(async (store) => {
+    await store.save("c", doc(), { author: "a" });
+    await rejects(store.activate("c", 4, "a"), /no version 4/);
+    await rejects(store.activate("nope", undefined, "a"), /No config named/);
+    const a = await store.activate("c", undefined, "a");
+    assertEquals([a.name, a.version], ["c", 1]);
+  }));
+
+Deno.test("[configs store] templates: five built-ins plus saved ones; built-ins cannot be deleted", () =>
+  withStore(async (store) => {
+    assertEquals((await store.listTemplates()).length, 5);
+    await store.save("c", doc(), { author: "a" });
+    const t = await store.saveAsTemplate("c", 1, { title: "Our DETR", author: "a" });
+    const list = await store.listTemplates();
+    assertEquals(list.length, 6);
+    assertEquals((await store.getTemplate(t.id)).doc, doc());
+    await rejects(store.deleteTemplate("builtin-detection"));
+    await store.deleteTemplate(t.id);
+    assertEquals((await store.listTemplates()).length, 5);
+  }));
+
+Deno.test("[configs store] every fixture imports, saves and exports YAML that parses to the same values", () =>
+  withStore(async (store, files) => {
+    for (const e of Deno.readDirSync(FIXTURES)) {
+      const text = Deno.readTextFileSync(new URL(e.name, FIXTURES));
+      const parsed = parseConfigYaml(text);
+      assert(parsed.ok, e.name);
+      const name = e.name.replace(/\.yaml$/, "");
+      const saved = await store.save(name, parsed.doc, {
+        author: "a",
+        source: "import",
+        sourceYaml: text,
+      });
+      const exported = await store.getVersion(name, saved.version.version);
+      const back = parseConfigYaml(exported.yaml);
+      assert(back.ok, e.name);
+      assertEquals(back.doc, parsed.doc, e.name);
+      // The imported file keeps its comments; the written file is the same text.
+      assertEquals(exported.yaml, text);
+      if (saved.file.path) assertEquals(files.files.get(saved.file.path), text);
+    }
+  }));
+
+Deno.test("[configs store] a failed file write is reported but never loses the saved version", () =>
+  withStore(async (store, files) => {
+    files.files.set(`${VOLUME}/configs/c/v1.yaml`, "left over");
+    const r = await store.save("c", doc(), { author: "a" });
+    assertEquals(r.file.ok, false);
+    assert(r.file.error?.includes("already exists"));
+    assertEquals(files.files.get(`${VOLUME}/configs/c/v1.yaml`), "left over");
+    assertEquals((await store.history("c"))[0].file?.ok, false);
+    assertEquals((await store.getVersion("c", 1)).version, 1);
+  }));
+
+Deno.test("[configs store] without a configured volume the file goes to the data path's volume", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const files = new MemoryFiles();
+    const store = new ConfigStore(kv, { files });
+    const r = await store.save("c", doc(), { author: "a" });
+    assertEquals(r.file.path, `${VOLUME}/configs/c/v1.yaml`);
+    assertEquals(
+      volumeOf({ data: { train_data_path: "/Volumes/<catalog>/<schema>/<volume>/x/" } }),
+      null,
+    );
+  } finally {
+    kv.close();
+  }
+});
