@@ -1,0 +1,576 @@
+/**
+ * Validation of a parsed COCO instances file: every rule that makes a trainer fail or silently
+ * drop data (the Label Studio / CVAT export bugs users report) yields one located problem per
+ * offending record. Also reduces the index to the flat columns the statistics need.
+ */
+import {
+  A_BAD_BBOX,
+  A_BAD_CATEGORY_ID,
+  A_BAD_IMAGE_ID,
+  A_NO_BBOX,
+  A_NO_ID,
+  A_NOT_OBJECT,
+  A_RLE_BAD,
+  A_SEG_BAD,
+  A_SEG_FLAT,
+  type CocoIndex,
+  I_BAD_SIZE,
+  I_NO_FILE,
+  I_NO_ID,
+  SEG_POLY,
+  SEG_RLE,
+} from "./coco_parse.ts";
+import { F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
+import { nearDuplicateNames, type ProblemSink } from "./problems.ts";
+import { computeStats } from "./stats.ts";
+import type { SplitStats } from "./types.ts";
+
+/** Pixels of slack for "outside the image" (the accelerator's notebook uses W+1 / H+1). */
+const TOL = 1;
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+/** Ids that occur more than once (sorting a copy: no Map of a million entries). */
+export function duplicateIds(ids: Float64Array, n: number): Set<number> {
+  const s = ids.slice(0, n).sort();
+  const dup = new Set<number>();
+  for (let i = 1; i < n; i++) if (s[i] === s[i - 1] && Number.isFinite(s[i])) dup.add(s[i]);
+  return dup;
+}
+
+/** Runs every COCO rule and computes the split's statistics. `files[i]` describes image i. */
+export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[]): SplitStats {
+  const { images: im, anns: a, categories } = idx;
+  const src = idx.source;
+
+  // ---- structure
+  for (const s of idx.structural) {
+    sink.add("json_structure", "error", `${src}: ${s}`, { file: src });
+  }
+  if (!idx.keys.images) {
+    sink.add("json_missing_key", "error", `${src} has no "images" list`, {
+      file: src,
+      where: "images",
+    });
+  }
+  if (!idx.keys.categories) {
+    sink.add("json_missing_key", "error", `${src} has no "categories" list`, {
+      file: src,
+      where: "categories",
+    });
+  }
+  if (!idx.keys.annotations || a.n === 0) {
+    sink.add(
+      "no_annotations",
+      "error",
+      idx.keys.annotations
+        ? `${src} has an empty "annotations" list: nothing to train on`
+        : `${src} has no "annotations" list (a broken export?)`,
+      { file: src, where: "annotations" },
+    );
+  }
+
+  // ---- categories
+  const catIndex = new Map<number, number>();
+  const catNames = new Map<string, number>();
+  categories.forEach((c, i) => {
+    const where = `categories[${c.index}]`;
+    if (catIndex.has(c.id)) {
+      sink.add(
+        "duplicate_category_id",
+        "error",
+        `category id ${c.id} ("${c.name}") is defined twice`,
+        {
+          category_id: c.id,
+          where,
+          file: src,
+        },
+      );
+    } else catIndex.set(c.id, i);
+    if (catNames.has(c.name)) {
+      sink.add(
+        "duplicate_category_name",
+        "warning",
+        `category name "${c.name}" is used by ids ${catNames.get(c.name)} and ${c.id}`,
+        {
+          category_id: c.id,
+          where,
+          file: src,
+        },
+      );
+    } else catNames.set(c.name, c.id);
+    if (c.id === 0) {
+      sink.add(
+        "category_id_zero",
+        "warning",
+        `category "${c.name}" has id 0; many trainers reserve 0 for background, so this class may be ignored`,
+        { category_id: 0, where, file: src },
+      );
+    }
+  });
+  const ids = [...catIndex.keys()].sort((x, y) => x - y);
+  if (ids.length > 1) {
+    const gaps: number[] = [];
+    for (let i = 1; i < ids.length && gaps.length < 20; i++) {
+      for (let g = ids[i - 1] + 1; g < ids[i] && gaps.length < 20; g++) gaps.push(g);
+    }
+    if (gaps.length) {
+      sink.add(
+        "category_ids_noncontiguous",
+        "warning",
+        `category ids run from ${ids[0]} to ${ids[ids.length - 1]} with gaps (missing ${
+          gaps.join(", ")
+        }${gaps.length === 20 ? ", …" : ""}); code that uses ids as class indices will misalign`,
+        { file: src, where: "categories" },
+      );
+    }
+  }
+
+  // ---- images
+  const imgIndex = new Map<number, number>();
+  const dupImg = duplicateIds(im.id, im.n);
+  const names = new Map<string, number>();
+  for (let i = 0; i < im.n; i++) {
+    const id = im.id[i];
+    const file = im.fileName[i] || undefined;
+    const where = `images[${i}]`;
+    const f = im.flags[i];
+    if (f & I_NO_ID) {
+      sink.add(
+        "image_invalid",
+        "error",
+        `images[${i}] has no numeric "id"; its annotations cannot be matched`,
+        { where, file },
+      );
+    } else if (dupImg.has(id)) {
+      if (imgIndex.has(id)) {
+        sink.add(
+          "duplicate_image_id",
+          "error",
+          `image id ${id} is used again by ${file ?? where} (first: ${
+            im.fileName[imgIndex.get(id)!]
+          })`,
+          {
+            image_id: id,
+            file,
+            where,
+          },
+        );
+      } else imgIndex.set(id, i);
+    } else imgIndex.set(id, i);
+    if (f & I_NO_FILE) {
+      sink.add("image_invalid", "error", `image ${fmt(id)} has no "file_name"`, {
+        image_id: id,
+        where,
+      });
+    } else {
+      const prev = names.get(file!);
+      if (prev !== undefined) {
+        sink.add(
+          "duplicate_file_name",
+          "warning",
+          `${file} is listed twice (image ids ${im.id[prev]} and ${id})`,
+          {
+            image_id: id,
+            file,
+            where,
+          },
+        );
+      } else names.set(file!, i);
+      if (
+        /^[a-z][a-z0-9+.-]*:\/\//i.test(file!) || file!.startsWith("/") || file!.includes("\\") ||
+        file!.split("/").includes("..")
+      ) {
+        sink.add(
+          "file_name_path",
+          "warning",
+          `file_name "${file}" is an absolute path, URL or escapes the images folder; it will not resolve under the images directory`,
+          {
+            image_id: id,
+            file,
+            where,
+          },
+        );
+      }
+    }
+    if (f & I_BAD_SIZE) {
+      sink.add(
+        "image_size_invalid",
+        "error",
+        `image ${fmt(id)} has width ${im.width[i]} and height ${
+          im.height[i]
+        }; both must be positive numbers (boxes are normalised by them)`,
+        {
+          image_id: id,
+          file,
+          where,
+        },
+      );
+    }
+  }
+  for (const group of nearDuplicateNames([...names.keys()])) {
+    for (const n of group.slice(1)) {
+      sink.add(
+        "near_duplicate_file_name",
+        "warning",
+        `${n} and ${
+          group[0]
+        } differ only by case, extension or a copy marker; probably the same image twice`,
+        {
+          image_id: im.id[names.get(n)!],
+          file: n,
+        },
+      );
+    }
+  }
+
+  // ---- image files
+  if (files) {
+    for (let i = 0; i < im.n; i++) {
+      const fi = files[i];
+      if (!fi) continue;
+      const loc = { image_id: im.id[i], file: fi.path, where: `images[${i}]` };
+      if (fi.status === F_MISSING) {
+        sink.add(
+          "image_missing",
+          "error",
+          `${fi.path} does not exist (image ${fmt(im.id[i])}); the trainer will fail or skip it`,
+          loc,
+        );
+      } else if (fi.status === F_UNREADABLE) {
+        sink.add(
+          "image_unreadable",
+          "error",
+          `${fi.path} cannot be read as an image: ${fi.error}`,
+          loc,
+        );
+      } else if (fi.header && im.width[i] > 0 && im.height[i] > 0) {
+        const jw = im.width[i], jh = im.height[i];
+        const rw = fi.header.width, rh = fi.header.height;
+        if (jw === fi.width && jh === fi.height) continue;
+        if (jw === rw && jh === rh) {
+          sink.add(
+            "image_exif_rotated",
+            "warning",
+            `${fi.path} is stored ${rw}×${rh} but its EXIF orientation ${fi.header.orientation} shows it ${fi.width}×${fi.height}; loaders that apply EXIF rotation misplace the boxes`,
+            loc,
+          );
+        } else {
+          sink.add(
+            "image_size_mismatch",
+            "error",
+            `${fi.path} is ${fi.width}×${fi.height} but the JSON says ${jw}×${jh}; boxes will be scaled wrongly`,
+            loc,
+          );
+        }
+      }
+    }
+  }
+
+  // ---- annotations
+  const dupAnn = duplicateIds(a.id, a.n);
+  const firstAnn = new Map<number, number>();
+  const annImg = new Int32Array(a.n);
+  const annCat = new Int32Array(a.n);
+  const catCount = new Float64Array(categories.length);
+  for (let i = 0; i < a.n; i++) {
+    const f = a.flags[i];
+    const id = a.id[i];
+    const where = `annotations[${i}]`;
+    const imgId = a.imageId[i];
+    const catId = a.categoryId[i];
+    const ii = imgIndex.get(imgId) ?? -1;
+    const ci = catIndex.get(catId) ?? -1;
+    annImg[i] = ii;
+    annCat[i] = ci;
+    if (ci >= 0) catCount[ci]++;
+    if (f === 0 && ii >= 0 && ci >= 0 && !dupAnn.has(id)) {
+      // fast path: geometry only
+      checkGeometry(idx, i, ii, sink, files);
+      continue;
+    }
+    const loc = {
+      annotation_id: Number.isFinite(id) ? id : undefined,
+      image_id: Number.isFinite(imgId) ? imgId : undefined,
+      category_id: Number.isFinite(catId) ? catId : undefined,
+      file: ii >= 0 ? im.fileName[ii] : undefined,
+      where,
+    };
+    if (f & A_NOT_OBJECT) {
+      sink.add("annotation_invalid", "error", `${where} is not an object`, loc);
+      continue;
+    }
+    if (f & A_NO_ID) sink.add("annotation_invalid", "error", `${where} has no numeric "id"`, loc);
+    else if (dupAnn.has(id)) {
+      if (firstAnn.has(id)) {
+        sink.add(
+          "duplicate_annotation_id",
+          "error",
+          `annotation id ${id} is used again at ${where} (first at annotations[${
+            firstAnn.get(id)
+          }])`,
+          loc,
+        );
+      } else firstAnn.set(id, i);
+    }
+    if (ii < 0) {
+      sink.add(
+        "annotation_unknown_image",
+        "error",
+        f & A_BAD_IMAGE_ID
+          ? `${where} has no numeric "image_id"; it is dropped`
+          : `${where} points to image ${imgId}, which is not in "images"; it is dropped`,
+        loc,
+      );
+    }
+    if (ci < 0) {
+      sink.add(
+        "annotation_unknown_category",
+        "error",
+        f & A_BAD_CATEGORY_ID
+          ? `${where} has no numeric "category_id"`
+          : `${where} has category_id ${catId}, which is not in "categories"`,
+        loc,
+      );
+    }
+    if (f & A_NO_BBOX) {
+      sink.add("bbox_missing", "error", `${where} has no "bbox"; detection trainers need one`, loc);
+    }
+    if (f & A_BAD_BBOX) {
+      sink.add(
+        "bbox_invalid",
+        "error",
+        `${where}.bbox must be 4 numbers [x, y, width, height], got [${
+          [a.bx[i], a.by[i], a.bw[i], a.bh[i]].join(", ")
+        }]`,
+        {
+          ...loc,
+          where: `${where}.bbox`,
+        },
+      );
+    }
+    if (f & A_SEG_FLAT) {
+      sink.add(
+        "segmentation_invalid",
+        "error",
+        `${where}.segmentation is a flat list of numbers; COCO expects a list of polygons [[x1, y1, x2, y2, ...]]`,
+        {
+          ...loc,
+          where: `${where}.segmentation`,
+        },
+      );
+    } else if (f & A_SEG_BAD) {
+      sink.add(
+        "segmentation_invalid",
+        "error",
+        `${where}.segmentation is malformed (non-numeric values, an odd number of coordinates, or neither polygons nor RLE)`,
+        {
+          ...loc,
+          where: `${where}.segmentation`,
+        },
+      );
+    }
+    if (f & A_RLE_BAD) {
+      sink.add(
+        "rle_invalid",
+        "error",
+        `${where}.segmentation RLE is invalid: size must be [height, width] and uncompressed counts must sum to height×width`,
+        {
+          ...loc,
+          where: `${where}.segmentation`,
+        },
+      );
+    }
+    if (ii >= 0) checkGeometry(idx, i, ii, sink, files);
+  }
+
+  // ---- empty classes
+  categories.forEach((c, i) => {
+    if (catCount[i] === 0) {
+      sink.add(
+        "class_empty",
+        "warning",
+        `class "${c.name}" (id ${c.id}) has no annotations in this split`,
+        {
+          category_id: c.id,
+          file: src,
+        },
+      );
+    }
+  });
+
+  const w = files
+    ? Float64Array.from(
+      im.width.subarray(0, im.n),
+      (v, i) => (files[i]?.width > 0 ? files[i].width : v),
+    )
+    : im.width.subarray(0, im.n);
+  const h = files
+    ? Float64Array.from(
+      im.height.subarray(0, im.n),
+      (v, i) => (files[i]?.height > 0 ? files[i].height : v),
+    )
+    : im.height.subarray(0, im.n);
+  return computeStats({
+    imgW: w,
+    imgH: h,
+    imgLabel: (i) => im.id[i],
+    categories,
+    annImg,
+    annCat,
+    bx: a.bx.subarray(0, a.n),
+    by: a.by.subarray(0, a.n),
+    bw: a.bw.subarray(0, a.n),
+    bh: a.bh.subarray(0, a.n),
+    area: a.area.subarray(0, a.n),
+    crowd: a.iscrowd.subarray(0, a.n),
+  });
+}
+
+/** Box, polygon, RLE-size and area rules for annotation `i` on image `ii`. */
+function checkGeometry(
+  idx: CocoIndex,
+  i: number,
+  ii: number,
+  sink: ProblemSink,
+  files?: FileInfo[],
+): void {
+  const { images: im, anns: a } = idx;
+  const W = im.width[ii], H = im.height[ii];
+  const x = a.bx[i], y = a.by[i], w = a.bw[i], h = a.bh[i];
+  const where = `annotations[${i}]`;
+  const loc = () => ({
+    annotation_id: a.id[i],
+    image_id: im.id[ii],
+    category_id: a.categoryId[i],
+    file: files?.[ii]?.path ?? im.fileName[ii],
+    where,
+  });
+  const boxOk = Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(w) &&
+    Number.isFinite(h);
+  if (boxOk) {
+    if (!(w > 0 && h > 0)) {
+      sink.add(
+        "bbox_nonpositive",
+        "error",
+        `box [${fmt(x)}, ${fmt(y)}, ${fmt(w)}, ${fmt(h)}] has ${
+          w <= 0 ? "width" : "height"
+        } ≤ 0; it is dropped or breaks the loss`,
+        {
+          ...loc(),
+          where: `${where}.bbox`,
+        },
+      );
+    } else if (W > 0 && H > 0) {
+      if (x >= W || y >= H || x + w <= 0 || y + h <= 0) {
+        sink.add(
+          "bbox_outside_image",
+          "error",
+          `box [${fmt(x)}, ${fmt(y)}, ${fmt(w)}, ${
+            fmt(h)
+          }] lies entirely outside the ${W}×${H} image; it is dropped`,
+          {
+            ...loc(),
+            where: `${where}.bbox`,
+          },
+        );
+      } else if (x < -TOL || y < -TOL || x + w > W + TOL || y + h > H + TOL) {
+        sink.add(
+          "bbox_outside_image",
+          "warning",
+          `box [${fmt(x)}, ${fmt(y)}, ${fmt(w)}, ${
+            fmt(h)
+          }] extends beyond the ${W}×${H} image (to ${fmt(x + w)}, ${
+            fmt(y + h)
+          }); it will be clipped`,
+          {
+            ...loc(),
+            where: `${where}.bbox`,
+          },
+        );
+      }
+    }
+    const ar = a.area[i];
+    if (w > 0 && h > 0 && Number.isFinite(ar)) {
+      if (ar <= 0 || ar > w * h * 1.05 + 1) {
+        sink.add(
+          "area_inconsistent",
+          "warning",
+          `area ${fmt(ar)} is ${
+            ar <= 0 ? "not positive" : `larger than the box (${fmt(w)}×${fmt(h)} = ${fmt(w * h)})`
+          }; COCO size buckets and some losses use it`,
+          {
+            ...loc(),
+            where: `${where}.area`,
+          },
+        );
+      }
+    }
+  }
+  const kind = a.segKind[i];
+  if (kind === SEG_POLY && a.polyCount[i] > 0) {
+    if (a.minCoords[i] < 6) {
+      sink.add(
+        "polygon_too_few_points",
+        "error",
+        `a polygon has ${a.minCoords[i] / 2} point(s); at least 3 are needed to make a mask`,
+        {
+          ...loc(),
+          where: `${where}.segmentation`,
+        },
+      );
+    }
+    if (W > 0 && H > 0 && Number.isFinite(a.sx0[i])) {
+      const x0 = a.sx0[i], y0 = a.sy0[i], x1 = a.sx1[i], y1 = a.sy1[i];
+      if (x0 >= W || y0 >= H || x1 <= 0 || y1 <= 0) {
+        sink.add(
+          "polygon_outside_image",
+          "error",
+          `the polygon (x ${fmt(x0)}–${fmt(x1)}, y ${fmt(y0)}–${
+            fmt(y1)
+          }) lies entirely outside the ${W}×${H} image; the mask is empty`,
+          {
+            ...loc(),
+            where: `${where}.segmentation`,
+          },
+        );
+      } else if (x0 < -TOL || y0 < -TOL || x1 > W + TOL || y1 > H + TOL) {
+        sink.add(
+          "polygon_outside_image",
+          "warning",
+          `polygon points reach (x ${fmt(x0)}–${fmt(x1)}, y ${fmt(y0)}–${
+            fmt(y1)
+          }), beyond the ${W}×${H} image; they will be clipped`,
+          {
+            ...loc(),
+            where: `${where}.segmentation`,
+          },
+        );
+      }
+    }
+  } else if (kind >= SEG_RLE && a.rleH[i] > 0 && W > 0 && (a.rleH[i] !== H || a.rleW[i] !== W)) {
+    sink.add(
+      "rle_size_mismatch",
+      "error",
+      `RLE size ${a.rleW[i]}×${
+        a.rleH[i]
+      } (w×h) differs from the image's ${W}×${H}; the mask cannot be decoded onto it`,
+      {
+        ...loc(),
+        where: `${where}.segmentation.size`,
+      },
+    );
+  }
+}
+
+/** Relative image paths → full paths under `imagesDir`. */
+export function imagePaths(idx: CocoIndex, imagesDir: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < idx.images.n; i++) {
+    const f = idx.images.fileName[i];
+    out.push(f ? `${imagesDir.replace(/\/+$/, "")}/${f.replace(/^\/+/, "")}` : "");
+  }
+  return out;
+}
+
+export { SEG_POLY, SEG_RLE };
