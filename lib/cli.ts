@@ -33,14 +33,24 @@ const OPTIONAL_AREAS: [string, string, string][] = [
   ],
   ["eval", "eval coco|semseg|panoptic|classification ... — exact metrics", "@/lib/metrics/cli.ts"],
   ["demo", "demo seed | demo reset — the demo workspace", "@/lib/demo/cli.ts"],
-  ["jobs", "jobs list | jobs get <id> — training runs", "@/lib/training/cli.ts"],
+  [
+    "train",
+    "train <config.yaml | name[@version]> [--compute local|databricks] [--wait]",
+    "@/lib/training/cli.ts",
+  ],
+  ["runs", "runs list | show <id> | cancel <id> — training runs", "@/lib/training/cli.ts"],
 ];
 
 async function discoverAreas(): Promise<void> {
   for (const [name, summary, spec] of OPTIONAL_AREAS) {
     const path = new URL(spec.replace("@/", "../"), import.meta.url);
     if (await Deno.stat(path).then(() => true, () => false)) {
-      registerArea(name, summary, async () => (await import(path.href)).main);
+      // Areas that share a module (train, runs) get the area name as the first argument.
+      const shared = OPTIONAL_AREAS.filter(([, , s]) => s === spec).length > 1;
+      registerArea(name, summary, async () => {
+        const main = (await import(path.href)).main as AreaMain;
+        return shared ? (args: string[]) => main([name, ...args]) : main;
+      });
     }
   }
 }
