@@ -36,7 +36,10 @@ export default function HistoryPage({ data }: PageProps<Data>) {
           placeholder="Filter by person, action or subject"
           class="w-full max-w-md rounded-md border border-slate-300 px-3 py-1.5 text-sm"
         />
-        <button class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white">
+        <button
+          type="submit"
+          class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
+        >
           Filter
         </button>
       </form>

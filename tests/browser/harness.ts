@@ -37,7 +37,7 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -47,7 +47,7 @@ async function freePort(): Promise<number> {
 /** Starts the server and the browser. `env` adds settings for the server. */
 export async function startSession(env: Record<string, string> = {}): Promise<BrowserSession> {
   const dataDir = await Deno.makeTempDir({ prefix: "lakevision-browser-" });
-  const port = await freePort();
+  const port = freePort();
   const proc = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
     cwd: ROOT,
