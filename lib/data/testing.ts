@@ -59,27 +59,30 @@ export class MemoryFiles implements FilesApi {
     return Promise.resolve(null);
   }
 
-  read(path: string): Promise<ReadableStream<Uint8Array>> {
+  // deno-lint-ignore require-await
+  async read(path: string): Promise<ReadableStream<Uint8Array>> {
     const bytes = this.get(path);
     const CHUNK = 64 * 1024;
     let off = 0;
-    return Promise.resolve(
+    return (
       new ReadableStream<Uint8Array>({
         pull(ctrl) {
           if (off >= bytes.length) return ctrl.close();
           ctrl.enqueue(bytes.subarray(off, off + CHUNK));
           off += CHUNK;
         },
-      }),
+      })
     );
   }
 
-  readBytes(path: string): Promise<Uint8Array> {
-    return Promise.resolve(this.get(path));
+  // deno-lint-ignore require-await
+  async readBytes(path: string): Promise<Uint8Array> {
+    return this.get(path);
   }
 
-  readText(path: string): Promise<string> {
-    return Promise.resolve(new TextDecoder().decode(this.get(path)));
+  // deno-lint-ignore require-await
+  async readText(path: string): Promise<string> {
+    return new TextDecoder().decode(this.get(path));
   }
 
   async write(path: string, data: Uint8Array | string | ReadableStream<Uint8Array>) {
