@@ -35,6 +35,8 @@ export interface Fault {
   drop?: boolean;
   /** Wait this long first (then answer normally unless a status is also set). */
   delayMs?: number;
+  /** Answer 204 success but do nothing (a proxy that lost the request body). */
+  lose?: boolean;
 }
 
 interface ActiveFault extends Fault {
@@ -92,6 +94,8 @@ export class FakeDatabricks {
   #latency: { path?: string; ms: number }[] = [];
   #unavailableUntil = 0;
   #issued = 0;
+  /** Aborted on close, so injected delays end and shutdown does not wait for them. */
+  #closing = new AbortController();
   #server: Deno.HttpServer<Deno.NetAddr>;
 
   private constructor(server: Deno.HttpServer<Deno.NetAddr>, files: FakeFiles, opts: FakeOptions) {
@@ -123,6 +127,7 @@ export class FakeDatabricks {
 
   /** Stops the server and removes its files. */
   async close(): Promise<void> {
+    this.#closing.abort();
     await this.#server.shutdown();
     await this.files.dispose();
   }
@@ -197,7 +202,7 @@ export class FakeDatabricks {
       at: Date.now(),
     });
     for (const l of this.#latency) {
-      if (matches(l.path, path)) await delay(l.ms, req.signal);
+      if (matches(l.path, path)) await delay(l.ms, this.#closing.signal);
     }
     const fault = this.#takeFault(req.method, path);
     if (fault) {
@@ -259,9 +264,13 @@ export class FakeDatabricks {
   }
 
   async #faultAnswer(f: ActiveFault, req: Request): Promise<Response | undefined> {
-    if (f.delayMs) await delay(f.delayMs, req.signal);
+    if (f.delayMs) await delay(f.delayMs, this.#closing.signal);
     const headers: Record<string, string> = {};
     if (f.retryAfter !== undefined) headers["retry-after"] = String(f.retryAfter);
+    if (f.lose) {
+      await req.body?.cancel();
+      return new Response(null, { status: 204 });
+    }
     if (f.malformed) {
       return new Response('{"contents": [{"path": "/Volu', {
         status: 200,

@@ -1,0 +1,149 @@
+import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
+import { PAT, setupFake, VOLUME } from "@/tests/fake_databricks/testing.ts";
+import { BadRequestError } from "@/lib/errors.ts";
+import { DatabricksError } from "./api_error.ts";
+import { checkVolumePath, encodePath } from "./files.ts";
+
+const collect = async <T>(it: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
+
+Deno.test("[files] write, read, stat and list round-trip through the Files API", async () => {
+  await using t = await setupFake();
+  await t.ws.files.write(`${VOLUME}/a dir/hello #1.txt`, "héllo");
+  await t.ws.files.write(`${VOLUME}/b.bin`, new Uint8Array([1, 2, 3]));
+  assertEquals(await t.ws.files.readText(`${VOLUME}/a dir/hello #1.txt`), "héllo");
+  assertEquals(await t.ws.files.readBytes(`${VOLUME}/b.bin`), new Uint8Array([1, 2, 3]));
+  const st = await t.ws.files.stat(`${VOLUME}/b.bin`);
+  assertEquals([st?.isDirectory, st?.size, st?.name], [false, 3, "b.bin"]);
+  assertEquals((await t.ws.files.stat(`${VOLUME}/a dir`))?.isDirectory, true);
+  assertEquals(await t.ws.files.stat(`${VOLUME}/missing.txt`), null);
+  const root = await collect(t.ws.files.list(VOLUME));
+  assertEquals(root.map((e) => [e.name, e.isDirectory, e.size]), [["a dir", true, undefined], [
+    "b.bin",
+    false,
+    3,
+  ]]);
+  assertEquals(root[0].path, `${VOLUME}/a dir`);
+});
+
+Deno.test("[files] directory listings are paginated and read as one async iterator", async () => {
+  await using t = await setupFake();
+  for (let i = 0; i < 7; i++) await t.fake.files.put(`${VOLUME}/p/f${i}.txt`, "x");
+  const names = (await collect(t.ws.filesClient.list(`${VOLUME}/p`, 3))).map((e) => e.name);
+  assertEquals(names, ["f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt", "f5.txt", "f6.txt"]);
+  assertEquals(t.fake.count("/api/2.0/fs/directories/Volumes/main/cv/data/p", "GET"), 3);
+});
+
+Deno.test("[files] overwrite=false refuses to replace; delete (recursive) removes a tree", async () => {
+  await using t = await setupFake();
+  await t.ws.files.write(`${VOLUME}/t/x/1.txt`, "1");
+  await t.ws.files.write(`${VOLUME}/t/2.txt`, "2");
+  const e = await assertRejects(
+    () => t.ws.files.write(`${VOLUME}/t/2.txt`, "again", { overwrite: false }),
+    DatabricksError,
+  );
+  assertEquals(e.status, 409);
+  assertEquals(await t.ws.files.readText(`${VOLUME}/t/2.txt`), "2");
+  await assertRejects(() => t.ws.files.delete(`${VOLUME}/t`), DatabricksError); // not empty
+  await t.ws.files.delete(`${VOLUME}/t`, { recursive: true });
+  assertEquals(await t.ws.files.stat(`${VOLUME}/t`), null);
+  await t.ws.files.delete(`${VOLUME}/t`); // already gone: nothing to do
+  await t.ws.files.mkdirs(`${VOLUME}/new/deep`);
+  assertEquals((await t.ws.files.stat(`${VOLUME}/new/deep`))?.isDirectory, true);
+});
+
+Deno.test("[files] paths outside a volume are refused before any request", async () => {
+  await using t = await setupFake();
+  for (
+    const p of ["/tmp/x", "/Volumes/main/cv", "/Volumes/main/cv/data/../../etc", "Volumes/a/b/c"]
+  ) {
+    await assertRejects(() => t.ws.files.readText(p), BadRequestError);
+  }
+  assertEquals(t.fake.requests.length, 0);
+  assertEquals(checkVolumePath("/Volumes/a/b/c/"), "/Volumes/a/b/c");
+  assertEquals(encodePath("/Volumes/a/b/c/x y#?.txt"), "/Volumes/a/b/c/x%20y%23%3F.txt");
+});
+
+Deno.test("[files] PERMISSION_DENIED says which volume privilege is missing", async () => {
+  await using t = await setupFake();
+  await t.fake.files.put(`${VOLUME}/a.txt`, "a");
+  t.fake.files.deny("main.cv.data", "WRITE VOLUME");
+  assertEquals(await t.ws.files.readText(`${VOLUME}/a.txt`), "a");
+  const w = await assertRejects(() => t.ws.files.write(`${VOLUME}/b.txt`, "b"), DatabricksError);
+  assertEquals([w.status, w.errorCode], [403, "PERMISSION_DENIED"]);
+  assert(w.message.startsWith(`Uploading ${VOLUME}/b.txt failed`), w.message);
+  assert(w.hint?.includes("WRITE VOLUME on volume main.cv.data"), w.hint);
+  t.fake.files.deny("main.cv.data", "READ VOLUME");
+  const r = await assertRejects(() => collect(t.ws.files.list(VOLUME)), DatabricksError);
+  assert(r.hint?.includes("READ VOLUME on volume main.cv.data"), r.hint);
+});
+
+Deno.test("[files] uploads over the single-PUT limit fail clearly and leave no file (bytes or stream)", async () => {
+  await using t = await setupFake({ maxPutBytes: 1024 });
+  const big = new Uint8Array(4096);
+  const e1 = await assertRejects(() => t.ws.files.write(`${VOLUME}/big.bin`, big), DatabricksError);
+  assertEquals([e1.status, e1.errorCode], [413, "REQUEST_TOO_LARGE"]);
+  assert(
+    e1.message.includes("single-upload limit") && e1.message.includes("Nothing was written"),
+    e1.message,
+  );
+  assertEquals(t.fake.count(`/api/2.0/fs/files${VOLUME}/big.bin`, "PUT"), 0);
+  // A stream of unknown length is cut off as soon as it passes the limit.
+  let chunks = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (++chunks > 8) return c.close();
+      c.enqueue(new Uint8Array(512));
+    },
+  });
+  const e2 = await assertRejects(
+    () => t.ws.files.write(`${VOLUME}/big2.bin`, stream),
+    DatabricksError,
+  );
+  assertEquals(e2.errorCode, "REQUEST_TOO_LARGE");
+  assertEquals(await t.fake.files.sizeOf(`${VOLUME}/big2.bin`), undefined);
+});
+
+Deno.test("[files] an upload the workspace stored short is reported, never accepted", async () => {
+  await using t = await setupFake();
+  await t.fake.files.put(`${VOLUME}/short.bin`, new Uint8Array(0));
+  // The PUT "succeeds" but stores nothing new: the size check catches it.
+  t.fake.fail(`/api/2.0/fs/files${VOLUME}/short.bin`, { lose: true, method: "PUT" });
+  const e = await assertRejects(
+    () => t.ws.files.write(`${VOLUME}/short.bin`, new Uint8Array(10)),
+    DatabricksError,
+  );
+  assertEquals(e.errorCode, "UPLOAD_INCOMPLETE");
+  assert(e.message.includes("sent 10 bytes but the volume holds 0 bytes"), e.message);
+});
+
+Deno.test("[files] 100 MB streams up and down with bounded memory", async () => {
+  // The client runs in its own process so that its RSS is measured alone (the fake stays here).
+  await using t = await setupFake();
+  const probe = new URL("../../../tests/fake_databricks/stream_probe.ts", import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-check",
+      "--v8-flags=--expose-gc",
+      probe.pathname,
+      t.fake.url,
+      PAT,
+      `${VOLUME}/big.bin`,
+      "100",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+  assertEquals(r.bytesUp, 100 * 1024 * 1024);
+  assertEquals(await t.fake.files.sizeOf(`${VOLUME}/big.bin`), r.bytesUp);
+  assertEquals([r.bytesDown, r.sumDown], [r.bytesUp, r.sumUp]);
+  const growthMb = (r.peak - r.base) / 1024 / 1024;
+  assert(growthMb < 30, `RSS grew by ${growthMb.toFixed(1)} MB while moving 100 MB each way`);
+});
