@@ -12,9 +12,9 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
 }
 
 /** Narrows `value` to an instance of `type`. */
-// deno-lint-ignore no-explicit-any
 export function assertInstanceOf<T>(
   value: unknown,
+  // deno-lint-ignore no-explicit-any
   type: new (...a: any[]) => T,
 ): asserts value is T {
   if (!(value instanceof type)) {
