@@ -106,7 +106,14 @@ export class FakeMlflow {
     }
     if (op === "experiments/search") {
       const body = req.method === "POST" ? await readJson(req) ?? {} : Object.fromEntries(q);
-      const all = [...this.experiments.values()].map((e) => ({ ...e, lifecycle_stage: "active" }));
+      // Supports the one filter form the client sends: name LIKE '<prefix>%'.
+      const like = /^name LIKE '(.*)%'$/.exec(String(body.filter ?? ""))?.[1]?.replaceAll(
+        "\\'",
+        "'",
+      );
+      const all = [...this.experiments.values()]
+        .filter((e) => like === undefined || e.name.startsWith(like))
+        .map((e) => ({ ...e, lifecycle_stage: "active" }));
       const { slice, next } = page(
         all,
         (body.page_token as string) ?? null,

@@ -1,0 +1,153 @@
+import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
+import { setupFake } from "@/tests/fake_databricks/testing.ts";
+import { BadRequestError } from "@/lib/errors.ts";
+import { DatabricksError } from "./api_error.ts";
+import { endpointConfig } from "./port_adapters.ts";
+
+const collect = async <T>(it: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
+
+Deno.test("[registry] models and versions list with aliases; aliases move and go", async () => {
+  await using t = await setupFake();
+  t.fake.models.addVersion("main.cv.detector", { runId: "r1", comment: "first" });
+  t.fake.models.addVersion("main.cv.detector", { runId: "r2" });
+  t.fake.models.addVersion("other.x.model");
+  const models = await collect(t.ws.registry.listModels());
+  assertEquals(models.map((m) => m.name), ["main.cv.detector"]); // scoped to catalog main, schema cv
+  await t.ws.registry.setAlias("main.cv.detector", "champion", "1");
+  let versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
+  assertEquals(versions.map((v) => [v.version, v.status, v.aliases, v.runId]), [
+    ["2", "READY", [], "r2"],
+    ["1", "READY", ["champion"], "r1"],
+  ]);
+  assertEquals(versions[1].description, "first");
+  await t.ws.registry.setAlias("main.cv.detector", "champion", "2");
+  versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
+  assertEquals(versions[0].aliases, ["champion"]);
+  assertEquals((await t.ws.models.byAlias("main.cv.detector", "champion")).version, 2);
+  await t.ws.registry.deleteAlias("main.cv.detector", "champion");
+  versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
+  assertEquals(versions.flatMap((v) => v.aliases), []);
+});
+
+Deno.test("[registry] tags go through MLflow's UC endpoint; bad names are refused locally", async () => {
+  await using t = await setupFake();
+  t.fake.models.addVersion("main.cv.detector");
+  await t.ws.registry.setTag("main.cv.detector", "1", "validated", "true");
+  assertEquals(t.fake.models.models.get("main.cv.detector")!.versions.get(1)!.tags, {
+    validated: "true",
+  });
+  await assertRejects(() => t.ws.registry.setAlias("detector", "x", "1"), BadRequestError);
+  await assertRejects(
+    () => t.ws.registry.setAlias("main.cv.detector", "1bad", "1"),
+    BadRequestError,
+  );
+  const missing = await assertRejects(
+    () => t.ws.registry.setAlias("main.cv.detector", "a", "9"),
+    DatabricksError,
+  );
+  assertEquals(missing.status, 404);
+});
+
+Deno.test("[registry] creating a version from the app is refused with what to do instead", async () => {
+  await using t = await setupFake();
+  const e = await assertRejects(
+    () => t.ws.registry.createVersion({ name: "main.cv.m", source: "runs:/abc/model" }),
+    DatabricksError,
+  );
+  assertEquals([e.status, e.errorCode], [501, "NOT_SUPPORTED"]);
+  assert(e.hint?.includes("register_model"));
+});
+
+Deno.test("[serving] create → NOT_READY → READY, update → UPDATING, delete", async () => {
+  await using t = await setupFake();
+  let ep = await t.ws.serving.createOrUpdate("detector", [{
+    model: "main.cv.detector",
+    version: "1",
+  }]);
+  assertEquals(ep.state, "NOT_READY");
+  const sent = t.fake.serving.endpoints.get("detector")!.pending_config as {
+    served_entities: unknown[];
+  };
+  assertEquals(sent.served_entities, [{
+    name: "detector-1",
+    entity_name: "main.cv.detector",
+    entity_version: "1",
+    workload_size: "Small",
+    scale_to_zero_enabled: true,
+  }]);
+  // A second update while the first is in progress is refused by Databricks, and said so.
+  const busy = await assertRejects(
+    () => t.ws.serving.createOrUpdate("detector", [{ model: "main.cv.detector", version: "2" }]),
+    DatabricksError,
+  );
+  assertEquals(busy.status, 409);
+  t.fake.serving.settle("detector");
+  ep = await t.ws.serving.get("detector");
+  assertEquals([ep.state, ep.entities[0].version, ep.entities[0].trafficPercent], [
+    "READY",
+    "1",
+    100,
+  ]);
+  assertEquals(ep.url, `${t.fake.url}/serving-endpoints/detector/invocations`);
+  ep = await t.ws.serving.createOrUpdate("detector", [
+    { model: "main.cv.detector", version: "1", trafficPercent: 80 },
+    { model: "main.cv.detector", version: "2", trafficPercent: 20 },
+  ]);
+  assertEquals(ep.state, "UPDATING");
+  t.fake.serving.settle("detector");
+  ep = (await t.ws.serving.list())[0];
+  assertEquals(ep.entities.map((e) => [e.version, e.trafficPercent]), [["1", 80], ["2", 20]]);
+  await t.ws.serving.delete("detector");
+  assertEquals(await t.ws.serving.list(), []);
+});
+
+Deno.test("[serving] a failed update shows as FAILED", async () => {
+  await using t = await setupFake();
+  await t.ws.serving.createOrUpdate("e1", [{ model: "main.cv.m", version: "1" }]);
+  t.fake.serving.settle("e1", true);
+  const ep = await t.ws.serving.get("e1");
+  assertEquals([ep.state, ep.message], ["FAILED", "The last configuration update failed."]);
+});
+
+Deno.test("[serving] invocations: answers pass through; a not-ready endpoint's 503 is not retried", async () => {
+  await using t = await setupFake();
+  await t.ws.serving.createOrUpdate("e1", [{ model: "main.cv.m", version: "1" }]);
+  const path = "/serving-endpoints/e1/invocations";
+  const notReady = await assertRejects(
+    () => t.ws.serving.invoke("e1", { dataframe_split: { columns: ["image"], data: [["aGk="]] } }),
+    DatabricksError,
+  );
+  assertEquals(notReady.status, 503);
+  assertEquals(t.fake.count(path), 1);
+  t.fake.serving.settle("e1");
+  t.fake.serving.predict = (_n, body) => ({ predictions: [{ got: Object.keys(body) }] });
+  const out = await t.ws.serving.invoke("e1", { instances: [{ image: "aGk=" }] });
+  assertEquals(out, { predictions: [{ got: ["instances"] }] });
+  const bad = await assertRejects(() => t.ws.serving.invoke("e1", { rows: [] }), DatabricksError);
+  assert(bad.message.includes("dataframe_split"), bad.message);
+  await assertRejects(() => t.ws.serving.invoke("bad name!", {}), BadRequestError);
+});
+
+Deno.test("[serving] traffic must add up to 100 and be given for all versions or none", () => {
+  const m = "main.cv.m";
+  let e: unknown;
+  try {
+    endpointConfig([{ model: m, version: "1", trafficPercent: 50 }, {
+      model: m,
+      version: "2",
+      trafficPercent: 40,
+    }]);
+  } catch (x) {
+    e = x;
+  }
+  assert(e instanceof BadRequestError && e.message.includes("add up to 90"));
+  const even = endpointConfig([{ model: m, version: "1" }, { model: m, version: "2" }, {
+    model: m,
+    version: "3",
+  }]);
+  assertEquals(even.traffic_config?.routes.map((r) => r.traffic_percentage), [34, 33, 33]);
+});
