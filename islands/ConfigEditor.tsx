@@ -1,0 +1,213 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { ConfigFields, type ModelOption } from "@/components/config/ConfigFields.tsx";
+import { ProblemList } from "@/components/config/ProblemList.tsx";
+import { getModel } from "@/lib/config/catalog.ts";
+import {
+  docToFormValues,
+  formatNumber,
+  type FormValues,
+  formValuesToDoc,
+  problemsByField,
+} from "@/lib/config/form.ts";
+import { configNameProblem } from "@/lib/config/names.ts";
+import type { ConfigDoc } from "@/lib/config/schema.ts";
+import { isTask, type Task } from "@/lib/config/tasks.ts";
+import { validateConfig } from "@/lib/config/validate.ts";
+import { stringifyConfig } from "@/lib/config/yaml_io.ts";
+
+interface Props {
+  /** Where the form posts (Post/Redirect/Get). */
+  action: string;
+  /** The config name; editable only when `nameEditable`. */
+  name: string;
+  /** True on "new config" (the name is chosen here). */
+  nameEditable: boolean;
+  /** A server-side problem with the name (taken, invalid). */
+  nameError: string | null;
+  /** The task the form's fields are laid out for. */
+  task: Task;
+  /** The starting document; fields the form does not show are kept from it. */
+  base: ConfigDoc;
+  /** Field values to show (the posted ones after a failed save). */
+  values: FormValues;
+  /** The version this edit started from, if any. */
+  baseVersion: number | null;
+  /** The change note typed so far. */
+  message: string;
+  /** `databricks` also checks that data paths are under /Volumes/. */
+  target: "local" | "databricks";
+  /** Catalog models offered for the model field. */
+  models: ModelOption[];
+  /** Label of the submit button. */
+  submitLabel: string;
+}
+
+/** The config form with live validation (same zod schema as the server) and a YAML preview. */
+export default function ConfigEditor(props: Props) {
+  const [values, setValues] = useState<FormValues>(props.values);
+  const [task, setTask] = useState<Task>(props.task);
+  const [name, setName] = useState(props.name);
+  const [ready, setReady] = useState(false);
+  const [blocked, setBlocked] = useState(false);
+  useEffect(() => setReady(true), []);
+
+  const doc = useMemo(() => formValuesToDoc(props.base, values, task), [values, task]);
+  const result = useMemo(() => validateConfig(doc, { target: props.target }), [doc]);
+  const yaml = useMemo(() => stringifyConfig(doc), [doc]);
+  const errors = problemsByField(result.errors, task);
+  const warnings = problemsByField(result.warnings, task);
+  const nameError = ready && props.nameEditable ? configNameProblem(name) : props.nameError;
+  const model = getModel(values["model.model_name"] ?? "");
+
+  function onInput(e: Event) {
+    const t = e.target as HTMLInputElement;
+    if (!t.name || !t.name.includes(".")) return;
+    const next = { ...values, [t.name]: t.value };
+    if (t.name === "model.task_type" && isTask(t.value) && t.value !== task) {
+      setTask(t.value);
+      setValues({ ...docToFormValues(formValuesToDoc(props.base, next, task), t.value), ...next });
+    } else setValues(next);
+    setBlocked(false);
+  }
+
+  function applyModelDefaults() {
+    if (!model) return;
+    const d = model.defaults;
+    setValues({
+      ...values,
+      "model.image_size": String(model.imageSize.default),
+      "model.learning_rate": formatNumber(d.learningRate),
+      "model.weight_decay": formatNumber(d.weightDecay),
+      "data.batch_size": String(d.batchSize),
+      "training.monitor_metric": d.monitorMetric,
+      "training.monitor_mode": d.monitorMode,
+    });
+  }
+
+  function onSubmit(e: Event) {
+    if (result.errors.length === 0 && !nameError) return;
+    e.preventDefault();
+    setBlocked(true);
+    const first = document.querySelector<HTMLElement>("[aria-invalid=true]");
+    first?.focus();
+  }
+
+  function download() {
+    const url = URL.createObjectURL(new Blob([yaml], { type: "application/yaml" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${name || "config"}.yaml`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  const count = result.errors.length + (nameError ? 1 : 0);
+  return (
+    <form
+      method="post"
+      action={props.action}
+      onInput={onInput}
+      onChange={onInput}
+      onSubmit={onSubmit}
+      class="grid grid-cols-1 lg:grid-cols-[1fr_26rem] gap-6"
+      data-ready={ready ? "true" : "false"}
+    >
+      <div class="space-y-6">
+        <input type="hidden" name="form_task" value={task} />
+        <input type="hidden" name="base" value={JSON.stringify(props.base)} />
+        <input type="hidden" name="base_version" value={props.baseVersion ?? ""} />
+        <div class="rounded-lg border border-slate-200 bg-white p-4 grid grid-cols-1 md:grid-cols-2 gap-4">
+          <div>
+            <label for="f-name" class="block text-sm font-medium text-slate-800">Name</label>
+            <input
+              id="f-name"
+              name="name"
+              value={name}
+              readOnly={!props.nameEditable}
+              onInput={(e) => setName((e.target as HTMLInputElement).value)}
+              aria-invalid={nameError ? true : undefined}
+              class={`mt-1 block w-full rounded-md border px-2 py-1.5 text-sm font-mono ${
+                nameError ? "border-red-400 bg-red-50" : "border-slate-300"
+              } ${props.nameEditable ? "" : "bg-slate-50"}`}
+              placeholder="detr-coco"
+            />
+            {nameError && (
+              <p class="mt-1 text-xs text-red-700" role="alert" data-errors="name">{nameError}</p>
+            )}
+          </div>
+          <div>
+            <label for="f-message" class="block text-sm font-medium text-slate-800">
+              Change note
+            </label>
+            <input
+              id="f-message"
+              name="message"
+              defaultValue={props.message}
+              class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+              placeholder="What changed in this version (optional)"
+            />
+          </div>
+        </div>
+        {model && (
+          <p class="text-sm text-slate-600" data-model-info>
+            <strong>{model.displayName}</strong> · {model.sizeClass} · {model.params}{" "}
+            parameters · default {model.imageSize.default} px ·{" "}
+            {model.runsLocally ? "runs locally" : "needs a GPU cluster"}
+            {ready && (
+              <button
+                type="button"
+                onClick={applyModelDefaults}
+                class="ml-2 underline text-blue-700"
+              >
+                Use this model's defaults
+              </button>
+            )}
+          </p>
+        )}
+        <ConfigFields
+          task={task}
+          values={values}
+          errors={errors}
+          warnings={warnings}
+          models={props.models}
+        />
+        <ProblemList title="Other notes" errors={errors[""] ?? []} warnings={warnings[""] ?? []} />
+      </div>
+      <aside class="lg:sticky lg:top-4 self-start space-y-3">
+        <div
+          class={`rounded-lg p-3 text-sm ${
+            count ? "bg-red-50 text-red-800" : "bg-green-50 text-green-800"
+          }`}
+          aria-live="polite"
+          data-status={count ? "invalid" : "valid"}
+        >
+          {count
+            ? `${count} error${count > 1 ? "s" : ""} to fix${blocked ? " before saving" : ""}`
+            : `Valid ${result.task ?? ""} config`}
+          {result.warnings.length > 0 && `, ${result.warnings.length} warning(s)`}
+        </div>
+        <div class="flex gap-2">
+          <button
+            type="submit"
+            class="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
+          >
+            {props.submitLabel}
+          </button>
+          <button
+            type="button"
+            onClick={download}
+            disabled={!ready}
+            class="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-50 disabled:opacity-50"
+          >
+            Download YAML
+          </button>
+        </div>
+        <pre
+          class="max-h-[70vh] overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100"
+          aria-label="YAML preview"
+          data-yaml-preview
+        >{yaml}</pre>
+      </aside>
+    </form>
+  );
+}

@@ -1,0 +1,49 @@
+import { isTask } from "@/lib/config/tasks.ts";
+import { configStoreFor } from "@/lib/store/configs.ts";
+import type { Handlers, PageProps } from "@/lib/web/types.ts";
+import { type EditorData, editorData, EditorPage, saveFromForm } from "../_editor.tsx";
+
+function crumbs(name: string) {
+  return [{ label: "Configs", href: "/configs" }, {
+    label: name,
+    href: `/configs/${encodeURIComponent(name)}`,
+  }];
+}
+
+export const handler: Handlers<EditorData> = {
+  async GET(_req, ctx) {
+    const store = await configStoreFor(ctx.state);
+    const name = ctx.params.name;
+    const config = await store.get(name);
+    const from = Number(ctx.url.searchParams.get("from") ?? config.latestVersion);
+    const v = await store.getVersion(name, Number.isInteger(from) ? from : config.latestVersion);
+    return ctx.render(editorData(ctx.state, {
+      title: `Edit ${name}`,
+      crumbs: crumbs(name),
+      action: ctx.url.pathname + ctx.url.search,
+      name,
+      nameEditable: false,
+      task: isTask(v.task) ? v.task : config.task,
+      base: v.doc,
+      baseVersion: v.version,
+      submitLabel: "Save new version",
+    }));
+  },
+  async POST(req, ctx) {
+    const store = await configStoreFor(ctx.state);
+    const name = ctx.params.name;
+    const latest = await store.latest(name);
+    return saveFromForm(req, ctx, {
+      fixedName: name,
+      fallbackTask: latest.task,
+      fallbackBase: latest.doc,
+      title: `Edit ${name}`,
+      crumbs: crumbs(name),
+    });
+  },
+};
+
+/** Edit a config: saving creates a new version; the old one stays. */
+export default function EditConfigPage(props: PageProps<EditorData>) {
+  return <EditorPage {...props} />;
+}

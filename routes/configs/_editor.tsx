@@ -1,0 +1,142 @@
+/**
+ * Shared by the "new" and "edit" pages: the editor page and the Post/Redirect/Get save. Not a
+ * route (the leading underscore keeps it out of the route table).
+ */
+import { type Crumb, Page } from "@/components/Page.tsx";
+import type { ModelOption } from "@/components/config/ConfigFields.tsx";
+import ConfigEditor from "@/islands/ConfigEditor.tsx";
+import { modelsForTask, runtimeNote } from "@/lib/config/catalog.ts";
+import { docToFormValues, type FormValues, readConfigForm } from "@/lib/config/form.ts";
+import { configNameProblem } from "@/lib/config/names.ts";
+import type { ConfigDoc } from "@/lib/config/schema.ts";
+import type { Task } from "@/lib/config/tasks.ts";
+import { validateConfig } from "@/lib/config/validate.ts";
+import { configStoreFor } from "@/lib/store/configs.ts";
+import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
+
+export interface EditorData {
+  kind: "editor";
+  title: string;
+  crumbs: Crumb[];
+  action: string;
+  name: string;
+  nameEditable: boolean;
+  nameError: string | null;
+  task: Task;
+  base: ConfigDoc;
+  values: FormValues;
+  baseVersion: number | null;
+  message: string;
+  target: "local" | "databricks";
+  models: ModelOption[];
+  submitLabel: string;
+}
+
+/** The person saving, as recorded on each version. */
+export function authorOf(state: State): string {
+  return state.user.email ?? state.user.name;
+}
+
+/** Model choices for the editor's model field. */
+export function modelOptions(task: Task): ModelOption[] {
+  return modelsForTask(task).map((m) => ({
+    id: m.id,
+    label: `${m.displayName} · ${m.sizeClass} · ${runtimeNote(m)}`,
+  }));
+}
+
+/** Editor data for a starting document. */
+export function editorData(
+  state: State,
+  init: Omit<EditorData, "kind" | "values" | "target" | "models" | "nameError" | "message"> & {
+    values?: FormValues;
+    nameError?: string | null;
+    message?: string;
+  },
+): EditorData {
+  return {
+    kind: "editor",
+    ...init,
+    values: init.values ?? docToFormValues(init.base, init.task),
+    nameError: init.nameError ?? null,
+    message: init.message ?? "",
+    target: state.settings.workspace,
+    models: modelOptions(init.task),
+  };
+}
+
+/**
+ * Reads the posted form, re-renders it with errors beside the fields (422) when the name or the
+ * config is invalid, else saves a new version and redirects to the config's page.
+ */
+export async function saveFromForm(
+  req: Request,
+  ctx: RouteContext<EditorData>,
+  page: {
+    fixedName?: string;
+    fallbackTask: Task;
+    fallbackBase: ConfigDoc;
+    title: string;
+    crumbs: Crumb[];
+  },
+): Promise<Response> {
+  const form = await req.formData();
+  const posted = readConfigForm(form, page.fallbackTask, page.fallbackBase);
+  const name = page.fixedName ?? posted.name;
+  const store = await configStoreFor(ctx.state);
+  let nameError = configNameProblem(name);
+  if (!nameError && !page.fixedName && (await store.list()).some((c) => c.name === name)) {
+    nameError = "already exists: open it and save a new version instead";
+  }
+  const result = validateConfig(posted.doc, { target: ctx.state.settings.workspace });
+  if (nameError || !result.ok) {
+    const data = editorData(ctx.state, {
+      title: page.title,
+      crumbs: page.crumbs,
+      action: ctx.url.pathname + ctx.url.search,
+      name,
+      nameEditable: !page.fixedName,
+      nameError,
+      task: result.task ?? posted.task,
+      base: posted.base,
+      values: posted.values,
+      baseVersion: posted.baseVersion,
+      message: posted.message,
+      submitLabel: page.fixedName ? "Save new version" : "Save",
+    });
+    return ctx.render(data, { status: 422 });
+  }
+  const saved = await store.save(name, posted.doc, {
+    author: authorOf(ctx.state),
+    message: posted.message,
+    baseVersion: posted.baseVersion,
+    source: "form",
+  });
+  return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${saved.version.version}`);
+}
+
+/** The editor page. */
+export function EditorPage({ data }: PageProps<EditorData>) {
+  return (
+    <Page
+      title={data.title}
+      crumbs={data.crumbs}
+      description="Every field has its unit and default; errors appear beside the field as you type."
+    >
+      <ConfigEditor
+        action={data.action}
+        name={data.name}
+        nameEditable={data.nameEditable}
+        nameError={data.nameError}
+        task={data.task}
+        base={data.base}
+        values={data.values}
+        baseVersion={data.baseVersion}
+        message={data.message}
+        target={data.target}
+        models={data.models}
+        submitLabel={data.submitLabel}
+      />
+    </Page>
+  );
+}
