@@ -32,7 +32,7 @@ export const PLACEHOLDER_VOLUME = "/Volumes/<catalog>/<schema>/<volume>";
 export interface NewConfigOptions {
   /** Volume root such as `/Volumes/main/cv/data`; placeholders when absent. */
   volume?: string;
-  /** Owner of the MLflow experiment path; a placeholder when absent. */
+  /** Owner of the MLflow experiment path (`/Users/<email>/...`); else `/Shared/lakevision/...`. */
   email?: string;
 }
 
@@ -102,7 +102,7 @@ export function newConfig(task: Task, modelId: string, opts: NewConfigOptions = 
       log_every_n_steps: 50,
     },
     mlflow: {
-      experiment_name: `/Users/${opts.email ?? "<your.email@databricks.com>"}/cv_${task}_${family}`,
+      experiment_name: `${experimentRoot(opts)}/cv_${task}_${family}`,
       run_name: `${family}_run1`,
       log_model: true,
       tags: {
@@ -122,6 +122,12 @@ export function newConfig(task: Task, modelId: string, opts: NewConfigOptions = 
     },
     monitoring: { drift_threshold: 0.1, error_rate_threshold: 0.05, latency_p95_threshold_ms: 500 },
   };
+}
+
+/** `/Users/<email>` when known; a shared folder for a real volume; else the placeholder. */
+function experimentRoot(opts: NewConfigOptions): string {
+  if (opts.email) return `/Users/${opts.email}`;
+  return opts.volume ? "/Shared/lakevision" : "/Users/<your.email@databricks.com>";
 }
 
 function ucPrefix(volumeRoot: string): string {

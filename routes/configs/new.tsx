@@ -28,13 +28,23 @@ function starting(
     const templateId = url.searchParams.get("template");
     if (templateId) {
       const t = await (await configStoreFor(state)).getTemplate(templateId);
-      return { task: t.task, doc: t.doc };
+      // Built-in templates carry placeholders; start them on this app's volume instead.
+      const doc = t.builtin
+        ? newConfig(t.task, DEFAULT_MODEL[t.task], {
+          volume: state.settings.volume,
+          email: state.user.email,
+        })
+        : t.doc;
+      return { task: t.task, doc };
     }
     const task = url.searchParams.get("task"), model = url.searchParams.get("model");
     if (!isTask(task) || !model || !getModel(model)?.tasks.includes(task)) return null;
     return {
       task,
-      doc: newConfig(task, model, { volume: state.settings.volume, email: state.user.email }),
+      doc: newConfig(task, model, {
+        volume: state.settings.volume,
+        email: state.user.email ?? state.user.name,
+      }),
     };
   })();
 }

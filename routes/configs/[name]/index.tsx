@@ -50,6 +50,7 @@ export default function ConfigPage({ data }: PageProps<Data>) {
     <>
       <a
         class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
+        download={`${config.name}-v${shown.version}.yaml`}
         href={`/api/configs/${enc}/yaml?v=${shown.version}`}
       >
         Download YAML
@@ -185,7 +186,13 @@ export default function ConfigPage({ data }: PageProps<Data>) {
                         Restore
                       </button>
                     )}
-                    <a class={BTN} href={`/api/configs/${enc}/yaml?v=${h.version}`}>YAML</a>
+                    <a
+                      class={BTN}
+                      download={`${config.name}-v${h.version}.yaml`}
+                      href={`/api/configs/${enc}/yaml?v=${h.version}`}
+                    >
+                      YAML
+                    </a>
                   </form>
                 </li>
               ))}
