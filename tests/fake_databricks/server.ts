@@ -7,7 +7,7 @@
  *   ... DATABRICKS_HOST=fake.url ...
  *   await fake.close();
  */
-import { apiError, delay, json, newRequestId } from "./util.ts";
+import { apiError, delay, json, newRequestId, readJson } from "./util.ts";
 import { FakeFiles } from "./files_routes.ts";
 import { FakeJobs } from "./jobs_routes.ts";
 import { FakeMlflow } from "./mlflow_routes.ts";
@@ -201,6 +201,7 @@ export class FakeDatabricks {
       token: bearer(req),
       at: Date.now(),
     });
+    if (path.startsWith("/__fake/")) return await this.#control(req, path);
     for (const l of this.#latency) {
       if (matches(l.path, path)) await delay(l.ms, this.#closing.signal);
     }
@@ -253,6 +254,32 @@ export class FakeDatabricks {
       if (clusters) return clusters;
     }
     return apiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${req.method} ${path}'`);
+  }
+
+  /**
+   * Test controls over HTTP, for a fake running in another process (browser tests):
+   * POST /__fake/fail {path, ...Fault} (times -1 = always) · /__fake/unavailable {ms} · /__fake/latency {ms, path?}
+   * · /__fake/clear · /__fake/runs/<id> {state, logs?, error?} · /__fake/endpoints/<name>/settle.
+   */
+  async #control(req: Request, path: string): Promise<Response> {
+    if (req.method !== "POST") return apiError(405, "METHOD_NOT_ALLOWED", "Use POST.");
+    const b = (await readJson(req)) ?? {};
+    const run = /^\/__fake\/runs\/(\d+)$/.exec(path);
+    const ep = /^\/__fake\/endpoints\/([^/]+)\/settle$/.exec(path);
+    try {
+      if (path === "/__fake/fail" && typeof b.path === "string") {
+        // JSON has no Infinity: times -1 means "always".
+        this.fail(b.path, { ...b, times: b.times === -1 ? Infinity : b.times } as Fault);
+      } else if (path === "/__fake/unavailable") this.unavailableFor(Number(b.ms ?? 10_000));
+      else if (path === "/__fake/latency") this.latency(Number(b.ms), b.path as string | undefined);
+      else if (path === "/__fake/clear") this.clearFaults();
+      else if (run) this.jobs.set(run[1], b.state as "RUNNING", b as Record<string, string>);
+      else if (ep) this.serving.settle(ep[1], b.failed === true);
+      else return apiError(404, "ENDPOINT_NOT_FOUND", `No fake control at ${path}.`);
+    } catch (e) {
+      return apiError(400, "INVALID_PARAMETER_VALUE", (e as Error).message);
+    }
+    return json({ ok: true });
   }
 
   #takeFault(method: string, path: string): ActiveFault | undefined {

@@ -101,21 +101,73 @@ function tooLarge(path: string, size: number, limit: number, atLeast = false): D
   );
 }
 
+/**
+ * Passes a download through, turning a broken or stalled connection (no bytes for `idleMs`)
+ * into a DatabricksError that says how far it got, instead of a bare stream error or a hang.
+ */
+function guardBody(
+  body: ReadableStream<Uint8Array>,
+  path: string,
+  idleMs: number,
+  abort: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let bytes = 0;
+  let stalled = false;
+  const fail = (why: string, cause?: unknown) =>
+    new DatabricksError(
+      `Reading ${path} failed: ${why} after ${bytes} bytes.`,
+      stalled ? "TIMEOUT" : "NETWORK_ERROR",
+      stalled ? 504 : 502,
+      undefined,
+      "The connection to the workspace broke off; nothing was changed. Try again.",
+      undefined,
+      1,
+      cause,
+    );
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      const timer = setTimeout(() => {
+        stalled = true;
+        abort();
+      }, idleMs);
+      try {
+        const { done, value } = await reader.read();
+        if (done) return ctl.close();
+        bytes += value.byteLength;
+        ctl.enqueue(value);
+      } catch (e) {
+        ctl.error(fail(stalled ? `no data for ${idleMs / 1000} s` : "the connection dropped", e));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
 /** Low-level Files API calls. */
 export class FilesClient {
   constructor(readonly http: HttpClient, readonly maxPutBytes = SINGLE_PUT_LIMIT) {}
 
   /** Streams a file's bytes; the caller reads or cancels the stream. */
-  async download(path: string, opts: { range?: string; signal?: AbortSignal } = {}) {
+  async download(
+    path: string,
+    opts: { range?: string; signal?: AbortSignal; idleMs?: number } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
     const p = checkVolumePath(path);
+    const stall = new AbortController();
     const res = await this.http.raw({
       method: "GET",
       path: `/api/2.0/fs/files${encodePath(p)}`,
       headers: opts.range ? { range: opts.range } : undefined,
-      signal: opts.signal,
+      signal: opts.signal ? AbortSignal.any([stall.signal, opts.signal]) : stall.signal,
       what: `Reading ${p}`,
     });
-    return res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    if (!res.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    return guardBody(res.body, p, opts.idleMs ?? 60_000, () => stall.abort());
   }
 
   /**

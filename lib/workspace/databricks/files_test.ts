@@ -147,3 +147,16 @@ Deno.test("[files] 100 MB streams up and down with bounded memory", async () => 
   const growthMb = (r.peak - r.base) / 1024 / 1024;
   assert(growthMb < 30, `RSS grew by ${growthMb.toFixed(1)} MB while moving 100 MB each way`);
 });
+
+Deno.test("[files] a download whose connection drops mid-way errors clearly, naming the bytes received", async () => {
+  await using t = await setupFake();
+  await t.fake.files.put(`${VOLUME}/a.bin`, new Uint8Array(100));
+  t.fake.fail(`/api/2.0/fs/files${VOLUME}/a.bin`, { drop: true, method: "GET" });
+  const e = await assertRejects(() => t.ws.files.readBytes(`${VOLUME}/a.bin`), DatabricksError);
+  assertEquals(e.errorCode, "NETWORK_ERROR");
+  assert(
+    e.message.startsWith(`Reading ${VOLUME}/a.bin failed: the connection dropped after `),
+    e.message,
+  );
+  assertEquals((await t.ws.files.readBytes(`${VOLUME}/a.bin`)).length, 100); // the next try works
+});

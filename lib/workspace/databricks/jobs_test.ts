@@ -3,7 +3,7 @@ import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import { gpuSingleNodeCluster } from "./clusters.ts";
-import { jobStateOf, submitBody, tailBytes } from "./port_adapters.ts";
+import { jobStateOf, submitBody, tailBytes } from "./port_jobs.ts";
 
 const GPU = gpuSingleNodeCluster("g5.12xlarge", "15.4.x-gpu-ml-scala2.12");
 
