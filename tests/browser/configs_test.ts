@@ -81,7 +81,7 @@ Deno.test({
       ]);
       const row = page.locator('[data-path="model.learning_rate"]');
       assertEquals(await row.count(), 1);
-      assertStringIncludes((await row.textContent())!, "0.00005");
+      assertStringIncludes((await row.textContent())!, "5e-5");
       assert(await page.locator('[data-kind="changed"]').count() >= 1);
       await s.screenshot(page, "configs-diff");
 

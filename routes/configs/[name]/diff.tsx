@@ -1,5 +1,6 @@
 import { Page } from "@/components/Page.tsx";
 import type { DiffRow, FieldChange } from "@/lib/config/diff.ts";
+import { formatNumber } from "@/lib/config/form.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
@@ -32,7 +33,8 @@ const ROW: Record<DiffRow["kind"], [string, string]> = {
 };
 
 function show(v: unknown): string {
-  return v === undefined ? "—" : JSON.stringify(v);
+  if (v === undefined) return "—";
+  return typeof v === "number" ? formatNumber(v) : JSON.stringify(v);
 }
 
 /** Side-by-side YAML of two versions, with the changed fields listed first. */
@@ -79,22 +81,26 @@ export default function DiffPage({ data }: PageProps<Data>) {
         </tbody>
       </table>
       <div class="overflow-auto rounded-lg border border-slate-200 bg-white">
-        <table class="w-full font-mono text-xs" data-testid="side-by-side">
+        <table class="w-full table-fixed font-mono text-xs" data-testid="side-by-side">
           <thead class="text-left text-slate-500">
             <tr>
               <th class="p-1 w-10"></th>
-              <th class="p-1">v{data.a}</th>
+              <th class="p-1 w-1/2">v{data.a}</th>
               <th class="p-1 w-10"></th>
-              <th class="p-1">v{data.b}</th>
+              <th class="p-1 w-1/2">v{data.b}</th>
             </tr>
           </thead>
           <tbody>
             {data.lines.map((r, i) => (
               <tr key={i} data-kind={r.kind}>
                 <td class="px-1 text-right text-slate-400 select-none">{r.left?.n ?? ""}</td>
-                <td class={`px-1 whitespace-pre ${ROW[r.kind][0]}`}>{r.left?.text ?? ""}</td>
+                <td class={`px-1 whitespace-pre-wrap break-all ${ROW[r.kind][0]}`}>
+                  {r.left?.text ?? ""}
+                </td>
                 <td class="px-1 text-right text-slate-400 select-none">{r.right?.n ?? ""}</td>
-                <td class={`px-1 whitespace-pre ${ROW[r.kind][1]}`}>{r.right?.text ?? ""}</td>
+                <td class={`px-1 whitespace-pre-wrap break-all ${ROW[r.kind][1]}`}>
+                  {r.right?.text ?? ""}
+                </td>
               </tr>
             ))}
           </tbody>
