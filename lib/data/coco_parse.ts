@@ -158,6 +158,7 @@ const ANN = keyTable(
 const RLE = keyTable("counts", "size");
 
 const YIELD_MS = 25;
+const EXT = new Float64Array(4);
 
 /** Parses a COCO instances file from its bytes; yields to the event loop every ~25 ms. */
 export async function parseCoco(
@@ -365,35 +366,27 @@ function readSegmentation(cur: JsonCursor, a: AnnCols, i: number): number {
     let flags = 0;
     let polys = 0;
     let minCoords = 0xffffffff;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    EXT[0] = Infinity;
+    EXT[1] = Infinity;
+    EXT[2] = -Infinity;
+    EXT[3] = -Infinity;
     do {
-      if (cur.peek() !== 91) {
+      const t = cur.peek();
+      if (t !== 91) {
         // a flat [x, y, ...] list instead of a list of polygons
-        flags |= cur.peek() === 45 || (cur.peek() >= 48 && cur.peek() <= 57)
-          ? A_SEG_FLAT
-          : A_SEG_BAD;
+        flags |= t === 45 || (t >= 48 && t <= 57) ? A_SEG_FLAT : A_SEG_BAD;
         cur.skip();
         continue;
       }
       polys++;
-      let n = 0;
-      if (cur.open(91)) {
-        do {
-          const v = cur.numberish();
-          if (!Number.isFinite(v)) flags |= A_SEG_BAD;
-          else if (n & 1) {
-            if (v < y0) y0 = v;
-            if (v > y1) y1 = v;
-          } else {
-            if (v < x0) x0 = v;
-            if (v > x1) x1 = v;
-          }
-          n++;
-        } while (cur.more(93));
+      const n = cur.coords(EXT);
+      if (n < 0) flags |= A_SEG_BAD;
+      else {
+        if (n < minCoords) minCoords = n;
+        if (n & 1) flags |= A_SEG_BAD;
       }
-      if (n < minCoords) minCoords = n;
-      if (n & 1) flags |= A_SEG_BAD;
     } while (cur.more(93));
+    const x0 = EXT[0], y0 = EXT[1], x1 = EXT[2], y1 = EXT[3];
     a.polyCount[i] = polys;
     a.minCoords[i] = polys ? minCoords : 0;
     if (x1 >= x0) {

@@ -225,6 +225,90 @@ export class JsonCursor {
     return NaN;
   }
 
+  /**
+   * Reads an array of x,y coordinates (a COCO polygon) in one tight loop, folding the extent into
+   * `ext` = [minX, minY, maxX, maxY]. Returns the number of values, or -1 if any is not a number.
+   */
+  coords(ext: Float64Array): number {
+    const b = this.buf;
+    this.expect(91, "'['");
+    let n = 0;
+    let bad = false;
+    let p = this.pos;
+    let minX = ext[0], minY = ext[1], maxX = ext[2], maxY = ext[3];
+    while (b[p] === 32 || b[p] === 10 || b[p] === 13 || b[p] === 9) p++;
+    if (b[p] === 93) {
+      this.pos = p + 1;
+      return 0;
+    }
+    while (true) {
+      while (b[p] === 32 || b[p] === 10 || b[p] === 13 || b[p] === 9) p++;
+      let c = b[p];
+      let v: number;
+      const start = p;
+      let neg = false;
+      if (c === 45) {
+        neg = true;
+        c = b[++p];
+      }
+      if (c >= 48 && c <= 57) {
+        let mant = 0, digits = 0, scale = 0;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          digits++;
+          c = b[++p];
+        }
+        if (c === 46) {
+          c = b[++p];
+          while (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            digits++;
+            scale++;
+            c = b[++p];
+          }
+        }
+        if (c === 101 || c === 69 || digits > 15 || scale > 22 || b[p - 1] === 46) {
+          this.pos = start;
+          v = this.number();
+          p = this.pos;
+        } else {
+          v = scale === 0 ? mant : mant / POW10[scale];
+          if (neg) v = -v;
+        }
+      } else {
+        this.pos = start;
+        v = this.numberish();
+        p = this.pos;
+        if (!Number.isFinite(v)) bad = true;
+      }
+      if (n & 1) {
+        if (v < minY) minY = v;
+        if (v > maxY) maxY = v;
+      } else {
+        if (v < minX) minX = v;
+        if (v > maxX) maxX = v;
+      }
+      n++;
+      while (b[p] === 32 || b[p] === 10 || b[p] === 13 || b[p] === 9) p++;
+      if (b[p] === 44) {
+        p++;
+        continue;
+      }
+      if (b[p] === 93) {
+        p++;
+        break;
+      }
+      this.pos = p;
+      this.fail("expected ',' or ']'");
+    }
+    this.pos = p;
+    ext[0] = minX;
+    ext[1] = minY;
+    ext[2] = maxX;
+    ext[3] = maxY;
+    return bad ? -1 : n;
+  }
+
   /** Skips any value. */
   skip(): void {
     const b = this.buf;
