@@ -8,7 +8,7 @@ import { WorkspaceError } from "@/lib/errors.ts";
 import type { Clock } from "./http.ts";
 import { normalizeHost, REAL_CLOCK } from "./http.ts";
 import { DatabricksError } from "./api_error.ts";
-import { errorFromResponse } from "./api_error.ts";
+import { errorFromResponse, requestIdFrom } from "./api_error.ts";
 
 export type AuthMethod = "forwarded-user" | "oauth-m2m" | "pat" | "profile";
 
@@ -94,7 +94,21 @@ export class OAuthM2M implements TokenSource {
     return true;
   }
 
+  /** Token requests are safe to repeat: retried twice on 429, 5xx and network errors. */
   async #fetchToken(): Promise<string> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#requestToken();
+      } catch (e) {
+        const status = e instanceof DatabricksError ? e.status : 0;
+        const transient = status === 429 || status >= 500;
+        if (!transient || attempt >= 3) throw e;
+        await this.#clock.sleep(500 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  async #requestToken(): Promise<string> {
     const path = "/oidc/v1/token";
     const basic = btoa(`${this.#clientId}:${this.#secret}`);
     let res: Response;
@@ -140,10 +154,12 @@ export class OAuthM2M implements TokenSource {
     try {
       parsed = tokenAnswer.parse(JSON.parse(text));
     } catch {
-      throw new WorkspaceError(
+      throw new DatabricksError(
         "Getting an OAuth token (M2M) failed: the answer had no access_token.",
         "UNEXPECTED_RESPONSE",
         502,
+        requestIdFrom(res.headers),
+        "A proxy may be answering for the workspace; check DATABRICKS_HOST.",
       );
     }
     const ttl = (parsed.expires_in ?? 3600) * 1000;

@@ -147,3 +147,17 @@ Deno.test("[auth] .databrickscfg parsing: sections, comments, spaces, case of ke
     { DEFAULT: { host: "a" }, p1: { token: "t1" }, p2: { host: "b" } },
   );
 });
+
+Deno.test("[auth] OAuth M2M: a token endpoint answering 503 is asked again", async () => {
+  await using t = await setupFake();
+  t.fake.addClient("sp-id", "sp-secret");
+  t.fake.fail("/oidc/v1/token", { status: 503 });
+  const clock = new FakeClock();
+  const ws = new DatabricksWorkspace(
+    { host: t.fake.url, clientId: "sp-id", clientSecret: "sp-secret" },
+    { clock },
+  );
+  assertEquals(await ws.serving.list(), []);
+  assertEquals(t.fake.count("/oidc/v1/token"), 2);
+  assertEquals(clock.sleeps, [500]);
+});

@@ -1,0 +1,69 @@
+/**
+ * Entry points the app uses: build the Databricks adapter from the validated settings, and the
+ * per-request view that acts as the signed-in Databricks Apps user.
+ */
+import type { Settings } from "@/fresh.config.ts";
+import type { Workspace } from "../types.ts";
+import { type DatabricksDeps, DatabricksWorkspace } from "./databricks_workspace.ts";
+
+/** Settings the app's config does not (yet) carry; read from these environment variables. */
+export interface DatabricksExtras {
+  /** DATABRICKS_WAREHOUSE_ID: SQL warehouse for Delta tables. */
+  warehouseId?: string;
+  /** LAKEVISION_CATALOG / LAKEVISION_SCHEMA: model scope; default: the volume's. */
+  catalog?: string;
+  schema?: string;
+  /** LAKEVISION_EXPERIMENT_ROOT: e.g. /Shared/lakevision. */
+  experimentRoot?: string;
+  /** LAKEVISION_JOBS_DIR: workspace folder of the uploaded jobs/ code. */
+  jobsDir?: string;
+  /** DATABRICKS_CONFIG_FILE: default ~/.databrickscfg. */
+  configFile?: string;
+}
+
+/** Reads the extras from the environment (absent ones stay undefined). */
+export function extrasFromEnv(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): DatabricksExtras {
+  const v = (k: string) => env[k]?.trim() || undefined;
+  const home = v("HOME") ?? v("USERPROFILE");
+  return {
+    warehouseId: v("DATABRICKS_WAREHOUSE_ID"),
+    catalog: v("LAKEVISION_CATALOG"),
+    schema: v("LAKEVISION_SCHEMA"),
+    experimentRoot: v("LAKEVISION_EXPERIMENT_ROOT"),
+    jobsDir: v("LAKEVISION_JOBS_DIR"),
+    configFile: v("DATABRICKS_CONFIG_FILE") ?? (home ? `${home}/.databrickscfg` : undefined),
+  };
+}
+
+/**
+ * The Databricks adapter for the app's settings. Credentials are resolved now (forwarded >
+ * OAuth M2M > PAT > profile); a missing one throws a WorkspaceError naming the variables.
+ */
+export function createDatabricksWorkspace(
+  settings: Pick<Settings, "volume" | "databricks">,
+  extras: DatabricksExtras = extrasFromEnv(),
+  deps: DatabricksDeps = {},
+): DatabricksWorkspace {
+  const [, , catalog, schema] = settings.volume.split("/");
+  return new DatabricksWorkspace({
+    ...settings.databricks,
+    configFile: extras.configFile,
+    volume: settings.volume,
+    catalog: extras.catalog ?? catalog,
+    schema: extras.schema ?? schema,
+    warehouseId: extras.warehouseId,
+    experimentRoot: extras.experimentRoot,
+    jobsDir: extras.jobsDir,
+  }, deps);
+}
+
+/**
+ * The workspace a request should use: inside Databricks Apps with user authorization on, the
+ * same adapter acting as the signed-in user (`X-Forwarded-Access-Token`); otherwise unchanged.
+ */
+export function workspaceForRequest(ws: Workspace, headers: Headers): Workspace {
+  const token = headers.get("x-forwarded-access-token");
+  return token && ws instanceof DatabricksWorkspace ? ws.forUser(token) : ws;
+}
