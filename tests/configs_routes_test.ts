@@ -209,3 +209,50 @@ Deno.test("[configs routes] list, templates and the new-config chooser render", 
     assertStringIncludes(await fromTpl.text(), "google/vit-base-patch16-224");
     assertEquals((await app.request("/configs/nope")).status, 404);
   }));
+
+Deno.test("[configs routes] editing an imported accelerator file keeps task_type: segmentation and its extra keys", () =>
+  withApp(async (app) => {
+    const yaml = Deno.readTextFileSync(
+      new URL("segmentation_mask2former_coco_instances_config.yaml", FIXTURES),
+    );
+    assertEquals(
+      (await app.request("/configs/import", formPost({ name: "m2f", yaml }))).status,
+      303,
+    );
+    const edit = await (await app.request("/configs/m2f/edit")).text();
+    assert(
+      /<option(?=[^>]*\bselected\b)(?=[^>]*value="segmentation")/.test(edit),
+      "segmentation stays selected",
+    );
+    const original = parseConfigYaml(yaml);
+    assert(original.ok);
+    const { docToFormValues } = await import("@/lib/config/form.ts");
+    const values = docToFormValues(original.doc, "instance_segmentation");
+    const res = await app.request(
+      "/configs/m2f/edit",
+      formPost({
+        name: "m2f",
+        form_task: "instance_segmentation",
+        base: JSON.stringify(original.doc),
+        base_version: "1",
+        message: "smaller batch",
+        ...values,
+        "data.batch_size": "2",
+      }),
+    );
+    assertEquals(res.status, 303);
+    const v2 = parseConfigYaml(await (await app.request("/api/configs/m2f/yaml?v=2")).text());
+    assert(v2.ok);
+    const model = v2.doc.model as Record<string, unknown>,
+      data = v2.doc.data as Record<string, unknown>;
+    assertEquals(model.task_type, "segmentation");
+    assertEquals(model.aux_loss_weight, 0.4);
+    assertEquals(data.augmentations, {
+      horizontal_flip: true,
+      random_crop: true,
+      color_jitter: 0.2,
+    });
+    assertEquals(data.batch_size, 2);
+    const diff = await (await app.request("/api/configs/m2f/diff?a=1&b=2")).json();
+    assertEquals(diff.fields, [{ path: "data.batch_size", kind: "changed", before: 4, after: 2 }]);
+  }));

@@ -1,6 +1,6 @@
 import type { FieldSpec } from "@/lib/config/fields.ts";
 import { formSections, type FormValues } from "@/lib/config/form.ts";
-import { monitorOptions, type Task, TASK_LABELS, TASKS } from "@/lib/config/tasks.ts";
+import { isTask, monitorOptions, type Task, TASK_LABELS, TASKS } from "@/lib/config/tasks.ts";
 
 /** A model choice for the model field. */
 export interface ModelOption {
@@ -84,6 +84,9 @@ function Field({ path, field: f, task, value, errors, warnings, models }: FieldP
   if (path === "model.task_type") {
     input = (
       <select {...common} value={value}>
+        {value && !isTask(value) && (
+          <option value={value}>{value} (read as {TASK_LABELS[task]})</option>
+        )}
         {TASKS.map((t) => <option key={t} value={t}>{TASK_LABELS[t]}</option>)}
       </select>
     );
