@@ -5,7 +5,6 @@
 import type {
   AreaHealth,
   ComputeApi,
-  FileEntry,
   FilesApi,
   JobsApi,
   RegistryApi,
@@ -23,6 +22,7 @@ import {
 } from "./auth.ts";
 import { ClustersClient } from "./clusters.ts";
 import { checkVolumePath, FilesClient, SINGLE_PUT_LIMIT } from "./files.ts";
+import { filesApi } from "./port_files.ts";
 import { type Clock, HttpClient, type RetryPolicy } from "./http.ts";
 import { JobsClient } from "./jobs.ts";
 import { MlflowClient } from "./mlflow.ts";
@@ -303,71 +303,4 @@ export function databricksWorkspaceFromEnv(
   deps: DatabricksDeps = {},
 ): DatabricksWorkspace {
   return new DatabricksWorkspace(workspaceSettingsFromEnv(env), deps);
-}
-
-/** Files part of the port over the Files API. */
-function filesApi(fc: FilesClient): FilesApi {
-  const entryOf = (
-    e: {
-      path: string;
-      name?: string;
-      is_directory: boolean;
-      file_size?: number;
-      last_modified?: number;
-    },
-  ): FileEntry => {
-    const path = e.path.replace(/\/+$/, "");
-    return {
-      path,
-      name: e.name ?? path.slice(path.lastIndexOf("/") + 1),
-      isDirectory: e.is_directory,
-      size: e.is_directory ? undefined : e.file_size,
-      modifiedAt: e.last_modified,
-    };
-  };
-  const api: FilesApi = {
-    async *list(path) {
-      for await (const e of fc.list(path)) yield entryOf(e);
-    },
-    async stat(path) {
-      const p = checkVolumePath(path);
-      const name = p.slice(p.lastIndexOf("/") + 1);
-      if (p.split("/").length > 5) {
-        const f = await fc.headFile(p);
-        if (f) return { path: p, name, isDirectory: false, size: f.size, modifiedAt: f.modifiedAt };
-      }
-      return await fc.dirExists(p) ? { path: p, name, isDirectory: true } : null;
-    },
-    read(path) {
-      return fc.download(path);
-    },
-    async readBytes(path) {
-      return new Uint8Array(await new Response(await fc.download(path)).arrayBuffer());
-    },
-    async readText(path) {
-      return new TextDecoder().decode(await api.readBytes(path));
-    },
-    async write(path, data, opts = {}) {
-      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-      await fc.upload(path, bytes, { overwrite: opts.overwrite ?? true });
-    },
-    async mkdirs(path) {
-      await fc.mkdirs(path);
-    },
-    async delete(path, opts = {}) {
-      const st = await api.stat(path);
-      if (!st) return;
-      if (!st.isDirectory) return await fc.deleteFile(st.path);
-      if (opts.recursive) {
-        const children: FileEntry[] = [];
-        for await (const e of api.list(st.path)) children.push(e);
-        for (const c of children) {
-          if (c.isDirectory) await api.delete(c.path, { recursive: true });
-          else await fc.deleteFile(c.path);
-        }
-      }
-      await fc.deleteDir(st.path);
-    },
-  };
-  return api;
 }

@@ -3,7 +3,7 @@
  * both directions; whole files are never held in memory.
  */
 import { z } from "zod";
-import { BadRequestError } from "@/lib/errors.ts";
+import { parseVolumePath } from "../volume_path.ts";
 import { DatabricksError } from "./api_error.ts";
 import { type HttpClient, paginate } from "./http.ts";
 
@@ -44,23 +44,11 @@ export const CatalogListSchema = z.looseObject({
 });
 
 /**
- * Checks a `/Volumes/<catalog>/<schema>/<volume>/...` path and returns it normalised (no trailing
- * slash). Anything else is refused before a request is made.
+ * Checks and normalises a `/Volumes/<catalog>/<schema>/<volume>/...` path with the rules the
+ * local adapter uses; anything else is refused before a request is made.
  */
 export function checkVolumePath(path: string): string {
-  const p = path.replace(/\/+$/, "");
-  const parts = p.split("/");
-  if (parts[0] !== "" || parts[1] !== "Volumes" || parts.length < 5) {
-    throw new BadRequestError(
-      `${
-        JSON.stringify(path)
-      } is not inside a volume; paths look like /Volumes/<catalog>/<schema>/<volume>/...`,
-    );
-  }
-  if (parts.slice(1).some((s) => s === "" || s === "." || s === "..")) {
-    throw new BadRequestError(`${JSON.stringify(path)} has empty, "." or ".." segments.`);
-  }
-  return p;
+  return parseVolumePath(path).path;
 }
 
 /** Percent-encodes each segment (names may hold spaces, `#`, `?`, unicode). */

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
 import { PAT, setupFake, VOLUME } from "@/tests/fake_databricks/testing.ts";
-import { BadRequestError } from "@/lib/errors.ts";
+import { BadRequestError, ConflictError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import { checkVolumePath, encodePath } from "./files.ts";
 
@@ -43,14 +43,23 @@ Deno.test("[files] overwrite=false refuses to replace; delete (recursive) remove
   await t.ws.files.write(`${VOLUME}/t/2.txt`, "2");
   const e = await assertRejects(
     () => t.ws.files.write(`${VOLUME}/t/2.txt`, "again", { overwrite: false }),
-    DatabricksError,
+    ConflictError,
   );
-  assertEquals(e.status, 409);
+  assertEquals(e.message, `File ${VOLUME}/t/2.txt already exists.`);
   assertEquals(await t.ws.files.readText(`${VOLUME}/t/2.txt`), "2");
-  await assertRejects(() => t.ws.files.delete(`${VOLUME}/t`), DatabricksError); // not empty
+  await assertRejects(() => t.ws.files.delete(`${VOLUME}/t`), ConflictError); // not empty
   await t.ws.files.delete(`${VOLUME}/t`, { recursive: true });
   assertEquals(await t.ws.files.stat(`${VOLUME}/t`), null);
-  await t.ws.files.delete(`${VOLUME}/t`); // already gone: nothing to do
+  const gone = await assertRejects(() => t.ws.files.delete(`${VOLUME}/t`), NotFoundError);
+  assertEquals(gone.message, `${VOLUME}/t does not exist.`);
+  await assertRejects(() => t.ws.files.delete(VOLUME, { recursive: true }), WorkspaceError);
+  await assertRejects(() => t.ws.files.write(VOLUME, "x"), WorkspaceError);
+  const missing = await assertRejects(
+    () => t.ws.files.readText(`${VOLUME}/nope.txt`),
+    NotFoundError,
+  );
+  assertEquals(missing.message, `File ${VOLUME}/nope.txt does not exist.`);
+  await assertRejects(() => collect(t.ws.files.list(`${VOLUME}/nope`)), NotFoundError);
   await t.ws.files.mkdirs(`${VOLUME}/new/deep`);
   assertEquals((await t.ws.files.stat(`${VOLUME}/new/deep`))?.isDirectory, true);
 });
