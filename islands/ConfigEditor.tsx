@@ -49,6 +49,7 @@ export default function ConfigEditor(props: Props) {
   const [name, setName] = useState(props.name);
   const [ready, setReady] = useState(false);
   const [blocked, setBlocked] = useState(false);
+  const [nameTouched, setNameTouched] = useState(false);
   useEffect(() => setReady(true), []);
 
   const doc = useMemo(() => formValuesToDoc(props.base, values, task), [values, task]);
@@ -56,7 +57,11 @@ export default function ConfigEditor(props: Props) {
   const yaml = useMemo(() => stringifyConfig(doc), [doc]);
   const errors = problemsByField(result.errors, task);
   const warnings = problemsByField(result.warnings, task);
-  const nameError = ready && props.nameEditable ? configNameProblem(name) : props.nameError;
+  // A new form starts without a name: say so once the person has typed one or tried to save.
+  const liveNameError = props.nameEditable ? configNameProblem(name) : null;
+  const nameError = ready && props.nameEditable
+    ? (nameTouched || blocked ? liveNameError : null)
+    : props.nameError;
   const model = getModel(values["model.model_name"] ?? "");
 
   function onInput(e: Event) {
@@ -85,9 +90,10 @@ export default function ConfigEditor(props: Props) {
   }
 
   function onSubmit(e: Event) {
-    if (result.errors.length === 0 && !nameError) return;
+    if (result.errors.length === 0 && !liveNameError) return;
     e.preventDefault();
     setBlocked(true);
+    if (liveNameError) return document.getElementById("f-name")?.focus();
     const first = document.querySelector<HTMLElement>("[aria-invalid=true]");
     first?.focus();
   }
@@ -124,7 +130,10 @@ export default function ConfigEditor(props: Props) {
               name="name"
               value={name}
               readOnly={!props.nameEditable}
-              onInput={(e) => setName((e.target as HTMLInputElement).value)}
+              onInput={(e) => {
+                setName((e.target as HTMLInputElement).value);
+                setNameTouched(true);
+              }}
               aria-invalid={nameError ? true : undefined}
               class={`mt-1 block w-full rounded-md border px-2 py-1.5 text-sm font-mono ${
                 nameError ? "border-red-400 bg-red-50" : "border-slate-300"

@@ -43,7 +43,7 @@ function starting(
       task,
       doc: newConfig(task, model, {
         volume: state.settings.volume,
-        email: state.user.email ?? state.user.name,
+        email: state.user.email,
       }),
     };
   })();

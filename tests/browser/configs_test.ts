@@ -71,6 +71,7 @@ Deno.test({
       ]);
       await page.waitForSelector('[data-version="2"]');
       assertStringIncludes((await page.textContent('[data-version="2"]'))!, "lower learning rate");
+      await s.screenshot(page, "configs-detail");
 
       // Diff v1 → v2.
       await page.selectOption('select[name="a"]', "1");
