@@ -14,7 +14,9 @@ import type {
   Workspace,
 } from "../types.ts";
 import { LocalFiles } from "./files.ts";
+import { LocalJobs } from "./jobs.ts";
 import { findPython } from "./python.ts";
+import { LocalTracking } from "./tracking.ts";
 
 /** Options of the local workspace. */
 export interface LocalWorkspaceOptions {
@@ -54,18 +56,8 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
       };
     },
   };
-  const jobs: JobsApi = {
-    submit: () => Promise.reject(notYet("training", "Training")),
-    get: () => Promise.reject(notYet("training", "Training")),
-    cancel: () => Promise.reject(notYet("training", "Training")),
-    async *list() {},
-    logs: () => Promise.reject(notYet("training", "Training")),
-  };
-  const tracking: TrackingApi = {
-    async *listRuns() {},
-    getRun: () => Promise.reject(notYet("tracking", "Training")),
-    metricHistory: () => Promise.reject(notYet("tracking", "Training")),
-  };
+  const jobs: JobsApi = new LocalJobs({ dataDir: opts.dataDir, files, python: opts.python });
+  const tracking: TrackingApi = new LocalTracking(files, opts.volume);
   const registry: RegistryApi = {
     async *listModels() {},
     async *listVersions() {},
@@ -118,10 +110,22 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
             `torchvision ${py.torchvision ?? "missing"}${py.cuda ? ", CUDA" : ""}`;
         }),
       );
+      out.push(
+        await timed("jobs", async () => {
+          let n = 0;
+          for await (const _ of jobs.list({ limit: 1000 })) n++;
+          return `local subprocesses; ${n} run(s) recorded`;
+        }),
+      );
+      out.push(
+        await timed("tracking", async () => {
+          let n = 0;
+          for await (const _ of tracking.listRuns({ limit: 1000 })) n++;
+          return `run folders under ${opts.volume}/runs (${n} found)`;
+        }),
+      );
       for (
         const [area, stage] of [
-          ["jobs", "Training"],
-          ["tracking", "Training"],
           ["registry", "Model Registry"],
           ["serving", "Deployment"],
         ] as const

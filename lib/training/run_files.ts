@@ -1,0 +1,174 @@
+/**
+ * Reading what a job writes while it runs: `status.json` and the metric history. Metrics come
+ * from the run's own MLflow run (the one named in its status.json, never "the latest run"),
+ * falling back to `metrics.jsonl` in the run folder. On the local workspace metrics.jsonl is
+ * read incrementally from disk, so a new line reaches the page within a poll interval.
+ */
+import { NotFoundError } from "@/lib/errors.ts";
+import { LocalFiles } from "@/lib/workspace/local/files.ts";
+import { parseMetricsJsonl } from "@/lib/workspace/local/tracking.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
+import type { MetricPointLite, RunRecord } from "./types.ts";
+
+/** The fields of status.json the app uses (written by jobs/lakevision_jobs/tracking.py). */
+export interface JobStatus {
+  phase?: string;
+  epoch?: number;
+  step?: number;
+  total_steps?: number | null;
+  eta_seconds?: number | null;
+  error?: string | null;
+  message?: string | null;
+  mlflow_run_id?: string | null;
+  mlflow_experiment_id?: string | null;
+  pid?: number;
+  started_at?: number;
+  updated_at?: number;
+  ended_at?: number | null;
+  final_metrics?: Record<string, number>;
+  resumed_from_step?: number;
+}
+
+/** status.json of a run, or null when the job has not written it (yet). */
+export async function readJobStatus(ws: Workspace, runDir: string): Promise<JobStatus | null> {
+  try {
+    return JSON.parse(await ws.files.readText(`${runDir}/status.json`)) as JobStatus;
+  } catch (e) {
+    if (e instanceof NotFoundError || e instanceof SyntaxError) return null;
+    if ((e as { status?: number }).status === 404) return null;
+    throw e;
+  }
+}
+
+interface Cache {
+  points: MetricPointLite[];
+  seen: Set<string>;
+  /** Bytes of metrics.jsonl consumed (disk reads). */
+  offset: number;
+  /** A trailing partial line kept for the next read. */
+  rest: string;
+  source: "none" | "jsonl" | "mlflow";
+}
+
+const caches = new Map<string, Cache>();
+
+/** Forgets cached metrics of a run (tests, deleted runs). */
+export function dropMetricsCache(runId: string): void {
+  caches.delete(runId);
+}
+
+function add(c: Cache, pts: MetricPointLite[]): void {
+  for (const p of pts) {
+    const k = `${p.name}@${p.step}@${p.ts}`;
+    if (c.seen.has(k)) continue;
+    c.seen.add(k);
+    c.points.push(p);
+  }
+}
+
+/**
+ * All metric points of a run known so far, in arrival order (new points are appended, so a
+ * reader can send only those past the count it has already sent).
+ */
+export async function readMetrics(ws: Workspace, run: RunRecord): Promise<MetricPointLite[]> {
+  let c = caches.get(run.id);
+  if (!c) {
+    c = { points: [], seen: new Set(), offset: 0, rest: "", source: "none" };
+    caches.set(run.id, c);
+  }
+  if (ws.files instanceof LocalFiles) {
+    await readDiskIncrement(ws.files, run.runDir, c);
+    return c.points;
+  }
+  if (run.mlflowRunId) {
+    try {
+      const tr = await ws.tracking.getRun(run.mlflowRunId);
+      const names = Object.keys(tr.metrics).filter((n) => !n.includes("_class_"));
+      for (const name of names) {
+        const hist = await ws.tracking.metricHistory(run.mlflowRunId, name);
+        add(c, hist.map((p) => ({ name: p.name, step: p.step, value: p.value, ts: p.ts })));
+      }
+      c.source = "mlflow";
+      return c.points;
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) throw e;
+      // The MLflow run is gone or not visible: fall through to the run folder.
+    }
+  }
+  try {
+    const text = await ws.files.readText(`${run.runDir}/metrics.jsonl`);
+    add(c, parseMetricsJsonl(text).map(lite));
+    c.source = "jsonl";
+  } catch (e) {
+    if (!(e instanceof NotFoundError) && (e as { status?: number }).status !== 404) throw e;
+  }
+  return c.points;
+}
+
+function lite(p: { name: string; step: number; value: number; ts: number }): MetricPointLite {
+  return { name: p.name, step: p.step, value: p.value, ts: p.ts };
+}
+
+async function readDiskIncrement(files: LocalFiles, runDir: string, c: Cache): Promise<void> {
+  const { disk } = await files.resolve(`${runDir}/metrics.jsonl`);
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(disk, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    const size = (await f.stat()).size;
+    if (size < c.offset) { // rewritten: start over
+      c.offset = 0;
+      c.rest = "";
+    }
+    if (size === c.offset) return;
+    await f.seek(c.offset, Deno.SeekMode.Start);
+    const buf = new Uint8Array(size - c.offset);
+    let off = 0;
+    while (off < buf.length) {
+      const n = await f.read(buf.subarray(off));
+      if (n === null) break;
+      off += n;
+    }
+    c.offset += off;
+    const text = c.rest + new TextDecoder().decode(buf.subarray(0, off));
+    const cut = text.lastIndexOf("\n");
+    c.rest = cut >= 0 ? text.slice(cut + 1) : text;
+    add(c, parseMetricsJsonl(cut >= 0 ? text.slice(0, cut) : "").map(lite));
+    c.source = "jsonl";
+  } finally {
+    f.close();
+  }
+}
+
+/** Latest value of each metric name (by step, then time). */
+export function latestValues(points: MetricPointLite[]): Record<string, number> {
+  const best = new Map<string, MetricPointLite>();
+  for (const p of points) {
+    const cur = best.get(p.name);
+    if (!cur || p.step > cur.step || (p.step === cur.step && p.ts >= cur.ts)) best.set(p.name, p);
+  }
+  return Object.fromEntries([...best].map(([k, p]) => [k, p.value]));
+}
+
+/** The last lines of the run's output (local: output.log; Databricks: the task's logs). */
+export async function readLogTail(
+  ws: Workspace,
+  run: RunRecord,
+  maxBytes = 16_384,
+): Promise<string> {
+  if (run.jobRunId) {
+    try {
+      const text = await ws.jobs.logs(run.jobRunId, { maxBytes });
+      if (text) return text;
+    } catch { /* fall back to the run folder */ }
+  }
+  try {
+    const text = await ws.files.readText(`${run.runDir}/output.log`);
+    return text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
+  } catch {
+    return "";
+  }
+}
