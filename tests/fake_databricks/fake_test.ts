@@ -40,7 +40,7 @@ Deno.test("[fake_databricks] runs standalone (main.ts --port 0), seeded, and obe
     const patient = new DatabricksWorkspace({
       host: url,
       token: "x",
-      retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 30 },
+      retry: { baseDelayMs: 50, maxDelayMs: 100, maxAttempts: 1000, budgetMs: 120_000 },
     });
     assertEquals((await patient.serving.list()).length, 0);
   } finally {

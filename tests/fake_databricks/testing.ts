@@ -50,7 +50,7 @@ export async function setupFake(
     volume: "main.cv.data",
     catalog: "main",
     schema: "cv",
-    timeoutMs: 5_000,
+    timeoutMs: 30_000,
     ...settings,
   }, { clock, random: () => 0.5 });
   return {
