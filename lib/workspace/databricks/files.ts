@@ -56,11 +56,16 @@ export function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
-/** Wraps a stream so it errors once more than `limit` bytes pass, counting what went through. */
+/**
+ * Wraps an upload stream: errors once more than `limit` bytes pass, counts what went through,
+ * and calls `onProgress` per chunk and `onDone` after the last (for the stall watchdog).
+ */
 function limitStream(
   src: ReadableStream<Uint8Array>,
   limit: number,
   path: string,
+  onProgress: () => void,
+  onDone: () => void,
 ): { stream: ReadableStream<Uint8Array>; sent: () => number } {
   let n = 0;
   const t = new TransformStream<Uint8Array, Uint8Array>({
@@ -70,8 +75,10 @@ function limitStream(
         ctl.error(tooLarge(path, n, limit, true));
         return;
       }
+      onProgress();
       ctl.enqueue(chunk);
     },
+    flush: onDone,
   });
   return { stream: src.pipeThrough(t), sent: () => n };
 }
@@ -165,7 +172,7 @@ export class FilesClient {
   async upload(
     path: string,
     data: Uint8Array | ReadableStream<Uint8Array>,
-    opts: { overwrite?: boolean; size?: number; signal?: AbortSignal } = {},
+    opts: { overwrite?: boolean; size?: number; signal?: AbortSignal; idleMs?: number } = {},
   ): Promise<{ bytes: number }> {
     const p = checkVolumePath(path);
     const known = data instanceof Uint8Array ? data.byteLength : opts.size;
@@ -175,10 +182,20 @@ export class FilesClient {
     }
     let body: Uint8Array | ReadableStream<Uint8Array> = data;
     let sent = () => known ?? 0;
+    // A stream upload may legitimately take hours, so instead of one deadline a watchdog aborts
+    // it when no bytes move for `idleMs`, or when the answer takes over 10 min after the last byte.
+    const stall = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idleMs = opts.idleMs ?? 120_000;
+    const arm = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => stall.abort(), ms);
+    };
     if (data instanceof ReadableStream) {
-      const l = limitStream(data, this.maxPutBytes, p);
+      const l = limitStream(data, this.maxPutBytes, p, () => arm(idleMs), () => arm(600_000));
       body = l.stream;
       sent = l.sent;
+      arm(idleMs);
     }
     try {
       const res = await this.http.raw({
@@ -186,10 +203,9 @@ export class FilesClient {
         path: `/api/2.0/fs/files${encodePath(p)}`,
         query: { overwrite: opts.overwrite ?? true },
         rawBody: body,
-        signal: opts.signal,
+        signal: opts.signal ? AbortSignal.any([stall.signal, opts.signal]) : stall.signal,
         what: `Uploading ${p}`,
-        // A large upload legitimately takes long; the per-attempt timeout covers idle waits only.
-        timeoutMs: data instanceof ReadableStream ? 6 * 3600_000 : undefined,
+        timeoutMs: data instanceof ReadableStream ? 24 * 3600_000 : undefined,
       });
       await res.body?.cancel();
     } catch (e) {
@@ -197,7 +213,21 @@ export class FilesClient {
       const cause = (e as { cause?: unknown }).cause;
       if (cause instanceof DatabricksError && cause.errorCode === "REQUEST_TOO_LARGE") throw cause;
       if (sent() > this.maxPutBytes) throw tooLarge(p, sent(), this.maxPutBytes, true);
+      if (stall.signal.aborted && !opts.signal?.aborted) {
+        throw new DatabricksError(
+          `Uploading ${p} failed: the upload stalled after ${sent()} bytes and was stopped.`,
+          "TIMEOUT",
+          504,
+          undefined,
+          "The connection to the workspace stopped moving; nothing was stored. Upload the file again.",
+          undefined,
+          1,
+          e,
+        );
+      }
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
     const bytes = sent();
     const stored = await this.headFile(p);

@@ -169,3 +169,22 @@ Deno.test("[files] a download whose connection drops mid-way errors clearly, nam
   );
   assertEquals((await t.ws.files.readBytes(`${VOLUME}/a.bin`)).length, 100); // the next try works
 });
+
+Deno.test("[files] an upload stream that stops moving is stopped by the watchdog; nothing is stored", async () => {
+  await using t = await setupFake();
+  let sentOne = false;
+  const stuck = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (sentOne) return new Promise(() => {}); // the source hangs
+      sentOne = true;
+      c.enqueue(new Uint8Array(1000));
+    },
+  });
+  const e = await assertRejects(
+    () => t.ws.filesClient.upload(`${VOLUME}/stuck.bin`, stuck, { idleMs: 100 }),
+    DatabricksError,
+  );
+  assertEquals(e.errorCode, "TIMEOUT");
+  assert(e.message.includes("stalled after 1000 bytes"), e.message);
+  assertEquals(await t.fake.files.sizeOf(`${VOLUME}/stuck.bin`), undefined);
+});
