@@ -19,6 +19,8 @@ interface MlflowRun {
   params: Record<string, string>;
   tags: Record<string, string>;
   history: Point[];
+  /** Artifact path → size (directories end with "/"). */
+  artifacts: Record<string, number>;
 }
 
 export class FakeMlflow {
@@ -43,6 +45,8 @@ export class FakeMlflow {
     params?: Record<string, string>;
     tags?: Record<string, string>;
     metrics?: { key: string; value: number; step: number; timestamp?: number }[];
+    /** Artifact file paths and sizes, e.g. {"model/model.onnx": 1234}. */
+    artifacts?: Record<string, number>;
   }): string {
     const id = crypto.randomUUID().replaceAll("-", "");
     const t0 = Date.now() - 3600_000;
@@ -56,6 +60,7 @@ export class FakeMlflow {
       params: input.params ?? {},
       tags: input.tags ?? {},
       history: (input.metrics ?? []).map((m) => ({ ...m, timestamp: m.timestamp ?? t0 + m.step })),
+      artifacts: input.artifacts ?? {},
     });
     return id;
   }
@@ -153,6 +158,28 @@ export class FakeMlflow {
       const pts = r.history.filter((p) => p.key === q.get("metric_key"));
       const { slice, next } = page(pts, q.get("page_token"), Number(q.get("max_results")) || 25000);
       return json({ metrics: slice, ...(next ? { next_page_token: next } : {}) });
+    }
+    if (op === "artifacts/list" && req.method === "GET") {
+      const r = this.runs.get(q.get("run_id") ?? "");
+      if (!r) {
+        return apiError(404, "RESOURCE_DOES_NOT_EXIST", `Run '${q.get("run_id")}' not found.`);
+      }
+      const dir = (q.get("path") ?? "").replace(/\/+$/, "");
+      const prefix = dir ? `${dir}/` : "";
+      const seen = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
+      for (const [p, size] of Object.entries(r.artifacts)) {
+        if (!p.startsWith(prefix)) continue;
+        const [head, ...more] = p.slice(prefix.length).split("/");
+        const path = prefix + head;
+        seen.set(
+          path,
+          more.length ? { path, is_dir: true } : { path, is_dir: false, file_size: size },
+        );
+      }
+      return json({
+        root_uri: `dbfs:/databricks/mlflow-tracking/${r.experiment_id}/${r.run_id}/artifacts`,
+        files: [...seen.values()],
+      });
     }
     return undefined;
   }

@@ -53,6 +53,13 @@ export class FakeUcModels {
     return n;
   }
 
+  /** Moves a version to a status, e.g. PENDING_REGISTRATION → READY or FAILED_REGISTRATION. */
+  setStatus(fullName: string, version: number, status: string): void {
+    const v = this.models.get(fullName)?.versions.get(version);
+    if (!v) throw new Error(`no version ${fullName}/${version}`);
+    v.status = status;
+  }
+
   #model(m: Model) {
     const [catalog_name, schema_name, name] = m.full_name.split(".");
     return {

@@ -151,3 +151,17 @@ Deno.test("[serving] traffic must add up to 100 and be given for all versions or
   }]);
   assertEquals(even.traffic_config?.routes.map((r) => r.traffic_percentage), [34, 33, 33]);
 });
+
+Deno.test("[registry] version status follows registration, and model lists page through", async () => {
+  await using t = await setupFake({ catalog: undefined, schema: undefined });
+  const n = t.fake.models.addVersion("main.cv.seg", { pending: true });
+  let [v] = await collect(t.ws.registry.listVersions("main.cv.seg"));
+  assertEquals(v.status, "PENDING_REGISTRATION");
+  t.fake.models.setStatus("main.cv.seg", n, "READY");
+  [v] = await collect(t.ws.registry.listVersions("main.cv.seg"));
+  assertEquals(v.status, "READY");
+  for (let i = 0; i < 5; i++) t.fake.models.addVersion(`c${i}.s.m`);
+  const names = (await collect(t.ws.models.models({ pageSize: 2 }))).map((m) => m.full_name);
+  assertEquals(names.length, 6);
+  assertEquals(t.fake.count("/api/2.1/unity-catalog/models"), 3);
+});

@@ -120,3 +120,18 @@ Deno.test("[workspace_import] jobs/ code is mirrored into the workspace folder, 
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("[tracking] artifact listings walk a run's artifact tree", async () => {
+  await using t = await setupFake();
+  const id = t.fake.mlflow.addRun({
+    experiment: "/Shared/x",
+    artifacts: { "model/model.onnx": 1234, "model/model.json": 56, "plots/pr.png": 7 },
+  });
+  const root = await collect(t.ws.mlflowClient.artifacts(id));
+  assertEquals(root.map((f) => [f.path, f.is_dir]), [["model", true], ["plots", true]]);
+  const model = await collect(t.ws.mlflowClient.artifacts(id, "model"));
+  assertEquals(model.map((f) => [f.path, f.file_size]), [["model/model.onnx", 1234], [
+    "model/model.json",
+    56,
+  ]]);
+});
