@@ -139,14 +139,17 @@ interface NaiveEval {
   dtIgnore: boolean[][];
 }
 
+// deno-lint-ignore no-explicit-any
+type PyDict = Record<string, any>;
+
 /** pycocotools' COCOeval (bbox) with its dicts and per-image dicts; no typed arrays. */
 export function naiveCocoEval(gt: CocoGt, dts: CocoDetection[]): number[] {
   const p = defaultCocoParams();
   const imgIds = [...new Set(gt.images.map((i) => i.id))].sort((a, b) => a - b);
   const catIds = [...new Set(gt.categories.map((c) => c.id))].sort((a, b) => a - b);
-  const gts = new Map<string, Record<string, number | number[]>[]>();
-  const dtsM = new Map<string, Record<string, number | number[]>[]>();
-  const push = (m: typeof gts, k: string, v: Record<string, number | number[]>) => {
+  const gts = new Map<string, PyDict[]>();
+  const dtsM = new Map<string, PyDict[]>();
+  const push = (m: typeof gts, k: string, v: PyDict) => {
     const l = m.get(k);
     if (l) l.push(v);
     else m.set(k, [v]);
@@ -187,7 +190,7 @@ export function naiveCocoEval(gt: CocoGt, dts: CocoDetection[]): number[] {
           evalImgs.push(null);
           continue;
         }
-        const gtv = g0.map((g) => ({
+        const gtv: PyDict[] = g0.map((g) => ({
           ...g,
           _ignore: g.ignore || (g.area as number) < aRng[0] || (g.area as number) > aRng[1] ? 1 : 0,
         }));
