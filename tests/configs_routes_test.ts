@@ -256,3 +256,34 @@ Deno.test("[configs routes] editing an imported accelerator file keeps task_type
     const diff = await (await app.request("/api/configs/m2f/diff?a=1&b=2")).json();
     assertEquals(diff.fields, [{ path: "data.batch_size", kind: "changed", before: 4, after: 2 }]);
   }));
+
+Deno.test("[configs routes] two people saving the same config at once both get their own version", () =>
+  withApp(async (app) => {
+    const doc = newConfig("detection", "facebook/detr-resnet-50", { volume: app.settings.volume });
+    const responses = await Promise.all(
+      ["ana", "ben", "cho", "dee", "eve"].map((who, i) =>
+        app.request("/api/configs", {
+          ...jsonPost({
+            name: "shared",
+            doc: { ...doc, data: { ...doc.data as object, batch_size: i + 1 } },
+          }),
+          headers: { ...jsonPost({}).headers, "x-forwarded-email": `${who}@example.com` },
+        })
+      ),
+    );
+    const versions: number[] = [];
+    for (const r of responses) {
+      assertEquals(r.status, 201);
+      versions.push((await r.json()).version.version);
+    }
+    assertEquals(versions.sort(), [1, 2, 3, 4, 5]);
+    const history = (await (await app.request("/api/configs/shared")).json()).history;
+    assertEquals(history.length, 5);
+    assertEquals(new Set(history.map((h: { author: string }) => h.author)).size, 5);
+    for (let v = 1; v <= 5; v++) {
+      assert(
+        await app.workspace.files.stat(`${app.settings.volume}/configs/shared/v${v}.yaml`),
+        `v${v}.yaml`,
+      );
+    }
+  }));

@@ -281,6 +281,11 @@ export class ConfigStore {
     return out.sort((a, b) => b.updatedAt - a.updatedAt || a.name.localeCompare(b.name));
   }
 
+  /** Whether a config with this name exists. */
+  async exists(name: string): Promise<boolean> {
+    return (await this.kv.get(key.meta(name))).value !== null;
+  }
+
   /** One config's summary; NotFoundError when it does not exist. */
   async get(name: string): Promise<ConfigSummary> {
     const e = await this.kv.get(key.meta(name));

@@ -85,7 +85,7 @@ export async function saveFromForm(
   const name = page.fixedName ?? posted.name;
   const store = await configStoreFor(ctx.state);
   let nameError = configNameProblem(name);
-  if (!nameError && !page.fixedName && (await store.list()).some((c) => c.name === name)) {
+  if (!nameError && !page.fixedName && (await store.exists(name))) {
     nameError = "already exists: open it and save a new version instead";
   }
   const result = validateConfig(posted.doc, { target: ctx.state.settings.workspace });
