@@ -29,7 +29,6 @@ function peakBytes(): number {
   return Deno.memoryUsage().rss;
 }
 
-// deno-lint-ignore no-explicit-any
 function naive(buf: Uint8Array): { problems: number } {
   const doc = JSON.parse(new TextDecoder().decode(buf));
   const images = new Map<number, { width: number; height: number }>();

@@ -176,3 +176,29 @@ function crc32(b: Uint8Array): number {
   for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * A class-id mask as a translucent RGBA overlay (class colours, 0 and 255 transparent), so the
+ * browser can lay it over the photo without decoding label PNGs itself.
+ */
+export function colorizeMask(
+  mask: Uint8Array,
+  color: (id: number) => [number, number, number],
+): Uint8Array {
+  const d = decodePng(mask);
+  if (d.channels !== 1) throw new Error("mask is not single-channel");
+  const n = d.width * d.height;
+  const out = new Uint8Array(n * 4);
+  const cache = new Map<number, [number, number, number]>();
+  for (let p = 0; p < n; p++) {
+    const v = d.data[p];
+    if (v === 0 || v === 255) continue;
+    let c = cache.get(v);
+    if (!c) cache.set(v, c = color(v));
+    out[p * 4] = c[0];
+    out[p * 4 + 1] = c[1];
+    out[p * 4 + 2] = c[2];
+    out[p * 4 + 3] = 160;
+  }
+  return encodePng(d.width, d.height, 4, out);
+}

@@ -404,6 +404,7 @@ async function runScan(
     problems: sink.list,
     problemCounts: sink.counts,
     truncated: sink.truncated,
+    plan: { ...plan, splits },
   };
   await cache?.set(key, result);
   emit({ phase: "done" }, 1);

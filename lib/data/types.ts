@@ -160,6 +160,8 @@ export interface ScanResult {
   problemCounts: Record<string, number>;
   /** True when more problems were found than stored (see MAX_PROBLEMS). */
   truncated: boolean;
+  /** The resolved dataset (formats, folders found), so samples can be opened later. */
+  plan?: DatasetPlan;
 }
 
 /** Live progress of a scan. */

@@ -1,7 +1,73 @@
-import { ComingSoon } from "@/components/ComingSoon.tsx";
-import { stage } from "@/lib/stages.ts";
+import { Page } from "@/components/Page.tsx";
+import DataScan from "@/islands/DataScan.tsx";
+import { configStoreFor } from "@/lib/store/configs.ts";
+import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
-/** Placeholder until this stage lands: says what it will do. */
-export default function StagePage() {
-  return <ComingSoon stage={stage("data")} />;
+interface Candidate {
+  label: string;
+  path: string;
+  images?: string;
+}
+
+interface Data {
+  candidates: Candidate[];
+  volume: string;
+  initialPath: string;
+  configName: string | null;
+}
+
+/** Dataset paths of the active config: annotation files (with their image folders) or folders. */
+export const handler: Handlers<Data> = {
+  async GET(_req, ctx) {
+    const candidates: Candidate[] = [];
+    let configName: string | null = null;
+    try {
+      const active = await (await configStoreFor(ctx.state)).activeVersion();
+      if (active) {
+        configName = `${active.name} v${active.version}`;
+        const d = (active.doc.data ?? {}) as Record<string, unknown>;
+        for (const split of ["train", "val", "test"]) {
+          const dir = typeof d[`${split}_data_path`] === "string"
+            ? (d[`${split}_data_path`] as string).replace(/\/+$/, "")
+            : "";
+          const ann = typeof d[`${split}_annotation_file`] === "string"
+            ? (d[`${split}_annotation_file`] as string)
+            : "";
+          if (ann.startsWith("/Volumes/")) {
+            candidates.push({ label: split, path: ann, images: dir || undefined });
+          } else if (dir.startsWith("/Volumes/")) candidates.push({ label: split, path: dir });
+        }
+      }
+    } catch {
+      // no active config: the picker still works
+    }
+    return ctx.render({
+      candidates,
+      volume: ctx.state.settings.volume,
+      initialPath: ctx.url.searchParams.get("path") ?? "",
+      configName,
+    });
+  },
+};
+
+export default function DataPage({ data }: PageProps<Data>) {
+  return (
+    <Page
+      title="Data EDA"
+      description="Scan a dataset (COCO, COCO panoptic, ImageFolder or class-id masks): statistics, charts, and every problem located down to the image and annotation."
+    >
+      {data.configName
+        ? <p class="text-sm text-slate-600 mb-3">Active config: {data.configName}</p>
+        : (
+          <p class="text-sm text-slate-600 mb-3">
+            No active config: enter or browse a volume path.
+          </p>
+        )}
+      <DataScan candidates={data.candidates} volume={data.volume} initialPath={data.initialPath} />
+      <p class="text-xs text-slate-500 mt-6">
+        Delta tables are scanned in Databricks mode only (through the SQL Statement Execution API);
+        locally, point the scan at files under a volume.
+      </p>
+    </Page>
+  );
 }

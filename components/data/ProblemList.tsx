@@ -1,0 +1,144 @@
+import { useState } from "preact/hooks";
+import type { Problem } from "@/lib/data/types.ts";
+
+interface Props {
+  /** Scan id, for the export links. */
+  scanId: string;
+  problems: Problem[];
+  counts: Record<string, number>;
+  truncated: boolean;
+  /** Class id to filter by (null = all). */
+  classId: number | null;
+  /** Opens the sample view of a problem. */
+  onOpen: (p: Problem) => void;
+}
+
+const PAGE = 100;
+
+/** The located problem list: filters, export links, and a "view" link per image. */
+export function ProblemList({ scanId, problems, counts, truncated, classId, onOpen }: Props) {
+  const [severity, setSeverity] = useState<"all" | "error" | "warning">("all");
+  const [code, setCode] = useState("");
+  const [shown, setShown] = useState(PAGE);
+  const rows = problems.filter((p) =>
+    (severity === "all" || p.severity === severity) && (!code || p.code === code) &&
+    (classId === null || p.category_id === classId || p.category_id === undefined)
+  );
+  const errors = problems.filter((p) => p.severity === "error").length;
+  return (
+    <section class="rounded-lg border border-slate-200 bg-white p-4" data-problems>
+      <div class="flex flex-wrap items-center justify-between gap-2 mb-3">
+        <h2 class="font-semibold text-slate-900">
+          Problems{" "}
+          <span class="text-sm font-normal text-slate-500">
+            ({errors} errors, {problems.length - errors}{" "}
+            warnings{truncated ? "; list truncated, counts exact" : ""})
+          </span>
+        </h2>
+        <div class="flex flex-wrap gap-2 text-sm">
+          <select
+            aria-label="Severity"
+            class="rounded border border-slate-300 px-2 py-1"
+            value={severity}
+            onChange={(e) => setSeverity((e.target as HTMLSelectElement).value as "all")}
+          >
+            <option value="all">all severities</option>
+            <option value="error">errors</option>
+            <option value="warning">warnings</option>
+          </select>
+          <select
+            aria-label="Rule"
+            class="rounded border border-slate-300 px-2 py-1"
+            value={code}
+            onChange={(e) => setCode((e.target as HTMLSelectElement).value)}
+          >
+            <option value="">all rules</option>
+            {Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([c, n]) => (
+              <option key={c} value={c}>{c} ({n})</option>
+            ))}
+          </select>
+          <a
+            class="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
+            href={`/api/data/scans/${scanId}/problems?format=csv`}
+            download
+          >
+            CSV
+          </a>
+          <a
+            class="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
+            href={`/api/data/scans/${scanId}/problems?format=json`}
+            download
+          >
+            JSON
+          </a>
+        </div>
+      </div>
+      {rows.length === 0
+        ? (
+          <p class="text-sm text-green-800 bg-green-50 rounded px-3 py-2">
+            No problems{problems.length ? " match these filters" : " found"}.
+          </p>
+        )
+        : (
+          <table class="w-full text-sm">
+            <thead class="text-left text-xs text-slate-500">
+              <tr>
+                <th class="py-1 pr-2">severity</th>
+                <th class="pr-2">rule</th>
+                <th class="pr-2">split</th>
+                <th class="pr-2">where</th>
+                <th>reason</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+              {rows.slice(0, shown).map((p, i) => (
+                <tr key={i} data-code={p.code} class="align-top">
+                  <td class="py-1 pr-2">
+                    <span
+                      class={`rounded-full px-2 py-0.5 text-xs font-medium ${
+                        p.severity === "error"
+                          ? "bg-red-100 text-red-800"
+                          : "bg-amber-100 text-amber-800"
+                      }`}
+                    >
+                      {p.severity}
+                    </span>
+                  </td>
+                  <td class="pr-2 font-mono text-xs">{p.code}</td>
+                  <td class="pr-2">{p.split}</td>
+                  <td class="pr-2 text-xs text-slate-600 break-all">
+                    {p.image_id !== undefined && <div>image {p.image_id}</div>}
+                    {p.annotation_id !== undefined && <div>annotation {p.annotation_id}</div>}
+                    {p.where && <div>{p.where}</div>}
+                  </td>
+                  <td class="text-slate-800">{p.message}</td>
+                  <td class="pl-2">
+                    {(p.image_id !== undefined ||
+                      (p.file && /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i.test(p.file))) && (
+                      <button
+                        type="button"
+                        class="text-blue-700 underline text-xs"
+                        onClick={() => onOpen(p)}
+                      >
+                        view
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      {rows.length > shown && (
+        <button
+          type="button"
+          class="mt-2 text-sm text-blue-700 underline"
+          onClick={() => setShown(shown + PAGE * 5)}
+        >
+          Show more ({rows.length - shown} left)
+        </button>
+      )}
+    </section>
+  );
+}

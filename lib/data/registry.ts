@@ -1,0 +1,106 @@
+/**
+ * Scans running in the server process: started by an API call, polled by the page, cancellable.
+ * Scans run off the request path (the request returns an id at once) and yield to the event loop
+ * while parsing, so the app stays responsive.
+ */
+import type { FilesApi } from "@/lib/workspace/types.ts";
+import type { ScanCache } from "./cache.ts";
+import { startScan } from "./scan.ts";
+import type { ScanProgress, ScanResult, ScanSpec } from "./types.ts";
+
+export type ScanStatus = "running" | "done" | "failed" | "cancelled";
+
+/** One scan as the page sees it. */
+export interface ScanRecord {
+  id: string;
+  spec: ScanSpec;
+  status: ScanStatus;
+  progress: ScanProgress;
+  startedAt: number;
+  endedAt?: number;
+  error?: string;
+  result?: ScanResult;
+}
+
+interface Entry extends ScanRecord {
+  cancel(): void;
+}
+
+/** Keeps the last `max` scans in memory. */
+export class ScanRegistry {
+  private readonly scans = new Map<string, Entry>();
+  constructor(private readonly max = 20) {}
+
+  /** Starts a scan and returns its record at once. */
+  start(spec: ScanSpec, files: FilesApi, cache?: ScanCache): ScanRecord {
+    const id = crypto.randomUUID();
+    const job = startScan(spec, files, {
+      cache,
+      onProgress: (p) => {
+        const e = this.scans.get(id);
+        if (e) e.progress = p;
+      },
+    });
+    const entry: Entry = {
+      id,
+      spec,
+      status: "running",
+      progress: { ...job.progress },
+      startedAt: Date.now(),
+      cancel: () => job.cancel("cancelled by the user"),
+    };
+    this.scans.set(id, entry);
+    job.done.then(
+      (r) => {
+        entry.status = "done";
+        entry.result = r;
+      },
+      (e) => {
+        const aborted = e instanceof DOMException && e.name === "AbortError";
+        entry.status = aborted ? "cancelled" : "failed";
+        entry.error = aborted ? "cancelled" : e instanceof Error ? e.message : String(e);
+      },
+    ).finally(() => (entry.endedAt = Date.now()));
+    while (this.scans.size > this.max) {
+      const oldest = [...this.scans.values()].find((s) => s.status !== "running");
+      if (!oldest) break;
+      this.scans.delete(oldest.id);
+    }
+    return this.view(entry, false);
+  }
+
+  /** The record, with or without the (possibly large) result. */
+  get(id: string, withResult = true): ScanRecord | null {
+    const e = this.scans.get(id);
+    return e ? this.view(e, withResult) : null;
+  }
+
+  /** Waits for a scan to finish (tests, CLI-like callers). */
+  async wait(id: string, timeoutMs = 60_000): Promise<ScanRecord | null> {
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      const e = this.scans.get(id);
+      if (!e || e.status !== "running") return e ? this.view(e, true) : null;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.get(id);
+  }
+
+  /** Asks a running scan to stop; false when there is no such running scan. */
+  cancel(id: string): boolean {
+    const e = this.scans.get(id);
+    if (!e || e.status !== "running") return false;
+    e.cancel();
+    return true;
+  }
+
+  private view(e: Entry, withResult: boolean): ScanRecord {
+    const { cancel: _c, result, ...rest } = e;
+    return withResult && result
+      ? { ...rest, progress: { ...e.progress }, result }
+      : { ...rest, progress: { ...e.progress } };
+  }
+}
+
+/** The server's registry. */
+export const scans = new ScanRegistry();

@@ -1,0 +1,46 @@
+import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
+import { classRgb } from "@/lib/data/colors.ts";
+import { colorizeMask } from "@/lib/data/png.ts";
+import type { Handlers } from "@/lib/web/types.ts";
+
+const TYPES: Record<string, string> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  gif: "image/gif",
+  webp: "image/webp",
+  bmp: "image/bmp",
+  tif: "image/tiff",
+  tiff: "image/tiff",
+};
+
+/**
+ * GET `?path=/Volumes/...`: streams an image file from the volume for the sample viewer.
+ * `&overlay=mask` turns a class-id mask PNG into a coloured translucent overlay.
+ */
+export const handler: Handlers = {
+  async GET(_req, ctx) {
+    const path = ctx.url.searchParams.get("path") ?? "";
+    if (!path.startsWith("/Volumes/")) throw new BadRequestError("path must be a /Volumes/ path");
+    const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
+    const type = TYPES[ext];
+    if (!type) throw new BadRequestError(`${path} is not an image file this viewer serves`);
+    const files = ctx.state.workspace.files;
+    const st = await files.stat(path);
+    if (!st || st.isDirectory) throw new NotFoundError(`${path} does not exist`);
+    const headers = {
+      "content-type": type,
+      "cache-control": "private, max-age=300",
+      "x-content-type-options": "nosniff",
+    };
+    if (ctx.url.searchParams.get("overlay") === "mask") {
+      const png = colorizeMask(await files.readBytes(path), classRgb);
+      return new Response(png as Uint8Array<ArrayBuffer>, {
+        headers: { ...headers, "content-type": "image/png" },
+      });
+    }
+    return new Response(await files.read(path), {
+      headers: { ...headers, "content-length": String(st.size ?? "") },
+    });
+  },
+};
