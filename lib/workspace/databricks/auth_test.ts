@@ -79,6 +79,9 @@ Deno.test("[auth] a PAT is never shown by inspect, JSON or describe()", async ()
   assert(!Deno.inspect(t.ws.http.auth).includes(PAT));
   assert(!JSON.stringify(t.ws.http.auth).includes(PAT));
   assert(!t.ws.describe().includes(PAT));
+  assert(!JSON.stringify(t.ws).includes(PAT), "workspace JSON");
+  assert(!Deno.inspect(t.ws, { depth: 10 }).includes(PAT), "workspace inspect");
+  assert(!JSON.stringify(t.ws.defaults).includes(PAT));
   assertEquals(t.ws.authMethod, "pat");
 });
 

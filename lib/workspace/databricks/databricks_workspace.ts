@@ -105,7 +105,8 @@ export class DatabricksWorkspace implements Workspace {
   readonly kind = "databricks" as const;
   readonly host: string;
   readonly http: HttpClient;
-  readonly settings: DatabricksWorkspaceSettings;
+  /** Holds credentials: never expose or serialise it (see `defaults` and toJSON). */
+  readonly #settings: DatabricksWorkspaceSettings;
   readonly filesClient: FilesClient;
   readonly jobsClient: JobsClient;
   readonly mlflowClient: MlflowClient;
@@ -127,7 +128,7 @@ export class DatabricksWorkspace implements Workspace {
    * clear message when none are usable; no request is made until a method is called.
    */
   constructor(settings: DatabricksWorkspaceSettings, deps: DatabricksDeps = {}, http?: HttpClient) {
-    this.settings = settings;
+    this.#settings = settings;
     this.#deps = deps;
     if (http) {
       this.http = http;
@@ -174,12 +175,37 @@ export class DatabricksWorkspace implements Workspace {
   }
 
   get jobsDir(): string {
-    return this.settings.jobsDir ?? DEFAULT_JOBS_DIR;
+    return this.#settings.jobsDir ?? DEFAULT_JOBS_DIR;
   }
 
   /** The default volume root, when one is configured. */
   get volume(): string | undefined {
-    return volumeRoot(this.settings.volume);
+    return volumeRoot(this.#settings.volume);
+  }
+
+  /** The app's defaults, safe to show (no credentials). */
+  get defaults(): {
+    catalog?: string;
+    schema?: string;
+    volume?: string;
+    experimentRoot?: string;
+    warehouseId?: string;
+    jobsDir: string;
+  } {
+    const s = this.#settings;
+    return {
+      catalog: s.catalog,
+      schema: s.schema,
+      volume: this.volume,
+      experimentRoot: s.experimentRoot,
+      warehouseId: s.warehouseId,
+      jobsDir: this.jobsDir,
+    };
+  }
+
+  /** What serialising the workspace shows: never a token or secret. */
+  toJSON(): unknown {
+    return { kind: this.kind, host: this.host, auth: this.authLabel, defaults: this.defaults };
   }
 
   describe(): string {
@@ -194,7 +220,7 @@ export class DatabricksWorkspace implements Workspace {
     if (!forwardedToken) return this;
     const auth = new StaticToken(forwardedToken, "forwarded-user", "signed-in user (forwarded)");
     return new DatabricksWorkspace(
-      { ...this.settings, forwardedToken },
+      { ...this.#settings, forwardedToken },
       this.#deps,
       this.http.derive({ auth }),
     );
@@ -223,10 +249,10 @@ export class DatabricksWorkspace implements Workspace {
 
   /** Rows of a SQL query on the configured warehouse (read-only statements). */
   query(statement: string, params?: SqlParam[]): AsyncGenerator<Record<string, SqlValue>> {
-    return this.sql.query(this.settings.warehouseId ?? "", statement, {
+    return this.sql.query(this.#settings.warehouseId ?? "", statement, {
       params,
-      catalog: this.settings.catalog,
-      schema: this.settings.schema,
+      catalog: this.#settings.catalog,
+      schema: this.#settings.schema,
       readOnly: true,
     });
   }
@@ -239,7 +265,7 @@ export class DatabricksWorkspace implements Workspace {
   /** One cheap call per area, concurrently; a denied area says which privilege is missing. */
   async health(): Promise<AreaHealth[]> {
     const quick = new DatabricksWorkspace(
-      this.settings,
+      this.#settings,
       this.#deps,
       this.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2, budgetMs: 15_000 } }),
     );
@@ -290,7 +316,7 @@ export class DatabricksWorkspace implements Workspace {
   }
 
   #modelScope() {
-    return { catalog: this.settings.catalog, schema: this.settings.schema };
+    return { catalog: this.#settings.catalog, schema: this.#settings.schema };
   }
 }
 

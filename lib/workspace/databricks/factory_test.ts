@@ -17,9 +17,9 @@ Deno.test("[factory] the app's settings build a Databricks adapter scoped to the
   assertEquals([
     ws.kind,
     ws.volume,
-    ws.settings.catalog,
-    ws.settings.schema,
-    ws.settings.warehouseId,
+    ws.defaults.catalog,
+    ws.defaults.schema,
+    ws.defaults.warehouseId,
   ], [
     "databricks",
     "/Volumes/main/lakevision/data",
