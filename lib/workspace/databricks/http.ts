@@ -263,7 +263,7 @@ export class HttpClient {
       }
       const err = res
         ? errorFromResponse(res.status, text ?? "", res.headers, ctx, attempt)
-        : networkError(error, ctx, attempt, timeoutMs);
+        : networkError(error, ctx, attempt, timeoutMs, idempotent);
       // 429 means the request was refused before any work, so even a POST may repeat it.
       const retryable = res
         ? (res.status === 429 && !streamBody) || (RETRY_STATUS.has(res.status) && idempotent)
@@ -286,21 +286,29 @@ function networkError(
   ctx: Required<ErrorContext>,
   attempts: number,
   timeoutMs: number,
+  idempotent: boolean,
 ): DatabricksError {
   const timedOut = error instanceof DOMException && error.name === "TimeoutError" ||
     (error instanceof Error && error.name === "AbortError" &&
       String(error.message).includes("no answer"));
+  const cause = (error as { cause?: unknown })?.cause;
+  const detail = [error, cause].filter((x) => x !== undefined)
+    .map((x) => x instanceof Error ? x.message : String(x)).join(": ");
   const why = timedOut
     ? `no answer within ${Math.round(timeoutMs / 100) / 10} s`
-    : `the connection failed: ${error instanceof Error ? error.message : String(error)}`;
+    : `the connection failed (${detail})`;
   const tries = attempts > 1 ? `, after ${attempts} attempts` : "";
   return new DatabricksError(
     `${ctx.what} failed: ${why}${tries}.`,
     timedOut ? "TIMEOUT" : "NETWORK_ERROR",
     timedOut ? 504 : 502,
     undefined,
-    hintFor(timedOut ? "DEADLINE_EXCEEDED" : "TEMPORARILY_UNAVAILABLE", 503, ctx) +
-      (ctx.method === "POST" ? " If this created something, check before repeating it." : ""),
+    (/corrupt message|InvalidContentType|wrong version number/i.test(detail)
+      ? "The host does not speak HTTPS; if it is a plain-HTTP server, put http:// in DATABRICKS_HOST."
+      : hintFor(timedOut ? "DEADLINE_EXCEEDED" : "TEMPORARILY_UNAVAILABLE", 503, ctx)) +
+      (!idempotent
+        ? " If this call creates something, check whether it did before repeating it."
+        : ""),
     undefined,
     attempts,
     error,

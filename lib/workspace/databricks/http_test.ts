@@ -8,6 +8,7 @@ import { PAT, setupFake } from "@/tests/fake_databricks/testing.ts";
 import { WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import { StaticToken } from "./auth.ts";
+import { DatabricksWorkspace } from "./databricks_workspace.ts";
 import { HttpClient, normalizeHost, retryAfterMs } from "./http.ts";
 import { JobsClient } from "./jobs.ts";
 import { z } from "zod";
@@ -72,7 +73,7 @@ Deno.test("[http] a POST without idempotency token is not retried after a timeou
   assertEquals(e.errorCode, "TIMEOUT");
   assertEquals(t.fake.count(SUBMIT), 1);
   assert(e.message.includes("no answer within 0.2 s"), e.message);
-  assert(e.hint?.includes("check before repeating"), e.hint);
+  assert(e.hint?.includes("check whether it did before repeating"), e.hint);
 });
 
 Deno.test("[http] runs/submit with an idempotency token is retried after a 503 and yields one run", async () => {
@@ -186,4 +187,16 @@ Deno.test("[http] DATABRICKS_HOST works with or without scheme; Retry-After acce
   assertEquals(retryAfterMs("3", 0), 3000);
   assertEquals(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
   assertEquals(retryAfterMs("soon", 0), undefined);
+});
+
+Deno.test("[http] https against a plain-HTTP host says to put http:// in DATABRICKS_HOST", async () => {
+  await using t = await setupFake();
+  const ws = new DatabricksWorkspace({
+    host: t.fake.url.replace("http://", ""),
+    token: PAT,
+    retry: { maxAttempts: 1 },
+  });
+  const e = await assertRejects(() => ws.serving.list(), DatabricksError);
+  assertEquals(e.errorCode, "NETWORK_ERROR");
+  assert(e.hint?.includes("put http:// in DATABRICKS_HOST"), `${e.message} / ${e.hint}`);
 });
