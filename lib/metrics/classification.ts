@@ -1,0 +1,180 @@
+/**
+ * Classification metrics from per-image top-k predictions: accuracy and top-k accuracy,
+ * precision/recall/F1 per class with macro, micro and weighted averages (scikit-learn's
+ * definitions, zero_division=0, averaged over the labels present in truth or prediction),
+ * the confusion matrix, and one-vs-rest ROC and precision-recall curves per class.
+ */
+import { pairwiseSum } from "./numeric.ts";
+
+/** One image's ranked predictions (best first) and its true class. */
+export interface ClassificationSample {
+  label: number;
+  topK: { label: number; score: number }[];
+  /** Identifies the image in drill-downs (file name or id). */
+  key?: string;
+}
+
+/** Precision, recall, F1 and support. */
+export interface Prf {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** A one-vs-rest curve; thresholds descend. */
+export interface Curve {
+  x: number[];
+  y: number[];
+  thresholds: number[];
+  /** ROC AUC (trapezoid) or average precision (sklearn's step sum). */
+  area: number;
+}
+
+/** Everything computed for a classification run. */
+export interface ClassificationResult {
+  numClasses: number;
+  samples: number;
+  accuracy: number;
+  /** k -> share of samples whose label is among the first k predictions. */
+  topK: Record<string, number>;
+  /** Rows: true class, columns: top-1 predicted class. */
+  confusion: number[][];
+  perClass: Prf[];
+  macro: Prf;
+  micro: Prf;
+  weighted: Prf;
+  /** One-vs-rest ROC per class (null without positives or negatives). */
+  roc: (Curve | null)[];
+  /** One-vs-rest precision-recall per class (null without positives). */
+  pr: (Curve | null)[];
+}
+
+const safeDiv = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+/**
+ * Computes all metrics. A class missing from an image's top-k scores 0 for that image in the
+ * curves, which is exact for ranking when k covers every class and a lower bound otherwise.
+ */
+export function classificationMetrics(
+  samples: ClassificationSample[],
+  numClasses: number,
+  ks: number[] = [1, 5],
+): ClassificationResult {
+  const C = numClasses, n = samples.length;
+  const cm = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const hits = ks.map(() => 0);
+  for (const s of samples) {
+    const top1 = s.topK[0]?.label;
+    if (top1 !== undefined && top1 >= 0 && top1 < C) cm[s.label][top1]++;
+    ks.forEach((k, i) => {
+      if (s.topK.slice(0, k).some((p) => p.label === s.label)) hits[i]++;
+    });
+  }
+  const perClass: Prf[] = [];
+  let tpSum = 0, fpSum = 0, fnSum = 0;
+  const present: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const tp = cm[c][c];
+    let fp = 0, fn = 0;
+    for (let o = 0; o < C; o++) {
+      if (o === c) continue;
+      fp += cm[o][c];
+      fn += cm[c][o];
+    }
+    const support = tp + fn;
+    const precision = safeDiv(tp, tp + fp), recall = safeDiv(tp, tp + fn);
+    perClass.push({ precision, recall, f1: safeDiv(2 * tp, 2 * tp + fp + fn), support });
+    tpSum += tp;
+    fpSum += fp;
+    fnSum += fn;
+    if (support > 0 || tp + fp > 0) present.push(c);
+  }
+  const avg = (weights: number[] | null): Prf => {
+    const pick = (f: (p: Prf) => number) => {
+      const vals = present.map((c) => f(perClass[c]) * (weights ? weights[c] : 1));
+      const denom = weights ? pairwiseSum(present.map((c) => weights[c])) : present.length;
+      return safeDiv(pairwiseSum(vals), denom);
+    };
+    return {
+      precision: pick((p) => p.precision),
+      recall: pick((p) => p.recall),
+      f1: pick((p) => p.f1),
+      support: pairwiseSum(present.map((c) => perClass[c].support)),
+    };
+  };
+  const microP = safeDiv(tpSum, tpSum + fpSum), microR = safeDiv(tpSum, tpSum + fnSum);
+  const roc: (Curve | null)[] = [], pr: (Curve | null)[] = [];
+  for (let c = 0; c < C; c++) {
+    const scores = new Float64Array(n), pos = new Uint8Array(n);
+    samples.forEach((s, i) => {
+      scores[i] = s.topK.find((p) => p.label === c)?.score ?? 0;
+      pos[i] = s.label === c ? 1 : 0;
+    });
+    roc.push(rocCurve(scores, pos));
+    pr.push(prCurve(scores, pos));
+  }
+  return {
+    numClasses: C,
+    samples: n,
+    accuracy: safeDiv(tpSum, n),
+    topK: Object.fromEntries(ks.map((k, i) => [String(k), safeDiv(hits[i], n)])),
+    confusion: cm,
+    perClass,
+    macro: avg(null),
+    micro: {
+      precision: microP,
+      recall: microR,
+      f1: safeDiv(2 * microP * microR, microP + microR),
+      support: tpSum + fnSum,
+    },
+    weighted: avg(perClass.map((p) => p.support)),
+    roc,
+    pr,
+  };
+}
+
+/** Cumulative TP/FP at each distinct score, highest first (sklearn's _binary_clf_curve). */
+function binaryCounts(scores: ArrayLike<number>, pos: ArrayLike<number>) {
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) =>
+    scores[b] - scores[a]
+  );
+  const tps: number[] = [], fps: number[] = [], thr: number[] = [];
+  let tp = 0, fp = 0;
+  for (let j = 0; j < idx.length; j++) {
+    if (pos[idx[j]]) tp++;
+    else fp++;
+    if (j === idx.length - 1 || scores[idx[j + 1]] !== scores[idx[j]]) {
+      tps.push(tp);
+      fps.push(fp);
+      thr.push(scores[idx[j]]);
+    }
+  }
+  return { tps, fps, thr, P: tp, N: fp };
+}
+
+/** ROC curve (fpr, tpr) from (0, 0) with its trapezoid AUC; null if a class is absent. */
+export function rocCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
+  const { tps, fps, thr, P, N } = binaryCounts(scores, pos);
+  if (P === 0 || N === 0) return null;
+  const x = [0, ...fps.map((f) => f / N)], y = [0, ...tps.map((t) => t / P)];
+  let area = 0;
+  for (let i = 1; i < x.length; i++) area += (x[i] - x[i - 1]) * (y[i] + y[i - 1]) / 2;
+  return { x, y, thresholds: [Infinity, ...thr], area };
+}
+
+/** Precision-recall curve (recall, precision) with sklearn's average precision. */
+export function prCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
+  const { tps, fps, thr, P } = binaryCounts(scores, pos);
+  if (P === 0) return null;
+  const x: number[] = [], y: number[] = [];
+  let area = 0, prevR = 0;
+  for (let i = 0; i < tps.length; i++) {
+    const r = tps[i] / P, p = tps[i] / (tps[i] + fps[i]);
+    x.push(r);
+    y.push(p);
+    area += (r - prevR) * p;
+    prevR = r;
+  }
+  return { x, y, thresholds: thr, area };
+}

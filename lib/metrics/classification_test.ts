@@ -1,0 +1,44 @@
+import { assertClose, assertEquals } from "./testing.ts";
+import { classificationMetrics, prCurve, rocCurve } from "./classification.ts";
+
+Deno.test("[classification] ROC AUC and average precision match scikit-learn's doc examples", () => {
+  // sklearn roc_auc_score / average_precision_score docstrings: 0.75 and 0.8333...
+  const y = [0, 0, 1, 1], s = [0.1, 0.4, 0.35, 0.8];
+  assertClose(rocCurve(s, y)!.area, 0.75, 1e-12, "auc");
+  assertClose(prCurve(s, y)!.area, 0.8333333333333333, 1e-12, "ap");
+  assertEquals(rocCurve(s, [0, 0, 0, 0]), null);
+});
+
+// sklearn precision_recall_fscore_support doc example:
+// y_true = [0, 1, 2, 0, 1, 2], y_pred = [0, 2, 1, 0, 0, 1]
+// macro (0.222, 0.333, 0.267), micro (0.333, 0.333, 0.333), weighted (0.222, 0.333, 0.267)
+const TRUE = [0, 1, 2, 0, 1, 2], PRED = [0, 2, 1, 0, 0, 1];
+const samples = TRUE.map((label, i) => ({
+  label,
+  topK: [{ label: PRED[i], score: 0.9 }, { label: (PRED[i] + 1) % 3, score: 0.05 }],
+}));
+
+Deno.test("[classification] P/R/F1 averages match scikit-learn's doc example", () => {
+  const r = classificationMetrics(samples, 3, [1, 2]);
+  assertClose(r.macro.precision, 0.2222222222222222, 1e-12, "macro p");
+  assertClose(r.macro.recall, 0.3333333333333333, 1e-12, "macro r");
+  assertClose(r.macro.f1, 0.26666666666666666, 1e-12, "macro f1");
+  assertClose(r.micro.precision, 1 / 3, 1e-12, "micro p");
+  assertClose(r.micro.f1, 1 / 3, 1e-12, "micro f1");
+  assertClose(r.weighted.f1, 0.26666666666666666, 1e-12, "weighted f1");
+  assertEquals(r.perClass.map((p) => p.support), [2, 2, 2]);
+  assertClose(r.perClass[0].precision, 2 / 3, 1e-12, "class 0 precision");
+  assertClose(r.accuracy, 1 / 3, 1e-12, "accuracy");
+});
+
+Deno.test("[classification] top-k accuracy counts the label anywhere in the first k", () => {
+  const r = classificationMetrics(samples, 3, [1, 2]);
+  // second guesses are (pred + 1) % 3 = [1, 0, 2, 1, 1, 2]: samples 0, 2, 3, 4, 5 hit by k = 2
+  assertClose(r.topK["2"], 5 / 6, 1e-12, "top-2");
+  assertClose(r.topK["1"], 2 / 6, 1e-12, "top-1");
+});
+
+Deno.test("[classification] confusion matrix rows are true classes", () => {
+  const r = classificationMetrics(samples, 3);
+  assertEquals(r.confusion, [[2, 0, 0], [1, 0, 1], [0, 2, 0]]);
+});
