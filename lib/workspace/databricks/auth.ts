@@ -10,6 +10,7 @@ import { normalizeHost, REAL_CLOCK } from "./http.ts";
 import { DatabricksError } from "./api_error.ts";
 import { errorFromResponse, requestIdFrom } from "./api_error.ts";
 
+/** How requests authenticate, in precedence order. */
 export type AuthMethod = "forwarded-user" | "oauth-m2m" | "pat" | "profile";
 
 /** Supplies the bearer token for each request. */

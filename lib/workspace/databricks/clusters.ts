@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { HttpClient } from "./http.ts";
 
+/** One entry of list-node-types (GPUs in num_gpus). */
 export const NodeTypeSchema = z.looseObject({
   node_type_id: z.string(),
   memory_mb: z.number(),
@@ -14,6 +15,7 @@ export const NodeTypeSchema = z.looseObject({
 });
 export type NodeType = z.infer<typeof NodeTypeSchema>;
 
+/** One runtime of spark-versions. */
 export const SparkVersionSchema = z.looseObject({ key: z.string(), name: z.string() });
 
 /** True for Databricks Runtime ML GPU keys, e.g. `15.4.x-gpu-ml-scala2.12`. */

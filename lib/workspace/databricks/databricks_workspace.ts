@@ -101,6 +101,10 @@ function volumeRoot(volume?: string): string | undefined {
     : checkVolumePath(volume);
 }
 
+/**
+ * The Workspace port over Databricks REST. One instance per app (acting as its own identity);
+ * `forUser()` gives the per-request view for a forwarded user token.
+ */
 export class DatabricksWorkspace implements Workspace {
   readonly kind = "databricks" as const;
   readonly host: string;

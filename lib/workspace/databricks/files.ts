@@ -10,6 +10,7 @@ import { type HttpClient, paginate } from "./http.ts";
 /** Largest body one Files API PUT accepts (5 GiB). */
 export const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
 
+/** One entry of a Files API directory listing. */
 export const DirEntrySchema = z.looseObject({
   path: z.string(),
   name: z.string().optional(),
@@ -19,11 +20,13 @@ export const DirEntrySchema = z.looseObject({
 });
 export type DirEntry = z.infer<typeof DirEntrySchema>;
 
+/** One page of a directory listing. */
 export const DirListingSchema = z.looseObject({
   contents: z.array(DirEntrySchema).optional().default([]),
   next_page_token: z.string().nullish(),
 });
 
+/** A Unity Catalog volume. */
 export const VolumeInfoSchema = z.looseObject({
   name: z.string(),
   full_name: z.string(),
@@ -33,10 +36,12 @@ export const VolumeInfoSchema = z.looseObject({
   storage_location: z.string().optional(),
   owner: z.string().optional(),
 });
+/** One page of volumes. */
 export const VolumeListSchema = z.looseObject({
   volumes: z.array(VolumeInfoSchema).optional().default([]),
   next_page_token: z.string().nullish(),
 });
+/** Catalogs visible to the identity. */
 export const CatalogListSchema = z.looseObject({
   catalogs: z.array(z.looseObject({ name: z.string(), comment: z.string().optional() }))
     .optional().default([]),

@@ -39,6 +39,7 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
+/** About 90 s of patience in total: enough for a gateway restart, short of a hung page. */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 500,
@@ -46,6 +47,7 @@ export const DEFAULT_RETRY: RetryPolicy = {
   budgetMs: 90_000,
 };
 
+/** Where and how to talk; everything but host and auth has a default. */
 export interface HttpClientOptions {
   /** Workspace URL; a bare host name gets `https://`. */
   host: string;

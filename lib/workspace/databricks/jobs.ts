@@ -10,6 +10,7 @@ const RunStateSchema = z.looseObject({
   queue_reason: z.string().optional(),
 });
 
+/** One task of a run (its own run_id is what get-output takes). */
 export const RunTaskSchema = z.looseObject({
   run_id: z.number(),
   task_key: z.string(),
@@ -23,6 +24,7 @@ export const RunTaskSchema = z.looseObject({
   }).optional(),
 });
 
+/** A run as runs/get and runs/list return it. */
 export const RunSchema = z.looseObject({
   run_id: z.number(),
   run_name: z.string().optional(),
@@ -46,14 +48,17 @@ export const RunSchema = z.looseObject({
 });
 export type Run = z.infer<typeof RunSchema>;
 
+/** The answer of runs/submit. */
 export const SubmitAnswerSchema = z.looseObject({ run_id: z.number() });
 
+/** One page of runs/list. */
 export const RunListSchema = z.looseObject({
   runs: z.array(RunSchema).optional().default([]),
   has_more: z.boolean().optional(),
   next_page_token: z.string().nullish(),
 });
 
+/** The answer of runs/get-output. */
 export const RunOutputSchema = z.looseObject({
   logs: z.string().optional(),
   logs_truncated: z.boolean().optional(),

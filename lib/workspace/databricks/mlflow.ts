@@ -4,6 +4,7 @@ import { type HttpClient, paginate } from "./http.ts";
 
 const KeyValue = z.looseObject({ key: z.string(), value: z.string().optional().default("") });
 
+/** One logged metric value. */
 export const MetricSchema = z.looseObject({
   key: z.string(),
   value: z.number(),
@@ -11,6 +12,7 @@ export const MetricSchema = z.looseObject({
   step: z.number().optional().default(0),
 });
 
+/** An MLflow experiment. */
 export const ExperimentSchema = z.looseObject({
   experiment_id: z.string(),
   name: z.string(),
@@ -19,6 +21,7 @@ export const ExperimentSchema = z.looseObject({
   last_update_time: z.number().optional(),
 });
 
+/** An MLflow run with its latest metrics, params and tags. */
 export const MlflowRunSchema = z.looseObject({
   info: z.looseObject({
     run_id: z.string(),

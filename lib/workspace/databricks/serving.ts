@@ -28,6 +28,7 @@ const ConfigSchema = z.looseObject({
   config_version: z.number().optional(),
 });
 
+/** A serving endpoint (ServingEndpointDetailed). */
 export const EndpointSchema = z.looseObject({
   name: z.string(),
   id: z.string().optional(),

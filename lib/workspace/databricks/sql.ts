@@ -15,6 +15,7 @@ const ChunkSchema = z.looseObject({
   next_chunk_index: z.number().optional(),
 });
 
+/** A statement's status, manifest and first result chunk. */
 export const StatementSchema = z.looseObject({
   statement_id: z.string(),
   status: z.looseObject({
@@ -48,6 +49,7 @@ export interface SqlParam {
   type?: string;
 }
 
+/** A cell after casting by its column type. */
 export type SqlValue = string | number | boolean | null;
 
 /** Casts one JSON_ARRAY cell (always a string or null) by its SQL type. */

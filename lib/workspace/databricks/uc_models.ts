@@ -11,6 +11,7 @@ const AliasSchema = z.looseObject({
   version_num: z.coerce.number().optional(),
 });
 
+/** A Unity Catalog registered model. */
 export const RegisteredModelSchema = z.looseObject({
   full_name: z.string(),
   name: z.string().optional(),
@@ -24,6 +25,7 @@ export const RegisteredModelSchema = z.looseObject({
 });
 export type RegisteredModel = z.infer<typeof RegisteredModelSchema>;
 
+/** A Unity Catalog model version. */
 export const ModelVersionSchema = z.looseObject({
   version: z.coerce.number(),
   model_name: z.string().optional(),
