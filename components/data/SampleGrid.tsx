@@ -73,7 +73,13 @@ export function SampleGrid({ scanId, split, classId, onOpen }: Props) {
               data-thumb={String(s.image)}
               onClick={() => onOpen(s.image)}
             >
-              {s.file
+              {s.broken
+                ? (
+                  <span class="text-xs text-red-700 break-all">
+                    missing or unreadable: {s.file}
+                  </span>
+                )
+                : s.file
                 ? (
                   <img
                     src={`/api/data/file?path=${encodeURIComponent(s.file)}`}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Sample } from "@/lib/data/samples.ts";
 import type { ClassStat, Problem } from "@/lib/data/types.ts";
 import { classColor } from "@/lib/data/colors.ts";
@@ -20,6 +20,11 @@ const fileUrl = (p: string, overlay = false) =>
 
 /** A large view of one image with boxes, polygons and masks drawn in class colours. */
 export function SampleViewer({ scanId, split, image, classes, problems, onClose }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    // a modal <dialog> sits in the top layer: no positioning CSS, Escape closes it
+    if (dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, []);
   const [sample, setSample] = useState<Sample | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [labels, setLabels] = useState(true);
@@ -46,14 +51,14 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
   const used = [...new Set(sample?.annotations.map((a) => a.category_id) ?? [])];
   if (sample?.label !== undefined) used.push(sample.label);
   return (
-    <div
-      role="dialog"
-      aria-modal="true"
+    <dialog
+      ref={dialog}
       aria-label="Sample"
-      class="fixed inset-0 z-50 bg-slate-900/60 flex items-start justify-center overflow-auto p-4"
+      class="rounded-lg shadow-xl w-full max-w-5xl p-0 backdrop:bg-slate-900/60"
       data-sample-viewer
+      onClose={onClose}
     >
-      <div class="bg-white rounded-lg shadow-xl w-full max-w-5xl p-4">
+      <div class="bg-white rounded-lg p-4">
         <div class="flex items-center justify-between mb-3 gap-3">
           <h2 class="font-semibold text-slate-900 truncate">{sample?.file ?? String(image)}</h2>
           <div class="flex items-center gap-3 text-sm">
@@ -104,7 +109,7 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
               class="w-full h-auto bg-slate-100 rounded"
               data-image={String(image)}
             >
-              {sample.file && (
+              {sample.file && !sample.broken && (
                 <image
                   href={fileUrl(sample.file)}
                   x="0"
@@ -217,6 +222,6 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
           </div>
         )}
       </div>
-    </div>
+    </dialog>
   );
 }

@@ -33,12 +33,26 @@ export interface Sample {
   label?: number;
   /** Mask file of a semantic-segmentation image. */
   mask?: string;
+  /** The image file is missing or unreadable. */
+  broken?: boolean;
 }
 
 export interface SampleRef {
   image: number | string;
   file: string | null;
   classes: number[];
+  /** The scan found the file missing or unreadable (the viewer shows a placeholder). */
+  broken?: boolean;
+}
+
+/** Files the scan reported missing or unreadable. */
+function brokenFiles(result: ScanResult): Set<string> {
+  return new Set(
+    result.problems.filter((p) =>
+      (p.code === "image_missing" || p.code === "image_unreadable") && p.file
+    )
+      .map((p) => p.file!),
+  );
 }
 
 interface Loaded {
@@ -122,7 +136,11 @@ export async function listSamples(
   } else {
     throw new NotFoundError(`the sample viewer does not show ${result.format} datasets yet`);
   }
-  return { total: all.length, items: all.slice(offset, offset + limit) };
+  const broken = brokenFiles(result);
+  const items = all.slice(offset, offset + limit).map((
+    r,
+  ) => (r.file && broken.has(r.file) ? { ...r, broken: true } : r));
+  return { total: all.length, items };
 }
 
 /** One image with everything drawn on it. */
@@ -152,10 +170,12 @@ export async function loadSample(
       else if (seg && typeof seg === "object") out.rle = true;
       return out;
     });
+    const file = sp.imagesDir ? `${sp.imagesDir}/${l.idx.images.fileName[i]}` : null;
     return {
       split,
       image: id,
-      file: sp.imagesDir ? `${sp.imagesDir}/${l.idx.images.fileName[i]}` : null,
+      broken: file !== null && brokenFiles(result).has(file),
+      file,
       width: l.idx.images.width[i],
       height: l.idx.images.height[i],
       annotations: anns,

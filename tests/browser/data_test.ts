@@ -1,0 +1,97 @@
+import { assertEquals } from "../assert.ts";
+import { encodePng } from "@/lib/data/png.ts";
+import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
+
+function png(w: number, h: number, seed: number): Uint8Array {
+  const d = new Uint8Array(w * h * 3);
+  for (let i = 0; i < d.length; i++) d[i] = (i * 3 + seed * 29) & 255;
+  return encodePng(w, h, 3, d);
+}
+
+/** 6 images, 2 classes, one missing file and one box outside its image. */
+async function plant(dataDir: string): Promise<void> {
+  const root = `${dataDir}/volumes/main/lakevision/data/shop`;
+  await Deno.mkdir(`${root}/annotations`, { recursive: true });
+  await Deno.mkdir(`${root}/train`, { recursive: true });
+  const images = [1, 2, 3, 4, 5, 6].map((id) => ({
+    id,
+    file_name: `p${id}.png`,
+    width: 80,
+    height: 60,
+  }));
+  const annotations = images.map((im) => ({
+    id: 100 + im.id,
+    image_id: im.id,
+    category_id: im.id % 2 ? 1 : 2,
+    bbox: im.id === 4 ? [90, 10, 10, 10] : [10, 10, 30, 20],
+    area: 100,
+    iscrowd: 0,
+    segmentation: [[10, 10, 40, 10, 40, 30, 10, 30]],
+  }));
+  const doc = {
+    images,
+    annotations,
+    categories: [{ id: 1, name: "bottle" }, { id: 2, name: "can" }],
+  };
+  await Deno.writeTextFile(`${root}/annotations/instances_train.json`, JSON.stringify(doc));
+  for (const im of images) {
+    if (im.id !== 6) await Deno.writeFile(`${root}/train/${im.file_name}`, png(80, 60, im.id));
+  }
+}
+
+Deno.test({
+  name:
+    "[browser] data page: scan planted defects, see numbers and problems, open a sample, filter by class",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await startSession();
+    try {
+      await plant(s.dataDir);
+      const page = await s.newPage();
+      await page.goto(`${s.baseUrl}/data?path=/Volumes/main/lakevision/data/shop`, {
+        waitUntil: "networkidle",
+      });
+      await waitHydrated(page);
+      await page.getByRole("button", { name: "Scan" }).click();
+      await page.waitForSelector("[data-result]", { timeout: 30_000 });
+      assertEquals(await page.textContent('[data-stat="Images"] .text-xl'), "6");
+      assertEquals(await page.textContent('[data-stat="Annotations"] .text-xl'), "6");
+      assertEquals(await page.locator('[data-problems] tr[data-code="image_missing"]').count(), 1);
+      assertEquals(
+        await page.locator('[data-problems] tr[data-code="bbox_outside_image"]').count(),
+        1,
+      );
+      await page.waitForSelector("[data-chart=class-distribution] canvas");
+      await s.screenshot(page, "data-scanned");
+
+      // open the sample of the box-outside problem: its box is drawn
+      await page.locator(
+        '[data-problems] tr[data-code="bbox_outside_image"] button:has-text("view")',
+      ).click();
+      await page.waitForSelector("[data-sample-viewer] svg[data-image='4'] rect");
+      assertEquals(
+        await page.locator("[data-sample-viewer] [data-annotation='104'] rect").count(),
+        1,
+      );
+      await s.screenshot(page, "data-sample");
+      await page.getByRole("button", { name: "Close" }).click();
+
+      // filter by class: only the 3 "can" images remain in the grid
+      await page.getByLabel("Filter by class").selectOption({ label: "can (3)" });
+      await page.waitForFunction(() =>
+        document.querySelectorAll("[data-samples] [data-thumb]").length === 3
+      );
+      const thumbs = await page.locator("[data-samples] [data-thumb]").evaluateAll((els) =>
+        els.map((e) => e.getAttribute("data-thumb"))
+      );
+      assertEquals(thumbs, ["2", "4", "6"]);
+      await page.locator("[data-samples] [data-thumb='2']").click();
+      await page.waitForSelector("[data-sample-viewer] [data-annotation='102'] polygon");
+      assertEquals(page.errors, [], "no console errors (the missing image is not requested)");
+    } finally {
+      await s.close();
+    }
+  },
+});
