@@ -1,0 +1,111 @@
+import { useEffect, useRef } from "preact/hooks";
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Tooltip,
+  Legend,
+);
+
+/** One line: a metric of this run, or of a run it is compared with (dashed). */
+export interface Series {
+  label: string;
+  points: { x: number; y: number }[];
+  dashed?: boolean;
+}
+
+const PALETTE = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4f46e5"];
+
+/**
+ * A line chart over optimizer steps (browser only: renders a canvas once hydrated, a summary
+ * table-less placeholder on the server). Updates in place without animation, so live data does
+ * not flicker.
+ */
+export function MetricChart(
+  { title, series, logY = false, xMin, xMax, height = "normal" }: {
+    title: string;
+    series: Series[];
+    logY?: boolean;
+    xMin?: number;
+    xMax?: number;
+    /** Tailwind height (inline styles are refused by the CSP). */
+    height?: "normal" | "tall";
+  },
+) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart | null>(null);
+  const datasets = series.map((s, i) => ({
+    label: s.label,
+    data: s.points,
+    borderColor: PALETTE[i % PALETTE.length],
+    backgroundColor: PALETTE[i % PALETTE.length],
+    borderDash: s.dashed ? [6, 4] : [],
+    borderWidth: 2,
+    pointRadius: s.points.length > 60 ? 0 : 2,
+    tension: 0,
+    parsing: false as const,
+  }));
+  const usableLog = logY && series.every((s) => s.points.every((p) => p.y > 0));
+
+  useEffect(() => {
+    if (!canvas.current) return;
+    chart.current = new Chart(canvas.current, {
+      type: "line",
+      data: { datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "nearest", intersect: false },
+        scales: {
+          x: { type: "linear", title: { display: true, text: "step" } },
+          y: { type: usableLog ? "logarithmic" : "linear" },
+        },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+      },
+    });
+    return () => chart.current?.destroy();
+  }, []);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    c.data.datasets = datasets;
+    const x = c.options.scales!.x!;
+    x.min = xMin;
+    x.max = xMax;
+    c.options.scales!.y = { type: usableLog ? "logarithmic" : "linear" };
+    c.update("none");
+  });
+
+  const count = series.reduce((n, s) => n + s.points.length, 0);
+  return (
+    <figure class="rounded-lg border border-slate-200 bg-white p-3" data-chart={title}>
+      <figcaption class="flex justify-between text-sm font-medium text-slate-800 mb-2">
+        <span>{title}</span>
+        <span class="text-xs font-normal text-slate-400" data-points={count}>{count} points</span>
+      </figcaption>
+      <div class={`relative ${height === "tall" ? "h-72" : "h-56"}`}>
+        <canvas ref={canvas} aria-label={`${title} chart`} role="img" />
+      </div>
+      {logY && !usableLog && (
+        <p class="text-xs text-amber-700 mt-1">Log scale needs positive values; shown linear.</p>
+      )}
+    </figure>
+  );
+}

@@ -1,0 +1,86 @@
+import { formatDuration, PHASE_LABELS, type RunRecord } from "@/lib/training/types.ts";
+
+const STEPS = [
+  "queued",
+  "starting",
+  "loading_data",
+  "training",
+  "evaluating",
+  "exporting",
+  "succeeded",
+];
+
+function stepIndex(phase: string): number {
+  if (phase === "cluster_starting" || phase === "launching") return 0;
+  if (phase === "building_model") return 2;
+  if (phase === "predicting") return 5;
+  const i = STEPS.indexOf(phase);
+  return i < 0 ? 0 : i;
+}
+
+/** The phase trail and the step progress bar with epoch and ETA. */
+export function RunProgress({ run }: { run: RunRecord }) {
+  const p = run.progress;
+  const total = p?.totalSteps ?? null;
+  const pct = p && total
+    ? Math.min(100, Math.round((p.step / total) * 100))
+    : run.status === "succeeded"
+    ? 100
+    : 0;
+  const current = stepIndex(run.phase);
+  const ended = run.status === "failed" || run.status === "cancelled";
+  return (
+    <div class="rounded-lg border border-slate-200 bg-white p-5">
+      <ol class="flex flex-wrap gap-1 text-xs mb-4" aria-label="Phases">
+        {STEPS.map((s, i) => {
+          const label = s === "queued" && run.compute.kind === "databricks"
+            ? "queued / cluster starting"
+            : PHASE_LABELS[s];
+          const state = i < current || run.status === "succeeded"
+            ? "done"
+            : i === current && !ended
+            ? "now"
+            : "todo";
+          return (
+            <li
+              key={s}
+              data-phase={s}
+              data-state={state}
+              class={`rounded-full px-2 py-0.5 ${
+                state === "done"
+                  ? "bg-green-100 text-green-800"
+                  : state === "now"
+                  ? "bg-sky-600 text-white"
+                  : "bg-slate-100 text-slate-500"
+              }`}
+            >
+              {label}
+            </li>
+          );
+        })}
+      </ol>
+      <progress
+        class={`w-full h-3 ${
+          run.status === "failed"
+            ? "accent-red-500"
+            : run.status === "cancelled"
+            ? "accent-amber-500"
+            : "accent-sky-600"
+        }`}
+        aria-label="Training progress"
+        value={run.status === "succeeded" && !total ? 1 : p?.step ?? 0}
+        max={total ?? 1}
+        data-pct={pct}
+      />
+      <div class="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm text-slate-700 tabular-nums">
+        <span data-testid="steps">
+          step {p?.step ?? 0}
+          {total ? ` of ${total}` : ""}
+          {total ? ` (${pct}%)` : ""}
+        </span>
+        <span>epoch {p?.epoch ?? 0}</span>
+        <span>ETA {run.status === "running" ? formatDuration(p?.etaSeconds) : "—"}</span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+import { Page } from "@/components/Page.tsx";
+import TrainingLaunchForm, { type ConfigOption } from "@/islands/TrainingLaunchForm.tsx";
+import { HttpError } from "@/lib/errors.ts";
+import { type FieldProblems, type LaunchForm, launchFromForm } from "@/lib/training/form.ts";
+import { launchRun, newToken } from "@/lib/training/launch.ts";
+import { trainingContext } from "@/lib/training/service.ts";
+import type { ComputeInfo } from "@/lib/workspace/types.ts";
+import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
+
+interface Data {
+  configs: ConfigOption[];
+  compute: ComputeInfo | null;
+  computeError: string | null;
+  values: LaunchForm;
+  problems: FieldProblems;
+  error: string | null;
+}
+
+async function load(
+  ctx: RouteContext<Data>,
+  values: LaunchForm,
+): Promise<Omit<Data, "problems" | "error">> {
+  const t = await trainingContext(ctx.state);
+  const [list, active] = await Promise.all([t.configs.list(), t.configs.getActive()]);
+  const configs: ConfigOption[] = list.map((c) => ({
+    name: c.name,
+    task: c.task,
+    model: c.model,
+    versions: Array.from({ length: Math.min(c.latestVersion, 30) }, (_, i) => c.latestVersion - i),
+    active: c.activeVersion,
+  }));
+  let compute: ComputeInfo | null = null;
+  let computeError: string | null = null;
+  try {
+    compute = await ctx.state.workspace.compute.info();
+  } catch (e) {
+    computeError = e instanceof Error ? e.message : String(e);
+  }
+  const chosen = ctx.url.searchParams.get("config");
+  const defaults: LaunchForm = {
+    config: chosen ??
+      (active
+        ? `${active.name}@${active.version}`
+        : configs[0]
+        ? `${configs[0].name}@${configs[0].versions[0]}`
+        : ""),
+    device: "auto",
+    nodes: "1",
+    gpusPerNode: "1",
+    timeoutMinutes: "0",
+    distribution: "auto",
+    token: newToken(),
+    volume: t.volume,
+  };
+  return { configs, compute, computeError, values: { ...defaults, ...values, volume: t.volume } };
+}
+
+export const handler: Handlers<Data> = {
+  async GET(_req, ctx) {
+    return ctx.render({ ...(await load(ctx, {})), problems: {}, error: null });
+  },
+  async POST(req, ctx) {
+    const form = Object.fromEntries(
+      [...(await req.formData()).entries()].map(([k, v]) => [k, String(v)]),
+    );
+    const { request, problems } = launchFromForm(form);
+    if (!request) {
+      return ctx.render({
+        ...(await load(ctx, form)),
+        problems,
+        error: "Fix the fields marked below.",
+      }, {
+        status: 400,
+      });
+    }
+    try {
+      const { run } = await launchRun(await trainingContext(ctx.state), request);
+      return ctx.redirect(`/training/${run.id}`);
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.status >= 500) throw e;
+      // A new token: the refused request did not start anything.
+      return ctx.render(
+        { ...(await load(ctx, { ...form, token: newToken() })), problems: {}, error: e.message },
+        { status: e.status },
+      );
+    }
+  },
+};
+
+/** Launch a config version locally or on Databricks, with a preview of what will run. */
+export default function NewRunPage({ data, state }: PageProps<Data>) {
+  return (
+    <Page
+      title="New training run"
+      crumbs={[{ label: "Training", href: "/training" }]}
+      description="Pick a config version and compute; double-clicking Launch never starts two runs."
+    >
+      <TrainingLaunchForm
+        kind={state.workspace.kind}
+        configs={data.configs}
+        compute={data.compute}
+        computeError={data.computeError}
+        values={data.values}
+        problems={data.problems}
+        error={data.error}
+      />
+    </Page>
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * Training in the browser on the local workspace with real PyTorch: launch a tiny config on a
+ * generated ImageFolder set and watch it live to success; cancel a run mid-training; resume it
+ * and see the step count continue. Skipped without Chromium or without a Python that has torch.
+ */
+import { assert, assertEquals } from "../assert.ts";
+import { findPython } from "@/lib/workspace/local/python.ts";
+import { tinyConfig, VOLUME } from "../training_testing.ts";
+import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
+import type { Page } from "playwright-core";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const python = (await findPython(Deno.env.get("LAKEVISION_PYTHON"))).chosen;
+const HAVE_TORCH = !!python?.torch;
+if (HAVE_CHROMIUM && !HAVE_TORCH) {
+  console.log("NOTICE: training browser tests skipped: no Python with torch found.");
+}
+
+/** Writes a two-class ImageFolder set (circles vs squares) with the jobs' own test helper. */
+async function makeDataset(dataDir: string): Promise<void> {
+  const root = `${dataDir}/volumes/main/lakevision/data/datasets/shapes`;
+  const code = `import sys; sys.path.insert(0, ${JSON.stringify(`${ROOT}jobs`)})
+from tests.helpers import make_imagefolder
+make_imagefolder(${JSON.stringify(`${root}/train`)}, n=8, size=(48, 48))
+make_imagefolder(${JSON.stringify(`${root}/val`)}, n=4, size=(48, 48), seed=1)`;
+  const out = await new Deno.Command(python!.path, { args: ["-c", code], stderr: "piped" })
+    .output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+}
+
+async function api(base: string, path: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function stepsShown(page: Page): Promise<number> {
+  const text = await page.locator('[data-testid="steps"]').textContent() ?? "";
+  return Number(text.match(/step (\d+)/)?.[1] ?? -1);
+}
+
+async function lossPoints(page: Page): Promise<number> {
+  return Number(
+    await page.locator('[data-chart="Loss"] [data-points]').getAttribute("data-points") ?? -1,
+  );
+}
+
+Deno.test({
+  name:
+    "[browser] training: launch → live progress and loss chart → success with ONNX and predictions; cancel < 5 s; resume continues the steps",
+  ignore: !HAVE_CHROMIUM || !HAVE_TORCH,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const s = await startSession({ OMP_NUM_THREADS: "2" });
+    try {
+      await makeDataset(s.dataDir);
+      await api(s.baseUrl, "/api/configs", { name: "shapes", doc: tinyConfig(VOLUME) });
+      const page = await s.newPage();
+      page.on("dialog", (d) => d.accept());
+
+      await t.step("launch from the form and watch it to success", async () => {
+        await page.goto(`${s.baseUrl}/training/new`, { waitUntil: "networkidle" });
+        await waitHydrated(page);
+        await page.selectOption("#config", "shapes@1");
+        await page.fill("#maxSteps", "6");
+        await page.click('[data-testid="summary"] summary');
+        const cmd = await page.locator('[data-testid="command"]').textContent();
+        assert(cmd?.includes("--max-steps 6"), cmd ?? "");
+        await s.screenshot(page, "training-new");
+        await Promise.all([page.waitForURL(/\/training\/\d{8}-/), page.click("text=Launch")]);
+        await waitHydrated(page);
+        await page.waitForSelector('[data-link="sse"]', { timeout: 20_000 });
+        // Progress and the loss chart update live, without a reload.
+        await page.waitForFunction(
+          () =>
+            /step [1-9]/.test(document.querySelector('[data-testid="steps"]')?.textContent ?? ""),
+          null,
+          { timeout: 180_000 },
+        );
+        const firstSteps = await stepsShown(page);
+        const firstPoints = await lossPoints(page);
+        assert(firstPoints >= 1, `loss points ${firstPoints}`);
+        await s.screenshot(page, "training-run-live");
+        await page.waitForFunction(
+          (n) =>
+            Number(
+              document.querySelector('[data-chart="Loss"] [data-points]')?.getAttribute(
+                "data-points",
+              ),
+            ) > n,
+          firstPoints,
+          { timeout: 120_000 },
+        );
+        assert((await stepsShown(page)) > firstSteps || (await stepsShown(page)) === 6);
+        await page.waitForSelector('[data-status="succeeded"]', { timeout: 240_000 });
+        await page.waitForSelector('[data-testid="toast"]');
+        assert((await page.title()).startsWith("✓"), await page.title());
+        await page.reload({ waitUntil: "networkidle" });
+        const outputs = await page.locator('[data-testid="outputs"]').textContent() ?? "";
+        assert(outputs.includes("model.onnx"), outputs);
+        assert(outputs.includes("predictions/"), outputs);
+        const id = page.url().split("/").pop()!;
+        const { run } = await api(s.baseUrl, `/api/runs/${id}`);
+        assertEquals(run.status, "succeeded");
+        assertEquals(run.progress.step, 6);
+        assert(
+          await Deno.stat(
+            `${s.dataDir}/volumes/main/lakevision/data/runs/${id}/predictions/val.json`,
+          ),
+        );
+        await s.screenshot(page, "training-run-succeeded");
+        assertEquals(page.errors, [], "console errors");
+      });
+
+      let cancelledId = "";
+      let cancelledStep = 0;
+      await t.step("cancel a run mid-training: cancelled within 5 s", async () => {
+        const { run } = await api(s.baseUrl, "/api/runs", {
+          config: { name: "shapes", version: 1 },
+          compute: { kind: "local", device: "cpu" },
+          maxSteps: 400,
+          maxEpochs: 100,
+        });
+        cancelledId = run.id;
+        await page.goto(`${s.baseUrl}/training/${run.id}`, { waitUntil: "domcontentloaded" });
+        await waitHydrated(page);
+        await page.waitForFunction(
+          () =>
+            /step [1-9]/.test(document.querySelector('[data-testid="steps"]')?.textContent ?? ""),
+          null,
+          { timeout: 180_000 },
+        );
+        const t0 = Date.now();
+        await page.click("button:has-text('Cancel')");
+        await page.waitForSelector('[data-status="cancelled"]', { timeout: 5_000 });
+        const took = Date.now() - t0;
+        assert(took < 5_000, `cancel took ${took} ms`);
+        await s.screenshot(page, "training-run-cancelled");
+        const back = await api(s.baseUrl, `/api/runs/${run.id}/metrics`);
+        cancelledStep = Math.max(
+          ...back.points.filter((p: { name: string }) => p.name === "loss").map((
+            p: { step: number },
+          ) => p.step),
+        );
+      });
+
+      await t.step("resume the cancelled run: the new run continues the step count", async () => {
+        await page.waitForSelector("button:has-text('Resume')");
+        await Promise.all([
+          page.waitForURL(
+            (u) => !u.pathname.endsWith(cancelledId) && /\/training\/\d{8}-/.test(u.pathname),
+            { timeout: 60_000 },
+          ),
+          page.click("button:has-text('Resume')"),
+        ]);
+        await waitHydrated(page);
+        const id = page.url().split("/").pop()!;
+        const { run } = await api(s.baseUrl, `/api/runs/${id}`);
+        assertEquals(run.resumedFrom, cancelledId);
+        await page.waitForFunction(
+          (n) =>
+            Number(
+              document.querySelector('[data-testid="steps"]')?.textContent?.match(/step (\d+)/)
+                ?.[1],
+            ) > n,
+          cancelledStep,
+          { timeout: 180_000 },
+        );
+        const pts = (await api(s.baseUrl, `/api/runs/${id}/metrics`)).points
+          .filter((p: { name: string }) => p.name === "loss");
+        assert(pts[0].step > cancelledStep, `first step ${pts[0].step} after ${cancelledStep}`);
+        await s.screenshot(page, "training-run-resumed");
+        await api(s.baseUrl, `/api/runs/${id}/cancel`, {});
+        await page.waitForSelector('[data-status="cancelled"]', { timeout: 10_000 });
+        await page.goto(`${s.baseUrl}/training`, { waitUntil: "networkidle" });
+        await s.screenshot(page, "training-list");
+        assertEquals(await page.locator("tr[data-run]").count(), 3);
+        assertEquals(page.errors, [], "console errors");
+      });
+    } catch (e) {
+      console.error(s.serverLog());
+      throw e;
+    } finally {
+      await s.close();
+    }
+  },
+});
