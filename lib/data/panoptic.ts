@@ -208,12 +208,20 @@ export async function scanPanoptic(
         { image_id: im.id, file: png },
       );
     }
+    // count pixels per segment id; runs of equal ids make one Map update each
     const px = new Map<number, number>();
     const d = dec.data, ch = dec.channels;
+    let runId = -1, runLen = 0;
     for (let p = 0; p < d.length; p += ch) {
       const id = d[p] + 256 * d[p + 1] + 65536 * d[p + 2];
-      px.set(id, (px.get(id) ?? 0) + 1);
+      if (id === runId) runLen++;
+      else {
+        if (runLen) px.set(runId, (px.get(runId) ?? 0) + runLen);
+        runId = id;
+        runLen = 1;
+      }
     }
+    if (runLen) px.set(runId, (px.get(runId) ?? 0) + runLen);
     for (const [id, n] of px) {
       if (id === 0) continue;
       const s = segIds.get(id);
