@@ -3,6 +3,7 @@
  * Kept out of main.ts so tests and the CLI build the same app.
  */
 import { loadSettings, type Settings, SettingsError } from "@/fresh.config.ts";
+import { startDemoSeeding } from "@/lib/demo/startup.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { createApp } from "@/lib/web/app.ts";
 import { createLogger } from "@/lib/web/middleware.ts";
@@ -16,6 +17,7 @@ export async function buildApp(settings: Settings) {
   await Deno.mkdir(settings.dataDir, { recursive: true });
   await openKv(`${settings.dataDir}/kv.sqlite3`);
   const workspace = await createWorkspace(settings);
+  if (settings.demo) startDemoSeeding(settings, workspace); // background; the home page shows it
   const app = await createApp({ settings, workspace, root: ROOT });
   return { app, workspace };
 }

@@ -1,15 +1,31 @@
 import { Page } from "@/components/Page.tsx";
 import { Badge } from "@/components/Badge.tsx";
+import { GettingStarted } from "@/components/GettingStarted.tsx";
+import { type GettingStarted as Path, gettingStarted } from "@/lib/demo/progress.ts";
+import { type DemoStatus, demoStatus } from "@/lib/demo/startup.ts";
 import { STAGES } from "@/lib/stages.ts";
-import type { PageProps } from "@/lib/web/types.ts";
+import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
-/** The overview: what Lakevision does, and every stage of the pipeline. */
-export default function Home({ state }: PageProps) {
+interface Data {
+  path: Path;
+  demo: DemoStatus;
+}
+
+export const handler: Handlers<Data> = {
+  async GET(_req, ctx) {
+    const [path, demo] = await Promise.all([gettingStarted(ctx.state), demoStatus()]);
+    return ctx.render({ path, demo });
+  },
+};
+
+/** The overview: the guided path, what Lakevision does, and every stage of the pipeline. */
+export default function Home({ data, state }: PageProps<Data>) {
   return (
     <Page
       title="Overview"
       description="Take a computer-vision model from dataset to production on Databricks: configure, explore the data, train, evaluate, register, deploy and try it — no YAML, no notebooks."
     >
+      <GettingStarted data={data.path} demo={data.demo} />
       <section class="rounded-lg border border-slate-200 bg-white p-5 mb-6">
         <h2 class="font-semibold text-slate-900">How it works</h2>
         <p class="text-sm text-slate-600 mt-1">

@@ -1,0 +1,352 @@
+/**
+ * The "Getting started" path on the home page, computed from what the workspace actually
+ * holds: the active config, cached dataset scans, training run records, the registry, the
+ * serving endpoints and the activity log. Each check is independent and time-boxed, so a slow
+ * or unreachable workspace leaves a step unticked with a reason instead of stalling the page.
+ */
+import { KvScanCache } from "@/lib/data/cache.ts";
+import type { ScanResult } from "@/lib/data/types.ts";
+import { errorMessage } from "@/lib/errors.ts";
+import { listActivity } from "@/lib/store/activity.ts";
+import { ConfigStore } from "@/lib/store/configs.ts";
+import { getKv } from "@/lib/store/kv.ts";
+import { STAGES } from "@/lib/stages.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
+import { DEMO_CONFIGS } from "./configs.ts";
+import { DEMO_VOLUME } from "./datasets.ts";
+
+/** What each step needs beyond the app itself. */
+export type Need = "python" | "databricks-or-local-stage" | null;
+
+/** One step of the path, as the page shows it. */
+export interface Step {
+  id: "config" | "scan" | "train" | "evaluate" | "register" | "deploy" | "try";
+  title: string;
+  done: boolean;
+  /** What the workspace shows (done) or what to do next (not done). */
+  detail: string;
+  href: string;
+  /** Link text. */
+  action: string;
+  need: Need;
+  /** False while the stage's page is still a placeholder. */
+  available: boolean;
+}
+
+/** A demo configuration row. */
+export interface DemoConfigRow {
+  name: string;
+  task: string;
+  model: string;
+  local: boolean;
+  saved: boolean;
+  active: boolean;
+  dataset: string;
+}
+
+/** Local Python as far as it is known (the probe runs once per process). */
+export interface PythonState {
+  checked: boolean;
+  torch: boolean;
+  detail: string;
+}
+
+/** Everything the home page section shows. */
+export interface GettingStarted {
+  steps: Step[];
+  configs: DemoConfigRow[];
+  python: PythonState;
+  workspaceKind: "local" | "databricks";
+  /** Index of the first step not done (steps.length when all are). */
+  next: number;
+}
+
+const TIMEOUT_MS = 2000;
+
+/** Resolves `p`, or rejects after `ms` with a message naming what was slow. */
+function timed<T>(p: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what} did not answer within ${ms / 1000} s`)),
+        ms,
+      );
+    }),
+  ]);
+}
+
+async function first<T>(it: AsyncIterable<T>, n = 50): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) {
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+const available = (id: string) => STAGES.find((s) => s.id === id)?.available ?? true;
+
+/** The newest cached scan result, if any. */
+async function latestScan(kv: Deno.Kv): Promise<ScanResult | null> {
+  const cache = new KvScanCache(kv);
+  const keys: string[] = [];
+  for await (const e of kv.list({ prefix: ["eda", "scan"] })) {
+    if (e.key.length === 4 && e.key[3] === "meta") keys.push(String(e.key[2]));
+    if (keys.length >= 20) break;
+  }
+  let best: ScanResult | null = null;
+  for (const k of keys) {
+    const r = await cache.get(k).catch(() => null);
+    if (r && (!best || r.createdAt > best.createdAt)) best = r;
+  }
+  return best;
+}
+
+interface RunLite {
+  id: string;
+  name: string;
+  status: string;
+  config: { name: string; task: string };
+  lastMetrics: Record<string, number>;
+  createdAt: number;
+}
+
+async function runs(kv: Deno.Kv): Promise<RunLite[]> {
+  const out: RunLite[] = [];
+  for await (const e of kv.list<RunLite>({ prefix: ["training", "run"] }, { reverse: true })) {
+    if (e.value && typeof e.value === "object" && "status" in e.value) out.push(e.value);
+    if (out.length >= 200) break;
+  }
+  return out.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+function fmtMetric(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
+}
+
+/** Computes the path from the workspace's real state. */
+export async function gettingStarted(
+  state: { workspace: Workspace; settings: { workspace: "local" | "databricks" } },
+): Promise<GettingStarted> {
+  const kv = await getKv();
+  const ws = state.workspace;
+  const store = new ConfigStore(kv);
+
+  const [activeR, savedR, scanR, runsR, modelsR, endpointsR, triedR, pyR] = await Promise
+    .allSettled([
+      timed(store.activeVersion(), "the config store"),
+      timed(store.list(), "the config store"),
+      timed(latestScan(kv), "the scan cache"),
+      timed(runs(kv), "the run records"),
+      timed(first(ws.registry.listModels(), 5), "the model registry"),
+      timed(ws.serving.list(), "model serving"),
+      timed(
+        listActivity({ limit: 300 }).then((a) =>
+          a.find((x) =>
+            /\b(tried|predicted|inference|invoked)\b/i.test(x.what) ||
+            x.subject.startsWith("inference:") || x.subject.startsWith("playground:")
+          ) ?? null
+        ),
+        "the activity log",
+      ),
+      timed(ws.compute.info(), "the Python check", 1500),
+    ]);
+  const val = <T>(
+    r: PromiseSettledResult<T>,
+  ): T | null => (r.status === "fulfilled" ? r.value : null);
+  const why = (r: PromiseSettledResult<unknown>) =>
+    r.status === "rejected" ? ` (could not check: ${errorMessage(r.reason)})` : "";
+
+  const active = val(activeR);
+  const saved = val(savedR) ?? [];
+  const demoSpec = active ? DEMO_CONFIGS.find((c) => c.name === active.name) : undefined;
+  const scanPath = demoSpec ? `${DEMO_VOLUME}/${demoSpec.dataset}` : undefined;
+  const scan = val(scanR);
+  const allRuns = val(runsR) ?? [];
+  const evaluated = allRuns.find((r) =>
+    r.status === "succeeded" && Object.keys(r.lastMetrics ?? {}).some((k) => k.startsWith("eval_"))
+  );
+  const models = val(modelsR) ?? [];
+  const endpoints = val(endpointsR) ?? [];
+  const ready = endpoints.filter((e) => e.state === "READY");
+  const tried = val(triedR);
+
+  const steps: Step[] = [];
+  steps.push({
+    id: "config",
+    title: "Choose a configuration",
+    done: Boolean(active),
+    detail: active
+      ? `${active.name} v${active.version} (${
+        active.task.replace(/_/g, " ")
+      }, ${active.model}) is active.`
+      : `Open a demo configuration below and press Activate; Data EDA and Training then use it.${
+        why(activeR)
+      }`,
+    href: active ? `/configs/${encodeURIComponent(active.name)}` : "/configs",
+    action: active ? "Open the active configuration" : "Open configurations",
+    need: null,
+    available: true,
+  });
+  if (scan) {
+    const errors = scan.problems.filter((p) => p.severity === "error").length;
+    const total = Object.values(scan.problemCounts).reduce((a, b) => a + b, 0);
+    const src = scan.splits[0]?.sources[0] ?? "";
+    steps.push({
+      id: "scan",
+      title: "Scan its dataset",
+      done: true,
+      detail: `Last scan: ${total} problem${total === 1 ? "" : "s"} found (${errors} error${
+        errors === 1 ? "" : "s"
+      }) in ${scan.splits.map((s) => `${s.name} ${s.stats.images} images`).join(", ")}${
+        src ? ` — ${src}` : ""
+      }.`,
+      href: scanPath ? `/data?path=${encodeURIComponent(scanPath)}` : "/data",
+      action: "Open Data EDA",
+      need: null,
+      available: true,
+    });
+  } else {
+    steps.push({
+      id: "scan",
+      title: "Scan its dataset",
+      done: false,
+      detail: (scanPath
+        ? `Scan ${scanPath}: the demo planted a few annotation problems for Data EDA to find.`
+        : "Scan a dataset to see its statistics and every annotation problem.") + why(scanR),
+      href: scanPath ? `/data?path=${encodeURIComponent(scanPath)}` : "/data",
+      action: "Open Data EDA",
+      need: null,
+      available: true,
+    });
+  }
+  const latest = allRuns[0];
+  steps.push({
+    id: "train",
+    title: "Launch a training run",
+    done: Boolean(latest),
+    detail: latest
+      ? `${allRuns.length} run${
+        allRuns.length === 1 ? "" : "s"
+      }; latest: ${latest.name} (${latest.config.name}) — ${latest.status}.`
+      : `Launch the active configuration locally (a demo run takes a few minutes on a CPU) or on a Databricks GPU cluster.${
+        why(runsR)
+      }`,
+    href: latest ? "/training" : "/training/new",
+    action: latest ? "Open Training" : "Launch a run",
+    need: "python",
+    available: true,
+  });
+  const metric = evaluated
+    ? Object.entries(evaluated.lastMetrics).find(([k]) =>
+      ["eval_map", "eval_accuracy", "eval_miou", "eval_pq"].includes(k)
+    ) ?? Object.entries(evaluated.lastMetrics).find(([k]) => k.startsWith("eval_"))
+    : undefined;
+  steps.push({
+    id: "evaluate",
+    title: "Evaluate the run",
+    done: Boolean(evaluated),
+    detail: evaluated
+      ? `${evaluated.name} finished with ${
+        metric ? `${metric[0]} ${fmtMetric(metric[1])}` : "evaluation metrics"
+      }.`
+      : "When a run succeeds, compare its exact metrics, per-class tables and confusion matrices.",
+    href: "/evaluation",
+    action: "Open Evaluation",
+    need: null,
+    available: available("evaluation"),
+  });
+  steps.push({
+    id: "register",
+    title: "Register the model",
+    done: models.length > 0,
+    detail: models.length
+      ? `${models.length} registered model${models.length === 1 ? "" : "s"}, e.g. ${
+        models[0].name
+      }.`
+      : `Register the trained model with a version and an alias.${why(modelsR)}`,
+    href: "/models",
+    action: "Open Model Registry",
+    need: null,
+    available: available("models"),
+  });
+  steps.push({
+    id: "deploy",
+    title: "Deploy an endpoint",
+    done: ready.length > 0,
+    detail: ready.length
+      ? `Endpoint ${ready[0].name} is ready.`
+      : endpoints.length
+      ? `Endpoint ${endpoints[0].name} is ${endpoints[0].state.toLowerCase().replace("_", " ")}.`
+      : `Serve a registered version on an endpoint.${why(endpointsR)}`,
+    href: "/deployments",
+    action: "Open Deployment",
+    need: null,
+    available: available("deployments"),
+  });
+  steps.push({
+    id: "try",
+    title: "Try an image",
+    done: Boolean(tried),
+    detail: tried
+      ? `${tried.who} ${tried.what} (${tried.subject}).`
+      : "Send a picture to the model and see its boxes, labels or masks drawn on it.",
+    href: "/inference",
+    action: "Open the Inference Playground",
+    need: null,
+    available: available("inference"),
+  });
+
+  const savedNames = new Set(saved.map((c) => c.name));
+  const configs: DemoConfigRow[] = DEMO_CONFIGS.map((c) => ({
+    name: c.name,
+    task: c.task,
+    model: c.model,
+    local: c.local,
+    saved: savedNames.has(c.name),
+    active: active?.name === c.name,
+    dataset: `${DEMO_VOLUME}/${c.dataset}`,
+  }));
+
+  let python: PythonState;
+  const info = val(pyR);
+  if (ws.kind !== "local") {
+    python = { checked: true, torch: true, detail: "Runs go to Databricks clusters." };
+  } else if (!info) {
+    python = {
+      checked: false,
+      torch: false,
+      detail: "Still looking for Python; reload in a moment.",
+    };
+  } else if (info.python?.torch) {
+    python = {
+      checked: true,
+      torch: true,
+      detail:
+        `Found ${info.python.path} (Python ${info.python.version}) with torch ${info.python.torch}` +
+        `${
+          info.python.torchvision
+            ? ` and torchvision ${info.python.torchvision}`
+            : ", but no torchvision"
+        }.`,
+    };
+  } else {
+    python = {
+      checked: true,
+      torch: false,
+      detail: info.python
+        ? `${info.python.path} (Python ${info.python.version}) has no PyTorch.`
+        : "No Python 3 was found.",
+    };
+  }
+  const next = steps.findIndex((s) => !s.done);
+  return {
+    steps,
+    configs,
+    python,
+    workspaceKind: ws.kind,
+    next: next === -1 ? steps.length : next,
+  };
+}
