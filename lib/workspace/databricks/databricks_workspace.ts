@@ -47,6 +47,8 @@ export interface DatabricksWorkspaceSettings extends DatabricksSettings {
   warehouseId?: string;
   /** Workspace folder holding the uploaded `jobs/` code. */
   jobsDir?: string;
+  /** Local `jobs/` folder; when set, it is uploaded to `jobsDir` before the first submit. */
+  jobsLocalDir?: string;
   /** Compute used when a JobSpec has none (a `new_cluster` spec or task compute fields). */
   defaultCompute?: Record<string, unknown>;
   timeoutMs?: number;
@@ -126,12 +128,19 @@ export class DatabricksWorkspace implements Workspace {
   readonly serving: ServingApi;
   readonly compute: ComputeApi;
   readonly #deps: DatabricksDeps;
+  /** Shared with forUser() views: the one-per-process upload of jobs/ (as the app identity). */
+  readonly #code: { upload?: Promise<unknown>; uploader: WorkspaceImportClient };
 
   /**
    * Resolves credentials now (forwarded token > OAuth M2M > PAT > profile) and fails with a
    * clear message when none are usable; no request is made until a method is called.
    */
-  constructor(settings: DatabricksWorkspaceSettings, deps: DatabricksDeps = {}, http?: HttpClient) {
+  constructor(
+    settings: DatabricksWorkspaceSettings,
+    deps: DatabricksDeps = {},
+    http?: HttpClient,
+    code?: { upload?: Promise<unknown>; uploader: WorkspaceImportClient },
+  ) {
     this.#settings = settings;
     this.#deps = deps;
     if (http) {
@@ -158,7 +167,13 @@ export class DatabricksWorkspace implements Workspace {
     this.sql = new SqlClient(this.http);
     this.importer = new WorkspaceImportClient(this.http);
     this.files = filesApi(this.filesClient);
-    this.jobs = jobsApi(this.jobsClient, this.jobsDir, settings.defaultCompute);
+    this.#code = code ?? { uploader: this.importer };
+    this.jobs = jobsApi(
+      this.jobsClient,
+      this.jobsDir,
+      settings.defaultCompute,
+      () => this.#ensureJobsCode(),
+    );
     this.tracking = trackingApi(this.mlflowClient, settings.experimentRoot);
     this.registry = registryApi(this.models, {
       catalog: settings.catalog,
@@ -227,6 +242,7 @@ export class DatabricksWorkspace implements Workspace {
       { ...this.#settings, forwardedToken },
       this.#deps,
       this.http.derive({ auth }),
+      this.#code,
     );
   }
 
@@ -261,6 +277,18 @@ export class DatabricksWorkspace implements Workspace {
     });
   }
 
+  /** Uploads jobs/ once per process when `jobsLocalDir` is set; a failed upload is retried next time. */
+  async #ensureJobsCode(): Promise<void> {
+    const local = this.#settings.jobsLocalDir;
+    if (!local) return;
+    const code = this.#code;
+    code.upload ??= code.uploader.uploadDir(local, this.jobsDir).catch((e) => {
+      code.upload = undefined;
+      throw e;
+    });
+    await code.upload;
+  }
+
   /** Uploads the local `jobs/` folder to `jobsDir` so runs can start it. */
   uploadJobsCode(localDir = "jobs"): Promise<string[]> {
     return this.importer.uploadDir(localDir, this.jobsDir);
@@ -272,6 +300,7 @@ export class DatabricksWorkspace implements Workspace {
       this.#settings,
       this.#deps,
       this.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2, budgetMs: 15_000 } }),
+      this.#code,
     );
     const vol = this.volume;
     const checks: [AreaHealth["area"], () => Promise<string>][] = [

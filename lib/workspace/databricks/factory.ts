@@ -6,6 +6,8 @@ import type { Settings } from "@/fresh.config.ts";
 import type { Workspace } from "../types.ts";
 import { type DatabricksDeps, DatabricksWorkspace } from "./databricks_workspace.ts";
 
+const JOBS_DIR = new URL("../../../jobs", import.meta.url).pathname;
+
 /** Settings the app's config does not (yet) carry; read from these environment variables. */
 export interface DatabricksExtras {
   /** DATABRICKS_WAREHOUSE_ID: SQL warehouse for Delta tables. */
@@ -19,6 +21,8 @@ export interface DatabricksExtras {
   jobsDir?: string;
   /** DATABRICKS_CONFIG_FILE: default ~/.databrickscfg. */
   configFile?: string;
+  /** LAKEVISION_JOBS_UPLOAD=0 turns off uploading the app's jobs/ before the first run. */
+  uploadJobs?: boolean;
 }
 
 /** Reads the extras from the environment (absent ones stay undefined). */
@@ -34,6 +38,7 @@ export function extrasFromEnv(
     experimentRoot: v("LAKEVISION_EXPERIMENT_ROOT"),
     jobsDir: v("LAKEVISION_JOBS_DIR"),
     configFile: v("DATABRICKS_CONFIG_FILE") ?? (home ? `${home}/.databrickscfg` : undefined),
+    uploadJobs: v("LAKEVISION_JOBS_UPLOAD") !== "0",
   };
 }
 
@@ -56,6 +61,8 @@ export function createDatabricksWorkspace(
     warehouseId: extras.warehouseId,
     experimentRoot: extras.experimentRoot,
     jobsDir: extras.jobsDir,
+    // The app ships jobs/ beside lib/; runs need it in the workspace, so it goes up once.
+    jobsLocalDir: extras.uploadJobs === false ? undefined : JOBS_DIR,
   }, deps);
 }
 

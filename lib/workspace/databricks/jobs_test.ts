@@ -168,3 +168,16 @@ Deno.test("[jobs] Databricks states map onto the port's states", () => {
   );
   assertEquals(tailBytes("aé b", 3), " b");
 });
+
+Deno.test("[jobs] the local jobs/ code is uploaded once, before the first submit, as the app", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/train.py`, "print('train')\n");
+  await using t = await setupFake({ jobsDir: "/Workspace/Shared/lv/jobs", jobsLocalDir: dir });
+  t.fake.addToken("alice", { userName: "alice@example.com" });
+  await t.ws.forUser("alice").jobs.submit(spec());
+  await t.ws.jobs.submit(spec());
+  const imports = t.fake.requests.filter((r) => r.path === "/api/2.0/workspace/import");
+  assertEquals(imports.map((r) => r.token), ["dapi-test-token"]);
+  assert(t.fake.workspaceFs.files.has("/Workspace/Shared/lv/jobs/train.py"));
+  await Deno.remove(dir, { recursive: true });
+});

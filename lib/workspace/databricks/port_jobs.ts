@@ -120,10 +120,14 @@ export function jobsApi(
   jobs: JobsClient,
   jobsDir: string,
   defaultCompute?: Record<string, unknown>,
+  /** Runs before each submit (uploads the jobs/ code once per process). */
+  beforeSubmit: () => Promise<void> = () => Promise.resolve(),
 ): JobsApi {
   return {
     async submit(spec) {
-      const runId = await jobs.submit(submitBody(spec, jobsDir, defaultCompute));
+      const body = submitBody(spec, jobsDir, defaultCompute);
+      await beforeSubmit();
+      const runId = await jobs.submit(body);
       return { runId: String(runId) };
     },
     async get(runId) {
