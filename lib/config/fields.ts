@@ -61,8 +61,10 @@ export interface FieldSpec {
   ignored?: string;
   /** Kind of path: data on a volume, scratch space on the cluster, or a workspace path. */
   pathKind?: "volume" | "scratch" | "workspace";
-  /** Enum whose other values are accepted (with a warning from the validator). */
-  openEnum?: boolean;
+  /** Other spellings an enum also accepts (case-insensitive), e.g. scheduler `constant`. */
+  accepts?: readonly string[];
+  /** Valid and read by the training job, but not shown in the form (kept from the file). */
+  advanced?: boolean;
   /** Booleans also accept "true"/"false"/"yes"/"no"/"1"/"0" strings (accelerator coercion). */
   laxBoolean?: boolean;
 }
@@ -121,5 +123,7 @@ export function isRequired(field: FieldSpec, task: Task | null): boolean {
 
 /** Fields a form shows for a task: used by the training job and relevant to the task. */
 export function formFields(section: SectionSpec, task: Task): FieldSpec[] {
-  return section.fields.filter((f) => !f.ignored && (!f.tasks || f.tasks.includes(task)));
+  return section.fields.filter((f) =>
+    !f.ignored && !f.advanced && (!f.tasks || f.tasks.includes(task))
+  );
 }

@@ -6,6 +6,8 @@
 import type { SectionSpec } from "./fields.ts";
 
 const UNUSED = "nothing reads it";
+const CHECKPOINTS =
+  "checkpoints are kept in the run's folder on the volume (runs/<id>/checkpoints)";
 
 export const TRAINING_SECTION: SectionSpec = {
   key: "training",
@@ -53,6 +55,7 @@ export const TRAINING_SECTION: SectionSpec = {
       type: "path",
       pathKind: "scratch",
       default: "/tmp/checkpoints",
+      ignored: CHECKPOINTS,
       help: "Scratch folder on the training machine for checkpoint-<step>/ folders.",
     },
     {
@@ -61,6 +64,7 @@ export const TRAINING_SECTION: SectionSpec = {
       type: "path",
       pathKind: "volume",
       nullable: true,
+      ignored: CHECKPOINTS,
       help: "Each checkpoint is copied here so it survives the cluster. Recommended on Databricks.",
     },
     {
@@ -68,7 +72,7 @@ export const TRAINING_SECTION: SectionSpec = {
       label: "Checkpoints kept",
       type: "int",
       default: 3,
-      min: 1,
+      min: 0,
       max: 100,
       help: "Best checkpoints kept on disk (one more is kept as the latest).",
     },
@@ -80,6 +84,48 @@ export const TRAINING_SECTION: SectionSpec = {
       min: 1,
       max: 100000,
       help: "Training loss and learning rate are logged every this many steps.",
+    },
+    {
+      key: "max_steps",
+      label: "Max steps",
+      type: "int",
+      nullable: true,
+      min: 1,
+      help:
+        "Optional: stop after this many optimiser steps, whatever the epoch (quick trial runs).",
+    },
+    {
+      key: "gradient_clip_val",
+      label: "Gradient clipping",
+      type: "number",
+      default: 1,
+      min: 0,
+      step: 0.5,
+      help: "Largest gradient norm; 0 turns clipping off.",
+    },
+    {
+      key: "precision",
+      label: "Precision",
+      type: "enum",
+      options: ["auto", "32", "16-mixed", "bf16-mixed"],
+      default: "auto",
+      help: "auto: bf16 or fp16 mixed precision on GPUs that support it, else 32-bit.",
+    },
+    {
+      key: "seed",
+      label: "Seed",
+      type: "int",
+      default: 42,
+      min: 0,
+      help: "Random seed for shuffling and initialisation (same seed, same run).",
+    },
+    {
+      key: "eval_every_n_epochs",
+      label: "Evaluate every",
+      type: "int",
+      default: 1,
+      min: 1,
+      help: "Epochs between evaluations; early-stopping patience counts evaluations.",
     },
     {
       key: "use_gpu",
@@ -99,6 +145,15 @@ export const MLFLOW_SECTION: SectionSpec = {
   help: "Where runs are tracked.",
   required: false,
   fields: [
+    {
+      key: "enabled",
+      label: "Track with MLflow",
+      type: "enum",
+      options: ["auto", "true", "false"],
+      default: "auto",
+      help:
+        "auto: log to MLflow when the training machine has it; metrics are always kept with the run.",
+    },
     {
       key: "experiment_name",
       label: "Experiment",

@@ -60,6 +60,9 @@ function fromText(f: FieldSpec, raw: string): unknown {
       return NUMBER_RE.test(t) ? Number(t) : t;
     case "boolean":
       return t === "true" ? true : t === "false" ? false : t;
+    case "enum":
+      // `mlflow.enabled: auto | true | false`: the booleans are YAML booleans.
+      return f.options?.includes(t) && (t === "true" || t === "false") ? t === "true" : t;
     case "image_size": {
       const parts = t.replace(/^\[|\]$/g, "").split(/[\s,x×]+/).filter(Boolean);
       if (parts.length > 0 && parts.every((p) => /^\d+$/.test(p))) {

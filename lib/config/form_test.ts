@@ -51,11 +51,11 @@ Deno.test("[form] problems are grouped by the field they belong to", () => {
   assertEquals(fieldOfPath("mlflow.tags.team"), "mlflow.tags");
   const g = problemsByField([
     { path: "model.image_size[0]", message: "too big" },
-    { path: "model.pretrained", message: "ignored" },
+    { path: "model.epochs", message: "ignored" },
     { path: "", message: "whole file" },
   ], "detection");
   assertEquals(g["model.image_size"], ["too big"]);
-  assertEquals(g[""], ["model.pretrained: ignored", "whole file"]);
+  assertEquals(g[""], ["model.epochs: ignored", "whole file"]);
 });
 
 Deno.test("[form] a posted form is read with its hidden starting document", () => {

@@ -66,6 +66,23 @@ export function toBoolean(v: unknown, fallback: boolean): boolean {
   return fallback;
 }
 
+/** Enum values as the job reads them: `precision: 32` and `enabled: true` are fine. */
+function enumSchema(f: FieldSpec): z.ZodType {
+  const ok = new Set([...f.options!, ...(f.accepts ?? [])].map((o) => o.toLowerCase()));
+  return z.unknown().superRefine((v, ctx) => {
+    const text = typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+      ? String(v).toLowerCase()
+      : null;
+    if (text !== null && ok.has(text)) return;
+    ctx.addIssue({
+      code: "custom",
+      message: v === undefined
+        ? "is required"
+        : `must be one of ${f.options!.join(", ")}, got ${showValue(v)}`,
+    });
+  });
+}
+
 function imageSizeSchema(f: FieldSpec): z.ZodType {
   const min = f.min ?? 1, max = f.max ?? 100000;
   const one = (n: unknown): string | null => {
@@ -113,11 +130,7 @@ export function fieldSchema(f: FieldSpec): z.ZodType {
       s = booleanSchema(f);
       break;
     case "enum":
-      s = f.openEnum
-        ? z.string({ error: typeError(`one of ${f.options!.join(", ")}`) })
-        : z.enum(f.options as [string, ...string[]], {
-          error: typeError(`one of ${f.options!.join(", ")}`),
-        });
+      s = enumSchema(f);
       break;
     case "image_size":
       s = imageSizeSchema(f);

@@ -38,11 +38,8 @@ const DETECTION_EVAL = [
   "eval_mar_1",
   "eval_mar_10",
   "eval_mar_100",
-  "eval_mar_small",
-  "eval_mar_medium",
-  "eval_mar_large",
 ];
-/** The accelerator's segmentation evaluation logs these for every segmentation model. */
+/** Semantic maps are scored by these (panoptic results are also turned into semantic maps). */
 const SEGMENTATION_EVAL = ["eval_miou", "eval_pixel_accuracy"];
 
 /**
@@ -54,7 +51,7 @@ export const TASK_EVAL_METRICS: Record<Task, readonly string[]> = {
   detection: ["eval_loss", ...DETECTION_EVAL],
   classification: ["eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1"],
   semantic_segmentation: ["eval_loss", ...SEGMENTATION_EVAL],
-  instance_segmentation: ["eval_loss", ...DETECTION_EVAL, ...SEGMENTATION_EVAL],
+  instance_segmentation: ["eval_loss", ...DETECTION_EVAL],
   panoptic_segmentation: ["eval_loss", "eval_pq", "eval_sq", "eval_rq", ...SEGMENTATION_EVAL],
 };
 

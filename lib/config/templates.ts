@@ -96,8 +96,6 @@ export function newConfig(task: Task, modelId: string, opts: NewConfigOptions = 
       // The model's defaults describe its own task; a re-headed model follows the chosen task.
       monitor_metric: task === model.tasks[0] ? d.monitorMetric : TASK_PRIMARY_MONITOR[task].metric,
       monitor_mode: task === model.tasks[0] ? d.monitorMode : TASK_PRIMARY_MONITOR[task].mode,
-      checkpoint_dir: `/tmp/checkpoints/${slug}`,
-      volume_checkpoint_dir: `${root}/checkpoints/${slug}`,
       save_top_k: 3,
       log_every_n_steps: 50,
     },

@@ -5,19 +5,17 @@
  * browser island. Browser-safe.
  */
 
-import { getModel, imageSizeProblem } from "./catalog.ts";
+import { isObject } from "./object.ts";
+import {
+  checkData,
+  checkModel,
+  checkMonitor,
+  checkServing,
+  type RuleContext,
+} from "./validate_rules.ts";
 import { DEPRECATED_TRAINING_KEYS, isRequired, SECTION_KEYS, SECTIONS } from "./fields.ts";
 import { ConfigSchema, showValue } from "./schema.ts";
-import {
-  annotationKind,
-  metricHigherIsBetter,
-  monitorOptions,
-  monitorToLoggedMetric,
-  resolveTask,
-  type Task,
-  TASK_EVAL_METRICS,
-  TASK_LABELS,
-} from "./tasks.ts";
+import { resolveTask, type Task, TASK_LABELS } from "./tasks.ts";
 
 /** One problem, at a dotted path such as `model.image_size` (`""` = the whole file). */
 export interface Problem {
@@ -43,10 +41,7 @@ export interface ValidateOptions {
 
 type Obj = Record<string, unknown>;
 
-/** True for a plain mapping (not null, not a list). */
-export function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+export { isObject };
 
 /** Matches `<catalog>`, `<your.email@databricks.com>` and similar template placeholders. */
 export const PLACEHOLDER_RE = /<[^<>\s/]+>/;
@@ -109,13 +104,19 @@ export function validateConfig(doc: unknown, opts: ValidateOptions = {}): Valida
   const task = resolved.task;
 
   checkKeys(doc, task, err, warn, (path) => errors.some((e) => e.path === path));
+  const ctx: RuleContext = {
+    err,
+    warn,
+    block: opts.mode === "launch" ? err : warn,
+    rawTaskType: model.task_type,
+  };
   if (task) {
-    checkModel(model, task, err, warn);
-    checkData(data, task, err, warn);
-    checkMonitor(training, task, err, warn);
+    checkModel(model, task, ctx);
+    checkData(data, task, ctx);
+    checkMonitor(training, task, ctx);
   }
   checkStrings(doc, opts, err, warn);
-  checkServing(doc, err);
+  checkServing(doc, ctx);
 
   return { ok: errors.length === 0, task, errors: dedupe(errors), warnings: dedupe(warnings) };
 }
@@ -185,123 +186,6 @@ function checkKeys(
   }
 }
 
-function checkModel(model: Obj, task: Task, err: Report, warn: Report) {
-  const name = model.model_name;
-  if (typeof name !== "string" || name.trim() === "") return;
-  const spec = getModel(name);
-  if (!spec) {
-    warn(
-      "model.model_name",
-      `"${name}" is not in the catalog: its image sizes and data format cannot be checked`,
-    );
-    return;
-  }
-  if (!spec.tasks.includes(task)) {
-    err(
-      "model.model_name",
-      `${spec.displayName} trains ${
-        spec.tasks.map((t) => TASK_LABELS[t].toLowerCase()).join(", ")
-      }, not ${TASK_LABELS[task].toLowerCase()}`,
-    );
-  }
-  const size = model.image_size;
-  if (size === undefined) {
-    if (imageSizeProblem(spec, 640)) {
-      err(
-        "model.image_size",
-        `is not set, so the training job uses 640 px, which ${spec.displayName} cannot take; set ${spec.imageSize.default}`,
-      );
-    }
-  } else {
-    const sizes = Array.isArray(size) ? size : [size];
-    for (const [i, s] of sizes.entries()) {
-      if (typeof s !== "number" || !Number.isInteger(s)) continue;
-      const problem = imageSizeProblem(spec, s);
-      if (problem) {
-        err(Array.isArray(size) ? `model.image_size[${i}]` : "model.image_size", problem);
-      }
-    }
-  }
-  if (typeof model.scheduler === "string" && model.scheduler !== "cosine") {
-    warn(
-      "model.scheduler",
-      `only "cosine" is implemented; "${model.scheduler}" trains at a constant learning rate`,
-    );
-  }
-  const names = model.class_names;
-  if (
-    Array.isArray(names) && typeof model.num_classes === "number" &&
-    names.length !== model.num_classes
-  ) {
-    err(
-      "model.class_names",
-      `lists ${names.length} classes but num_classes is ${model.num_classes}`,
-    );
-  }
-}
-
-function checkData(data: Obj, task: Task, err: Report, warn: Report) {
-  for (const key of ["train_annotation_file", "val_annotation_file"]) {
-    const v = data[key];
-    if (typeof v !== "string" || v.trim() === "") continue;
-    if (!v.toLowerCase().endsWith(".json")) {
-      err(`data.${key}`, `must be a COCO .json file, got "${v}"`);
-    } else if (task === "classification") {
-      warn(`data.${key}`, "classification reads class folders; this annotation file is not used");
-    } else if (task === "panoptic_segmentation" && annotationKind(v) !== "panoptic") {
-      warn(`data.${key}`, "panoptic training expects a COCO panoptic JSON (panoptic_*.json)");
-    } else if (task === "instance_segmentation" && annotationKind(v) === "panoptic") {
-      warn(`data.${key}`, "instance training expects a COCO instances JSON (instances_*.json)");
-    }
-  }
-}
-
-function checkMonitor(training: Obj, task: Task, err: Report, warn: Report) {
-  const metric = training.monitor_metric ?? "val_loss";
-  const mode = training.monitor_mode ?? "min";
-  if (typeof metric !== "string") return;
-  const options = monitorOptions(task);
-  if (metric.startsWith("eval_")) {
-    err(
-      "training.monitor_metric",
-      `write "val_${
-        metric.slice(5)
-      }": the training job adds the eval_ prefix itself ("${metric}" would be read as "eval_${metric}")`,
-    );
-    return;
-  }
-  const logged = monitorToLoggedMetric(metric);
-  if (!TASK_EVAL_METRICS[task].includes(logged)) {
-    err(
-      "training.monitor_metric",
-      `${TASK_LABELS[task].toLowerCase()} never logs ${logged}; choose one of ${
-        options.join(", ")
-      }`,
-    );
-    return;
-  }
-  if (mode === "min" || mode === "max") {
-    const want = metricHigherIsBetter(metric) ? "max" : "min";
-    if (mode !== want) {
-      warn(
-        "training.monitor_mode",
-        `${metric} is better when ${
-          want === "max" ? "higher" : "lower"
-        }, so monitor_mode should be "${want}" (it is "${mode}"${
-          training.monitor_mode === undefined ? " by default" : ""
-        })`,
-      );
-    }
-  }
-  const patience = training.early_stopping_patience, epochs = training.max_epochs ?? 100;
-  if (typeof patience === "number" && typeof epochs === "number" && patience >= epochs) {
-    warn(
-      "training.early_stopping_patience",
-      `is ${patience} but training stops after ${epochs} epochs anyway`,
-    );
-  }
-}
-
 /** Placeholders, `..` segments, volume shape, and Databricks-only path rules. */
 function checkStrings(doc: Obj, opts: ValidateOptions, err: Report, warn: Report) {
   const launch = opts.mode === "launch";
@@ -367,26 +251,5 @@ function walkStrings(v: unknown, path: string, fn: (path: string, value: string)
   else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, `${path}[${i}]`, fn));
   else if (isObject(v)) {
     for (const [k, x] of Object.entries(v)) walkStrings(x, path ? `${path}.${k}` : k, fn);
-  }
-}
-
-const UC_NAME_RE = /^[^.\s]+\.[^.\s]+\.[^.\s]+$/;
-const ENDPOINT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-
-function checkServing(doc: Obj, err: Report) {
-  const serving = isObject(doc.serving) ? doc.serving : {};
-  const reg = serving.registered_model_name;
-  if (typeof reg === "string" && reg !== "" && !UC_NAME_RE.test(reg)) {
-    err(
-      "serving.registered_model_name",
-      `must be catalog.schema.model (three parts), got "${reg}"`,
-    );
-  }
-  const ep = serving.endpoint_name;
-  if (typeof ep === "string" && ep !== "" && !ENDPOINT_RE.test(ep)) {
-    err(
-      "serving.endpoint_name",
-      `must be letters, digits, - and _ (at most 63, starting with a letter or digit), got "${ep}"`,
-    );
   }
 }

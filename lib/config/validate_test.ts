@@ -146,14 +146,13 @@ Deno.test("[validate] image_size type and range are checked", () => {
   assert(check(withValue("model.image_size", [800, 800])).ok);
 });
 
-Deno.test("[validate] ViT-224 cannot take 640 (also when image_size is left at the 640 default); 224 passes", () => {
+Deno.test("[validate] ViT-224 cannot take 640; 224 passes; an unset size is a warning naming the default", () => {
   const vit = base("classification", "google/vit-base-patch16-224");
   const r = check(withValue("model.image_size", 640, vit));
   assert(r.errorAt("model.image_size")?.message.includes("only takes 224"));
-  assert(
-    check(withValue("model.image_size", undefined, vit)).errorAt("model.image_size")?.message
-      .includes("640"),
-  );
+  const unset = check(withValue("model.image_size", undefined, vit));
+  assert(unset.ok);
+  assert(unset.warningAt("model.image_size")?.message.includes("set it to 224"));
   assert(check(withValue("model.image_size", 224, vit)).ok);
 });
 
@@ -174,9 +173,110 @@ Deno.test("[validate] a model that cannot train the task is an error; an uncatal
   assert(u.warningAt("model.model_name")?.message.includes("not in the catalog"));
 });
 
-Deno.test("[validate] a scheduler other than cosine is a warning", () => {
-  assert(check(withValue("model.scheduler", "step")).warningAt("model.scheduler"));
-  assert(!check(base()).warningAt("model.scheduler"));
+Deno.test("[validate] scheduler must be cosine, step or none (or the job's aliases)", () => {
+  assert(
+    check(withValue("model.scheduler", "exponential")).errorAt("model.scheduler")?.message.includes(
+      "cosine, step, none",
+    ),
+  );
+  assert(check(withValue("model.scheduler", "step")).ok);
+  assert(check(withValue("model.scheduler", "Constant")).ok);
+});
+
+Deno.test("[validate] scheduler_params: known numbers pass, T_max is flagged as ignored, bad values fail", () => {
+  const ok = check(
+    withValue("model.scheduler_params", { warmup_ratio: 0.05, eta_min: 1e-6, T_max: 300 }),
+  );
+  assert(ok.ok);
+  assert(ok.warningAt("model.scheduler_params.T_max")?.message.includes("ignored"));
+  assert(
+    check(withValue("model.scheduler_params", { gamma: -1 })).errorAt(
+      "model.scheduler_params.gamma",
+    ),
+  );
+  assert(check(withValue("model.scheduler_params", "fast")).errorAt("model.scheduler_params"));
+});
+
+Deno.test("[validate] optimiser, precision and MLflow switch accept what the training job reads", () => {
+  assert(check(withValue("model.optimizer", "lion")).errorAt("model.optimizer"));
+  assert(check(withValue("model.optimizer", "sgd")).ok);
+  assert(check(withValue("training.precision", 32)).ok);
+  assert(check(withValue("training.precision", "64")).errorAt("training.precision"));
+  assert(check(withValue("mlflow.enabled", false)).ok);
+  assert(check(withValue("mlflow.enabled", "sometimes")).errorAt("mlflow.enabled"));
+});
+
+Deno.test("[validate] augmentations: known ones pass; unknown names, rotation > 180 and bad resize ranges fail", () => {
+  const good = {
+    horizontal_flip: true,
+    rotation: 10,
+    color_jitter: 0.2,
+    random_resize: [0.8, 1.2],
+  };
+  assert(check(withValue("data.augmentations", good)).ok);
+  assert(
+    check(withValue("data.augmentations", { mosaic: true })).errorAt("data.augmentations.mosaic"),
+  );
+  assert(
+    check(withValue("data.augmentations", { rotation: 270 })).errorAt(
+      "data.augmentations.rotation",
+    ),
+  );
+  assert(
+    check(withValue("data.augmentations", { random_resize: [1.2, 0.8] })).errorAt(
+      "data.augmentations.random_resize",
+    ),
+  );
+  assert(check(withValue("data.augment", { vertical_flip: true })).ok);
+  assert(check(withValue("data.augment", 3)).errorAt("data.augment"));
+});
+
+Deno.test("[validate] normalisation lists need three numbers", () => {
+  assert(check(withValue("data.normalize_mean", [0.5, 0.5])).errorAt("data.normalize_mean"));
+  assert(check(withValue("data.normalize_mean", [0.485, 0.456, 0.406])).ok);
+});
+
+Deno.test("[validate] a dataset format the task cannot read is an error", () => {
+  assert(
+    check(withValue("data.format", "imagefolder")).errorAt("data.format")?.message.includes(
+      "coco_instances",
+    ),
+  );
+  assert(check(withValue("data.format", "coco_instances")).ok);
+});
+
+Deno.test("[validate] an uncatalogued torchvision builder must belong to the task", () => {
+  assert(check(withValue("model.model_name", "torchvision/resnet50")).errorAt("model.model_name"));
+  assert(check(withValue("model.model_name", "torchvision/retinanet_resnet50_fpn")).ok);
+});
+
+Deno.test("[validate] semantic segmentation with an instances JSON warns while editing and blocks launch", () => {
+  const sem = withValue(
+    "data.train_annotation_file",
+    `${VOLUME}/instances_train.json`,
+    base("semantic_segmentation", "nvidia/segformer-b0-finetuned-ade-512-512"),
+  );
+  assert(check(sem).ok);
+  assert(check(sem).warningAt("data.train_annotation_file"));
+  assert(check(sem, { mode: "launch" }).errorAt("data.train_annotation_file"));
+});
+
+Deno.test("[validate] an accelerator segmentation file monitoring val_miou for instances warns, and blocks launch", () => {
+  let d = base("instance_segmentation", "facebook/mask2former-swin-base-coco-instance");
+  d = withValue(
+    "training.monitor_metric",
+    "val_miou",
+    withValue("model.task_type", "segmentation", d),
+  );
+  assert(check(d).ok);
+  assert(check(d).warningAt("training.monitor_metric")?.message.includes("never logs eval_miou"));
+  assert(check(d, { mode: "launch" }).errorAt("training.monitor_metric"));
+  // Written with Lakevision's own task name it is simply wrong.
+  assert(
+    check(withValue("model.task_type", "instance_segmentation", d)).errorAt(
+      "training.monitor_metric",
+    ),
+  );
 });
 
 Deno.test("[validate] class_names must match num_classes", () => {
@@ -229,9 +329,13 @@ Deno.test("[validate] a monitor metric the task never logs is an error", () => {
   assert(check(withValue("training.monitor_metric", "val_pq", pan)).ok);
 });
 
-Deno.test("[validate] an eval_-prefixed monitor metric is an error that says what to write", () => {
+Deno.test("[validate] an eval_-prefixed monitor metric works here but warns what the accelerator needs", () => {
   const r = check(withValue("training.monitor_metric", "eval_map"));
-  assert(r.errorAt("training.monitor_metric")?.message.includes('"val_map"'));
+  assert(r.ok);
+  assert(r.warningAt("training.monitor_metric")?.message.includes('"val_map"'));
+  assert(
+    check(withValue("training.monitor_metric", "eval_accuracy")).errorAt("training.monitor_metric"),
+  );
   assert(check(withValue("training.monitor_metric", "map")).ok);
 });
 
@@ -300,9 +404,12 @@ Deno.test("[validate] unknown keys and sections are kept and flagged as ignored 
 });
 
 Deno.test("[validate] known fields the training job never reads are flagged", () => {
-  const r = check(withValue("data.augment", true));
-  assert(r.warningAt("data.augment")?.message.includes("ignored by the training job"));
-  assert(!check(base()).warningAt("data.augment"));
+  const r = check(withValue("data.test_data_path", `${VOLUME}/test/`));
+  assert(r.warningAt("data.test_data_path")?.message.includes("ignored by the training job"));
+  assert(
+    check(withValue("training.checkpoint_dir", "/tmp/ck")).warningAt("training.checkpoint_dir"),
+  );
+  assert(!check(base()).warningAt("data.test_data_path"));
 });
 
 Deno.test("[validate] booleans accept the accelerator's yes/no strings, not anything else", () => {
