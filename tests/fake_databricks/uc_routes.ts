@@ -106,6 +106,28 @@ export class FakeUcModels {
       v.tags[b.key] = String(b.value ?? "");
       return json({});
     }
+    if (path === "/api/2.0/mlflow/unity-catalog/model-versions/get" && req.method === "GET") {
+      const m = this.models.get(url.searchParams.get("name") ?? "");
+      const v = m?.versions.get(Number(url.searchParams.get("version")));
+      if (!m || !v) {
+        return notFound(
+          `Model version ${url.searchParams.get("name")}/${url.searchParams.get("version")}`,
+        );
+      }
+      const tags = Object.entries(v.tags).map(([key, value]) => ({ key, value }));
+      const [, , model] = m.full_name.split(".");
+      return json({
+        model_version: {
+          name: m.full_name,
+          version: String(v.version),
+          status: v.status,
+          source: v.source,
+          ...(v.run_id ? { run_id: v.run_id } : {}),
+          ...(tags.length ? { tags } : {}),
+          model_name: model,
+        },
+      });
+    }
     if (!path.startsWith(BASE)) return undefined;
     const q = url.searchParams;
     const rest = path.slice(BASE.length).split("/").filter(Boolean);

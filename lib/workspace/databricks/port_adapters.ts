@@ -95,6 +95,20 @@ function versionOf(name: string, v: UcModelVersion): ModelVersion {
   };
 }
 
+/** Maps `fn` over `items` with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Registry part of the port (Unity Catalog models). */
 export function registryApi(
   uc: UcModelsClient,
@@ -107,7 +121,28 @@ export function registryApi(
       }
     },
     async *listVersions(name) {
-      for await (const v of uc.versions(name)) yield versionOf(name, v);
+      // Tags need one call per version: fetch them a page at a time, 8 at once. A version whose
+      // tags cannot be read still lists (with none) rather than failing the whole list.
+      let batch: UcModelVersion[] = [];
+      const flush = async function* () {
+        const tags = await mapLimit(
+          batch,
+          8,
+          (v) =>
+            v.tags
+              ? Promise.resolve(Object.fromEntries(v.tags.map((t) => [t.key, t.value ?? ""])))
+              : uc.versionTags(name, v.version).catch(() => ({})),
+        );
+        for (let i = 0; i < batch.length; i++) {
+          yield { ...versionOf(name, batch[i]), tags: tags[i] };
+        }
+        batch = [];
+      };
+      for await (const v of uc.versions(name)) {
+        batch.push(v);
+        if (batch.length >= 25) yield* flush();
+      }
+      yield* flush();
     },
     createVersion(input) {
       // Registering a UC version means copying the model's files into UC-managed storage with

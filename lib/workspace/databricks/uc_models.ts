@@ -154,6 +154,28 @@ export class UcModelsClient {
     }, z.unknown());
   }
 
+  /**
+   * A version's tags. The 2.1 API does not return them; MLflow's UC endpoint does (and omits
+   * the field when there are none).
+   */
+  async versionTags(name: string, version: string | number): Promise<Record<string, string>> {
+    const r = await this.http.json(
+      {
+        method: "GET",
+        path: "/api/2.0/mlflow/unity-catalog/model-versions/get",
+        query: { name: checkModelName(name), version: String(version) },
+        what: `Reading the tags of ${name} version ${version}`,
+      },
+      z.looseObject({
+        model_version: z.looseObject({
+          tags: z.array(z.looseObject({ key: z.string(), value: z.string().optional() }))
+            .optional(),
+        }),
+      }),
+    );
+    return Object.fromEntries((r.model_version.tags ?? []).map((t) => [t.key, t.value ?? ""]));
+  }
+
   /** Sets a tag on a version; setting the same value twice is harmless. */
   async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
     await this.http.json({
