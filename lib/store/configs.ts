@@ -375,6 +375,39 @@ export class ConfigStore {
     return a ? await this.getVersion(a.name, a.version).catch(() => null) : null;
   }
 
+  /**
+   * Deletes a whole config: every version, its records and (optionally) the YAML files written
+   * for it. History is otherwise never rewritten; this is for removing a config entirely.
+   */
+  async remove(
+    name: string,
+    opts: { deleteFiles?: boolean; author?: string } = {},
+  ): Promise<number> {
+    await this.get(name);
+    const keys: Deno.KvKey[] = [key.meta(name)];
+    for (const part of ["version", "yaml", "file"]) {
+      for await (const e of this.kv.list({ prefix: ["configs", part, name] })) {
+        keys.push(e.key);
+        if (part === "file" && opts.deleteFiles && this.deps.files) {
+          const f = FileStatusSchema.safeParse(e.value);
+          if (f.success && f.data.ok && f.data.path) {
+            await this.deps.files.delete(f.data.path).catch(() => {});
+          }
+        }
+      }
+    }
+    // KV allows at most 10 mutations per atomic operation.
+    for (let i = 0; i < keys.length; i += 10) {
+      const op = this.kv.atomic();
+      for (const k of keys.slice(i, i + 10)) op.delete(k);
+      await op.commit();
+    }
+    const active = await this.getActive();
+    if (active?.name === name) await this.kv.delete(key.active());
+    await this.deps.onActivity?.("deleted config", `config:${name}`, opts.author ?? "system", {});
+    return keys.filter((k) => k[1] === "version").length;
+  }
+
   /** Built-in templates (one per task) followed by saved ones, newest first. */
   async listTemplates(): Promise<Template[]> {
     const saved: Template[] = [];

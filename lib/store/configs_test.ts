@@ -245,3 +245,16 @@ Deno.test("[configs store] without a configured volume the file goes to the data
     kv.close();
   }
 });
+
+Deno.test("[configs store] remove deletes every version, the active pointer and optionally the files", () =>
+  withStore(async (store, files) => {
+    for (let i = 0; i < 12; i++) await store.save("gone", doc(), { author: "a" });
+    await store.save("kept", doc(), { author: "a" });
+    await store.activate("gone", 3, "a");
+    assertEquals(await store.remove("gone", { deleteFiles: true }), 12);
+    assertEquals((await store.list()).map((c) => c.name), ["kept"]);
+    assertEquals(await store.getActive(), null);
+    await rejects(store.getVersion("gone", 1), /no version/);
+    assertEquals([...files.files.keys()], [`${VOLUME}/configs/kept/v1.yaml`]);
+    await rejects(store.remove("gone"), /No config named/);
+  }));
