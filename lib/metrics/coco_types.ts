@@ -141,7 +141,10 @@ export function parseCocoResults(json: unknown, gt: CocoGt, source: string): Coc
   }
   const imageIds = new Set(gt.images.map((im) => im.id));
   const out: CocoDetection[] = new Array(list.length);
-  const boxMode = list.length > 0 && isBox((list[0] as Record<string, unknown>)?.bbox);
+  // pycocotools' loadRes: a non-empty `bbox` on the first entry makes these box results
+  const first = list[0] as Record<string, unknown> | undefined;
+  const boxMode = first?.bbox !== undefined &&
+    !(Array.isArray(first.bbox) && first.bbox.length === 0);
   for (let i = 0; i < list.length; i++) {
     const r = list[i] as Record<string, unknown>;
     const at = `[${i}]`;
