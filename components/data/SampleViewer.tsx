@@ -15,6 +15,25 @@ interface Props {
   onClose: () => void;
 }
 
+/** An RLE mask (column-major runs, 0s first) as a PNG data URL in the class colour. */
+function rleImage(rle: { counts: number[]; size: [number, number] }, color: string): string | null {
+  const [h, w] = rle.size;
+  if (!(h > 0 && w > 0) || typeof document === "undefined") return null;
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext("2d")!;
+  ctx.fillStyle = color;
+  let i = 0;
+  rle.counts.forEach((n, k) => {
+    if (k % 2 === 1) {
+      for (let j = i; j < i + n; j++) ctx.fillRect(Math.floor(j / h), j % h, 1, 1);
+    }
+    i += n;
+  });
+  return c.toDataURL("image/png");
+}
+
 const fileUrl = (p: string, overlay = false) =>
   `/api/data/file?path=${encodeURIComponent(p)}${overlay ? "&overlay=mask" : ""}`;
 
@@ -48,6 +67,10 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
   useEffect(() => void load(), [scanId, split, String(image)]);
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
   const W = sample?.width || size?.w || 100, H = sample?.height || size?.h || 100;
+  // annotations named by a problem are outlined in red
+  const bad = new Set<number | undefined>(
+    problems.map((p) => p.annotation_id).filter((id) => id !== undefined),
+  );
   const used = [...new Set(sample?.annotations.map((a) => a.category_id) ?? [])];
   if (sample?.label !== undefined) used.push(sample.label);
   return (
@@ -70,7 +93,7 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
               />{" "}
               labels
             </label>
-            {sample?.mask && (
+            {(sample?.mask || sample?.annotations.some((a) => a.rle)) && (
               <label class="flex items-center gap-1">
                 mask opacity{" "}
                 <input
@@ -135,7 +158,23 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
               {sample.annotations.map((a, i) => {
                 const c = classColor(a.category_id);
                 return (
-                  <g key={i} data-annotation={a.id} data-category={a.category_id}>
+                  <g
+                    key={i}
+                    data-annotation={a.id}
+                    data-category={a.category_id}
+                    data-problem={bad.has(a.id) ? "" : undefined}
+                  >
+                    {a.rle && (
+                      <image
+                        href={rleImage(a.rle, c) ?? ""}
+                        x="0"
+                        y="0"
+                        width={W}
+                        height={H}
+                        opacity={opacity}
+                        preserveAspectRatio="none"
+                      />
+                    )}
                     {a.polygons?.map((p, j) => (
                       <polygon
                         key={j}
@@ -153,9 +192,13 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
                         width={Math.max(0, a.bbox[2])}
                         height={Math.max(0, a.bbox[3])}
                         fill="none"
-                        stroke={c}
-                        stroke-width={Math.max(1.5, W / 300)}
-                        stroke-dasharray={a.rle || a.iscrowd ? "6 4" : undefined}
+                        stroke={bad.has(a.id) ? "#dc2626" : c}
+                        stroke-width={Math.max(1.5, W / 300) * (bad.has(a.id) ? 2 : 1)}
+                        stroke-dasharray={bad.has(a.id)
+                          ? "3 2"
+                          : a.rle || a.iscrowd
+                          ? "6 4"
+                          : undefined}
                       />
                     )}
                     {labels && a.bbox && (
@@ -199,7 +242,7 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
                       <li key={i}>
                         #{a.id} {name(a.category_id)}{" "}
                         {a.bbox ? `[${a.bbox.map((v) => +v.toFixed(1)).join(", ")}]` : ""}
-                        {a.rle ? " RLE" : ""}
+                        {a.rle ? " RLE mask" : ""}
                         {a.iscrowd ? " crowd" : ""}
                       </li>
                     ))}

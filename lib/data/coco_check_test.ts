@@ -1,5 +1,5 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { MemoryFiles } from "./testing.ts";
+import { MemoryFiles, rleToString } from "./testing.ts";
 import { encodePng } from "./png.ts";
 import { startScan } from "./scan.ts";
 import type { ScanResult } from "./types.ts";
@@ -309,4 +309,17 @@ Deno.test("[eda] malformed JSON fails the scan with line and column", async () =
     msg = String(e);
   }
   ok(msg.includes("line 2, column 12"), msg);
+});
+
+Deno.test("[eda] valid crowd RLE masks (compressed and uncompressed) are not flagged", async () => {
+  const doc = cleanDoc();
+  doc.annotations[0].segmentation = {
+    counts: rleToString([100, 50, 64 * 48 - 150]),
+    size: [48, 64],
+  };
+  doc.annotations[0].iscrowd = 1;
+  doc.annotations[1].segmentation = { counts: [10, 20, 64 * 48 - 30], size: [48, 64] };
+  const r = await scan(doc);
+  deepStrictEqual(r.problems, []);
+  strictEqual(r.splits[0].stats.crowd, 1);
 });

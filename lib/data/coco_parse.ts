@@ -408,7 +408,12 @@ function readSegmentation(cur: JsonCursor, a: AnnCols, i: number): number {
           const t = cur.peek();
           if (t === 34) {
             a.segKind[i] = SEG_RLE_COMPRESSED;
-            cur.skip();
+            const runs = rleFromString(cur.string());
+            sum = 0;
+            for (const r of runs) {
+              if (!(r >= 0)) flags |= A_RLE_BAD;
+              sum += r;
+            }
           } else if (t === 91) {
             sum = 0;
             if (cur.open(91)) {
@@ -474,4 +479,24 @@ function readCategories(cur: JsonCursor, idx: CocoIndex): void {
 /** Re-reads one annotation as a plain object, from the byte range kept in the index. */
 export function annotationObject(buf: Uint8Array, a: AnnCols, i: number): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(buf.subarray(a.start[i], a.end[i])));
+}
+
+/** Decodes COCO's compressed RLE string (pycocotools `rleFrString`) into run lengths. */
+export function rleFromString(s: string): number[] {
+  const cnts: number[] = [];
+  let p = 0;
+  while (p < s.length) {
+    let x = 0, k = 0, more = 1;
+    while (more && p < s.length) {
+      const c = s.charCodeAt(p) - 48;
+      x |= (c & 0x1f) << (5 * k);
+      more = c & 0x20;
+      p++;
+      k++;
+      if (!more && c & 0x10) x |= -1 << (5 * k);
+    }
+    if (cnts.length > 2) x += cnts[cnts.length - 2];
+    cnts.push(x);
+  }
+  return cnts;
 }

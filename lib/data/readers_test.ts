@@ -466,3 +466,133 @@ Deno.test("[eda] CLI --json prints the documented shape and exits 0 with problem
     console.error = err;
   }
 });
+
+/** A JPEG prefix: SOI, APP1 Exif with Orientation = `o`, SOF0 of w×h (no scan data needed). */
+function exifJpeg(w: number, h: number, o: number): Uint8Array {
+  const tiff = [
+    0x4d,
+    0x4d,
+    0,
+    0x2a,
+    0,
+    0,
+    0,
+    8,
+    0,
+    1,
+    0x01,
+    0x12,
+    0,
+    3,
+    0,
+    0,
+    0,
+    1,
+    0,
+    o,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
+  const app1 = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const len = app1.length + 2;
+  return new Uint8Array([
+    0xff,
+    0xd8,
+    0xff,
+    0xe1,
+    len >> 8,
+    len & 255,
+    ...app1,
+    0xff,
+    0xc0,
+    0,
+    11,
+    8,
+    h >> 8,
+    h & 255,
+    w >> 8,
+    w & 255,
+    3,
+    1,
+    0x11,
+    0,
+  ]);
+}
+
+Deno.test("[eda] EXIF orientation: rotated JPEGs are warned about, upright ones are not", async () => {
+  deepStrictEqual(parseImageHeader(exifJpeg(64, 48, 6)), {
+    kind: "jpeg",
+    width: 64,
+    height: 48,
+    orientation: 6,
+  });
+  const doc = {
+    images: [{ id: 1, file_name: "r.jpg", width: 64, height: 48 }, {
+      id: 2,
+      file_name: "u.jpg",
+      width: 64,
+      height: 48,
+    }],
+    annotations: [1, 2].map((id) => ({
+      id,
+      image_id: id,
+      category_id: 1,
+      bbox: [1, 1, 5, 5],
+      area: 25,
+      iscrowd: 0,
+    })),
+    categories: [{ id: 1, name: "a" }],
+  };
+  const f = new MemoryFiles({
+    "/Volumes/t/s/e/a.json": JSON.stringify(doc),
+    "/Volumes/t/s/e/img/r.jpg": exifJpeg(64, 48, 6),
+    "/Volumes/t/s/e/img/u.jpg": exifJpeg(64, 48, 1),
+  });
+  const r = await startScan({ path: "/Volumes/t/s/e/a.json", images: "/Volumes/t/s/e/img" }, f)
+    .done;
+  deepStrictEqual(r.problems.map((p) => [p.code, p.image_id]), [["image_exif_rotated", 1]]);
+});
+
+Deno.test("[eda] compressed RLE strings decode to the runs pycocotools gives", async () => {
+  const { rleFromString } = await import("./samples.ts");
+  // the first three runs are stored as is
+  deepStrictEqual(rleFromString("125"), [1, 2, 5]);
+  // real pycocotools strings: every decoded mask covers exactly height × width pixels
+  const res = JSON.parse(
+    await Deno.readTextFile(
+      new URL(
+        "../../../shared/fixtures/coco/instances_val2014_fakesegm100_results.json",
+        import.meta.url,
+      ),
+    ),
+  ) as { segmentation: { size: [number, number]; counts: string } }[];
+  for (const r of res) {
+    const runs = rleFromString(r.segmentation.counts);
+    strictEqual(runs.reduce((a, b) => a + b, 0), r.segmentation.size[0] * r.segmentation.size[1]);
+    ok(runs.every((n) => n >= 0));
+  }
+  // deltas against the count two back, and negative deltas ("0:" style strings)
+  const enc = (cnts: number[]) => {
+    let s = "";
+    cnts.forEach((c, i) => {
+      let x = i > 2 ? c - cnts[i - 2] : c;
+      let more = 1;
+      while (more) {
+        let ch = x & 0x1f;
+        x >>= 5;
+        more = (ch & 0x10) ? (x !== -1 ? 1 : 0) : (x !== 0 ? 1 : 0);
+        if (more) ch |= 0x20;
+        s += String.fromCharCode(ch + 48);
+      }
+    });
+    return s;
+  };
+  const runs = [5, 3, 40, 2, 1000, 7, 12, 90000, 3];
+  deepStrictEqual(rleFromString(enc(runs)), runs);
+});

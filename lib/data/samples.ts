@@ -4,7 +4,9 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { NotFoundError } from "@/lib/errors.ts";
-import { annotationObject, type CocoIndex, parseCoco } from "./coco_parse.ts";
+import { annotationObject, type CocoIndex, parseCoco, rleFromString } from "./coco_parse.ts";
+
+export { rleFromString };
 import { IdLookup } from "./coco_check.ts";
 import { isImageName } from "./image_header.ts";
 import type { ScanResult, SplitPlan } from "./types.ts";
@@ -13,9 +15,9 @@ export interface SampleAnnotation {
   id?: number;
   category_id: number;
   bbox?: number[];
-  /** Polygons; RLE masks are described by `rle` instead. */
+  /** Polygons; RLE masks come as `rle` (uncompressed, column-major counts) instead. */
   polygons?: number[][];
-  rle?: boolean;
+  rle?: { counts: number[]; size: [number, number] };
   iscrowd?: number;
   area?: number;
 }
@@ -167,7 +169,18 @@ export async function loadSample(
         area: typeof o.area === "number" ? o.area : undefined,
       };
       if (Array.isArray(seg)) out.polygons = (seg as unknown[]).filter(Array.isArray) as number[][];
-      else if (seg && typeof seg === "object") out.rle = true;
+      else if (seg && typeof seg === "object") {
+        const r = seg as { counts?: unknown; size?: unknown };
+        const size = Array.isArray(r.size)
+          ? (r.size as [number, number])
+          : [0, 0] as [number, number];
+        const counts = typeof r.counts === "string"
+          ? rleFromString(r.counts)
+          : Array.isArray(r.counts)
+          ? (r.counts as number[])
+          : [];
+        out.rle = { counts, size };
+      }
       return out;
     });
     const file = sp.imagesDir ? `${sp.imagesDir}/${l.idx.images.fileName[i]}` : null;
