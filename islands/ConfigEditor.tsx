@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ConfigFields, type ModelOption } from "@/components/config/ConfigFields.tsx";
+import { ConfigFields } from "@/components/config/ConfigFields.tsx";
 import { ProblemList } from "@/components/config/ProblemList.tsx";
-import { getModel } from "@/lib/config/catalog.ts";
+import { getModel, modelsForTask, runtimeNote } from "@/lib/config/catalog.ts";
 import {
   docToFormValues,
   formatNumber,
@@ -36,8 +36,6 @@ interface Props {
   message: string;
   /** `databricks` also checks that data paths are under /Volumes/. */
   target: "local" | "databricks";
-  /** Catalog models offered for the model field. */
-  models: ModelOption[];
   /** Label of the submit button. */
   submitLabel: string;
 }
@@ -63,6 +61,14 @@ export default function ConfigEditor(props: Props) {
     ? (nameTouched || blocked ? liveNameError : null)
     : props.nameError;
   const model = getModel(values["model.model_name"] ?? "");
+  const models = useMemo(
+    () =>
+      modelsForTask(task).map((m) => ({
+        id: m.id,
+        label: `${m.displayName} · ${m.sizeClass} · ${runtimeNote(m)}`,
+      })),
+    [task],
+  );
 
   function onInput(e: Event) {
     const t = e.target as HTMLInputElement;
@@ -178,7 +184,7 @@ export default function ConfigEditor(props: Props) {
           values={values}
           errors={errors}
           warnings={warnings}
-          models={props.models}
+          models={models}
         />
         <ProblemList title="Other notes" errors={errors[""] ?? []} warnings={warnings[""] ?? []} />
       </div>

@@ -3,9 +3,7 @@
  * route (the leading underscore keeps it out of the route table).
  */
 import { type Crumb, Page } from "@/components/Page.tsx";
-import type { ModelOption } from "@/components/config/ConfigFields.tsx";
 import ConfigEditor from "@/islands/ConfigEditor.tsx";
-import { modelsForTask, runtimeNote } from "@/lib/config/catalog.ts";
 import { docToFormValues, type FormValues, readConfigForm } from "@/lib/config/form.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
@@ -28,7 +26,6 @@ export interface EditorData {
   baseVersion: number | null;
   message: string;
   target: "local" | "databricks";
-  models: ModelOption[];
   submitLabel: string;
 }
 
@@ -37,18 +34,10 @@ export function authorOf(state: State): string {
   return state.user.email ?? state.user.name;
 }
 
-/** Model choices for the editor's model field. */
-export function modelOptions(task: Task): ModelOption[] {
-  return modelsForTask(task).map((m) => ({
-    id: m.id,
-    label: `${m.displayName} · ${m.sizeClass} · ${runtimeNote(m)}`,
-  }));
-}
-
 /** Editor data for a starting document. */
 export function editorData(
   state: State,
-  init: Omit<EditorData, "kind" | "values" | "target" | "models" | "nameError" | "message"> & {
+  init: Omit<EditorData, "kind" | "values" | "target" | "nameError" | "message"> & {
     values?: FormValues;
     nameError?: string | null;
     message?: string;
@@ -61,7 +50,6 @@ export function editorData(
     nameError: init.nameError ?? null,
     message: init.message ?? "",
     target: state.settings.workspace,
-    models: modelOptions(init.task),
   };
 }
 
@@ -134,7 +122,6 @@ export function EditorPage({ data }: PageProps<EditorData>) {
         baseVersion={data.baseVersion}
         message={data.message}
         target={data.target}
-        models={data.models}
         submitLabel={data.submitLabel}
       />
     </Page>
