@@ -258,3 +258,15 @@ Deno.test("[configs store] remove deletes every version, the active pointer and 
     assertEquals([...files.files.keys()], [`${VOLUME}/configs/kept/v1.yaml`]);
     await rejects(store.remove("gone"), /No config named/);
   }));
+
+Deno.test("[configs store] in Databricks mode a data path outside /Volumes is refused on save", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new ConfigStore(kv, { validate: { target: "databricks" } });
+    const local = setPath(doc(), "data.train_data_path", "/home/ana/coco/train/");
+    await rejects(store.save("c", local, { author: "a" }), /error/);
+    assertEquals((await store.save("c", doc(), { author: "a" })).version.version, 1);
+  } finally {
+    kv.close();
+  }
+});
