@@ -49,6 +49,8 @@ export interface Identity {
   userName: string;
   displayName?: string;
   servicePrincipal?: boolean;
+  /** The token is an OAuth token (M2M or a forwarded user token), not a PAT. */
+  oauth?: boolean;
 }
 
 export interface FakeOptions {
@@ -241,7 +243,7 @@ export class FakeDatabricks {
       () => this.jobs.route(req, url, path),
       () => this.mlflow.route(req, url, path),
       () => this.models.route(req, url, path),
-      () => this.serving.route(req, url, path),
+      () => this.serving.route(req, url, path, id),
       () => this.sql.route(req, url, path),
       () => this.workspaceFs.route(req, url, path),
     ];
@@ -353,7 +355,11 @@ export class FakeDatabricks {
       );
     }
     const token = `m2m-${++this.#issued}-${crypto.randomUUID().slice(0, 8)}`;
-    this.tokens.set(token, { ...client.identity, expiresAt: Date.now() + this.tokenTtlS * 1000 });
+    this.tokens.set(token, {
+      ...client.identity,
+      oauth: true,
+      expiresAt: Date.now() + this.tokenTtlS * 1000,
+    });
     return json({
       access_token: token,
       token_type: "Bearer",

@@ -3,7 +3,7 @@
  * refused while one is in progress, and invocations in the Model Serving body formats.
  */
 import { apiError, badRequest, json, notFound, readJson } from "./util.ts";
-import type { FakeDatabricks } from "./server.ts";
+import type { FakeDatabricks, Identity } from "./server.ts";
 
 interface FakeEndpoint {
   name: string;
@@ -13,6 +13,7 @@ interface FakeEndpoint {
   pending_config?: Record<string, unknown>;
   created: number;
   updated: number;
+  routeOptimized: boolean;
 }
 
 export class FakeServing {
@@ -60,6 +61,12 @@ export class FakeServing {
         ? { config: withState(e.config, e.ready === "READY") }
         : {}),
       ...(e.pending_config ? { pending_config: withState(e.pending_config, false) } : {}),
+      ...(e.routeOptimized
+        ? {
+          route_optimized: true,
+          endpoint_url: `${this.fake.url}/ro/1234567890/serving-endpoints/${e.name}/invocations`,
+        }
+        : {}),
       creator: "dev@example.com",
       creation_timestamp: e.created,
       last_updated_timestamp: e.updated,
@@ -67,12 +74,22 @@ export class FakeServing {
     };
   }
 
-  async route(req: Request, _url: URL, path: string): Promise<Response | undefined> {
-    const inv = /^\/serving-endpoints\/([^/]+)\/invocations$/.exec(path);
+  async route(req: Request, _url: URL, path: string, id: Identity): Promise<Response | undefined> {
+    const inv = /^(\/ro\/\d+)?\/serving-endpoints\/([^/]+)\/invocations$/.exec(path);
     if (inv && req.method === "POST") {
-      const e = this.endpoints.get(inv[1]);
+      const e = this.endpoints.get(inv[2]);
       if (!e) {
-        return apiError(404, "RESOURCE_DOES_NOT_EXIST", `Endpoint '${inv[1]}' does not exist.`);
+        return apiError(404, "RESOURCE_DOES_NOT_EXIST", `Endpoint '${inv[2]}' does not exist.`);
+      }
+      if (e.routeOptimized && !inv[1]) {
+        return badRequest(`Endpoint '${e.name}' is route-optimized; query it at its endpoint_url.`);
+      }
+      if (inv[1] && !id.oauth) {
+        return apiError(
+          401,
+          "UNAUTHENTICATED",
+          "Route-optimized endpoints accept OAuth tokens only.",
+        );
       }
       if (e.ready !== "READY") {
         return apiError(503, "TEMPORARILY_UNAVAILABLE", `Endpoint '${e.name}' is not ready.`);
@@ -118,6 +135,7 @@ export class FakeServing {
         pending_config: { ...config, config_version: 1 },
         created: Date.now(),
         updated: Date.now(),
+        routeOptimized: b?.route_optimized === true,
       };
       this.endpoints.set(name, e);
       return json(this.#view(e));

@@ -148,7 +148,7 @@ export function hintFor(code: string, status: number, ctx: ErrorContext): string
         : "Submitting runs needs permission to create clusters (or a cluster policy you may use); " +
           "cancelling needs CAN_MANAGE_RUN.";
     }
-    if (p.startsWith("/api/2.0/serving-endpoints") || p.startsWith("/serving-endpoints")) {
+    if (p.includes("/serving-endpoints")) {
       return p.endsWith("/invocations")
         ? "Querying an endpoint needs CAN_QUERY on it."
         : reading
@@ -170,6 +170,13 @@ export function hintFor(code: string, status: number, ctx: ErrorContext): string
       return "Listing node types and runtimes needs the workspace's cluster-create entitlement.";
     }
     return "The acting identity lacks a permission this call needs; ask a workspace admin.";
+  }
+  if (
+    (code === "UNAUTHENTICATED" || status === 401) &&
+    /\/serving-endpoints\/[^/]+\/invocations$/.test(p) && !p.startsWith("/serving-endpoints/")
+  ) {
+    return "This endpoint is route-optimized and accepts OAuth tokens only: use OAuth M2M " +
+      "(DATABRICKS_CLIENT_ID/SECRET) or the signed-in user's token, not a personal access token.";
   }
   if (code === "UNAUTHENTICATED" || status === 401) {
     return "The workspace did not accept the credentials. Check DATABRICKS_TOKEN (it may have " +

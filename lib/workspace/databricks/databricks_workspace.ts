@@ -26,7 +26,13 @@ import { filesApi } from "./port_files.ts";
 import { type Clock, HttpClient, type RetryPolicy } from "./http.ts";
 import { JobsClient } from "./jobs.ts";
 import { MlflowClient } from "./mlflow.ts";
-import { computeApi, registryApi, servingApi, trackingApi } from "./port_adapters.ts";
+import {
+  computeApi,
+  type InvocationRoutes,
+  registryApi,
+  servingApi,
+  trackingApi,
+} from "./port_adapters.ts";
 import { jobsApi } from "./port_jobs.ts";
 import { ServingClient } from "./serving.ts";
 import { SqlClient, type SqlParam, type SqlValue } from "./sql.ts";
@@ -69,6 +75,13 @@ export interface Identity {
   userName: string;
   displayName?: string;
   servicePrincipal: boolean;
+}
+
+/** State every view of one workspace shares (see forUser). */
+interface Shared {
+  upload?: Promise<unknown>;
+  uploader: WorkspaceImportClient;
+  routes: InvocationRoutes;
 }
 
 const DEFAULT_JOBS_DIR = "/Workspace/Shared/lakevision/jobs";
@@ -128,8 +141,9 @@ export class DatabricksWorkspace implements Workspace {
   readonly serving: ServingApi;
   readonly compute: ComputeApi;
   readonly #deps: DatabricksDeps;
-  /** Shared with forUser() views: the one-per-process upload of jobs/ (as the app identity). */
-  readonly #code: { upload?: Promise<unknown>; uploader: WorkspaceImportClient };
+  /** Shared with forUser() views: the one-per-process jobs/ upload (as the app) and the cache of
+   * endpoints' invocation URLs. */
+  readonly #shared: Shared;
 
   /**
    * Resolves credentials now (forwarded token > OAuth M2M > PAT > profile) and fails with a
@@ -139,7 +153,7 @@ export class DatabricksWorkspace implements Workspace {
     settings: DatabricksWorkspaceSettings,
     deps: DatabricksDeps = {},
     http?: HttpClient,
-    code?: { upload?: Promise<unknown>; uploader: WorkspaceImportClient },
+    shared?: Shared,
   ) {
     this.#settings = settings;
     this.#deps = deps;
@@ -167,7 +181,7 @@ export class DatabricksWorkspace implements Workspace {
     this.sql = new SqlClient(this.http);
     this.importer = new WorkspaceImportClient(this.http);
     this.files = filesApi(this.filesClient);
-    this.#code = code ?? { uploader: this.importer };
+    this.#shared = shared ?? { uploader: this.importer, routes: new Map() };
     this.jobs = jobsApi(
       this.jobsClient,
       this.jobsDir,
@@ -179,7 +193,7 @@ export class DatabricksWorkspace implements Workspace {
       catalog: settings.catalog,
       schema: settings.schema,
     });
-    this.serving = servingApi(this.servingClient, this.host);
+    this.serving = servingApi(this.servingClient, this.host, this.#shared.routes, this.http.clock);
     this.compute = computeApi(this.clusters);
   }
 
@@ -242,7 +256,7 @@ export class DatabricksWorkspace implements Workspace {
       { ...this.#settings, forwardedToken },
       this.#deps,
       this.http.derive({ auth }),
-      this.#code,
+      this.#shared,
     );
   }
 
@@ -281,7 +295,7 @@ export class DatabricksWorkspace implements Workspace {
   async #ensureJobsCode(): Promise<void> {
     const local = this.#settings.jobsLocalDir;
     if (!local) return;
-    const code = this.#code;
+    const code = this.#shared;
     code.upload ??= code.uploader.uploadDir(local, this.jobsDir).catch((e) => {
       code.upload = undefined;
       throw e;
@@ -300,7 +314,7 @@ export class DatabricksWorkspace implements Workspace {
       this.#settings,
       this.#deps,
       this.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2, budgetMs: 15_000 } }),
-      this.#code,
+      this.#shared,
     );
     const vol = this.volume;
     const checks: [AreaHealth["area"], () => Promise<string>][] = [

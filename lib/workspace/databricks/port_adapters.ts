@@ -234,19 +234,52 @@ export function endpointOf(e: ServingEndpoint, host: string): Endpoint {
       trafficPercent: routes.find((r) => (r.served_entity_name ?? r.served_model_name) === s.name)
         ?.traffic_percentage ?? (ents.length === 1 ? 100 : undefined),
     })),
-    url: e.endpoint_url ?? `${host}/serving-endpoints/${e.name}/invocations`,
+    url: invocationUrl(e, host),
     updatedAt: e.last_updated_timestamp,
   };
 }
 
-/** Serving part of the port. */
-export function servingApi(serving: ServingClient, host: string): ServingApi {
+/**
+ * Where invocations go: a route-optimized endpoint's own URL (`endpoint_url`, set only for
+ * those; such endpoints take OAuth tokens only), else the workspace's path.
+ */
+export function invocationUrl(
+  e: Pick<ServingEndpoint, "name" | "endpoint_url">,
+  host: string,
+): string {
+  const u = e.endpoint_url?.trim().replace(/\/+$/, "");
+  if (!u) return `${host}/serving-endpoints/${e.name}/invocations`;
+  const abs = /^https?:\/\//.test(u) ? u : `https://${u}`;
+  if (abs.endsWith("/invocations")) return abs;
+  if (abs.includes("/serving-endpoints/")) return `${abs}/invocations`;
+  return `${abs}/serving-endpoints/${e.name}/invocations`;
+}
+
+/** Endpoint name → its route-optimized invocation URL (undefined: the workspace path), with when it was learned. */
+export type InvocationRoutes = Map<string, { url?: string; at: number }>;
+
+const ROUTE_TTL_MS = 5 * 60_000;
+
+/** Serving part of the port. `routes` caches which endpoints are route-optimized. */
+export function servingApi(
+  serving: ServingClient,
+  host: string,
+  routes: InvocationRoutes = new Map(),
+  clock: { now(): number } = Date,
+): ServingApi {
+  const learn = (e: ServingEndpoint) => {
+    routes.set(e.name, {
+      url: e.endpoint_url ? invocationUrl(e, host) : undefined,
+      at: clock.now(),
+    });
+    return endpointOf(e, host);
+  };
   return {
     async list() {
-      return (await serving.list()).map((e) => endpointOf(e, host));
+      return (await serving.list()).map(learn);
     },
     async get(name) {
-      return endpointOf(await serving.get(name), host);
+      return learn(await serving.get(name));
     },
     async createOrUpdate(name, entities) {
       const config = endpointConfig(entities);
@@ -255,19 +288,25 @@ export function servingApi(serving: ServingClient, host: string): ServingApi {
       } catch (e) {
         if ((e as { status?: number }).status !== 404) throw e;
         try {
-          return endpointOf(await serving.create(name, config), host);
+          return learn(await serving.create(name, config));
         } catch (e2) {
           // Someone created it meanwhile: fall through to an update.
           if ((e2 as { errorCode?: string }).errorCode !== "RESOURCE_ALREADY_EXISTS") throw e2;
         }
       }
-      return endpointOf(await serving.updateConfig(name, config), host);
+      return learn(await serving.updateConfig(name, config));
     },
     async delete(name) {
+      routes.delete(name);
       await serving.delete(name);
     },
-    invoke(name, body) {
-      return serving.invoke(name, body);
+    async invoke(name, body) {
+      let route = routes.get(name);
+      if (!route || clock.now() - route.at > ROUTE_TTL_MS) {
+        learn(await serving.get(name));
+        route = routes.get(name);
+      }
+      return await serving.invoke(name, body, { url: route?.url });
     },
   };
 }

@@ -2,7 +2,8 @@ import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/ass
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
-import { endpointConfig } from "./port_adapters.ts";
+import { endpointConfig, invocationUrl } from "./port_adapters.ts";
+import { DatabricksWorkspace } from "./databricks_workspace.ts";
 
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -164,4 +165,29 @@ Deno.test("[registry] version status follows registration, and model lists page 
   const names = (await collect(t.ws.models.models({ pageSize: 2 }))).map((m) => m.full_name);
   assertEquals(names.length, 6);
   assertEquals(t.fake.count("/api/2.1/unity-catalog/models"), 3);
+});
+
+Deno.test("[serving] route-optimized endpoints are invoked at their own URL, with OAuth only", async () => {
+  await using t = await setupFake();
+  t.fake.addClient("sp", "s");
+  await t.ws.servingClient.create("fast", endpointConfig([{ model: "main.cv.m", version: "1" }]), {
+    routeOptimized: true,
+  });
+  t.fake.serving.settle("fast");
+  const m2m = new DatabricksWorkspace({ host: t.fake.url, clientId: "sp", clientSecret: "s" });
+  const ep = await m2m.serving.get("fast");
+  assertEquals(ep.url, `${t.fake.url}/ro/1234567890/serving-endpoints/fast/invocations`);
+  assertEquals(await m2m.serving.invoke("fast", { inputs: [1] }), { predictions: [{ index: 0 }] });
+  assertEquals(t.fake.count("/ro/1234567890/serving-endpoints/fast/invocations"), 1);
+  // A PAT is refused there, and the error says why.
+  const e = await assertRejects(
+    () => t.ws.serving.invoke("fast", { inputs: [1] }),
+    DatabricksError,
+  );
+  assertEquals(e.status, 401);
+  assert(e.hint?.includes("OAuth tokens only"), e.hint);
+  assertEquals(
+    invocationUrl({ name: "x", endpoint_url: "abc.serving.example.com/42" }, "https://h"),
+    "https://abc.serving.example.com/42/serving-endpoints/x/invocations",
+  );
 });

@@ -83,11 +83,19 @@ export class ServingClient {
   }
 
   /** Starts creating an endpoint; it becomes READY later (poll `get`). Not retried: not idempotent. */
-  create(name: string, config: EndpointConfig): Promise<ServingEndpoint> {
+  create(
+    name: string,
+    config: EndpointConfig,
+    opts: { routeOptimized?: boolean } = {},
+  ): Promise<ServingEndpoint> {
     return this.http.json({
       method: "POST",
       path: "/api/2.0/serving-endpoints",
-      body: { name: checkEndpointName(name), config },
+      body: {
+        name: checkEndpointName(name),
+        config,
+        ...(opts.routeOptimized ? { route_optimized: true } : {}),
+      },
       what: `Creating endpoint ${name}`,
     }, EndpointSchema);
   }
