@@ -2,13 +2,20 @@ import { assert, assertClose as assertAlmostEquals, assertEquals } from "./testi
 import { defaultCocoParams, evaluateCoco } from "./coco_eval.ts";
 import { type CocoGt, parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { formatCocoSummary } from "./coco_summary.ts";
+import { rleToString } from "./mask_rle.ts";
 
 const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url);
 const read = (f: string) => JSON.parse(Deno.readTextFileSync(new URL(f, FIX)));
 const expected = read("expected.json");
 const loadGt = () => parseCocoGt(read("instances_val2014_100.json"), "instances_val2014_100.json");
 
+const cache = new Map<string, ReturnType<typeof evalFixture>>();
 function run(iouType: "bbox" | "segm") {
+  if (!cache.has(iouType)) cache.set(iouType, evalFixture(iouType));
+  return cache.get(iouType)!;
+}
+
+function evalFixture(iouType: "bbox" | "segm") {
   const gt = loadGt();
   const file = iouType === "bbox"
     ? "instances_val2014_fakebbox100_results.json"
@@ -130,3 +137,71 @@ Deno.test("[coco_eval] maxDets=1 keeps only the top-scoring detection per image"
   assertAlmostEquals(r.stats[7], 1, 1e-12);
   assert(r.stats[0] > 0 && r.stats[0] < 1);
 });
+
+Deno.test("[coco_eval] area ranges use the GT `area` field, not the box", () => {
+  // a 40x40 box (1600 px, "medium" by box) whose annotated area is 900 ("small")
+  const gt = parseCocoGt({
+    images: [{ id: 1, width: 100, height: 100 }],
+    categories: [{ id: 1, name: "a" }],
+    annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 900 }],
+  }, "gt");
+  const dts = parseCocoResults(
+    [{ image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], score: 1 }],
+    gt,
+    "dt",
+  );
+  const r = evaluateCoco(gt, dts, "bbox");
+  assertAlmostEquals(r.stats[3], 1, 1e-12); // small AP
+  assertEquals(r.stats[4], -1); // no medium GT; the medium-sized matched detection is not an FP
+});
+
+Deno.test("[coco_eval] segm: polygons against RLE, crowd RLE ignores overlapping detections", () => {
+  const gt = parseCocoGt({
+    images: [{ id: 1, width: 20, height: 20 }],
+    categories: [{ id: 1, name: "a" }],
+    annotations: [
+      {
+        id: 1,
+        image_id: 1,
+        category_id: 1,
+        bbox: [0, 0, 10, 10],
+        area: 100,
+        segmentation: [[0, 0, 10, 0, 10, 10, 0, 10]],
+      },
+      // crowd: the right half as an uncompressed RLE (column-major runs)
+      {
+        id: 2,
+        image_id: 1,
+        category_id: 1,
+        bbox: [10, 0, 10, 20],
+        area: 200,
+        iscrowd: 1,
+        segmentation: { size: [20, 20], counts: [200, 200] },
+      },
+    ],
+  }, "gt");
+  const dts = parseCocoResults(
+    [
+      // a compressed RLE equal to the polygon: rows 0-9 of columns 0-9
+      {
+        image_id: 1,
+        category_id: 1,
+        score: 0.9,
+        segmentation: { size: [20, 20], counts: rleString10x10() },
+      },
+      { image_id: 1, category_id: 1, score: 0.95, segmentation: [[12, 2, 18, 2, 18, 8, 12, 8]] },
+    ],
+    gt,
+    "dt",
+  );
+  const r = evaluateCoco(gt, dts, "segm");
+  assertAlmostEquals(r.stats[0], 1, 1e-12); // the crowd hit is ignored, the mask matches exactly
+});
+
+function rleString10x10(): string {
+  // 10 columns of (10 on, 10 off): counts [0, 10, 10, 10, ..., 10, 210]
+  const counts = [0];
+  for (let c = 0; c < 10; c++) counts.push(10, 10);
+  counts[counts.length - 1] = 210;
+  return rleToString({ h: 20, w: 20, counts: Uint32Array.from(counts) });
+}
