@@ -63,7 +63,8 @@ export function encodePath(path: string): string {
 
 /**
  * Wraps an upload stream: errors once more than `limit` bytes pass, counts what went through,
- * and calls `onProgress` per chunk and `onDone` after the last (for the stall watchdog).
+ * remembers a failure of the source itself, and calls `onProgress` per chunk and `onDone`
+ * after the last (for the stall watchdog).
  */
 function limitStream(
   src: ReadableStream<Uint8Array>,
@@ -71,21 +72,39 @@ function limitStream(
   path: string,
   onProgress: () => void,
   onDone: () => void,
-): { stream: ReadableStream<Uint8Array>; sent: () => number } {
+): { stream: ReadableStream<Uint8Array>; sent: () => number; sourceError: () => unknown } {
   let n = 0;
-  const t = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, ctl) {
-      n += chunk.byteLength;
+  let sourceError: unknown;
+  const reader = src.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        sourceError = e ?? new Error("the source stream failed");
+        ctl.error(e);
+        return;
+      }
+      if (r.done) {
+        onDone();
+        return ctl.close();
+      }
+      n += r.value.byteLength;
       if (n > limit) {
-        ctl.error(tooLarge(path, n, limit, true));
+        const err = tooLarge(path, n, limit, true);
+        ctl.error(err);
+        await reader.cancel(err).catch(() => {});
         return;
       }
       onProgress();
-      ctl.enqueue(chunk);
+      ctl.enqueue(r.value);
     },
-    flush: onDone,
-  });
-  return { stream: src.pipeThrough(t), sent: () => n };
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return { stream, sent: () => n, sourceError: () => sourceError };
 }
 
 function tooLarge(path: string, size: number, limit: number, atLeast = false): DatabricksError {
@@ -187,6 +206,7 @@ export class FilesClient {
     }
     let body: Uint8Array | ReadableStream<Uint8Array> = data;
     let sent = () => known ?? 0;
+    let sourceError = (): unknown => undefined;
     // A stream upload may legitimately take hours, so instead of one deadline a watchdog aborts
     // it when no bytes move for `idleMs`, or when the answer takes over 10 min after the last byte.
     const stall = new AbortController();
@@ -200,6 +220,7 @@ export class FilesClient {
       const l = limitStream(data, this.maxPutBytes, p, () => arm(idleMs), () => arm(600_000));
       body = l.stream;
       sent = l.sent;
+      sourceError = l.sourceError;
       arm(idleMs);
     }
     try {
@@ -218,6 +239,20 @@ export class FilesClient {
       const cause = (e as { cause?: unknown }).cause;
       if (cause instanceof DatabricksError && cause.errorCode === "REQUEST_TOO_LARGE") throw cause;
       if (sent() > this.maxPutBytes) throw tooLarge(p, sent(), this.maxPutBytes, true);
+      const src = sourceError();
+      if (src !== undefined) {
+        throw new DatabricksError(
+          `Uploading ${p} failed: reading the data to upload failed after ${sent()} bytes ` +
+            `(${src instanceof Error ? src.message : String(src)}). Nothing was stored.`,
+          "UPLOAD_SOURCE_FAILED",
+          400,
+          undefined,
+          "The file being uploaded could not be read to the end; try again with a complete file.",
+          undefined,
+          1,
+          src,
+        );
+      }
       if (stall.signal.aborted && !opts.signal?.aborted) {
         throw new DatabricksError(
           `Uploading ${p} failed: the upload stalled after ${sent()} bytes and was stopped.`,

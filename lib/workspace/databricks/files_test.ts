@@ -188,3 +188,25 @@ Deno.test("[files] an upload stream that stops moving is stopped by the watchdog
   assert(e.message.includes("stalled after 1000 bytes"), e.message);
   assertEquals(await t.fake.files.sizeOf(`${VOLUME}/stuck.bin`), undefined);
 });
+
+Deno.test("[files] an upload that breaks off mid-way leaves the previous file intact", async () => {
+  await using t = await setupFake();
+  await t.ws.files.write(`${VOLUME}/keep.txt`, "old content");
+  let n = 0;
+  const breaking = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (++n > 3) return c.error(new Error("source disk went away"));
+      c.enqueue(new Uint8Array(1024).fill(65));
+    },
+  });
+  const e = await assertRejects(
+    () => t.ws.files.write(`${VOLUME}/keep.txt`, breaking),
+    DatabricksError,
+  );
+  assertEquals(e.errorCode, "UPLOAD_SOURCE_FAILED");
+  assert(
+    e.message.includes("after 3072 bytes (source disk went away). Nothing was stored."),
+    e.message,
+  );
+  assertEquals(await t.ws.files.readText(`${VOLUME}/keep.txt`), "old content");
+});
