@@ -17,7 +17,7 @@ export interface FileInfo {
   /** Displayed size (EXIF orientation applied). */
   width: number;
   height: number;
-  /** sha256 of the first 64 KiB + size: equal files have equal fingerprints. */
+  /** sha256 of the first 16 KiB + size: equal files have equal fingerprints. */
   fingerprint?: string;
   error?: string;
 }

@@ -155,14 +155,14 @@ export function displaySize(h: ImageHeader): { width: number; height: number } {
 /** Result of reading the start of an image file. */
 export interface HeadRead {
   header: ImageHeader | null;
-  /** The bytes read (first 64 KiB at least, when the file is that long). */
+  /** The bytes read (first 16 KiB at least, when the file is that long). */
   head: Uint8Array;
 }
 
-const HEAD_MIN = 64 * 1024;
+const HEAD_MIN = 16 * 1024;
 const HEAD_MAX = 4 * 1024 * 1024;
 
-/** Reads just enough of a file to know its dimensions (and 64 KiB for content fingerprints). */
+/** Reads just enough of a file to know its dimensions (and 16 KiB for content fingerprints). */
 export async function readImageHead(files: FilesApi, path: string): Promise<HeadRead> {
   const stream = await files.read(path);
   const reader = stream.getReader();
