@@ -60,6 +60,7 @@ export function classificationMetrics(
   samples: ClassificationSample[],
   numClasses: number,
   ks: number[] = [1, 5],
+  maxCurvePoints = 201,
 ): ClassificationResult {
   const C = numClasses, n = samples.length;
   const cm = Array.from({ length: C }, () => new Array<number>(C).fill(0));
@@ -104,15 +105,26 @@ export function classificationMetrics(
     };
   };
   const microP = safeDiv(tpSum, tpSum + fpSum), microR = safeDiv(tpSum, tpSum + fnSum);
+  // one pass: per class, the samples that ranked it (score > 0); everyone else scores 0
+  const listed = Array.from({ length: C }, () => ({ s: [] as number[], p: [] as number[] }));
+  const positives = new Float64Array(C);
+  for (const smp of samples) {
+    if (smp.label >= 0 && smp.label < C) positives[smp.label]++;
+    for (const q of smp.topK) {
+      if (q.label < 0 || q.label >= C || !(q.score > 0)) continue;
+      listed[q.label].s.push(q.score);
+      listed[q.label].p.push(q.label === smp.label ? 1 : 0);
+    }
+  }
   const roc: (Curve | null)[] = [], pr: (Curve | null)[] = [];
   for (let c = 0; c < C; c++) {
-    const scores = new Float64Array(n), pos = new Uint8Array(n);
-    samples.forEach((s, i) => {
-      scores[i] = s.topK.find((p) => p.label === c)?.score ?? 0;
-      pos[i] = s.label === c ? 1 : 0;
-    });
-    roc.push(rocCurve(scores, pos));
-    pr.push(prCurve(scores, pos));
+    const { s, p } = listed[c];
+    const listedPos = p.reduce((a, b) => a + b, 0);
+    const restP = positives[c] - listedPos, restN = n - s.length - restP;
+    const scores = [...s, 0], posW = [...p, restP], negW = [...p.map((v) => 1 - v), restN];
+    const counts = binaryCounts(scores, posW, negW);
+    roc.push(thin(rocFromCounts(counts), maxCurvePoints));
+    pr.push(thin(prFromCounts(counts), maxCurvePoints));
   }
   return {
     numClasses: C,
@@ -135,16 +147,24 @@ export function classificationMetrics(
 }
 
 /** Cumulative TP/FP at each distinct score, highest first (sklearn's _binary_clf_curve). */
-function binaryCounts(scores: ArrayLike<number>, pos: ArrayLike<number>) {
+function binaryCounts(
+  scores: ArrayLike<number>,
+  posW: ArrayLike<number>,
+  negW: ArrayLike<number>,
+) {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) =>
     scores[b] - scores[a]
   );
   const tps: number[] = [], fps: number[] = [], thr: number[] = [];
   let tp = 0, fp = 0;
   for (let j = 0; j < idx.length; j++) {
-    if (pos[idx[j]]) tp++;
-    else fp++;
+    tp += posW[idx[j]];
+    fp += negW[idx[j]];
     if (j === idx.length - 1 || scores[idx[j + 1]] !== scores[idx[j]]) {
+      if (tps.length && tp === tps[tps.length - 1] && fp === fps[fps.length - 1]) {
+        thr[thr.length - 1] = scores[idx[j]]; // an empty group (weight 0): same point
+        continue;
+      }
       tps.push(tp);
       fps.push(fp);
       thr.push(scores[idx[j]]);
@@ -153,9 +173,9 @@ function binaryCounts(scores: ArrayLike<number>, pos: ArrayLike<number>) {
   return { tps, fps, thr, P: tp, N: fp };
 }
 
-/** ROC curve (fpr, tpr) from (0, 0) with its trapezoid AUC; null if a class is absent. */
-export function rocCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
-  const { tps, fps, thr, P, N } = binaryCounts(scores, pos);
+type Counts = ReturnType<typeof binaryCounts>;
+
+function rocFromCounts({ tps, fps, thr, P, N }: Counts): Curve | null {
   if (P === 0 || N === 0) return null;
   const x = [0, ...fps.map((f) => f / N)], y = [0, ...tps.map((t) => t / P)];
   let area = 0;
@@ -163,18 +183,44 @@ export function rocCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Cur
   return { x, y, thresholds: [Infinity, ...thr], area };
 }
 
-/** Precision-recall curve (recall, precision) with sklearn's average precision. */
-export function prCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
-  const { tps, fps, thr, P } = binaryCounts(scores, pos);
+function prFromCounts({ tps, fps, thr, P }: Counts): Curve | null {
   if (P === 0) return null;
   const x: number[] = [], y: number[] = [];
   let area = 0, prevR = 0;
   for (let i = 0; i < tps.length; i++) {
+    if (tps[i] + fps[i] === 0) continue;
     const r = tps[i] / P, p = tps[i] / (tps[i] + fps[i]);
     x.push(r);
     y.push(p);
     area += (r - prevR) * p;
     prevR = r;
   }
-  return { x, y, thresholds: thr, area };
+  return { x, y, thresholds: thr.slice(thr.length - x.length), area };
+}
+
+/** Keeps at most `max` evenly spaced points (first and last included); the area is kept. */
+function thin(c: Curve | null, max: number): Curve | null {
+  if (!c || c.x.length <= max || max < 2) return c;
+  const keep = Array.from(
+    { length: max },
+    (_, i) => Math.round((i * (c.x.length - 1)) / (max - 1)),
+  );
+  return {
+    x: keep.map((i) => c.x[i]),
+    y: keep.map((i) => c.y[i]),
+    thresholds: keep.map((i) => c.thresholds[i]),
+    area: c.area,
+  };
+}
+
+/** ROC curve (fpr, tpr) from (0, 0) with its trapezoid AUC; null if a class is absent. */
+export function rocCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
+  const neg = Array.from(pos, (v) => (v ? 0 : 1));
+  return rocFromCounts(binaryCounts(scores, Array.from(pos, (v) => (v ? 1 : 0)), neg));
+}
+
+/** Precision-recall curve (recall, precision) with sklearn's average precision. */
+export function prCurve(scores: ArrayLike<number>, pos: ArrayLike<number>): Curve | null {
+  const neg = Array.from(pos, (v) => (v ? 0 : 1));
+  return prFromCounts(binaryCounts(scores, Array.from(pos, (v) => (v ? 1 : 0)), neg));
 }

@@ -42,3 +42,32 @@ Deno.test("[classification] confusion matrix rows are true classes", () => {
   const r = classificationMetrics(samples, 3);
   assertEquals(r.confusion, [[2, 0, 0], [1, 0, 1], [0, 2, 0]]);
 });
+
+Deno.test("[classification] per-class curves from top-k rows equal sklearn's on full scores", () => {
+  const s1 = [0.1, 0.4, 0.35, 0.8], y = [0, 0, 1, 1];
+  const rows = s1.map((s, i) => ({
+    label: y[i],
+    topK: [{ label: 1, score: s }, { label: 0, score: 1 - s }].sort((a, b) => b.score - a.score),
+  }));
+  const r = classificationMetrics(rows, 2, [1]);
+  assertClose(r.roc[1]!.area, 0.75, 1e-12, "auc class 1");
+  assertClose(r.pr[1]!.area, 0.8333333333333333, 1e-12, "ap class 1");
+  // only the top-1 entry kept: samples that did not rank class 1 score 0 for it
+  const top1 = rows.map((row) => ({ label: row.label, topK: row.topK.slice(0, 1) }));
+  const full = rows.map((row) => row.topK.slice(0, 1).find((p) => p.label === 1)?.score ?? 0);
+  const r1 = classificationMetrics(top1, 2, [1]);
+  assertClose(r1.roc[1]!.area, rocCurve(full, y)!.area, 1e-12, "auc with a zero group");
+  assertClose(r1.pr[1]!.area, prCurve(full, y)!.area, 1e-12, "ap with a zero group");
+});
+
+Deno.test("[classification] long curves are thinned for display but keep their area", () => {
+  const n = 1000;
+  const rows = Array.from({ length: n }, (_, i) => ({
+    label: i % 2,
+    topK: [{ label: 1, score: ((i * 7919) % n) / n + (i % 2) * 0.3 }],
+  }));
+  const r = classificationMetrics(rows, 2, [1], 50);
+  assertEquals(r.roc[1]!.x.length, 50);
+  const full = rows.map((row) => row.topK[0].score);
+  assertClose(r.roc[1]!.area, rocCurve(full, rows.map((x) => x.label))!.area, 1e-12, "auc");
+});
