@@ -132,6 +132,18 @@ const RULES: Rule[] = [
     at: { annotation_id: 12, image_id: 999 },
   },
   {
+    code: "annotation_unknown_image",
+    severity: "error",
+    plant: (d) => (d.annotations[1].image_id = "1"),
+    at: { annotation_id: 12, where: "annotations[1]" },
+  },
+  {
+    code: "bbox_invalid",
+    severity: "error",
+    plant: (d) => (d.annotations[0].bbox = ["4", 4, 20, 10]),
+    at: { annotation_id: 11 },
+  },
+  {
     code: "annotation_unknown_category",
     severity: "error",
     plant: (d) => (d.annotations[2].category_id = 7),

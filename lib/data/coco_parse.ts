@@ -315,7 +315,7 @@ function readAnnotation(cur: JsonCursor, a: AnnCols): void {
           a.area[i] = cur.numberish();
           break;
         case 5:
-          a.iscrowd[i] = cur.numberish() ? 1 : 0;
+          a.iscrowd[i] = cur.numberish(true) ? 1 : 0;
           break;
         case 6:
           flags |= readSegmentation(cur, a, i);

@@ -207,19 +207,16 @@ export class JsonCursor {
   }
 
   /**
-   * Reads a value expected to be numeric: numbers as is, `true`/`false` as 1/0, numeric strings
-   * as their value; anything else is skipped and gives NaN (the caller reports the bad type).
+   * Reads a value expected to be numeric. Anything else (a string "12", null, an object) is
+   * skipped and gives NaN, so the caller reports the wrong type: Python's COCO tools would not
+   * match a string id with an integer one. `true`/`false` count as 1/0 only when `bools` is set.
    */
-  numberish(): number {
+  numberish(bools = false): number {
     const c = this.peek();
     if (c === 45 || (c >= 48 && c <= 57)) return this.number();
-    if (c === 116 || c === 102) {
+    if (bools && (c === 116 || c === 102)) {
       this.skip();
       return c === 116 ? 1 : 0;
-    }
-    if (c === 34) {
-      const s = this.string();
-      return s.trim() === "" ? NaN : Number(s);
     }
     this.skip();
     return NaN;
