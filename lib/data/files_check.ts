@@ -7,6 +7,7 @@ import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { ProblemSink } from "./problems.ts";
 import { displaySize, type ImageHeader, readImageHead } from "./image_header.ts";
 
+/** FileInfo.status values. */
 export const F_OK = 0, F_MISSING = 1, F_UNREADABLE = 2;
 
 export interface FileInfo {

@@ -201,6 +201,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+/** Extensions the trainers (torchvision ImageFolder, the accelerator) accept as images. */
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"];
 
 /** True for file names the trainers treat as images. */

@@ -40,6 +40,7 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** Reads JSON tokens straight from bytes; `fail` reports line and column. */
 export class JsonCursor {
   pos = 0;
   constructor(readonly buf: Uint8Array, readonly source: string) {

@@ -11,6 +11,7 @@ import { nearDuplicateNames, type ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";
 
+/** Mask value that means "not labelled" (ADE20K / VOC convention). */
 export const IGNORE_ID = 255;
 
 const stem = (name: string) => {

@@ -55,6 +55,7 @@ const REL_LABELS = Array.from(
   { length: 10 },
   (_, i) => `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`,
 );
+/** Cells per side of the annotation-location heatmap. */
 export const HEATMAP_SIZE = 32;
 
 function objBucket(n: number): number {

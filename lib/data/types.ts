@@ -10,6 +10,7 @@ export type DatasetFormat = "coco" | "coco-panoptic" | "imagefolder" | "masks" |
 /** `auto` asks the detector to pick a format from the files. */
 export type FormatChoice = DatasetFormat | "auto";
 
+/** Values accepted by `--format` and the page's format picker. */
 export const FORMAT_CHOICES: readonly FormatChoice[] = [
   "auto",
   "coco",
