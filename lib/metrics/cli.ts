@@ -224,6 +224,11 @@ async function runCoco(
     out.log(
       `Evaluate annotation type *${iou}*: ${r.imgIds.length} images, ${dts.length} detections`,
     );
+    if (r.index.droppedDts) {
+      out.log(
+        `note: ${r.index.droppedDts} detections have categories not in ${values.gt} and were left out`,
+      );
+    }
     out.log(formatCocoSummary(r.stats, r.params));
     out.log(`DONE (t=${seconds.toFixed(2)}s).`);
   }

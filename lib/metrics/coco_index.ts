@@ -35,6 +35,8 @@ export interface CocoIndex {
   /** Position of each detection in the results list. */
   dtSrc: Int32Array;
   dtRle: Rle[];
+  /** Detections left out because their category is not in the ground truth. */
+  droppedDts: number;
 }
 
 function bucketOffsets(keys: Int32Array, nBuckets: number): Int32Array {
@@ -108,6 +110,8 @@ export function buildCocoIndex(
     const ii = imgIdx.get(dts[i].image_id), ci = catIdx.get(dts[i].category_id);
     dKey[i] = ii === undefined || ci === undefined ? -1 : ci * nImg + ii;
   }
+  let droppedDts = 0;
+  for (let i = 0; i < dKey.length; i++) if (dKey[i] < 0) droppedDts++;
   const allStart = bucketOffsets(dKey, nB);
   const order = new Int32Array(allStart[nB]);
   const dfill = allStart.slice(0, nB);
@@ -161,6 +165,7 @@ export function buildCocoIndex(
     dtScore,
     dtSrc,
     dtRle,
+    droppedDts,
   };
 }
 

@@ -99,8 +99,12 @@ export function tideErrors(
         if (v > sameMax) [sameMax, sameIdx] = [v, gi];
       } else if (v > otherMax) [otherMax, otherIdx] = [v, gi];
     }
+    // tidecv's order: background, localisation, classification, duplicate, otherwise both
     let e: TideError;
-    if (sameIdx >= 0 && sameMax >= bg && sameMax < fg) {
+    if (allMax <= bg) {
+      e = "bkg";
+      fixes.bkg.set(di, null);
+    } else if (sameIdx >= 0 && sameMax >= bg && sameMax < fg) {
       e = "loc";
       explained.add(sameIdx);
       const dup = matchedGt.has(sameIdx) || claimed.loc.has(sameIdx);
@@ -115,9 +119,6 @@ export function tideErrors(
     } else if (sameIdx >= 0 && sameMax >= fg) {
       e = "dupe";
       fixes.dupe.set(di, null);
-    } else if (allMax < bg) {
-      e = "bkg";
-      fixes.bkg.set(di, null);
     } else {
       e = "both";
       fixes.both.set(di, null);

@@ -89,3 +89,18 @@ Deno.test("[conf_sweep] recommends the threshold with the best F1", () => {
   assertEquals(cat.fp[0], 3);
   assertEquals(s.overall.gt, 3);
 });
+
+Deno.test("[det_errors] a loose box on an object of another class is 'both'", () => {
+  const gt = scene();
+  // cat box overlapping dog C (IoU 0.43) and no cat nearby: wrong class and badly placed
+  const r = tideErrors(
+    gt,
+    parseCocoResults(
+      [{ image_id: 1, category_id: 1, bbox: [104, 0, 10, 10], score: 0.9 }],
+      gt,
+      "dt",
+    ),
+  );
+  assertEquals(r.detectionErrors, { "0": "both" });
+  assertEquals(r.counts.missed, 3); // "both" explains no ground truth
+});
