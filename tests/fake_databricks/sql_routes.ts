@@ -12,7 +12,8 @@ export interface FakeTable {
 
 interface Statement {
   id: string;
-  state: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELED";
+  state: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELED";
+  polls?: number;
   table?: FakeTable;
   error?: { error_code: string; message: string };
 }
@@ -23,6 +24,8 @@ export class FakeSql {
   readonly statements = new Map<string, Statement>();
   /** Rows per result chunk. */
   chunkRows = 2;
+  /** How many status reads a new statement stays RUNNING for (a slow warehouse). */
+  runningPolls = 0;
   constructor(readonly fake: FakeDatabricks) {}
 
   #view(s: Statement) {
@@ -79,7 +82,12 @@ export class FakeSql {
       const id = crypto.randomUUID();
       const from = /\bfrom\s+([\w.`]+)/i.exec(b.statement)?.[1]?.replaceAll("`", "");
       const table = from ? this.tables.get(from) : undefined;
-      const s: Statement = { id, state: b.wait_timeout === "0s" ? "PENDING" : "SUCCEEDED", table };
+      const s: Statement = {
+        id,
+        state: b.wait_timeout === "0s" ? "PENDING" : this.runningPolls ? "RUNNING" : "SUCCEEDED",
+        polls: this.runningPolls,
+        table,
+      };
       if (!table) {
         s.state = "FAILED";
         s.error = {
@@ -95,15 +103,16 @@ export class FakeSql {
     const s = this.statements.get(rest[0]);
     if (!s) return notFound(`Statement '${rest[0]}'`);
     if (rest.length === 1 && req.method === "GET") {
-      if (s.state === "PENDING") {
+      if (s.state === "PENDING" || s.state === "RUNNING") {
         const view = this.#view(s);
-        s.state = "SUCCEEDED";
+        s.polls = (s.polls ?? 1) - 1;
+        if (s.polls <= 0) s.state = "SUCCEEDED";
         return json(view);
       }
       return json(this.#view(s));
     }
     if (rest[1] === "cancel" && req.method === "POST") {
-      if (s.state === "PENDING") s.state = "CANCELED";
+      if (s.state === "PENDING" || s.state === "RUNNING") s.state = "CANCELED";
       return json({});
     }
     if (rest[1] === "result" && rest[2] === "chunks" && req.method === "GET") {

@@ -200,3 +200,12 @@ Deno.test("[http] https against a plain-HTTP host says to put http:// in DATABRI
   assertEquals(e.errorCode, "NETWORK_ERROR");
   assert(e.hint?.includes("put http:// in DATABRICKS_HOST"), `${e.message} / ${e.hint}`);
 });
+
+Deno.test("[http] a slow GET times out per attempt and is retried; the timeout is reported", async () => {
+  await using t = await setupFake({ timeoutMs: 100, retry: { maxAttempts: 3 } });
+  t.fake.latency(1_000, "/api/2.0/serving-endpoints");
+  const e = await assertRejects(() => t.ws.serving.list(), DatabricksError);
+  assertEquals([e.errorCode, e.attempts], ["TIMEOUT", 3]);
+  assertEquals(t.fake.count("/api/2.0/serving-endpoints"), 3);
+  assert(e.message.includes("no answer within 0.1 s, after 3 attempts"), e.message);
+});

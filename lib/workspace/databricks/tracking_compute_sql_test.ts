@@ -135,3 +135,11 @@ Deno.test("[tracking] artifact listings walk a run's artifact tree", async () =>
     56,
   ]]);
 });
+
+Deno.test("[sql] a slow statement is polled with growing waits until it succeeds", async () => {
+  await using t = await setupFake({ warehouseId: "wh-1" });
+  t.fake.sql.tables.set("t1", { columns: [{ name: "x", type_name: "INT" }], rows: [["7"]] });
+  t.fake.sql.runningPolls = 3;
+  assertEquals(await collect(t.ws.query("SELECT x FROM t1")), [{ x: 7 }]);
+  assertEquals(t.clock.sleeps, [500, 1000, 2000, 4000]); // three RUNNING reads, then SUCCEEDED
+});
