@@ -1,10 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ScanRecord } from "@/lib/data/registry.ts";
-import type { Problem } from "@/lib/data/types.ts";
-import { StatsView } from "@/components/data/StatsView.tsx";
-import { ProblemList } from "@/components/data/ProblemList.tsx";
-import { SampleGrid } from "@/components/data/SampleGrid.tsx";
-import { SampleViewer } from "@/components/data/SampleViewer.tsx";
+import { VolumeBrowser } from "@/components/data/VolumeBrowser.tsx";
+import { ScanResultView } from "@/components/data/ScanResultView.tsx";
 
 interface Candidate {
   label: string;
@@ -35,12 +32,7 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
   const [format, setFormat] = useState("auto");
   const [rec, setRec] = useState<ScanRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [browse, setBrowse] = useState<
-    { path: string; entries: { name: string; path: string; dir: boolean }[] } | null
-  >(null);
-  const [split, setSplit] = useState(0);
-  const [classId, setClassId] = useState<number | null>(null);
-  const [view, setView] = useState<{ split: string; image: number | string } | null>(null);
+  const [browse, setBrowse] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
@@ -73,8 +65,6 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
   async function start() {
     setError(null);
     setRec(null);
-    setSplit(0);
-    setClassId(null);
     try {
       const r: ScanRecord = await call("/api/data/scans", {
         method: "POST",
@@ -95,19 +85,7 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
     }
   }
 
-  async function open(dir: string) {
-    try {
-      setBrowse(await call(`/api/data/browse?path=${encodeURIComponent(dir)}`));
-    } catch (e) {
-      setError(`Could not list ${dir}: ${e instanceof Error ? e.message : e}`);
-    }
-  }
-
-  const result = rec?.result;
-  const sp = result?.splits[split];
   const p = rec?.progress;
-  const openProblem = (pr: Problem) =>
-    setView({ split: pr.split ?? sp!.name, image: pr.image_id ?? pr.file! });
   return (
     <div class="space-y-6">
       <section class="rounded-lg border border-slate-200 bg-white p-4 space-y-3">
@@ -172,7 +150,10 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
           <button
             type="button"
             disabled={!ready}
-            onClick={() => open(path.startsWith("/Volumes/") ? path : volume)}
+            onClick={() =>
+              setBrowse(
+                path.startsWith("/Volumes/") ? path.replace(/\/[^/]*\.json$/i, "") : volume,
+              )}
             class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
           >
             Browse…
@@ -187,47 +168,12 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
             </button>
           )}
         </div>
-        {browse && (
-          <div
-            class="rounded border border-slate-200 p-2 text-sm max-h-64 overflow-auto"
-            data-browser
-          >
-            <div class="flex justify-between mb-1">
-              <span class="font-mono text-xs">{browse.path}</span>
-              <span class="flex gap-2">
-                <button
-                  type="button"
-                  class="underline"
-                  onClick={() => open(browse.path.replace(/\/[^/]+$/, "") || "/Volumes")}
-                >
-                  up
-                </button>
-                <button
-                  type="button"
-                  class="underline"
-                  onClick={() => (setPath(browse.path), setBrowse(null))}
-                >
-                  use this folder
-                </button>
-                <button type="button" class="underline" onClick={() => setBrowse(null)}>
-                  close
-                </button>
-              </span>
-            </div>
-            <ul>
-              {browse.entries.map((e) => (
-                <li key={e.path}>
-                  <button
-                    type="button"
-                    class="hover:underline"
-                    onClick={() => (e.dir ? open(e.path) : (setPath(e.path), setBrowse(null)))}
-                  >
-                    {e.dir ? "📁" : "📄"} {e.name}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
+        {browse !== null && (
+          <VolumeBrowser
+            start={browse}
+            onPick={(p) => (setPath(p), setBrowse(null))}
+            onClose={() => setBrowse(null)}
+          />
         )}
         {error && (
           <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
@@ -245,76 +191,7 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
           </div>
         )}
       </section>
-      {result && sp && (
-        <>
-          <div class="text-sm text-slate-600" data-result>
-            {result.format} — {result.reason}. Scanned in {sec(result.durationMs)}.
-            {result.notes.map((n) => <div key={n} class="text-amber-800">{n}</div>)}
-          </div>
-          <div class="flex flex-wrap items-center gap-2">
-            {result.splits.map((s, i) => (
-              <button
-                key={s.name}
-                type="button"
-                onClick={() => setSplit(i)}
-                class={`rounded-md px-3 py-1 text-sm border ${
-                  i === split
-                    ? "bg-slate-900 text-white border-slate-900"
-                    : "border-slate-300 hover:bg-slate-50"
-                }`}
-              >
-                {s.name}
-              </button>
-            ))}
-            <label class="ml-auto text-sm">
-              Class{" "}
-              <select
-                aria-label="Filter by class"
-                class="rounded border border-slate-300 px-2 py-1"
-                value={classId ?? ""}
-                onChange={(e) => {
-                  const v = (e.target as HTMLSelectElement).value;
-                  setClassId(v === "" ? null : Number(v));
-                }}
-              >
-                <option value="">all classes</option>
-                {sp.stats.classes.map((c) => (
-                  <option key={c.id} value={c.id}>{c.name} ({c.count})</option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <StatsView split={sp} />
-          <ProblemList
-            scanId={rec!.id}
-            problems={result.problems}
-            counts={result.problemCounts}
-            truncated={result.truncated}
-            classId={classId}
-            onOpen={openProblem}
-          />
-          {result.format !== "coco-panoptic" && (
-            <SampleGrid
-              scanId={rec!.id}
-              split={sp.name}
-              classId={classId}
-              onOpen={(image) => setView({ split: sp.name, image })}
-            />
-          )}
-        </>
-      )}
-      {view && result && (
-        <SampleViewer
-          scanId={rec!.id}
-          split={view.split}
-          image={view.image}
-          classes={result.splits.find((s) => s.name === view.split)?.stats.classes ?? []}
-          problems={result.problems.filter((q) =>
-            q.split === view.split && (q.image_id === view.image || q.file === view.image)
-          )}
-          onClose={() => setView(null)}
-        />
-      )}
+      {rec?.result && <ScanResultView key={rec.id} scanId={rec.id} result={rec.result} />}
     </div>
   );
 }
