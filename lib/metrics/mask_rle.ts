@@ -125,6 +125,16 @@ export function rleToBbox(r: Rle): [number, number, number, number] {
   return [xs, ys, xe - xs + 1, ye - ys + 1];
 }
 
+// Reused work buffers: polygon rasterisation runs per annotation, and allocating eight typed
+// arrays each time cost as much as the walk itself. Contents are always written before read.
+const SCRATCH: Int32Array[] = [];
+function scratch(slot: number, n: number): Int32Array {
+  if (!SCRATCH[slot] || SCRATCH[slot].length < n) {
+    SCRATCH[slot] = new Int32Array(Math.max(n, 2 * (SCRATCH[slot]?.length ?? 0), 1024));
+  }
+  return SCRATCH[slot];
+}
+
 /**
  * Rasterises one polygon [x0,y0,x1,y1,...] exactly as maskApi.c rleFrPoly: boundary points at 5x
  * resolution, downsampled to pixel-centre crossings per column. Integer casts truncate like C.
@@ -133,8 +143,8 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
   const k = Math.floor(xy.length / 2);
   if (k === 0) return { h, w, counts: Uint32Array.of(h * w) };
   const scale = 5;
-  const x = new Int32Array(k + 1);
-  const y = new Int32Array(k + 1);
+  const x = scratch(0, k + 1);
+  const y = scratch(1, k + 1);
   for (let j = 0; j < k; j++) x[j] = Math.trunc(scale * xy[j * 2] + 0.5);
   x[k] = x[0];
   for (let j = 0; j < k; j++) y[j] = Math.trunc(scale * xy[j * 2 + 1] + 0.5);
@@ -143,8 +153,8 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
   for (let j = 0; j < k; j++) {
     m += Math.max(Math.abs(x[j] - x[j + 1]), Math.abs(y[j] - y[j + 1])) + 1;
   }
-  const u = new Int32Array(m);
-  const v = new Int32Array(m);
+  const u = scratch(2, m);
+  const v = scratch(3, m);
   m = 0;
   for (let j = 0; j < k; j++) {
     let xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
@@ -178,8 +188,8 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
   }
   // points along the y-boundary, downsampled
   const n = m;
-  const bx = new Int32Array(n);
-  const by = new Int32Array(n);
+  const bx = scratch(4, n);
+  const by = scratch(5, n);
   m = 0;
   for (let j = 1; j < n; j++) {
     if (u[j] === u[j - 1]) continue;
@@ -196,7 +206,7 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
     m++;
   }
   const kk = m + 1;
-  const a = new Uint32Array(kk);
+  const a = new Uint32Array(scratch(6, kk).buffer, 0, kk);
   for (let j = 0; j < m; j++) a[j] = (bx[j] * h + by[j]) >>> 0;
   a[m] = (h * w) >>> 0;
   a.sort();
@@ -206,7 +216,7 @@ export function rleFromPolygon(xy: ArrayLike<number>, h: number, w: number): Rle
     a[j] = t - p;
     p = t;
   }
-  const b = new Uint32Array(kk);
+  const b = new Uint32Array(scratch(7, kk).buffer, 0, kk);
   let j = 0;
   m = 0;
   b[m++] = a[j++];
