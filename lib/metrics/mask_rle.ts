@@ -30,6 +30,7 @@ export function rleFromString(s: string, h: number, w: number): Rle {
     while (more) {
       if (p >= s.length) throw new Error("truncated compressed RLE string");
       const c = s.charCodeAt(p) - 48;
+      if (c < 0 || c > 63) throw new Error(`invalid character in compressed RLE at ${p}`);
       x += (c & 0x1f) * 2 ** (5 * k);
       more = (c & 0x20) !== 0;
       p++;
@@ -364,7 +365,15 @@ export function segmentationToRle(segm: unknown, h: number, w: number): Rle {
       throw new Error("RLE segmentation needs size [height, width]");
     }
     const [rh, rw] = o.size;
-    if (typeof o.counts === "string") return rleFromString(o.counts, rh, rw);
+    if (typeof o.counts === "string") {
+      const r = rleFromString(o.counts, rh, rw);
+      let total = 0;
+      for (let i = 0; i < r.counts.length; i++) total += r.counts[i];
+      if (total !== rh * rw) {
+        throw new Error(`RLE counts sum to ${total}, expected height*width = ${rh * rw}`);
+      }
+      return r;
+    }
     if (Array.isArray(o.counts)) {
       const total = o.counts.reduce((s, n) => s + n, 0);
       if (total !== rh * rw) {

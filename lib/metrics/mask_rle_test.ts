@@ -103,3 +103,21 @@ Deno.test("[mask_rle] malformed segmentations are rejected with a reason", () =>
   }
   assert(msg.includes("polygon list or an RLE"), msg);
 });
+
+Deno.test("[mask_rle] compressed RLE that does not cover height*width is rejected", () => {
+  const good = rleToString({ h: 4, w: 4, counts: Uint32Array.of(3, 5, 8) });
+  assertEquals(rleArea(segmentationToRle({ size: [4, 4], counts: good }, 4, 4)), 5);
+  let msg = "";
+  try {
+    segmentationToRle({ size: [5, 4], counts: good }, 5, 4);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(msg.includes("sum to 16, expected height*width = 20"), msg);
+  try {
+    segmentationToRle({ size: [4, 4], counts: "\u00ff" }, 4, 4);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(msg.includes("invalid character"), msg);
+});
