@@ -79,6 +79,10 @@ Deno.test("[data routes] scan a planted dataset: progress, stats, located proble
       .json();
     assertEquals(list.total, 1);
     assertEquals(list.items[0].image, 2);
+    const withProblem = await (await app.request(
+      `/api/data/scans/${id}/samples?split=train&problem=bbox_outside_image`,
+    )).json();
+    assertEquals(withProblem.items.map((i: { image: number }) => i.image), [2]);
     const sample = await (await app.request(`/api/data/scans/${id}/samples?split=train&image=1`))
       .json();
     assertEquals(sample.annotations[0].bbox, [2, 2, 10, 10]);

@@ -9,6 +9,9 @@ interface Props {
   truncated: boolean;
   /** Class id to filter by (null = all). */
   classId: number | null;
+  /** Rule to show ("" = all), shared with the sample grid. */
+  code: string;
+  onCode: (code: string) => void;
   /** Opens the sample view of a problem. */
   onOpen: (p: Problem) => void;
 }
@@ -16,9 +19,10 @@ interface Props {
 const PAGE = 100;
 
 /** The located problem list: filters, export links, and a "view" link per image. */
-export function ProblemList({ scanId, problems, counts, truncated, classId, onOpen }: Props) {
+export function ProblemList(
+  { scanId, problems, counts, truncated, classId, code, onCode: setCode, onOpen }: Props,
+) {
   const [severity, setSeverity] = useState<"all" | "error" | "warning">("all");
-  const [code, setCode] = useState("");
   const [shown, setShown] = useState(PAGE);
   const rows = problems.filter((p) =>
     (severity === "all" || p.severity === severity) && (!code || p.code === code) &&

@@ -6,11 +6,13 @@ interface Props {
   split: string;
   /** Only images with this class (null = all). */
   classId: number | null;
+  /** Only images with a problem of this rule ("" = all). */
+  problem: string;
   onOpen: (image: number | string) => void;
 }
 
 /** A page of thumbnails of the split, filtered by class; click opens the sample view. */
-export function SampleGrid({ scanId, split, classId, onOpen }: Props) {
+export function SampleGrid({ scanId, split, classId, problem, onOpen }: Props) {
   const [page, setPage] = useState<{ total: number; items: SampleRef[] } | null>(null);
   const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -19,6 +21,7 @@ export function SampleGrid({ scanId, split, classId, onOpen }: Props) {
     try {
       const q = new URLSearchParams({ split, offset: String(offset), limit: "24" });
       if (classId !== null) q.set("class", String(classId));
+      if (problem) q.set("problem", problem);
       const res = await fetch(`/api/data/scans/${scanId}/samples?${q}`);
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
@@ -27,8 +30,8 @@ export function SampleGrid({ scanId, split, classId, onOpen }: Props) {
       setError(`Could not list samples: ${e instanceof Error ? e.message : e}`);
     }
   };
-  useEffect(() => void load(), [scanId, split, classId, offset]);
-  useEffect(() => setOffset(0), [classId, split]);
+  useEffect(() => void load(), [scanId, split, classId, problem, offset]);
+  useEffect(() => setOffset(0), [classId, split, problem]);
   return (
     <section class="rounded-lg border border-slate-200 bg-white p-4" data-samples>
       <div class="flex items-center justify-between mb-2">

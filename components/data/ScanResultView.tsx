@@ -17,6 +17,7 @@ const sec = (ms: number) => (ms < 1000 ? "<1 s" : `${Math.ceil(ms / 1000)} s`);
 export function ScanResultView({ scanId, result }: Props) {
   const [split, setSplit] = useState(0);
   const [classId, setClassId] = useState<number | null>(null);
+  const [code, setCode] = useState("");
   const [view, setView] = useState<{ split: string; image: number | string } | null>(null);
   const sp = result.splits[split];
   const openProblem = (pr: Problem) =>
@@ -68,6 +69,8 @@ export function ScanResultView({ scanId, result }: Props) {
         counts={result.problemCounts}
         truncated={result.truncated}
         classId={classId}
+        code={code}
+        onCode={setCode}
         onOpen={openProblem}
       />
       {result.format !== "coco-panoptic" && (
@@ -75,6 +78,7 @@ export function ScanResultView({ scanId, result }: Props) {
           scanId={scanId}
           split={sp.name}
           classId={classId}
+          problem={code}
           onOpen={(image) => setView({ split: sp.name, image })}
         />
       )}

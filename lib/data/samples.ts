@@ -104,7 +104,7 @@ export async function listSamples(
   files: FilesApi,
   result: ScanResult,
   split: string,
-  opts: { classId?: number; offset?: number; limit?: number } = {},
+  opts: { classId?: number; problem?: string; offset?: number; limit?: number } = {},
 ): Promise<{ total: number; items: SampleRef[] }> {
   const sp = splitOf(result, split);
   const offset = opts.offset ?? 0, limit = Math.min(opts.limit ?? 24, 200);
@@ -138,11 +138,21 @@ export async function listSamples(
   } else {
     throw new NotFoundError(`the sample viewer does not show ${result.format} datasets yet`);
   }
+  let rows = all;
+  if (opts.problem) {
+    const hit = new Set<number | string>();
+    for (const p of result.problems) {
+      if (p.code !== opts.problem || (p.split !== undefined && p.split !== split)) continue;
+      if (p.image_id !== undefined) hit.add(p.image_id);
+      if (p.file) hit.add(p.file);
+    }
+    rows = all.filter((r) => hit.has(r.image) || (r.file !== null && hit.has(r.file)));
+  }
   const broken = brokenFiles(result);
-  const items = all.slice(offset, offset + limit).map((
+  const items = rows.slice(offset, offset + limit).map((
     r,
   ) => (r.file && broken.has(r.file) ? { ...r, broken: true } : r));
-  return { total: all.length, items };
+  return { total: rows.length, items };
 }
 
 /** One image with everything drawn on it. */

@@ -4,7 +4,7 @@ import { scans } from "@/lib/data/registry.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 /**
- * GET `?split=&class=&offset=`: images of a split (filtered by class id).
+ * GET `?split=&class=&problem=&offset=`: images of a split (filtered by class id / problem rule).
  * GET `?split=&image=`: one image with its annotations.
  */
 export const handler: Handlers = {
@@ -20,6 +20,7 @@ export const handler: Handlers = {
     return Response.json(
       await listSamples(files, rec.result, split, {
         classId: cls === null || cls === "" ? undefined : Number(cls),
+        problem: q.get("problem") || undefined,
         offset: Number(q.get("offset") ?? 0) || 0,
         limit: Number(q.get("limit") ?? 24) || 24,
       }),
