@@ -75,10 +75,15 @@ export function loadSettings(
   const e = parsed.data;
   const databricksApp = Boolean(e.DATABRICKS_APP_NAME);
   const workspace = e.LAKEVISION_WORKSPACE ?? (databricksApp ? "databricks" : "local");
-  if (workspace === "databricks" && !e.DATABRICKS_HOST && !e.DATABRICKS_CONFIG_PROFILE) {
+  const home = env.HOME ?? env.USERPROFILE;
+  const cfgFile = env.DATABRICKS_CONFIG_FILE ?? (home ? `${home}/.databrickscfg` : undefined);
+  const hasCfgFile = cfgFile ? fileExists(cfgFile) : false;
+  if (
+    workspace === "databricks" && !e.DATABRICKS_HOST && !e.DATABRICKS_CONFIG_PROFILE && !hasCfgFile
+  ) {
     throw new SettingsError(
       "LAKEVISION_WORKSPACE=databricks needs DATABRICKS_HOST (with DATABRICKS_TOKEN or " +
-        "DATABRICKS_CLIENT_ID/SECRET) or DATABRICKS_CONFIG_PROFILE.",
+        "DATABRICKS_CLIENT_ID/SECRET), DATABRICKS_CONFIG_PROFILE, or a ~/.databrickscfg file.",
     );
   }
   return {
@@ -100,4 +105,12 @@ export function loadSettings(
       profile: e.DATABRICKS_CONFIG_PROFILE,
     },
   };
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }

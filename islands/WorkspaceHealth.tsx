@@ -56,10 +56,14 @@ export default function WorkspaceHealth({ initial, checkedAt }: Props) {
           <li key={a.area} class="py-2 flex items-start gap-3 text-sm" data-area={a.area}>
             <span
               class={`mt-0.5 inline-block w-16 text-center rounded-full text-xs font-medium px-2 py-0.5 ${
-                a.ok ? "bg-green-100 text-green-800" : "bg-amber-100 text-amber-800"
+                a.ok
+                  ? "bg-green-100 text-green-800"
+                  : a.unavailable
+                  ? "bg-slate-100 text-slate-600"
+                  : "bg-red-100 text-red-800"
               }`}
             >
-              {a.ok ? "OK" : "not OK"}
+              {a.ok ? "OK" : a.unavailable ? "not yet" : "failing"}
             </span>
             <span class="w-20 font-medium capitalize">{a.area}</span>
             <span class="flex-1 text-slate-600">{a.detail}</span>

@@ -9,6 +9,7 @@ import type { ComponentType, VNode } from "preact";
 import type { Settings } from "@/fresh.config.ts";
 import { HttpError, WorkspaceError } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
+import { workspaceForRequest } from "@/lib/workspace/mod.ts";
 import { ensureBundle } from "./bundle.ts";
 import { registerIsland } from "./islands.ts";
 import {
@@ -83,7 +84,10 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   const app = new Hono<Env>();
 
   const stateFor = (
-    c: { req: { header(n: string): string | undefined }; get(k: "requestId"): string },
+    c: {
+      req: { raw: Request; header(n: string): string | undefined };
+      get(k: "requestId"): string;
+    },
   ): State => {
     const email = c.req.header("x-forwarded-email");
     const name = c.req.header("x-forwarded-preferred-username") ?? email ??
@@ -91,7 +95,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     return {
       requestId: c.get("requestId"),
       settings,
-      workspace,
+      workspace: workspaceForRequest(workspace, c.req.raw.headers),
       user: {
         name,
         email,

@@ -188,6 +188,8 @@ export interface AreaHealth {
   detail: string;
   /** Round-trip time of the check in milliseconds. */
   ms: number;
+  /** True when the area is not built yet (shown as "not yet", not as a failure). */
+  unavailable?: boolean;
 }
 
 /** The port itself. */
@@ -202,4 +204,6 @@ export interface Workspace {
   serving: ServingApi;
   compute: ComputeApi;
   health(): Promise<AreaHealth[]>;
+  /** Extra facts for the Settings page (host, auth method, identity...); never secrets. */
+  details?(): Promise<{ label: string; value: string }[]>;
 }

@@ -6,12 +6,14 @@ import type { Handlers, PageProps } from "@/lib/web/types.ts";
 interface Data {
   health: AreaHealth[];
   checkedAt: number;
+  details: { label: string; value: string }[];
 }
 
 export const handler: Handlers<Data> = {
   async GET(_req, ctx) {
-    const health = await ctx.state.workspace.health();
-    return ctx.render({ health, checkedAt: Date.now() });
+    const ws = ctx.state.workspace;
+    const [health, details] = await Promise.all([ws.health(), ws.details?.() ?? []]);
+    return ctx.render({ health, checkedAt: Date.now(), details });
   },
 };
 
@@ -25,6 +27,7 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
     ["Data folder", s.dataDir],
     ["Upload limit", `${Math.round(s.maxBodyBytes / 1024 / 1024)} MB (LAKEVISION_MAX_BODY_MB)`],
     ["Acting user", state.user.name],
+    ...data.details.map((d): [string, string] => [d.label, d.value]),
   ];
   return (
     <Page
@@ -39,11 +42,13 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
             <dd key={k + "v"} class="font-mono text-xs break-all text-slate-800">{v}</dd>,
           ])}
         </dl>
-        <p class="text-xs text-slate-500 mt-4">
-          Settings come from the environment (see README). To use Databricks, set{" "}
-          <code>LAKEVISION_WORKSPACE=databricks</code> with <code>DATABRICKS_HOST</code>{" "}
-          and a token or OAuth client.
-        </p>
+        {state.workspace.kind === "local" && (
+          <p class="text-xs text-slate-500 mt-4">
+            Settings come from the environment (see README). To use Databricks, set{" "}
+            <code>LAKEVISION_WORKSPACE=databricks</code> with <code>DATABRICKS_HOST</code>{" "}
+            and a token or OAuth client.
+          </p>
+        )}
       </section>
       <WorkspaceHealth initial={data.health} checkedAt={data.checkedAt} />
     </Page>

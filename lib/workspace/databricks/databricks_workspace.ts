@@ -260,6 +260,29 @@ export class DatabricksWorkspace implements Workspace {
     );
   }
 
+  /** Facts for the Settings page: host, auth, identity, defaults. Never a secret. */
+  async details(): Promise<{ label: string; value: string }[]> {
+    const d = this.defaults;
+    let identity: string;
+    try {
+      const me = await this.whoami();
+      identity = `${me.displayName ?? me.userName} (${me.userName})${
+        me.servicePrincipal ? ", service principal" : ""
+      }`;
+    } catch (e) {
+      identity = `unknown: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    return [
+      { label: "Host", value: this.host },
+      { label: "Authentication", value: this.authLabel },
+      { label: "Acting identity", value: identity },
+      { label: "Catalog.schema", value: `${d.catalog ?? "—"}.${d.schema ?? "—"}` },
+      { label: "SQL warehouse", value: d.warehouseId ?? "not set (DATABRICKS_WAREHOUSE_ID)" },
+      { label: "Jobs code folder", value: d.jobsDir },
+      { label: "MLflow experiments", value: d.experimentRoot ?? "default" },
+    ];
+  }
+
   /** Who the workspace sees (SCIM /Me). */
   async whoami(): Promise<Identity> {
     const me = await this.http.json(

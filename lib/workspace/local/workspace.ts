@@ -130,7 +130,13 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
           ["serving", "Deployment"],
         ] as const
       ) {
-        out.push({ area, ok: false, detail: `not available yet (arrives with ${stage})`, ms: 0 });
+        out.push({
+          area,
+          ok: false,
+          unavailable: true,
+          detail: `not available yet (arrives with ${stage})`,
+          ms: 0,
+        });
       }
       return out;
     },
