@@ -28,7 +28,20 @@ import type { SplitStats } from "./types.ts";
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
 /** Runs every COCO rule and computes the split's statistics. `files[i]` describes image i. */
-export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[]): SplitStats {
+export async function checkCoco(
+  idx: CocoIndex,
+  sink: ProblemSink,
+  files?: FileInfo[],
+  signal?: AbortSignal,
+): Promise<SplitStats> {
+  // a million annotations take a second or two: hand the event loop back every ~25 ms
+  let last = performance.now();
+  const pause = async () => {
+    if (performance.now() - last < 25) return;
+    await new Promise((r) => setTimeout(r, 0));
+    signal?.throwIfAborted();
+    last = performance.now();
+  };
   const { images: im, anns: a, categories } = idx;
   const src = idx.source;
 
@@ -122,6 +135,7 @@ export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[])
   const dupImg = duplicateIds(im.id, im.n);
   const names = new Map<string, number>();
   for (let i = 0; i < im.n; i++) {
+    if ((i & 4095) === 4095) await pause();
     const id = im.id[i];
     const file = im.fileName[i] || undefined;
     const where = `images[${i}]`;
@@ -218,6 +232,7 @@ export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[])
   // ---- image files
   if (files) {
     for (let i = 0; i < im.n; i++) {
+      if ((i & 4095) === 4095) await pause();
       const fi = files[i];
       if (!fi) continue;
       const loc = { image_id: im.id[i], file: fi.path, where: `images[${i}]` };
@@ -265,6 +280,7 @@ export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[])
   const annCat = new Int32Array(a.n);
   const catCount = new Float64Array(categories.length);
   for (let i = 0; i < a.n; i++) {
+    if ((i & 4095) === 4095) await pause();
     const f = a.flags[i];
     const id = a.id[i];
     const where = `annotations[${i}]`;
@@ -390,6 +406,7 @@ export function checkCoco(idx: CocoIndex, sink: ProblemSink, files?: FileInfo[])
     }
   });
 
+  await pause();
   const w = files
     ? Float64Array.from(
       im.width.subarray(0, im.n),

@@ -596,3 +596,27 @@ Deno.test("[eda] compressed RLE strings decode to the runs pycocotools gives", a
   const runs = [5, 3, 40, 2, 1000, 7, 12, 90000, 3];
   deepStrictEqual(rleFromString(enc(runs)), runs);
 });
+
+Deno.test("[eda] a large scan hands the event loop back while it parses", async () => {
+  const { synthCoco } = await import("./testing.ts");
+  const f = new MemoryFiles({
+    "/Volumes/t/s/big/a.json": synthCoco({ images: 5000, annotations: 60_000 }),
+  });
+  let readWhenTimerFired = -1;
+  let scheduled = false;
+  const job = startScan({ path: "/Volumes/t/s/big/a.json" }, f, {
+    onProgress: (p) => {
+      if (p.phase === "parsing" && !scheduled) {
+        scheduled = true;
+        setTimeout(() => (readWhenTimerFired = job.progress.annotationsRead), 0);
+      }
+    },
+  });
+  const r = await job.done;
+  strictEqual(r.splits[0].stats.annotations, 60_000);
+  deepStrictEqual(r.problems, []);
+  ok(
+    readWhenTimerFired >= 0 && readWhenTimerFired < 60_000,
+    `timer fired after ${readWhenTimerFired} annotations`,
+  );
+});

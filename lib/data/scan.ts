@@ -327,7 +327,7 @@ async function runScan(
         );
       }
       emit({ phase: "stats", split: sp.name }, 0.95);
-      stats = checkCoco(idx, s, fileInfo);
+      stats = await checkCoco(idx, s, fileInfo, signal);
       bytes.delete(sp.name);
     } else if (plan.format === "coco-panoptic") {
       sources.push(sp.annotationFile!, sp.panopticDir!);
