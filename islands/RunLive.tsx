@@ -32,8 +32,13 @@ export default function RunLive(
   const [ready, setReady] = useState(false);
   const count = useRef(initialPoints.length);
   const wasActive = useRef(!TERMINAL.has(initial.status));
+  const logBox = useRef<HTMLPreElement>(null);
 
   useEffect(() => setReady(true), []);
+  useEffect(() => {
+    const el = logBox.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [log, ready]);
 
   // Tab title and a toast when the watched run finishes.
   useEffect(() => {
@@ -217,6 +222,7 @@ export default function RunLive(
         <pre
           class="max-h-72 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100"
           data-testid="log"
+          ref={logBox}
         >{lines || "(no output yet)"}</pre>
       </section>
       {toast && (

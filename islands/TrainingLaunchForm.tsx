@@ -111,7 +111,7 @@ export default function TrainingLaunchForm(p: Props) {
               id="configPath"
               name="configPath"
               class={`${input} w-full font-mono`}
-              placeholder="/Volumes/main/cv/data/configs/detr.yaml"
+              placeholder={`${p.values.volume ?? "/Volumes/main/cv/data"}/configs/my-config.yaml`}
               value={v.configPath ?? ""}
               onInput={set("configPath")}
             />
@@ -277,7 +277,7 @@ export default function TrainingLaunchForm(p: Props) {
                 Mode: <strong>{DISTRIBUTION_LABELS[preview.distribution]}</strong>
               </p>
               <pre
-                class="overflow-x-auto rounded bg-slate-900 p-3 text-slate-100"
+                class="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-slate-100"
                 data-testid="command"
               >{preview.command.join(" ")}</pre>
               {preview.compute && (

@@ -59,19 +59,32 @@ export function RunProgress({ run }: { run: RunRecord }) {
           );
         })}
       </ol>
-      <progress
-        class={`w-full h-3 ${
-          run.status === "failed"
-            ? "accent-red-500"
-            : run.status === "cancelled"
-            ? "accent-amber-500"
-            : "accent-sky-600"
-        }`}
+      <svg
+        viewBox="0 0 100 3"
+        preserveAspectRatio="none"
+        class="h-3 w-full rounded-full"
+        role="progressbar"
         aria-label="Training progress"
-        value={run.status === "succeeded" && !total ? 1 : p?.step ?? 0}
-        max={total ?? 1}
+        aria-valuemin={0}
+        aria-valuemax={total ?? 0}
+        aria-valuenow={p?.step ?? 0}
         data-pct={pct}
-      />
+      >
+        <rect x="0" y="0" width="100" height="3" class="fill-slate-200" />
+        <rect
+          x="0"
+          y="0"
+          width={pct}
+          height="3"
+          class={run.status === "failed"
+            ? "fill-red-500"
+            : run.status === "cancelled"
+            ? "fill-amber-500"
+            : run.status === "succeeded"
+            ? "fill-green-600"
+            : "fill-sky-600"}
+        />
+      </svg>
       <div class="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm text-slate-700 tabular-nums">
         <span data-testid="steps">
           step {p?.step ?? 0}

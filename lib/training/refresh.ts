@@ -177,6 +177,9 @@ export function merge(
       Math.round((Date.now() - patch.heartbeatAt) / 60_000)
     } min (the job may be stuck; cancel it if so)`;
   }
+  if (status === "cancelled" && cur.cancelRequestedAt && (!message || /SIGTERM/.test(message))) {
+    message = "cancelled on request; Resume continues from the last checkpoint";
+  }
   patch.status = status;
   patch.phase = shown;
   patch.message = message;

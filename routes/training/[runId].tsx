@@ -131,7 +131,7 @@ export default function RunPage({ data }: PageProps<Data>) {
         </div>
         <div class="rounded-lg border border-slate-200 bg-white p-5 text-xs">
           <h2 class="font-semibold text-slate-900 mb-3 text-base">What runs</h2>
-          <pre class="overflow-x-auto rounded bg-slate-900 p-3 text-slate-100">{run.command.join(" ")}</pre>
+          <pre class="whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-slate-100">{run.command.join(" ")}</pre>
           {run.clusterSpec && (
             <>
               <h3 class="mt-3 mb-1 text-sm font-medium text-slate-800">Cluster spec</h3>

@@ -260,7 +260,7 @@ export class LocalJobs implements JobsApi {
         message = phase.error ?? "the job failed";
       } else {
         state = rec.cancelRequestedAt ? "CANCELED" : "FAILED";
-        message = rec.cancelRequestedAt ? "cancelled" : `the training process (pid ${rec.pid}) ` +
+        message = rec.cancelRequestedAt ? undefined : `the training process (pid ${rec.pid}) ` +
           "ended without recording a result: it was lost (killed, or the machine restarted)";
       }
     }
@@ -331,7 +331,7 @@ function exitState(
 ): { state: JobState; message?: string } {
   if (code === 0) return { state: "SUCCEEDED" };
   if (cancelled || code === 143 || code === 130 || signal === "SIGTERM") {
-    return { state: "CANCELED", message: "cancelled" };
+    return { state: "CANCELED" };
   }
   if (code === 2) return { state: "FAILED", message: "the config was refused (exit code 2)" };
   if (signal) return { state: "FAILED", message: `killed by ${signal}` };
