@@ -139,6 +139,16 @@ export function buildCocoIndex(
         dtRle[j] = toRle(d.segmentation, size, sources.dt, `[${i}].segmentation`);
         dtArea[j] = d.area ?? rleArea(dtRle[j]);
         dtBox.set(d.bbox ?? rleToBbox(dtRle[j]), j * 4);
+      } else if (d.area === undefined && d.segmentation !== undefined) {
+        // mask-only results: loadRes derives the box and the area from the mask
+        const rle = toRle(
+          d.segmentation,
+          imgSize.get(d.image_id)!,
+          sources.dt,
+          `[${i}].segmentation`,
+        );
+        dtArea[j] = rleArea(rle);
+        dtBox.set(d.bbox ?? rleToBbox(rle), j * 4);
       } else {
         if (!d.bbox) throw new MetricsInputError(sources.dt, `[${i}].bbox`, "missing");
         dtBox.set(d.bbox, j * 4);

@@ -4,6 +4,7 @@
  * problem with its JSON path, e.g. `results.json: [812].bbox: expected 4 numbers`.
  */
 import { MetricsInputError } from "./input_error.ts";
+import { type Rle, rleArea, rleToBbox, segmentationToRle } from "./mask_rle.ts";
 
 /** An image entry; width/height are needed to rasterise polygons for segm. */
 export interface CocoImage {
@@ -47,6 +48,8 @@ export interface CocoDetection {
   score: number;
   bbox?: number[];
   segmentation?: unknown;
+  /** Whether the results file gave a mask (not just the box polygon loadRes makes up). */
+  hasMask?: boolean;
   /** Box area (bbox results) or mask area (segmentation-only results), as loadRes sets it. */
   area?: number;
 }
@@ -139,7 +142,8 @@ export function parseCocoResults(json: unknown, gt: CocoGt, source: string): Coc
   if (!Array.isArray(list)) {
     fail(source, "", "expected a list of detections (COCO results format)");
   }
-  const imageIds = new Set(gt.images.map((im) => im.id));
+  const images = new Map(gt.images.map((im) => [im.id, im]));
+  const imageIds = new Set(images.keys());
   const out: CocoDetection[] = new Array(list.length);
   // pycocotools' loadRes: a non-empty `bbox` on the first entry makes these box results
   const first = list[0] as Record<string, unknown> | undefined;
@@ -160,6 +164,7 @@ export function parseCocoResults(json: unknown, gt: CocoGt, source: string): Coc
       image_id: r.image_id,
       category_id: r.category_id,
       score: r.score,
+      hasMask: r.segmentation !== undefined,
     };
     if (boxMode) {
       if (!isBox(r.bbox)) fail(source, `${at}.bbox`, "expected [x, y, width, height] numbers");
@@ -175,7 +180,19 @@ export function parseCocoResults(json: unknown, gt: CocoGt, source: string): Coc
       if (r.bbox !== undefined && !isBox(r.bbox)) {
         fail(source, `${at}.bbox`, "expected [x, y, width, height] numbers");
       }
-      det.bbox = r.bbox as number[] | undefined;
+      // loadRes: the area is the mask's, the box (when absent) the mask's tight box
+      const im = images.get(r.image_id)!;
+      if (Array.isArray(r.segmentation) && !(im.height > 0 && im.width > 0)) {
+        fail(source, `${at}.segmentation`, `polygons need image ${im.id}'s width and height`);
+      }
+      let rle: Rle;
+      try {
+        rle = segmentationToRle(r.segmentation, im.height, im.width);
+      } catch (e) {
+        fail(source, `${at}.segmentation`, (e as Error).message);
+      }
+      det.bbox = (r.bbox as number[] | undefined) ?? rleToBbox(rle);
+      det.area = rleArea(rle);
       det.segmentation = r.segmentation;
     }
     out[i] = det;

@@ -48,3 +48,38 @@ Deno.test("[coco_types] results get loadRes' ids and areas; wrapped lists are ac
     /dt\.json: \[0\]: needs a bbox or a segmentation/,
   );
 });
+
+Deno.test("[coco_types] mask-only results get the mask's area and tight box, like loadRes", () => {
+  const gt = parseCocoGt(GT(), "gt.json");
+  const [d] = parseCocoResults(
+    [
+      {
+        image_id: 1,
+        category_id: 3,
+        score: 1,
+        segmentation: { size: [10, 10], counts: [22, 3, 7, 3, 65] },
+      },
+    ],
+    gt,
+    "dt.json",
+  );
+  assertEquals(d.area, 6);
+  assertEquals(d.bbox, [2, 2, 2, 3]);
+  assertEquals(d.hasMask, true);
+  throws(
+    () =>
+      parseCocoResults(
+        [
+          {
+            image_id: 1,
+            category_id: 3,
+            score: 1,
+            segmentation: { size: [10, 10], counts: [1, 2] },
+          },
+        ],
+        gt,
+        "dt.json",
+      ),
+    /dt\.json: \[0\]\.segmentation: RLE counts sum to 3/,
+  );
+});
