@@ -14,9 +14,8 @@ import {
   loadCoco,
 } from "./eval_files.ts";
 import { classificationMetrics } from "./classification.ts";
-import { tideErrors } from "./det_errors.ts";
-import { detectionConfusion } from "./det_confusion.ts";
-import { confidenceSweep } from "./conf_sweep.ts";
+import { TIDE_ERRORS } from "./det_errors.ts";
+import { detectionReport } from "./detection_report.ts";
 
 const USAGE = `Usage: deno task cli eval <command> [options]
 
@@ -24,8 +23,9 @@ Commands:
   coco            --gt <gt.json> --dt <results.json> --iou bbox|segm [--json]
                   COCO mAP; prints the 12 stats like pycocotools' summarize().
                   --json prints {"stats": [...], "per_category_ap": {...}, "seconds": s}
-  errors          --gt <gt.json> --dt <results.json> [--iou-threshold 0.5] [--confidence 0.25] [--json]
-                  TIDE error breakdown, confusion matrix with background, F1-optimal threshold
+  errors          --gt <gt.json> --dt <results.json> [--iou-threshold 0.5] [--confidence C] [--json]
+                  TIDE error breakdown, F1-optimal threshold, confusion matrix with background
+                  (at --confidence, default the recommended threshold); --json: the full report
   semseg          --pred <predictions/val.json | folder of PNGs> --gt <folder of label PNGs>
                   --num-classes N [--ignore-index 255] [--reduce-labels] [--json]
   panoptic        --gt-json <panoptic.json> --gt-dir <folder> --pred <predictions/val.json>
@@ -243,31 +243,31 @@ async function runErrors(
 ): Promise<number> {
   need("gt", "dt");
   const { gt, dts } = await loadCoco(values.gt as string, values.dt as string);
-  const iouThreshold = num("iou-threshold", 0.5), confidence = num("confidence", 0.25);
-  const tide = tideErrors(gt, dts, { fgIou: iouThreshold });
-  const confusion = detectionConfusion(gt, dts, { iouThreshold, confidence });
-  const sweep = confidenceSweep(evaluateCoco(gt, dts, "bbox"), iouThreshold);
+  const iouThreshold = num("iou-threshold", 0.5);
+  const confidence = values.confidence === undefined ? undefined : num("confidence");
+  const r = detectionReport(gt, dts, { iouThreshold, confidence });
   if (values.json) {
-    out.log(JSON.stringify({ tide, confusion, sweep }));
+    out.log(JSON.stringify(r));
     return 0;
   }
+  const tide = r.errors, confusion = r.confusion;
   out.log(`AP@${iouThreshold} ${fmt(tide.ap)}`);
   out.log("error    count     dAP");
-  for (const e of ["cls", "loc", "both", "dupe", "bkg", "missed"] as const) {
+  for (const e of TIDE_ERRORS) {
     out.log(`${e.padEnd(7)} ${String(tide.counts[e]).padStart(6)}  ${fmt(tide.dAP[e])}`);
   }
-  const b = sweep.overall.best;
+  const b = r.sweep.overall.best;
   out.log(
     `recommended confidence ${b.threshold.toFixed(2)} (F1 ${fmt(b.f1)}, precision ${
       fmt(b.precision)
     }, recall ${fmt(b.recall)})`,
   );
-  const bgRow = confusion.matrix[confusion.catIds.length];
-  const missed = confusion.matrix.reduce((s, row) => s + row[confusion.catIds.length], 0);
+  const C = confusion.catIds.length;
+  const bg = confusion.matrix[C].reduce((s, v) => s + v, 0);
+  const missed = confusion.matrix.reduce((s, row) => s + row[C], 0);
   out.log(
-    `at confidence ${confidence}: ${
-      bgRow.reduce((s, v) => s + v, 0)
-    } background detections, ${missed} missed objects`,
+    `at confidence ${confusion.confidence.toFixed(2)}: ${bg} detections on background, ` +
+      `${missed} objects missed`,
   );
   return 0;
 }

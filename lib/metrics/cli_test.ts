@@ -214,3 +214,15 @@ Deno.test("[metrics cli] eval classification reads per-image top-k predictions",
   assertEquals(bad.code, 1);
   assert(/broken\.json: \[0\]\.top_k: missing or empty/.test(bad.err), bad.err);
 });
+
+Deno.test("[metrics cli] eval errors prints the TIDE table and the recommended threshold", async () => {
+  const r = await run("errors", "--gt", GT, "--dt", BBOX);
+  assertEquals(r.code, 0, r.err);
+  assert(/^AP@0\.5 0\.6970$/m.test(r.out), r.out);
+  assert(/^cls\s+\d+\s+0\.\d{4}$/m.test(r.out), r.out);
+  assert(/recommended confidence \d\.\d\d \(F1 /.test(r.out), r.out);
+  const j = await run("errors", "--gt", GT, "--dt", BBOX, "--confidence", "0.3", "--json");
+  const rep = JSON.parse(j.out);
+  assertEquals(rep.confusion.confidence, 0.3);
+  assertClose(rep.bbox.stats.map, expected.bbox.stats[0], 1e-12, "map");
+});

@@ -38,6 +38,8 @@ export type { TideError, TideResult } from "./det_errors.ts";
 export { TIDE_ERRORS, tideErrors } from "./det_errors.ts";
 export type { ConfidenceSweep, SweepCurve } from "./conf_sweep.ts";
 export { confidenceSweep } from "./conf_sweep.ts";
+export type { DetectionReport } from "./detection_report.ts";
+export { detectionReport } from "./detection_report.ts";
 export { classIndexMap, decodePng, panopticIdMap } from "./png_decode.ts";
 export {
   evaluatePanopticFiles,
