@@ -200,6 +200,15 @@ export default function RunLive(
             run.status === "failed" ? "bg-red-50 text-red-800" : "bg-slate-50 text-slate-700"
           }`}
         >
+          {run.status === "running" || run.status === "queued"
+            ? (
+              <span class="text-slate-500">
+                {run.compute.kind === "databricks" && run.status === "queued"
+                  ? "Databricks: "
+                  : "Job: "}
+              </span>
+            )
+            : null}
           {run.message}
         </p>
       )}
@@ -216,7 +225,12 @@ export default function RunLive(
       )}
       {warning && <p class="rounded bg-amber-50 px-3 py-2 text-xs text-amber-800">{warning}</p>}
       <RunProgress run={run} />
-      <RunCharts points={points} compareOptions={compareOptions} ready={ready} />
+      <RunCharts
+        points={points}
+        compareOptions={compareOptions}
+        ready={ready}
+        defaultCompare={run.resumedFrom}
+      />
       <section class="rounded-lg border border-slate-200 bg-white p-3">
         <h2 class="text-sm font-medium text-slate-800 mb-2">Latest log lines</h2>
         <pre

@@ -55,7 +55,7 @@ export const STAGES: Stage[] = [
       "One-click launch with compute choices and a preview of what will run",
       "Live loss and metric charts, logs, cancel and resume",
     ],
-    available: false,
+    available: true,
   },
   {
     id: "evaluation",

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { MetricPointLite } from "@/lib/training/types.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
 
@@ -19,9 +19,11 @@ function seriesOf(points: MetricPointLite[], name: string, label: string, dashed
  * a step range (zoom) and another run overlaid for comparison.
  */
 export function RunCharts(
-  { points, compareOptions, ready }: {
+  { points, compareOptions, ready, defaultCompare }: {
     points: MetricPointLite[];
     compareOptions: CompareOption[];
+    /** A run overlaid from the start (a resumed run's parent). */
+    defaultCompare?: string;
     /** False until hydrated: controls stay disabled. */
     ready: boolean;
   },
@@ -36,6 +38,9 @@ export function RunCharts(
   const [range, setRange] = useState<{ from?: number; to?: number }>({});
   const [compareId, setCompareId] = useState("");
   const [other, setOther] = useState<{ points: MetricPointLite[]; error?: string } | null>(null);
+  useEffect(() => {
+    if (ready && defaultCompare) compare(defaultCompare);
+  }, [ready, defaultCompare]);
 
   async function compare(id: string) {
     setCompareId(id);

@@ -41,6 +41,7 @@ export const handler: Handlers<Data> = {
       : null;
     const compare = others
       .filter((o) => o.id !== run.id && o.config.task === run.config.task)
+      .sort((a, b) => Number(b.id === run.resumedFrom) - Number(a.id === run.resumedFrom))
       .slice(0, 30)
       .map((o) => ({ id: o.id, name: o.name }));
     return ctx.render({ run, points: [...points], log, compare, outputs, mlflowUrl });

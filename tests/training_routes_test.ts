@@ -1,0 +1,141 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { createRun, newRunId } from "@/lib/training/records.ts";
+import { stopMonitor } from "@/lib/training/refresh.ts";
+import { formPost, jsonPost, testApp } from "./helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+async function withApp(fn: (app: Awaited<ReturnType<typeof testApp>>) => Promise<void>) {
+  const app = await testApp();
+  try {
+    await fn(app);
+  } finally {
+    stopMonitor();
+    await app.close();
+  }
+}
+
+Deno.test({
+  name: "[training/routes] /training shows the empty state; /training/new offers the launch form",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const list = await app.request("/training");
+      assertEquals(list.status, 200);
+      assertStringIncludes(await list.text(), "No training runs yet");
+      const form = await app.request("/training/new");
+      assertEquals(form.status, 200);
+      const html = await form.text();
+      assertStringIncludes(html, 'data-island="TrainingLaunchForm"');
+      assertStringIncludes(html, "What will run");
+      assertStringIncludes(html, "embedded local workspace");
+    }),
+});
+
+Deno.test({
+  name: "[training/routes] bad launch input is refused with the field and reason",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const post = await app.request(
+        "/training/new",
+        formPost({ compute: "local", config: "x@1", maxSteps: "-3", token: "abcdefgh12" }),
+      );
+      assertEquals(post.status, 400);
+      const html = await post.text();
+      assertStringIncludes(html, "a whole number of at least 1");
+      const bad = await app.request("/api/runs", jsonPost({ compute: { kind: "gpu" } }));
+      assertEquals(bad.status, 400);
+      assertStringIncludes((await bad.json()).error.message, "compute.kind");
+      const none = await app.request("/api/runs", jsonPost({ compute: { kind: "local" } }));
+      assertEquals(none.status, 400);
+      assertStringIncludes((await none.json()).error.message, "no active config");
+      const wrongKind = await app.request(
+        "/api/runs",
+        jsonPost({ compute: { kind: "databricks", nodeType: "g5.xlarge", runtime: "r" } }),
+      );
+      assertEquals(wrongKind.status, 400);
+      assertStringIncludes(
+        (await wrongKind.json()).error.message,
+        "connected to the local workspace",
+      );
+      const status = await app.request("/api/runs?status=bogus");
+      assertEquals(status.status, 400);
+      const missing = await app.request("/api/runs/nope");
+      assertEquals(missing.status, 404);
+      assertStringIncludes((await missing.json()).error.message, 'No training run "nope"');
+      const events = await app.request("/api/runs/nope/events");
+      assertEquals(events.status, 404);
+      await events.body?.cancel();
+      const page = await app.request("/training/nope");
+      assertEquals(page.status, 404);
+      await page.body?.cancel();
+    }),
+});
+
+Deno.test({
+  name: "[training/routes] the event stream sends the run, then its metrics as they are written",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const id = newRunId();
+      const runDir = `${app.settings.volume}/runs/${id}`;
+      await app.workspace.files.write(
+        `${runDir}/metrics.jsonl`,
+        '{"step": 1, "epoch": 0.1, "name": "loss", "value": 0.9, "ts": 1}\n',
+      );
+      const now = Date.now();
+      await createRun({
+        id,
+        name: "streamed",
+        createdAt: now,
+        createdBy: "t",
+        config: { name: "c", version: 1, task: "classification", model: "m" },
+        compute: { kind: "local", device: "cpu" },
+        distribution: "local",
+        status: "running",
+        phase: "training",
+        runDir,
+        configPath: `${app.settings.volume}/configs/c/v1.yaml`,
+        command: ["python"],
+        idempotencyToken: `tok-${id}`,
+        updatedAt: now,
+        progress: null,
+        lastMetrics: {},
+      });
+      const res = await app.request(`/api/runs/${id}/events`, {
+        headers: { accept: "text/event-stream" },
+      });
+      assertEquals(res.status, 200);
+      assertEquals(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let text = "";
+      const until = async (pred: () => boolean) => {
+        const end = Date.now() + 10_000;
+        while (!pred() && Date.now() < end) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += dec.decode(value);
+        }
+      };
+      await until(() => text.includes("event: metrics"));
+      assertStringIncludes(text, "event: run");
+      assertStringIncludes(text, '"name":"streamed"');
+      assertStringIncludes(text, '"value":0.9');
+      const { disk } = await (app.workspace.files as unknown as {
+        resolve(p: string): Promise<{ disk: string }>;
+      }).resolve(`${runDir}/metrics.jsonl`);
+      await Deno.writeTextFile(
+        disk,
+        '{"step": 2, "epoch": 0.2, "name": "loss", "value": 0.7, "ts": 2}\n',
+        { append: true },
+      );
+      await until(() => text.includes('"value":0.7'));
+      assert(text.includes('"from":1'), "the second batch continues after the first point");
+      await reader.cancel();
+      const html = await (await app.request(`/training/${id}`)).text();
+      assertStringIncludes(html, 'data-island="RunLive"');
+      assertStringIncludes(html, "step 0");
+    }),
+});
