@@ -95,7 +95,7 @@ export function matchCoco(ix: CocoIndex, p: CocoParams): CocoMatches {
         const dj = d0 + d;
         for (let g = 0; g < G; g++) {
           const gj = g0 + g;
-          ious[d * G + g] = segm ? rleIouPrefiltered(ix, dj, gj) : bboxIou(
+          ious[d * G + g] = segm ? maskIou(ix, dj, gj) : bboxIou(
             dtBox[dj * 4],
             dtBox[dj * 4 + 1],
             dtBox[dj * 4 + 2],
@@ -168,8 +168,16 @@ export function matchCoco(ix: CocoIndex, p: CocoParams): CocoMatches {
   return { dtFlags, dtGt, npig };
 }
 
-/** Mask IoU; a box pre-check is skipped because results may carry boxes that miss the mask. */
-function rleIouPrefiltered(ix: CocoIndex, dj: number, gj: number): number {
+/**
+ * Mask IoU after maskApi.c's pre-check on the masks' tight boxes: disjoint boxes give 0 (even
+ * for masks of different sizes, which otherwise give -1, as in pycocotools).
+ */
+function maskIou(ix: CocoIndex, dj: number, gj: number): number {
+  const d = ix.dtMaskBox, g = ix.gtMaskBox, a = dj * 4, b = gj * 4;
+  if (Math.min(d[a] + d[a + 2], g[b] + g[b + 2]) - Math.max(d[a], g[b]) <= 0) return 0;
+  if (Math.min(d[a + 1] + d[a + 3], g[b + 1] + g[b + 3]) - Math.max(d[a + 1], g[b + 1]) <= 0) {
+    return 0;
+  }
   return rleIou(ix.dtRle[dj], ix.gtRle[gj], ix.gtCrowd[gj] === 1);
 }
 

@@ -27,6 +27,8 @@ export interface CocoIndex {
   /** Position of each ground truth in the file's annotations list. */
   gtSrc: Int32Array;
   gtRle: Rle[];
+  /** Tight boxes of the masks (segm only), for the overlap pre-check. */
+  gtMaskBox: Float64Array;
   /** Bucket b's detections are [dtStart[b], dtStart[b+1]): score-descending (stable), at most maxDets. */
   dtStart: Int32Array;
   dtBox: Float64Array;
@@ -35,6 +37,7 @@ export interface CocoIndex {
   /** Position of each detection in the results list. */
   dtSrc: Int32Array;
   dtRle: Rle[];
+  dtMaskBox: Float64Array;
   /** Detections left out because their category is not in the ground truth. */
   droppedDts: number;
 }
@@ -81,6 +84,7 @@ export function buildCocoIndex(
   const gtBox = new Float64Array(nG * 4), gtArea = new Float64Array(nG);
   const gtCrowd = new Uint8Array(nG), gtId = new Float64Array(nG), gtSrc = new Int32Array(nG);
   const gtRle: Rle[] = segm ? new Array(nG) : [];
+  const gtMaskBox = new Float64Array(segm ? nG * 4 : 0);
   for (let i = 0; i < anns.length; i++) {
     if (gKey[i] < 0) continue;
     const a = anns[i];
@@ -100,7 +104,8 @@ export function buildCocoIndex(
     if (segm) {
       const size = imgSize.get(a.image_id)!;
       gtRle[j] = toRle(a.segmentation, size, sources.gt, `annotations[${i}].segmentation`);
-      if (!a.bbox) gtBox.set(rleToBbox(gtRle[j]), j * 4);
+      gtMaskBox.set(rleToBbox(gtRle[j]), j * 4);
+      if (!a.bbox) gtBox.set(gtMaskBox.subarray(j * 4, j * 4 + 4), j * 4);
     }
   }
 
@@ -126,6 +131,7 @@ export function buildCocoIndex(
   const dtBox = new Float64Array(nD * 4), dtArea = new Float64Array(nD);
   const dtScore = new Float64Array(nD), dtSrc = new Int32Array(nD);
   const dtRle: Rle[] = segm ? new Array(nD) : [];
+  const dtMaskBox = new Float64Array(segm ? nD * 4 : 0);
   for (let b = 0; b < nB; b++) {
     let j = dtStart[b];
     const e = dtStart[b + 1];
@@ -138,7 +144,8 @@ export function buildCocoIndex(
         const size = imgSize.get(d.image_id)!;
         dtRle[j] = toRle(d.segmentation, size, sources.dt, `[${i}].segmentation`);
         dtArea[j] = d.area ?? rleArea(dtRle[j]);
-        dtBox.set(d.bbox ?? rleToBbox(dtRle[j]), j * 4);
+        dtMaskBox.set(rleToBbox(dtRle[j]), j * 4);
+        dtBox.set(d.bbox ?? dtMaskBox.subarray(j * 4, j * 4 + 4), j * 4);
       } else if (d.area === undefined && d.segmentation !== undefined) {
         // mask-only results: loadRes derives the box and the area from the mask
         const rle = toRle(
@@ -169,12 +176,14 @@ export function buildCocoIndex(
     gtId,
     gtSrc,
     gtRle,
+    gtMaskBox,
     dtStart,
     dtBox,
     dtArea,
     dtScore,
     dtSrc,
     dtRle,
+    dtMaskBox,
     droppedDts,
   };
 }
