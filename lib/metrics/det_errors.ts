@@ -99,12 +99,11 @@ export function tideErrors(
         if (v > sameMax) [sameMax, sameIdx] = [v, gi];
       } else if (v > otherMax) [otherMax, otherIdx] = [v, gi];
     }
-    // tidecv's order: background, localisation, classification, duplicate, otherwise both
+    // tidecv's order: localisation (same class, bg <= IoU <= fg), classification (another
+    // class, IoU >= fg), duplicate (same class, IoU >= fg with a used GT), background
+    // (IoU <= bg with everything), otherwise both
     let e: TideError;
-    if (allMax <= bg) {
-      e = "bkg";
-      fixes.bkg.set(di, null);
-    } else if (sameIdx >= 0 && sameMax >= bg && sameMax < fg) {
+    if (sameIdx >= 0 && sameMax >= bg && sameMax <= fg) {
       e = "loc";
       explained.add(sameIdx);
       const dup = matchedGt.has(sameIdx) || claimed.loc.has(sameIdx);
@@ -119,6 +118,9 @@ export function tideErrors(
     } else if (sameIdx >= 0 && sameMax >= fg) {
       e = "dupe";
       fixes.dupe.set(di, null);
+    } else if (allMax <= bg) {
+      e = "bkg";
+      fixes.bkg.set(di, null);
     } else {
       e = "both";
       fixes.both.set(di, null);
