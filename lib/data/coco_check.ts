@@ -300,7 +300,7 @@ export async function checkCoco(
       annotation_id: Number.isFinite(id) ? id : undefined,
       image_id: Number.isFinite(imgId) ? imgId : undefined,
       category_id: Number.isFinite(catId) ? catId : undefined,
-      file: ii >= 0 ? im.fileName[ii] : undefined,
+      file: ii >= 0 ? (files?.[ii]?.path ?? im.fileName[ii]) : undefined,
       where,
     };
     if (f & A_NOT_OBJECT) {

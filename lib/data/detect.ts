@@ -142,6 +142,10 @@ export async function detectDataset(
   const dir = path.replace(/\/+$/, "");
   const e = await entries(files, dir);
 
+  const splitDirs = e.dirs.filter((d) =>
+    ["train", "training", "val", "valid", "validation", "test", "testing"].includes(d.toLowerCase())
+  );
+
   // semantic masks: images/ + masks/ (optionally with split sub-folders)
   if (format === "auto" || format === "masks") {
     for (const [im, mk] of MASK_PAIRS) {
@@ -172,6 +176,26 @@ export async function detectDataset(
       if (splits.length) {
         return { format: "masks", splits, reason: `${im}/ and ${mk}/ folders (class-id masks)` };
       }
+    }
+    // split folders that each hold an images/ + masks/ pair (train/images, train/masks, ...)
+    const splits: SplitPlan[] = [];
+    for (const d of splitDirs) {
+      const se = await entries(files, `${dir}/${d}`);
+      const pair = MASK_PAIRS.find(([im, mk]) => se.dirs.includes(im) && se.dirs.includes(mk));
+      if (!pair) continue;
+      splits.push({
+        name: splitName(d),
+        imagesDir: `${dir}/${d}/${pair[0]}`,
+        masksDir: `${dir}/${d}/${pair[1]}`,
+        classNames: await readNames(files, `${dir}/${d}`, se) ?? await readNames(files, dir, e),
+      });
+    }
+    if (splits.length) {
+      return {
+        format: "masks",
+        splits,
+        reason: `split folders with images/ and masks/ (class-id masks)`,
+      };
     }
     if (format === "masks") throw new DatasetError(`${dir} has no images/ + masks/ folders`);
   }
@@ -217,9 +241,6 @@ export async function detectDataset(
   }
 
   // ImageFolder: train/ val/ test/ each with class folders, or class folders directly
-  const splitDirs = e.dirs.filter((d) =>
-    ["train", "training", "val", "valid", "validation", "test", "testing"].includes(d.toLowerCase())
-  );
   if (splitDirs.length) {
     return {
       format: "imagefolder",

@@ -114,6 +114,8 @@ export async function checkFiles(
 export interface SplitFiles {
   split: string;
   files: FileInfo[];
+  /** COCO image id of a file, so leakage problems link to the image. */
+  imageIdOf?: (path: string) => number | undefined;
 }
 
 /**
@@ -126,19 +128,22 @@ export async function findLeakage(
   sinkFor: (split: string) => ProblemSink,
   signal?: AbortSignal,
 ): Promise<void> {
-  const byPrint = new Map<string, { split: string; path: string }[]>();
+  type Member = { split: string; path: string; imageId?: number };
+  const byPrint = new Map<string, Member[]>();
   for (const s of splits) {
     for (const f of s.files) {
       if (!f.fingerprint) continue;
       let g = byPrint.get(f.fingerprint);
       if (!g) byPrint.set(f.fingerprint, g = []);
-      if (!g.some((x) => x.path === f.path)) g.push({ split: s.split, path: f.path });
+      if (!g.some((x) => x.path === f.path)) {
+        g.push({ split: s.split, path: f.path, imageId: s.imageIdOf?.(f.path) });
+      }
     }
   }
   for (const group of byPrint.values()) {
     if (group.length < 2) continue;
     signal?.throwIfAborted();
-    const byHash = new Map<string, { split: string; path: string }[]>();
+    const byHash = new Map<string, Member[]>();
     for (const m of group) {
       const h = await hex(await files.readBytes(m.path));
       let g = byHash.get(h);
@@ -155,14 +160,14 @@ export async function findLeakage(
             "error",
             `${other.path} (${other.split}) has the same content as ${first.path} (${first.split}); ` +
               `evaluation on ${other.split} is contaminated`,
-            { file: other.path, where: `same as ${first.path}` },
+            { file: other.path, image_id: other.imageId, where: `same as ${first.path}` },
           );
         } else {
           sinkFor(other.split).add(
             "duplicate_image_file",
             "warning",
             `${other.path} has the same content as ${first.path} in ${first.split}`,
-            { file: other.path, where: `same as ${first.path}` },
+            { file: other.path, image_id: other.imageId, where: `same as ${first.path}` },
           );
         }
       }

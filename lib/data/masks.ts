@@ -51,7 +51,8 @@ export async function scanMasks(
   for await (const e of files.list(masksDir)) {
     if (!e.isDirectory && /\.png$/i.test(e.name)) masks.set(stem(e.name), e.name);
   }
-  const paired: { image: string; mask: string }[] = [];
+  // every image of the split; `mask` null when it has none (counted, reported, not decoded)
+  const paired: { image: string; mask: string | null }[] = [];
   const used = new Set<string>();
   for (const img of images) {
     const m = masks.get(stem(img));
@@ -64,6 +65,7 @@ export async function scanMasks(
           file: `${imagesDir}/${img}`,
         },
       );
+      paired.push({ image: `${imagesDir}/${img}`, mask: null });
       continue;
     }
     used.add(stem(img));
@@ -104,6 +106,7 @@ export async function scanMasks(
         file: image,
       });
     }
+    if (mask === null) continue;
     let dec;
     try {
       dec = decodePng(await files.readBytes(mask));

@@ -248,9 +248,7 @@ async function runScan(
       bytesBefore += b.length;
       bytes.set(sp.name, b);
       keyParts.push(`${sp.name}:${sp.annotationFile}:${b.length}:${contentHash(b)}`);
-      if (plan.format === "coco") {
-        sp.imagesDir = await resolveImagesDir(files, sp, firstFileName(b));
-      }
+      sp.imagesDir = await resolveImagesDir(files, sp, firstFileName(b));
     }
     for (const d of [sp.imagesDir, sp.root, sp.masksDir, sp.panopticDir]) {
       if (d) keyParts.push(`${d}:${await listingKey(files, d)}`);
@@ -318,7 +316,8 @@ async function runScan(
         const info = await checkFiles(files, list, { signal, onProgress: fileProgress });
         const byPath = new Map(info.map((f) => [f.path, f]));
         fileInfo = paths.map((p) => byPath.get(p)!);
-        leak.push({ split: sp.name, files: info });
+        const idOf = new Map(paths.map((p, i) => [p, idx.images.id[i]]));
+        leak.push({ split: sp.name, files: info, imageIdOf: (p) => idOf.get(p) });
       } else {
         notes.push(
           `${sp.name}: image files not checked (no images folder given${
