@@ -153,7 +153,8 @@ export function tideErrors(
         if (r) fixedDts.push(r);
       });
     }
-    dAP[e] = Math.max(0, apAt(fixedGt, fixedDts, fg).stats[0]) - Math.max(0, ap);
+    // as tidecv: a negative gain is binning noise and counts as 0
+    dAP[e] = Math.max(0, apAt(fixedGt, fixedDts, fg).stats[0] - Math.max(0, ap));
   }
   return { fgIou: fg, bgIou: bg, ap, counts, dAP, perCategory, perImage, detectionErrors };
 }
