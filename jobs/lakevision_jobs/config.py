@@ -72,6 +72,7 @@ class ModelConfig:
     max_detections: int = 100
     class_names: list = None
     hf_config: dict = None
+    builder_kwargs: dict = None  # extra keyword arguments for the torchvision builder
 
 
 @dataclass
@@ -151,8 +152,13 @@ def load_config(path):
     return resolve_config(raw, source=path)
 
 
-def resolve_config(raw, source="config"):
-    """Turn the parsed YAML into a RunConfig; raises ConfigError listing all problems."""
+def resolve_config(raw, source="config", check_paths=True):
+    """Turn the parsed YAML into a RunConfig; raises ConfigError listing all problems.
+
+    `check_paths=False` resolves without touching the data (to validate a file written for
+    another machine, or to rebuild a model from a checkpoint): the data format is then guessed
+    from the annotation file names.
+    """
     problems, warnings = [], []
     if not isinstance(raw, dict):
         raise ConfigError(f"the top level must be a mapping with sections model, data, training "
@@ -199,7 +205,11 @@ def resolve_config(raw, source="config"):
         max_detections=r.int(m, "max_detections", "model", 100, lo=1),
         class_names=m.get("class_names"),
         hf_config=m.get("hf_config"),
+        builder_kwargs=m.get("builder_kwargs"),
     )
+    if model.builder_kwargs is not None and not isinstance(model.builder_kwargs, dict):
+        problems.append("model.builder_kwargs: must be a mapping of torchvision builder arguments "
+                        "(e.g. min_size: 320, box_batch_size_per_image: 128)")
     sp = m.get("scheduler_params") or {}
     if not isinstance(sp, dict):
         problems.append("model.scheduler_params: must be a mapping")
@@ -279,7 +289,7 @@ def resolve_config(raw, source="config"):
     if problems:
         raise ConfigError(problems, source=source)
 
-    task = resolve_task(m.get("task_type", "detection"), model, data, problems, warnings)
+    task = resolve_task(m.get("task_type", "detection"), model, data, problems, warnings, check_paths)
     if problems:
         raise ConfigError(problems, source=source)
     allowed = TASK_METRICS[task]
@@ -297,7 +307,7 @@ def resolve_config(raw, source="config"):
                      raw=raw, warnings=warnings)
 
 
-def resolve_task(task_type, model, data, problems, warnings):
+def resolve_task(task_type, model, data, problems, warnings, check_paths=True):
     """Map the config's task_type (including the accelerator's `segmentation`) to one of TASKS.
 
     Like the accelerator, `segmentation` is split by model family and by the kind of annotation
@@ -311,7 +321,7 @@ def resolve_task(task_type, model, data, problems, warnings):
     tt = legacy.get(tt, tt)
     name = model.model_name.lower()
     if data.format is None:
-        data.format = detect_data_format(data, problems)
+        data.format = detect_data_format(data, problems) if check_paths else guess_data_format(data, tt)
     if tt == "segmentation":
         if model.backend == "torchvision":
             tt = ("instance_segmentation" if any(f in model.builder for f in TORCHVISION_INSTANCE)
@@ -351,6 +361,14 @@ def detect_data_format(data, problems):
         problems.append(f"data.train_data_path: directory not found: {root}")
         return None
     return "imagefolder"
+
+
+def guess_data_format(data, task_type):
+    """The data format from names alone (no file access)."""
+    ann = data.train_annotation_file or data.val_annotation_file
+    if ann:
+        return "coco_panoptic" if "panoptic" in os.path.basename(ann).lower() else "coco_instances"
+    return "imagefolder" if task_type == "classification" else "mask_folder"
 
 
 def _is_panoptic_json(path, problems):

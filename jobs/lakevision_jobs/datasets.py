@@ -136,7 +136,7 @@ class MaskFolderDataset(_Base):
         if len(bad):
             raise DataError(f"mask {mpath} has class id {int(bad.max())} but model.num_classes is "
                             f"{self.num_classes} (use 255 for ignored pixels)")
-        meta = {"index": i, "image_id": i, "file_name": os.path.relpath(ipath, self.root),
+        meta = {"index": i, "image_id": i, "file_name": os.path.basename(ipath),
                 "height": img.shape[1], "width": img.shape[2]}
         return self._finish({"image": img, "semantic": sem}, meta)
 
@@ -197,8 +197,9 @@ class CategoryMap:
 class CocoInstancesDataset(_Base):
     """COCO instances: boxes (and masks from polygons/RLE when `with_masks`); crowd objects skipped."""
 
-    def __init__(self, img_dir, ann_file, transform=None, with_masks=False, categories=None):
+    def __init__(self, img_dir, ann_file, transform=None, with_masks=False, categories=None, keep_crowd=False):
         super().__init__(transform)
+        self.keep_crowd = keep_crowd
         doc = read_coco_json(ann_file)
         own = CategoryMap(doc["categories"], ann_file)
         if categories is not None:
@@ -230,7 +231,7 @@ class CocoInstancesDataset(_Base):
             bb = a.get("bbox")
             if not (isinstance(bb, list) and len(bb) == 4 and all(isinstance(v, (int, float)) for v in bb)):
                 raise DataError(f"{where}: bbox must be [x, y, width, height] numbers (got {bb!r})")
-            if a.get("iscrowd", 0):
+            if a.get("iscrowd", 0) and not keep_crowd:
                 continue
             if bb[2] <= 0 or bb[3] <= 0:
                 self.skipped += 1
@@ -256,6 +257,10 @@ class CocoInstancesDataset(_Base):
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clamp(0, h)
         labels = torch.tensor([self.cats.index[a["category_id"]] for a in anns], dtype=torch.int64)
         sample = {"image": img, "boxes": boxes, "labels": labels}
+        if self.keep_crowd:  # evaluation: crowd regions are ignored, areas follow COCO's `area`
+            sample["iscrowd"] = torch.tensor([bool(a.get("iscrowd", 0)) for a in anns], dtype=torch.bool)
+            sample["area"] = torch.tensor([float(a.get("area") or a["bbox"][2] * a["bbox"][3]) for a in anns],
+                                          dtype=torch.float64)
         if self.with_masks:
             masks = torch.zeros((len(anns), h, w), dtype=torch.uint8)
             for j, a in enumerate(anns):
@@ -435,7 +440,7 @@ def build_dataset(cfg, split, transform, reference=None):
     if d.format == "coco_instances":
         with_masks = task in ("instance_segmentation", "panoptic_segmentation")
         return CocoInstancesDataset(root, ann, transform, with_masks=with_masks,
-                                    categories=getattr(reference, "cats", None))
+                                    categories=getattr(reference, "cats", None), keep_crowd=split != "train")
     if d.format == "coco_panoptic":
         return CocoPanopticDataset(root, ann, transform, semantic=(task == "semantic_segmentation"),
                                    categories=getattr(reference, "cats", None))

@@ -138,7 +138,8 @@ def evaluate(tm, loader, device, amp_ctx, writer=None, max_batches=None):
                 scale = torch.tensor([sx, sy, sx, sy])
                 p = {"boxes": pred["boxes"].cpu() * scale, "scores": pred["scores"].cpu(),
                      "labels": pred["labels"].cpu()}
-                g = {"boxes": tgt["boxes"] * scale, "labels": tgt["labels"], "area_scale": sx * sy}
+                g = {"boxes": tgt["boxes"] * scale, "labels": tgt["labels"], "area_scale": sx * sy,
+                     "iscrowd": tgt.get("iscrowd"), "area": tgt.get("area")}
                 if task == "instance_segmentation":
                     p["masks"], g["masks"] = pred["masks"].cpu(), tgt["masks"]
                     box_meter.update(p, g)

@@ -165,6 +165,8 @@ class HfDetector(HfTaskModel):
         scale = torch.tensor([w, h, w, h], dtype=torch.float32)
         out = []
         for t in targets:
+            keep = ~t["iscrowd"] if t.get("iscrowd") is not None else slice(None)
+            t = {"boxes": t["boxes"][keep], "labels": t["labels"][keep]}
             b = t["boxes"].float() / scale
             cxcywh = torch.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2,
                                   b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], 1) if len(b) else b.view(0, 4)
@@ -246,7 +248,8 @@ class HfUniversal(HfTaskModel):
                 masks = torch.stack([(sem == c) for c in cls]).float() if cls else sem.new_zeros((0,) + sem.shape).float()
                 cls = torch.tensor(cls, dtype=torch.int64)
             else:
-                masks, cls = t["masks"].float(), t["labels"]
+                keep = ~t["iscrowd"] if t.get("iscrowd") is not None else slice(None)
+                masks, cls = t["masks"][keep].float(), t["labels"][keep]
             mask_labels.append(masks.to(device))
             class_labels.append(cls.to(device))
         return mask_labels, class_labels

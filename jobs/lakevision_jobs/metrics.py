@@ -7,12 +7,13 @@ so no pycocotools is needed on the cluster or in CI.
 """
 
 import torch
-from torchvision.ops import box_iou
-
 from .transforms import IGNORE_INDEX
 
 IOU_THRS = [0.5 + 0.05 * i for i in range(10)]
-REC_THRS = torch.linspace(0, 1, 101)
+# Exactly numpy.linspace(0, 1, 101) (i * 0.01, last = 1.0): recall values that equal a threshold
+# must fall on the same side as in pycocotools.
+REC_THRS = torch.arange(101, dtype=torch.float64) * 0.01
+REC_THRS[-1] = 1.0
 AREAS = {"all": (0, 1e10), "small": (0, 32 ** 2), "medium": (32 ** 2, 96 ** 2), "large": (96 ** 2, 1e10)}
 MAX_DETS = (1, 10, 100)
 
@@ -83,54 +84,66 @@ class CocoMeter:
         self.records = []
 
     def update(self, pred, gt):
-        """pred: boxes[K,4], scores[K], labels[K] (+ masks [K,H,W] probs); gt: boxes, labels (+ masks).
+        """Add one image. pred: boxes [K,4] xyxy, scores, labels (+ masks [K,H,W] probabilities);
+        gt: boxes, labels (+ masks), optional `area` (COCO's annotation area; box/mask area
+        otherwise) and `iscrowd` (crowd regions are ignored and may absorb several detections).
 
-        Coordinates must be those of the original image, so area ranges mean what COCO means.
+        Coordinates must be the original image's, so the area ranges mean what COCO means.
         """
-        pb, ps, pl = pred["boxes"].cpu().float(), pred["scores"].cpu().float(), pred["labels"].cpu()
-        gb, gl = gt["boxes"].cpu().float(), gt["labels"].cpu()
+        # float64 like pycocotools: IoUs that sit exactly on a threshold must compare the same way
+        pb, ps, pl = pred["boxes"].cpu().double(), pred["scores"].cpu().double(), pred["labels"].cpu()
+        gb, gl = gt["boxes"].cpu().double(), gt["labels"].cpu()
+        crowd = gt.get("iscrowd")
+        crowd = torch.zeros(len(gl), dtype=torch.bool) if crowd is None else torch.as_tensor(crowd).bool()
+        scale = float(gt.get("area_scale", 1.0))
         if self.iou_type == "segm":
-            pm = (pred["masks"].cpu() > 0.5).flatten(1).float()
-            gm = gt["masks"].cpu().flatten(1).float()
-            p_area, g_area = pm.sum(1), gm.sum(1)
-            scale = gt.get("area_scale", 1.0)
-            p_area, g_area = p_area * scale, g_area * scale
+            pm = (pred["masks"].cpu() > 0.5).flatten(1).double()
+            gm = gt["masks"].cpu().flatten(1).double()
+            p_area, g_area = pm.sum(1) * scale, gm.sum(1) * scale
         else:
             p_area = (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1])
             g_area = (gb[:, 2] - gb[:, 0]) * (gb[:, 3] - gb[:, 1])
-        for c in set(pl.tolist()) | set(gl.tolist()):
+        if gt.get("area") is not None:
+            g_area = torch.as_tensor(gt["area"], dtype=torch.float64)
+        for c in sorted(set(pl.tolist()) | set(gl.tolist())):
             di = torch.nonzero(pl == c).flatten()
             gi = torch.nonzero(gl == c).flatten()
-            di = di[ps[di].argsort(descending=True)][:MAX_DETS[-1]]
+            di = di[torch.sort(ps[di], descending=True, stable=True)[1]][:MAX_DETS[-1]]
+            g_crowd = crowd[gi]
             if self.iou_type == "segm":
                 inter = pm[di] @ gm[gi].t()
                 union = pm[di].sum(1)[:, None] + gm[gi].sum(1)[None] - inter
-                ious = inter / union.clamp(min=1e-9)
+                d_area = pm[di].sum(1)[:, None].expand_as(inter)
             else:
-                ious = box_iou(pb[di], gb[gi]) if len(di) and len(gi) else torch.zeros((len(di), len(gi)))
+                inter, union, d_area = _box_inter_union(pb[di], gb[gi])
+            # COCO: a crowd region's IoU is intersection over the detection's own area
+            denom = torch.where(g_crowd[None].expand_as(union), d_area, union)
+            ious = inter / denom.clamp(min=1e-12)
             for area_name, (lo, hi) in AREAS.items():
-                g_ign = (g_area[gi] < lo) | (g_area[gi] > hi)
+                g_ign = g_crowd | (g_area[gi] < lo) | (g_area[gi] > hi)
                 order = torch.sort(g_ign.to(torch.int64), stable=True)[1]
-                g_ign_s = g_ign[order]
-                ious_s = ious[:, order]
-                matched = torch.zeros((len(IOU_THRS), len(di)), dtype=torch.bool)
-                d_ign = torch.zeros((len(IOU_THRS), len(di)), dtype=torch.bool)
+                g_ign_s, crowd_s = g_ign[order].tolist(), g_crowd[order].tolist()
+                ious_s = ious[:, order].tolist()
+                nd, ng = len(di), len(gi)
+                matched = torch.zeros((len(IOU_THRS), nd), dtype=torch.bool)
+                d_ign = torch.zeros((len(IOU_THRS), nd), dtype=torch.bool)
                 for t, thr in enumerate(IOU_THRS):
-                    g_used = torch.zeros(len(gi), dtype=torch.bool)
-                    for d in range(len(di)):
+                    g_used = [False] * ng
+                    for d in range(nd):
                         best, m = min(thr, 1 - 1e-10), -1
-                        for g in range(len(gi)):
-                            if g_used[g]:
+                        row = ious_s[d]
+                        for g in range(ng):
+                            if g_used[g] and not crowd_s[g]:
                                 continue
                             if m > -1 and not g_ign_s[m] and g_ign_s[g]:
                                 break
-                            if ious_s[d, g] < best:
+                            if row[g] < best:
                                 continue
-                            best, m = float(ious_s[d, g]), g
+                            best, m = row[g], g
                         if m > -1:
                             g_used[m] = True
                             matched[t, d] = True
-                            d_ign[t, d] = bool(g_ign_s[m])
+                            d_ign[t, d] = g_ign_s[m]
                 a = p_area[di]
                 out_of_range = (a < lo) | (a > hi)
                 d_ign |= (~matched) & out_of_range[None]
@@ -198,6 +211,19 @@ def _accumulate(recs, max_det):
         q[ok] = pr[idx[ok]]
         ap[t] = q.mean()
     return ap, ar
+
+
+def _box_inter_union(a, b):
+    if not len(a) or not len(b):
+        z = torch.zeros((len(a), len(b)), dtype=torch.float64)
+        return z, z + 1, z + 1
+    lt = torch.max(a[:, None, :2], b[None, :, :2])
+    rb = torch.min(a[:, None, 2:], b[None, :, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None]
+    area_b = ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[None]
+    return inter, area_a + area_b - inter, area_a.expand_as(inter)
 
 
 class PanopticMeter:

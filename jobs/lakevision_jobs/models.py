@@ -101,6 +101,7 @@ def build_torchvision(cfg, labels):
     c = len(labels)
     task = cfg.task
     tried = []
+    user_kw = dict(m.builder_kwargs or {})
     weights_kw = {"weights": None}
     if m.pretrained and not m.weights_path:
         # Classification loads full weights then swaps the head; detection/segmentation take an
@@ -112,7 +113,7 @@ def build_torchvision(cfg, labels):
         if base.get("weights") is None:
             base["num_classes"] = c
         extra = {"dropout": m.dropout} if m.dropout is not None else {}
-        model = _with_download(lambda: _call(fn, [{**base, **extra}, base]), m, tried)
+        model = _with_download(lambda: _call(fn, [{**base, **extra, **user_kw}, {**base, **user_kw}]), m, tried)
         if base.get("weights") is not None:
             _replace_last_linear(model, c)
         return TvClassifier(model, task, labels, m.image_size, *_mean_std(cfg), m.model_name,
@@ -120,13 +121,13 @@ def build_torchvision(cfg, labels):
     if task in ("detection", "instance_segmentation"):
         base = {"weights": None, "weights_backbone": weights_kw.get("weights_backbone"), "num_classes": c + 1}
         limits = [{"box_detections_per_img": m.max_detections}, {"detections_per_img": m.max_detections}, {}]
-        model = _with_download(lambda: _call(fn, [{**base, **lim} for lim in limits]), m, tried)
+        model = _with_download(lambda: _call(fn, [{**base, **lim, **user_kw} for lim in limits]), m, tried)
         cls = TvInstanceSeg if task == "instance_segmentation" else TvDetector
         tm = cls(model, task, labels, m.image_size, [0, 0, 0], [1, 1, 1], m.model_name,
                  pretrained_loaded=m.pretrained)
     elif task == "semantic_segmentation":
         base = {"weights": None, "weights_backbone": weights_kw.get("weights_backbone"), "num_classes": c}
-        model = _with_download(lambda: _call(fn, [base]), m, tried)
+        model = _with_download(lambda: _call(fn, [{**base, **user_kw}]), m, tried)
         tm = TvSegmenter(model, task, labels, m.image_size, *_mean_std(cfg), m.model_name,
                          pretrained_loaded=m.pretrained)
     else:
@@ -216,9 +217,10 @@ class _ClsExport(nn.Module):
 def _tv_targets(targets, device, with_masks=False):
     out = []
     for t in targets:
-        d = {"boxes": t["boxes"].to(device), "labels": (t["labels"] + 1).to(device)}
+        keep = ~t["iscrowd"] if t.get("iscrowd") is not None else slice(None)
+        d = {"boxes": t["boxes"][keep].to(device), "labels": (t["labels"][keep] + 1).to(device)}
         if with_masks:
-            d["masks"] = t["masks"].to(device)
+            d["masks"] = t["masks"][keep].to(device)
         out.append(d)
     return out
 

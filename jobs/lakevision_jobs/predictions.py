@@ -98,4 +98,4 @@ def save_class_png(mask, path):
         img = Image.fromarray(mask.to(torch.uint8).numpy(), "L")
     else:
         img = Image.fromarray(mask.to(torch.int32).numpy().astype("uint16"), "I;16")
-    img.save(path)
+    img.save(path, format="PNG")
