@@ -237,7 +237,10 @@ export default function RunLive(
           class="max-h-72 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100"
           data-testid="log"
           ref={logBox}
-        >{lines || "(no output yet)"}</pre>
+        >{lines ||
+            (run.compute.kind === "databricks"
+              ? "Databricks returns a run's output when it ends; until then open the run page for the driver logs."
+              : "(no output yet)")}</pre>
       </section>
       {toast && (
         <div

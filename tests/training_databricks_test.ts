@@ -252,7 +252,7 @@ Deno.test({
   },
 });
 
-async function appFor(s: Setup) {
+async function appFor(s: Setup, method: "GET" | "POST" = "GET") {
   const settings = loadSettings({
     LAKEVISION_DATA_DIR: await Deno.makeTempDir({ prefix: "lakevision-dbx-" }),
     LAKEVISION_LOG: "silent",
@@ -260,12 +260,63 @@ async function appFor(s: Setup) {
     LAKEVISION_VOLUME: VOL,
   });
   const app = await createApp({ settings, workspace: s.h.ws, root: ROOT });
-  return async (path: string) => {
+  if (method === "POST") {
+    return async (path: string, form?: Record<string, string>) => {
+      const res = await app.request(`http://localhost${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: "http://localhost",
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      assertEquals(res.status, 303, await res.clone().text());
+      await res.body?.cancel();
+      return res.headers.get("location")!;
+    };
+  }
+  return async (path: string, _form?: Record<string, string>) => {
     const res = await app.request(`http://localhost${path}`);
     assertEquals(res.status, 200, path);
     return await res.text();
   };
 }
+
+Deno.test({
+  name:
+    "[training/databricks] the launch form lists GPU node types and GPU ML runtimes; a double-posted form starts one run",
+  ...opts,
+  async fn() {
+    await using s = await setup();
+    const get = await appFor(s);
+    const html = await get("/training/new");
+    assertStringIncludes(html, "g5.12xlarge — 4 GPU, 192 GB, 48 cores");
+    assert(!html.includes("m5d.xlarge —"), "CPU-only node types are not offered");
+    assertStringIncludes(html, "16.4 LTS ML (GPU, Scala 2.12, Spark 3.5.2)");
+    assert(!html.includes(">15.4 LTS ML (includes"), "CPU ML runtimes are not offered");
+    const post = await appFor(s, "POST");
+    const form = {
+      config: "shapes@1",
+      compute: "databricks",
+      nodeType: "g5.12xlarge|4",
+      runtime: GPU_RUNTIME,
+      nodes: "1",
+      distribution: "auto",
+      timeoutMinutes: "30",
+      emails: "a@example.com, b@example.com",
+      token: "form-token-123456",
+    };
+    const [a, b] = await Promise.all([post("/training/new", form), post("/training/new", form)]);
+    assertEquals(a, b);
+    assertEquals(s.h.fake.jobs.runs.size, 1);
+    const run = await getRun(a.split("/").pop()!);
+    assertEquals(run.distribution, "torchrun");
+    const body = submitted(s.h, run.jobRunId);
+    assertEquals(body.idempotency_token, "form-token-123456");
+    assertEquals(body.timeout_seconds, 1800);
+    assertEquals(body.tasks[0].email_notifications.on_failure, ["a@example.com", "b@example.com"]);
+  },
+});
 
 Deno.test({
   name:
