@@ -62,13 +62,20 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
     }
   }
 
-  async function start() {
+  /** Scans the typed path, or (`all`) every split of the active config together. */
+  async function start(all = false) {
     setError(null);
     setRec(null);
+    const body = all
+      ? {
+        format,
+        splits: candidates.map((c) => ({ name: c.label, path: c.path, images: c.images })),
+      }
+      : { path, format, images: images || undefined };
     try {
       const r: ScanRecord = await call("/api/data/scans", {
         method: "POST",
-        body: JSON.stringify({ path, format, images: images || undefined }),
+        body: JSON.stringify(body),
       });
       setRec(r);
       poll(r.id);
@@ -102,6 +109,16 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
                 {c.label}
               </button>
             ))}
+            {candidates.length > 1 && (
+              <button
+                type="button"
+                disabled={!ready || rec?.status === "running"}
+                class="rounded-full bg-slate-900 text-white px-3 py-0.5 hover:bg-slate-700 disabled:opacity-50"
+                onClick={() => start(true)}
+              >
+                Scan all {candidates.length} splits together
+              </button>
+            )}
           </div>
         )}
         <div class="grid grid-cols-1 md:grid-cols-[1fr_14rem] gap-3">
@@ -142,7 +159,7 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
           <button
             type="button"
             disabled={!ready || !path || rec?.status === "running"}
-            onClick={start}
+            onClick={() => start()}
             class="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-50"
           >
             Scan
@@ -177,7 +194,7 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
         )}
         {error && (
           <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error} <button type="button" class="underline" onClick={start}>Retry</button>
+            {error} <button type="button" class="underline" onClick={() => start()}>Retry</button>
           </p>
         )}
         {rec && rec.status !== "done" && p && (

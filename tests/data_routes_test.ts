@@ -123,3 +123,48 @@ Deno.test("[data routes] unknown scans are 404 and outside paths are refused", a
     await app.close();
   }
 });
+
+Deno.test("[data routes] named split paths are scanned together and leakage between them is found", async () => {
+  const app = await testApp();
+  try {
+    const root = `${app.dataDir}/volumes/main/cv/data/pets`;
+    for (
+      const [split, cls, seed] of [["train", "cat", 1], ["train", "dog", 2], ["val", "cat", 3], [
+        "val",
+        "dog",
+        2,
+      ]] as const
+    ) {
+      await Deno.mkdir(`${root}/${split}/${cls}`, { recursive: true });
+      await Deno.writeFile(`${root}/${split}/${cls}/${split}_${cls}.png`, png(12, 9, seed));
+    }
+    const bad = await app.request("/api/data/scans", jsonPost({ splits: [] }));
+    assertEquals(bad.status, 400);
+    await bad.body?.cancel();
+    const started = await app.request(
+      "/api/data/scans",
+      jsonPost({
+        splits: [{ name: "train", path: `${VOL}/pets/train` }, {
+          name: "val",
+          path: `${VOL}/pets/val`,
+        }],
+      }),
+    );
+    assertEquals(started.status, 202);
+    const { id } = await started.json();
+    let rec;
+    for (let i = 0; i < 200; i++) {
+      rec = await (await app.request(`/api/data/scans/${id}`)).json();
+      if (rec.status !== "running") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assertEquals(rec.status, "done", rec.error);
+    assertEquals(rec.result.format, "imagefolder");
+    assertEquals(rec.result.splits.map((s: { name: string }) => s.name), ["train", "val"]);
+    const leak = rec.result.problems.filter((p: { code: string }) => p.code === "split_leakage");
+    assertEquals(leak.length, 1);
+    assertEquals(leak[0].file, `${VOL}/pets/val/dog/val_dog.png`);
+  } finally {
+    await app.close();
+  }
+});

@@ -265,3 +265,38 @@ export async function detectDataset(
     `cannot tell the format of ${dir}: expected a COCO JSON (here or in annotations/), images/ + masks/ folders, or class folders with images`,
   );
 }
+
+/** One split named by the person (e.g. from a training config's train/val/test paths). */
+export interface NamedPath {
+  name: string;
+  path: string;
+  /** Images folder for an annotation JSON. */
+  images?: string;
+}
+
+/**
+ * Detects each named path on its own and joins them into one plan, so a config's train, val and
+ * test paths are scanned together (which is what finds the same image in two splits).
+ */
+export async function planFromPaths(
+  files: FilesApi,
+  paths: NamedPath[],
+  format: FormatChoice = "auto",
+): Promise<DatasetPlan> {
+  if (paths.length === 0) throw new DatasetError("no dataset paths given");
+  const splits: SplitPlan[] = [];
+  let fmt: DatasetFormat | undefined;
+  for (const p of paths) {
+    const plan = await detectDataset(files, p.path, fmt ?? format, p.images);
+    if (fmt && plan.format !== fmt) {
+      throw new DatasetError(
+        `${p.name} (${p.path}) is ${plan.format} but the other splits are ${fmt}`,
+      );
+    }
+    fmt = plan.format;
+    for (const sp of plan.splits) {
+      splits.push({ ...sp, name: plan.splits.length === 1 ? p.name : `${p.name}/${sp.name}` });
+    }
+  }
+  return { format: fmt!, splits, reason: `${paths.map((p) => p.name).join(", ")} paths (${fmt})` };
+}

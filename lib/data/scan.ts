@@ -7,7 +7,7 @@ import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { ScanCache } from "./cache.ts";
 import { checkCoco, imagePaths } from "./coco_check.ts";
 import { parseCoco } from "./coco_parse.ts";
-import { DatasetError, detectDataset } from "./detect.ts";
+import { DatasetError, detectDataset, planFromPaths } from "./detect.ts";
 import { checkFiles, type FileInfo, findLeakage, type SplitFiles } from "./files_check.ts";
 import { scanImageFolder } from "./imagefolder.ts";
 import { scanMasks } from "./masks.ts";
@@ -213,7 +213,9 @@ async function runScan(
   emit({ phase: "listing" });
   let plan: DatasetPlan;
   if (spec.plan) plan = spec.plan;
-  else if (spec.path) {
+  else if (spec.splits?.length) {
+    plan = await planFromPaths(files, spec.splits, spec.format ?? "auto");
+  } else if (spec.path) {
     plan = await detectDataset(files, spec.path, spec.format ?? "auto", spec.images);
   } else throw new DatasetError("nothing to scan: give a path or a plan");
   if (plan.format === "delta") {

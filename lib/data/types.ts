@@ -76,6 +76,8 @@ export interface ScanSpec {
   images?: string;
   /** Explicit splits; when given, `path` is ignored. */
   plan?: DatasetPlan;
+  /** Named paths detected one by one and joined (a config's train/val/test); beats `path`. */
+  splits?: { name: string; path: string; images?: string }[];
   /** Hash each image to find the same file in two splits (default true when files are checked). */
   leakage?: boolean;
 }
