@@ -142,7 +142,7 @@ export function buildCocoIndex(
       dtSrc[j] = i;
       if (segm) {
         const size = imgSize.get(d.image_id)!;
-        dtRle[j] = toRle(d.segmentation, size, sources.dt, `[${i}].segmentation`);
+        dtRle[j] = d.mask ?? toRle(d.segmentation, size, sources.dt, `[${i}].segmentation`);
         dtArea[j] = d.area ?? rleArea(dtRle[j]);
         dtMaskBox.set(rleToBbox(dtRle[j]), j * 4);
         dtBox.set(d.bbox ?? dtMaskBox.subarray(j * 4, j * 4 + 4), j * 4);

@@ -48,6 +48,8 @@ export interface CocoDetection {
   score: number;
   bbox?: number[];
   segmentation?: unknown;
+  /** The decoded mask, kept when parsing had to decode it (mask-only results). */
+  mask?: Rle;
   /** Whether the results file gave a mask (not just the box polygon loadRes makes up). */
   hasMask?: boolean;
   /** Box area (bbox results) or mask area (segmentation-only results), as loadRes sets it. */
@@ -193,6 +195,7 @@ export function parseCocoResults(json: unknown, gt: CocoGt, source: string): Coc
       }
       det.bbox = (r.bbox as number[] | undefined) ?? rleToBbox(rle);
       det.area = rleArea(rle);
+      det.mask = rle;
       det.segmentation = r.segmentation;
     }
     out[i] = det;
