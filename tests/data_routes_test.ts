@@ -168,3 +168,28 @@ Deno.test("[data routes] named split paths are scanned together and leakage betw
     await app.close();
   }
 });
+
+Deno.test("[data routes] a class-id mask is served as a coloured translucent overlay", async () => {
+  const app = await testApp();
+  try {
+    const dir = `${app.dataDir}/volumes/main/cv/data/seg/masks`;
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeFile(
+      `${dir}/a.png`,
+      encodePng(4, 2, 1, new Uint8Array([0, 0, 1, 1, 2, 2, 255, 255])),
+    );
+    const res = await app.request(
+      `/api/data/file?path=${encodeURIComponent(`${VOL}/seg/masks/a.png`)}&overlay=mask`,
+    );
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "image/png");
+    const { decodePng } = await import("@/lib/data/png.ts");
+    const img = decodePng(new Uint8Array(await res.arrayBuffer()));
+    assertEquals([img.width, img.height, img.channels], [4, 2, 4]);
+    assertEquals(img.data[3], 0, "class 0 is transparent");
+    assertEquals(img.data[2 * 4 + 3], 160, "class 1 is drawn");
+    assertEquals(img.data[6 * 4 + 3], 0, "255 (ignore) is transparent");
+  } finally {
+    await app.close();
+  }
+});
