@@ -111,3 +111,36 @@ def read_metrics(run_dir):
 def read_status(run_dir):
     with open(os.path.join(run_dir, "status.json")) as f:
         return json.load(f)
+
+
+def make_coco_panoptic(root, split, n=6, size=(64, 64), seed=0):
+    """COCO panoptic: a 'thing' square (id 1) and 'stuff' sky band (id 2); PNGs in panoptic_<split>/."""
+    rng = random.Random(seed)
+    img_dir = os.path.join(root, split)
+    png_dir = os.path.join(root, f"panoptic_{split}")
+    os.makedirs(img_dir, exist_ok=True)
+    os.makedirs(png_dir, exist_ok=True)
+    images, anns = [], []
+    for i in range(n):
+        im = _noise(size, rng)
+        pan = Image.new("RGB", size, (0, 0, 0))
+        di, dp = ImageDraw.Draw(im), ImageDraw.Draw(pan)
+        band = rng.randint(10, 20)
+        di.rectangle([0, 0, size[0], band], fill=(60, 120, 230))
+        dp.rectangle([0, 0, size[0], band], fill=(7, 0, 0))  # segment id 7
+        r = rng.randint(8, 12)
+        x, y = rng.randint(r, size[0] - r), rng.randint(band + r, size[1] - r)
+        di.rectangle([x - r, y - r, x + r, y + r], fill=COLORS[0])
+        dp.rectangle([x - r, y - r, x + r, y + r], fill=(0, 1, 0))  # segment id 256
+        name = f"pan_{i:03d}"
+        im.save(os.path.join(img_dir, name + ".jpg"), quality=95)
+        pan.save(os.path.join(png_dir, name + ".png"))
+        images.append({"id": i + 1, "file_name": name + ".jpg", "width": size[0], "height": size[1]})
+        anns.append({"image_id": i + 1, "file_name": name + ".png",
+                     "segments_info": [{"id": 7, "category_id": 2, "iscrowd": 0},
+                                       {"id": 256, "category_id": 1, "iscrowd": 0}]})
+    ann_file = os.path.join(root, f"panoptic_{split}.json")
+    with open(ann_file, "w") as f:
+        json.dump({"images": images, "annotations": anns,
+                   "categories": [{"id": 1, "name": "box", "isthing": 1}, {"id": 2, "name": "sky", "isthing": 0}]}, f)
+    return img_dir, ann_file
