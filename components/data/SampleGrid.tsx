@@ -85,7 +85,7 @@ export function SampleGrid({ scanId, split, classId, problem, onOpen }: Props) {
                 : s.file
                 ? (
                   <img
-                    src={`/api/data/file?path=${encodeURIComponent(s.file)}`}
+                    src={`/api/data/file?path=${encodeURIComponent(s.file)}&thumb=192`}
                     alt={s.file}
                     loading="lazy"
                     class="w-full h-full object-cover"

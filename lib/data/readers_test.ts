@@ -620,3 +620,32 @@ Deno.test("[eda] a large scan hands the event loop back while it parses", async 
     `timer fired after ${readWhenTimerFired} annotations`,
   );
 });
+
+Deno.test("[eda] thumbnails: JPEG and PNG photos shrink to the requested size; unknown formats give null", async () => {
+  const { thumbnail } = await import("./thumbs.ts");
+  const jpeg = (await import("jpeg-js")).default;
+  const rgba = new Uint8Array(640 * 480 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 13) & 255));
+  const f = new MemoryFiles({
+    "/Volumes/t/s/th/a.jpg": new Uint8Array(
+      jpeg.encode({ data: rgba, width: 640, height: 480 }, 90).data,
+    ),
+    "/Volumes/t/s/th/b.png": rgbPng(300, 600, 3),
+    "/Volumes/t/s/th/c.gif": new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 10, 0, 20, 0, 0]),
+  });
+  const a = await thumbnail(f, "/Volumes/t/s/th/a.jpg", 192);
+  deepStrictEqual(parseImageHeader(a!), {
+    kind: "jpeg",
+    width: 192,
+    height: 144,
+    orientation: undefined,
+  });
+  const b = await thumbnail(f, "/Volumes/t/s/th/b.png", 100);
+  deepStrictEqual(parseImageHeader(b!), {
+    kind: "jpeg",
+    width: 50,
+    height: 100,
+    orientation: undefined,
+  });
+  strictEqual(await thumbnail(f, "/Volumes/t/s/th/c.gif", 100), null);
+  strictEqual(await thumbnail(f, "/Volumes/t/s/th/none.jpg", 100), null);
+});

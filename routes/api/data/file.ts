@@ -1,6 +1,7 @@
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { classRgb } from "@/lib/data/colors.ts";
 import { colorizeMask } from "@/lib/data/png.ts";
+import { thumbnail } from "@/lib/data/thumbs.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const TYPES: Record<string, string> = {
@@ -16,7 +17,8 @@ const TYPES: Record<string, string> = {
 
 /**
  * GET `?path=/Volumes/...`: streams an image file from the volume for the sample viewer.
- * `&overlay=mask` turns a class-id mask PNG into a coloured translucent overlay.
+ * `&overlay=mask` turns a class-id mask PNG into a coloured translucent overlay; `&thumb=192` gives a
+ * JPEG thumbnail (cached; the original when the format is not decoded here).
  */
 export const handler: Handlers = {
   async GET(_req, ctx) {
@@ -38,6 +40,15 @@ export const handler: Handlers = {
       return new Response(png as Uint8Array<ArrayBuffer>, {
         headers: { ...headers, "content-type": "image/png" },
       });
+    }
+    const thumb = Number(ctx.url.searchParams.get("thumb") ?? 0);
+    if (thumb > 0) {
+      const t = await thumbnail(files, path, Math.min(512, Math.max(32, thumb)));
+      if (t) {
+        return new Response(t as Uint8Array<ArrayBuffer>, {
+          headers: { ...headers, "content-type": "image/jpeg" },
+        });
+      }
     }
     return new Response(await files.read(path), {
       headers: { ...headers, "content-length": String(st.size ?? "") },
