@@ -8,6 +8,7 @@
  * A background loop refreshes every active run; pages watching one run refresh it faster.
  */
 import { logActivity } from "@/lib/store/activity.ts";
+import { getKv } from "@/lib/store/kv.ts";
 import type { JobRun, Workspace } from "@/lib/workspace/types.ts";
 import { listRuns, updateRun } from "./records.ts";
 import { type JobStatus, latestValues, readJobStatus, readMetrics } from "./run_files.ts";
@@ -190,33 +191,40 @@ export function merge(
   return patch;
 }
 
-let loop: { stop: () => void } | null = null;
+let loop: { stop: () => void; ws: Workspace } | null = null;
 
 /**
- * Starts the background refresh (idempotent). On start it also re-attaches to local jobs that
- * survived an app restart, or marks them lost, since their first refresh checks the process.
+ * Starts the background refresh (idempotent per workspace). On start it also re-attaches to
+ * local jobs that survived an app restart, or marks them lost, since their first refresh
+ * checks the process. The loop ends by itself when the store it started with is replaced.
  */
 export function startMonitor(ws: Workspace, intervalMs?: number): void {
-  if (loop) return;
+  if (loop?.ws === ws) return;
+  loop?.stop();
   const every = intervalMs ?? (ws.kind === "local" ? 2_000 : 10_000);
   let stopped = false;
   let timer = 0;
+  let store: Deno.Kv | null = null;
   const tick = async () => {
     try {
-      for (const r of await listRuns({ status: "active", limit: 200 })) {
+      const kv = await getKv();
+      store ??= kv;
+      if (kv !== store) stopped = true; // another app (tests) took over the store
+      for (const r of stopped ? [] : await listRuns({ status: "active", limit: 200 })) {
         if (stopped) return;
         if (r.status === "launching" && Date.now() - r.createdAt < 60_000) continue;
         await refreshRun(ws, r).catch(() => {});
       }
-    } catch { /* the store is closed (tests) or busy: try again next tick */ }
+    } catch { /* the store is closed or busy: try again next tick */ }
     if (!stopped) {
       timer = setTimeout(tick, every) as unknown as number;
       Deno.unrefTimer(timer);
-    }
+    } else if (loop?.ws === ws) loop = null;
   };
   timer = setTimeout(tick, 0) as unknown as number;
   Deno.unrefTimer(timer);
   loop = {
+    ws,
     stop: () => {
       stopped = true;
       clearTimeout(timer);
