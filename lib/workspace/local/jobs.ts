@@ -54,8 +54,34 @@ export interface LocalJobsOptions {
 const DEFAULT_JOBS_DIR = new URL("../../../jobs", import.meta.url).pathname;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** Reads the process start time from /proc; null when the process does not exist. */
+const HAVE_PROC = (() => {
+  try {
+    Deno.statSync("/proc/self/stat");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The process start time (Linux: clock ticks since boot from /proc; elsewhere `ps`'s start
+ * time); null when the process does not exist or has already finished.
+ */
 export async function processStartTime(pid: number): Promise<string | null> {
+  if (!HAVE_PROC) {
+    try {
+      const out = await new Deno.Command("ps", {
+        args: ["-o", "stat=,lstart=", "-p", String(pid)],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const line = new TextDecoder().decode(out.stdout).trim();
+      if (!out.success || !line || line.startsWith("Z")) return null;
+      return line.replace(/^\S+\s+/, "");
+    } catch {
+      return null;
+    }
+  }
   try {
     const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
     // Field 2 (comm) may contain spaces and parentheses: split after the last ')'.
