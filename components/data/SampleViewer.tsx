@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Sample } from "@/lib/data/samples.ts";
 import type { ClassStat, Problem } from "@/lib/data/types.ts";
 import { classColor } from "@/lib/data/colors.ts";
+import { SampleDrawing } from "./SampleDrawing.tsx";
 
 interface Props {
   /** Scan the sample belongs to. */
@@ -14,28 +15,6 @@ interface Props {
   problems: Problem[];
   onClose: () => void;
 }
-
-/** An RLE mask (column-major runs, 0s first) as a PNG data URL in the class colour. */
-function rleImage(rle: { counts: number[]; size: [number, number] }, color: string): string | null {
-  const [h, w] = rle.size;
-  if (!(h > 0 && w > 0) || typeof document === "undefined") return null;
-  const c = document.createElement("canvas");
-  c.width = w;
-  c.height = h;
-  const ctx = c.getContext("2d")!;
-  ctx.fillStyle = color;
-  let i = 0;
-  rle.counts.forEach((n, k) => {
-    if (k % 2 === 1) {
-      for (let j = i; j < i + n; j++) ctx.fillRect(Math.floor(j / h), j % h, 1, 1);
-    }
-    i += n;
-  });
-  return c.toDataURL("image/png");
-}
-
-const fileUrl = (p: string, overlay = false) =>
-  `/api/data/file?path=${encodeURIComponent(p)}${overlay ? "&overlay=mask" : ""}`;
 
 /** A large view of one image with boxes, polygons and masks drawn in class colours. */
 export function SampleViewer({ scanId, split, image, classes, problems, onClose }: Props) {
@@ -127,97 +106,17 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
         )}
         {sample && (
           <div class="grid grid-cols-1 md:grid-cols-[1fr_16rem] gap-4">
-            <svg
-              viewBox={`0 0 ${W} ${H}`}
-              class="w-full h-auto bg-slate-100 rounded"
-              data-image={String(image)}
-            >
-              {sample.file && !sample.broken && (
-                <image
-                  href={fileUrl(sample.file)}
-                  x="0"
-                  y="0"
-                  width={W}
-                  height={H}
-                  onLoad={(e) => {
-                    const el = e.target as SVGImageElement;
-                    if (!sample.width) setSize({ w: el.getBBox().width, h: el.getBBox().height });
-                  }}
-                />
-              )}
-              {sample.mask && (
-                <image
-                  href={fileUrl(sample.mask, true)}
-                  x="0"
-                  y="0"
-                  width={W}
-                  height={H}
-                  opacity={opacity}
-                />
-              )}
-              {sample.annotations.map((a, i) => {
-                const c = classColor(a.category_id);
-                return (
-                  <g
-                    key={i}
-                    data-annotation={a.id}
-                    data-category={a.category_id}
-                    data-problem={bad.has(a.id) ? "" : undefined}
-                  >
-                    {a.rle && (
-                      <image
-                        href={rleImage(a.rle, c) ?? ""}
-                        x="0"
-                        y="0"
-                        width={W}
-                        height={H}
-                        opacity={opacity}
-                        preserveAspectRatio="none"
-                      />
-                    )}
-                    {a.polygons?.map((p, j) => (
-                      <polygon
-                        key={j}
-                        points={p.join(" ")}
-                        fill={c}
-                        fill-opacity={0.25}
-                        stroke={c}
-                        stroke-width={Math.max(1, W / 400)}
-                      />
-                    ))}
-                    {a.bbox && (
-                      <rect
-                        x={a.bbox[0]}
-                        y={a.bbox[1]}
-                        width={Math.max(0, a.bbox[2])}
-                        height={Math.max(0, a.bbox[3])}
-                        fill="none"
-                        stroke={bad.has(a.id) ? "#dc2626" : c}
-                        stroke-width={Math.max(1.5, W / 300) * (bad.has(a.id) ? 2 : 1)}
-                        stroke-dasharray={bad.has(a.id)
-                          ? "3 2"
-                          : a.rle || a.iscrowd
-                          ? "6 4"
-                          : undefined}
-                      />
-                    )}
-                    {labels && a.bbox && (
-                      <text
-                        x={a.bbox[0] + 2}
-                        y={a.bbox[1] + Math.max(10, W / 50)}
-                        fill="white"
-                        stroke={c}
-                        stroke-width="3"
-                        paint-order="stroke"
-                        font-size={Math.max(10, W / 50)}
-                      >
-                        {name(a.category_id)}
-                      </text>
-                    )}
-                  </g>
-                );
-              })}
-            </svg>
+            <SampleDrawing
+              sample={sample}
+              image={image}
+              width={W}
+              height={H}
+              labels={labels}
+              opacity={opacity}
+              flagged={bad}
+              name={name}
+              onSize={(w, h) => setSize({ w, h })}
+            />
             <aside class="text-sm space-y-3">
               <div>
                 <h3 class="font-semibold text-slate-800 mb-1">Legend</h3>

@@ -1,5 +1,6 @@
 import { assertEquals } from "../assert.ts";
 import { encodePng } from "@/lib/data/png.ts";
+import { rleToString } from "@/lib/data/testing.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 function png(w: number, h: number, seed: number): Uint8Array {
@@ -28,6 +29,16 @@ async function plant(dataDir: string): Promise<void> {
     iscrowd: 0,
     segmentation: [[10, 10, 40, 10, 40, 30, 10, 30]],
   }));
+  // a crowd region as compressed RLE on image 1 (column-major runs: 400 off, 600 on, rest off)
+  annotations.push({
+    id: 200,
+    image_id: 1,
+    category_id: 1,
+    bbox: [5, 0, 13, 60],
+    area: 600,
+    iscrowd: 1,
+    segmentation: { counts: rleToString([400, 600, 80 * 60 - 1000]), size: [60, 80] } as never,
+  });
   const doc = {
     images,
     annotations,
@@ -57,7 +68,7 @@ Deno.test({
       await page.getByRole("button", { name: "Scan" }).click();
       await page.waitForSelector("[data-result]", { timeout: 30_000 });
       assertEquals(await page.textContent('[data-stat="Images"] .text-xl'), "6");
-      assertEquals(await page.textContent('[data-stat="Annotations"] .text-xl'), "6");
+      assertEquals(await page.textContent('[data-stat="Annotations"] .text-xl'), "7");
       assertEquals(await page.locator('[data-problems] tr[data-code="image_missing"]').count(), 1);
       assertEquals(
         await page.locator('[data-problems] tr[data-code="bbox_outside_image"]').count(),
@@ -76,6 +87,13 @@ Deno.test({
         1,
       );
       await s.screenshot(page, "data-sample");
+      await page.getByRole("button", { name: "Close" }).click();
+
+      // the crowd RLE of image 1 is drawn as a mask image
+      await page.locator("[data-samples] [data-thumb='1']").click();
+      const rle = page.locator("[data-sample-viewer] [data-annotation='200'] image");
+      await rle.waitFor();
+      assertEquals((await rle.getAttribute("href"))?.startsWith("data:image/png;base64,"), true);
       await page.getByRole("button", { name: "Close" }).click();
 
       // filter by class: only the 3 "can" images remain in the grid

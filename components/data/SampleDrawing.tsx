@@ -1,0 +1,152 @@
+import type { Sample } from "@/lib/data/samples.ts";
+import { classColor } from "@/lib/data/colors.ts";
+
+interface Props {
+  sample: Sample;
+  /** COCO image id or file path (for test hooks). */
+  image: number | string;
+  /** Drawing size in image pixels. */
+  width: number;
+  height: number;
+  /** Show class names on boxes. */
+  labels: boolean;
+  /** Opacity of masks (semantic overlay and RLE). */
+  opacity: number;
+  /** Annotation ids named by a problem: outlined in red. */
+  flagged: Set<number | undefined>;
+  /** Class name of an id. */
+  name: (id: number) => string;
+  /** The image's natural size, when the sample did not carry one. */
+  onSize: (w: number, h: number) => void;
+}
+
+/** An RLE mask (column-major runs, 0s first) as a PNG data URL in the class colour. */
+function rleImage(rle: { counts: number[]; size: [number, number] }, color: string): string | null {
+  const [h, w] = rle.size;
+  if (!(h > 0 && w > 0) || typeof document === "undefined") return null;
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext("2d")!;
+  ctx.fillStyle = color;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+  const img = ctx.createImageData(w, h);
+  let i = 0;
+  rle.counts.forEach((n, k) => {
+    if (k % 2 === 1) {
+      for (let j = i; j < i + n && j < w * h; j++) {
+        const o = ((j % h) * w + Math.floor(j / h)) * 4;
+        img.data[o] = r;
+        img.data[o + 1] = g;
+        img.data[o + 2] = b;
+        img.data[o + 3] = 255;
+      }
+    }
+    i += n;
+  });
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL("image/png");
+}
+
+const fileUrl = (p: string, overlay = false) =>
+  `/api/data/file?path=${encodeURIComponent(p)}${overlay ? "&overlay=mask" : ""}`;
+
+/** The image with its boxes, polygons, RLE and semantic masks in class colours, as SVG. */
+export function SampleDrawing(
+  { sample, image, width, height, labels, opacity, flagged, name, onSize }: Props,
+) {
+  return (
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      class="w-full h-auto bg-slate-100 rounded"
+      data-image={String(image)}
+    >
+      {sample.file && !sample.broken && (
+        <image
+          href={fileUrl(sample.file)}
+          x="0"
+          y="0"
+          width={width}
+          height={height}
+          onLoad={(e) => {
+            const el = e.target as SVGImageElement;
+            if (!sample.width) onSize(el.getBBox().width, el.getBBox().height);
+          }}
+        />
+      )}
+      {sample.mask && (
+        <image
+          href={fileUrl(sample.mask, true)}
+          x="0"
+          y="0"
+          width={width}
+          height={height}
+          opacity={opacity}
+        />
+      )}
+      {sample.annotations.map((a, i) => {
+        const c = classColor(a.category_id);
+        return (
+          <g
+            key={i}
+            data-annotation={a.id}
+            data-category={a.category_id}
+            data-problem={flagged.has(a.id) ? "" : undefined}
+          >
+            {a.rle && (
+              <image
+                href={rleImage(a.rle, c) ?? ""}
+                x="0"
+                y="0"
+                width={width}
+                height={height}
+                opacity={opacity}
+                preserveAspectRatio="none"
+              />
+            )}
+            {a.polygons?.map((p, j) => (
+              <polygon
+                key={j}
+                points={p.join(" ")}
+                fill={c}
+                fill-opacity={0.25}
+                stroke={c}
+                stroke-width={Math.max(1, width / 400)}
+              />
+            ))}
+            {a.bbox && (
+              <rect
+                x={a.bbox[0]}
+                y={a.bbox[1]}
+                width={Math.max(0, a.bbox[2])}
+                height={Math.max(0, a.bbox[3])}
+                fill="none"
+                stroke={flagged.has(a.id) ? "#dc2626" : c}
+                stroke-width={Math.max(1.5, width / 300) * (flagged.has(a.id) ? 2 : 1)}
+                stroke-dasharray={flagged.has(a.id)
+                  ? "3 2"
+                  : a.rle || a.iscrowd
+                  ? "6 4"
+                  : undefined}
+              />
+            )}
+            {labels && a.bbox && (
+              <text
+                x={a.bbox[0] + 2}
+                y={a.bbox[1] + Math.max(10, width / 50)}
+                fill="white"
+                stroke={c}
+                stroke-width="3"
+                paint-order="stroke"
+                font-size={Math.max(10, width / 50)}
+              >
+                {name(a.category_id)}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
