@@ -120,7 +120,13 @@ export function merge(
       };
     }
   }
-  if (metrics) patch.lastMetrics = { ...cur.lastMetrics, ...metrics, ...(st?.final_metrics ?? {}) };
+  if (metrics) {
+    // Per-class values stay in the run folder: they would outgrow a KV record (64 KiB).
+    const all = { ...cur.lastMetrics, ...metrics, ...(st?.final_metrics ?? {}) };
+    patch.lastMetrics = Object.fromEntries(
+      Object.entries(all).filter(([k]) => !k.includes("_class_")),
+    );
+  }
   const phase = st?.phase;
   let status: RunStatus = cur.status;
   let shown = cur.phase;

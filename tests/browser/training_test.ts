@@ -182,6 +182,13 @@ Deno.test({
             .filter((p: { name: string }) => p.name === "loss");
           if (!pts.length) await new Promise((r) => setTimeout(r, 250));
         }
+        // The cancelled run may finish the step in flight before it stops: read its last step now.
+        const parent = await api(s.baseUrl, `/api/runs/${cancelledId}/metrics`);
+        cancelledStep = Math.max(
+          ...parent.points.filter((p: { name: string }) => p.name === "loss").map((
+            p: { step: number },
+          ) => p.step),
+        );
         // It continues from the cancelled run's checkpoint (step 4 or later), not from step 1.
         assert(
           pts[0].step >= 5 && pts[0].step <= cancelledStep + 1,
