@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Problem } from "@/lib/data/types.ts";
+import { sortProblems } from "@/lib/data/problems.ts";
 
 interface Props {
   /** Scan id, for the export links. */
@@ -24,7 +25,7 @@ export function ProblemList(
 ) {
   const [severity, setSeverity] = useState<"all" | "error" | "warning">("all");
   const [shown, setShown] = useState(PAGE);
-  const rows = problems.filter((p) =>
+  const rows = sortProblems(problems).filter((p) =>
     (severity === "all" || p.severity === severity) && (!code || p.code === code) &&
     (classId === null || p.category_id === classId || p.category_id === undefined)
   );
