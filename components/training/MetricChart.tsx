@@ -27,6 +27,8 @@ export interface Series {
   label: string;
   points: { x: number; y: number }[];
   dashed?: boolean;
+  /** Series with the same key share a colour (a metric and its compared twin). */
+  colorKey?: string;
 }
 
 const PALETTE = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4f46e5"];
@@ -49,11 +51,13 @@ export function MetricChart(
 ) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
-  const datasets = series.map((s, i) => ({
+  const keys = [...new Set(series.map((s) => s.colorKey ?? s.label))];
+  const colour = (s: Series) => PALETTE[keys.indexOf(s.colorKey ?? s.label) % PALETTE.length];
+  const datasets = series.map((s) => ({
     label: s.label,
     data: s.points,
-    borderColor: PALETTE[i % PALETTE.length],
-    backgroundColor: PALETTE[i % PALETTE.length],
+    borderColor: colour(s),
+    backgroundColor: colour(s),
     borderDash: s.dashed ? [6, 4] : [],
     borderWidth: 2,
     pointRadius: s.points.length > 60 ? 0 : 2,

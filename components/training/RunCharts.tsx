@@ -11,7 +11,7 @@ export interface CompareOption {
 function seriesOf(points: MetricPointLite[], name: string, label: string, dashed = false): Series {
   const pts = points.filter((p) => p.name === name).map((p) => ({ x: p.step, y: p.value }));
   pts.sort((a, b) => a.x - b.x);
-  return { label, points: pts, dashed };
+  return { label, points: pts, dashed, colorKey: name };
 }
 
 /**
