@@ -134,6 +134,18 @@ Deno.test({
       await until(() => text.includes('"value":0.7'));
       assert(text.includes('"from":1'), "the second batch continues after the first point");
       await reader.cancel();
+      // The polling fallback: only points after those already received, and the log tail.
+      const more = await (await app.request(`/api/runs/${id}/metrics?from=1`)).json();
+      assertEquals(more.total, 2);
+      assertEquals(more.points.map((p: { value: number }) => p.value), [0.7]);
+      const badFrom = await app.request(`/api/runs/${id}/metrics?from=-1`);
+      assertEquals(badFrom.status, 400);
+      await badFrom.body?.cancel();
+      await Deno.writeTextFile(disk.replace("metrics.jsonl", "output.log"), "line one\nline two\n");
+      assertEquals(
+        (await (await app.request(`/api/runs/${id}/logs`)).json()).text,
+        "line one\nline two\n",
+      );
       const html = await (await app.request(`/training/${id}`)).text();
       assertStringIncludes(html, 'data-island="RunLive"');
       assertStringIncludes(html, "step 0");
