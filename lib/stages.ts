@@ -30,7 +30,7 @@ export const STAGES: Stage[] = [
       "Import and export the accelerator's YAML files",
       "Immutable versions, side-by-side diffs, restore and activate",
     ],
-    available: false,
+    available: true,
   },
   {
     id: "data",
@@ -43,7 +43,7 @@ export const STAGES: Stage[] = [
       "Class balance, box sizes, image sizes, location heatmaps",
       "Validation that lists each problem with a link to the image",
     ],
-    available: false,
+    available: true,
   },
   {
     id: "training",
