@@ -20,12 +20,24 @@ def save(path, state):
 
 
 def load(path, map_location="cpu"):
+    """Read a checkpoint this code wrote (trusted: full unpickling, as torch < 2.6 did by default)."""
     if not os.path.isfile(path):
         raise JobError(f"checkpoint not found: {path}")
     try:
-        return torch.load(path, map_location=map_location)
+        return torch_load(path, map_location, trusted=True)
     except Exception as e:
         raise JobError(f"cannot read checkpoint {path}: {e}") from None
+
+
+def torch_load(path, map_location="cpu", trusted=False):
+    """torch.load across versions: torch >= 2.6 defaults to weights_only=True, which refuses
+    anything but tensors and primitives; our own checkpoints also hold optimiser state."""
+    if trusted:
+        try:
+            return torch.load(path, map_location=map_location, weights_only=False)
+        except TypeError:  # torch without the weights_only argument
+            return torch.load(path, map_location=map_location)
+    return torch.load(path, map_location=map_location)
 
 
 def is_better(value, best, mode):

@@ -39,7 +39,7 @@ TASK_METRICS = {
                   "eval_map_medium", "eval_map_large", "eval_mar_1", "eval_mar_10", "eval_mar_100"],
     "instance_segmentation": ["eval_loss", "eval_map", "eval_map_50", "eval_map_75",
                               "eval_map_small", "eval_map_medium", "eval_map_large", "eval_mar_1",
-                              "eval_mar_10", "eval_mar_100"],
+                              "eval_mar_10", "eval_mar_100", "eval_miou", "eval_pixel_accuracy"],
     "classification": ["eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1"],
     "semantic_segmentation": ["eval_loss", "eval_miou", "eval_pixel_accuracy"],
     "panoptic_segmentation": ["eval_loss", "eval_pq", "eval_sq", "eval_rq", "eval_miou",

@@ -8,7 +8,7 @@ import torch
 
 from . import distributed as distm
 from .errors import NonFiniteLossError
-from .metrics import ClassificationMeter, CocoMeter, PanopticMeter, SegmentationMeter
+from .metrics import ClassificationMeter, CocoMeter, PanopticMeter, SegmentationMeter, paint_instances
 from .signals import STOP
 
 
@@ -113,6 +113,7 @@ def evaluate(tm, loader, device, amp_ctx, writer=None, max_batches=None):
     else:
         meter = CocoMeter(n, "segm" if task == "instance_segmentation" else "bbox")
     box_meter = CocoMeter(n, "bbox") if task == "instance_segmentation" else None
+    sem_meter = SegmentationMeter(n + 1, background_last=True) if task == "instance_segmentation" else None
     losses = []
     for b, (images, targets, metas) in enumerate(loader):
         if STOP.requested or (max_batches and b >= max_batches):
@@ -143,6 +144,9 @@ def evaluate(tm, loader, device, amp_ctx, writer=None, max_batches=None):
                 if task == "instance_segmentation":
                     p["masks"], g["masks"] = pred["masks"].cpu(), tgt["masks"]
                     box_meter.update(p, g)
+                    keep = ~tgt["iscrowd"] if tgt.get("iscrowd") is not None else slice(None)
+                    sem_meter.update(paint_instances(p["masks"], p["labels"], n, p["scores"]),
+                                     paint_instances(tgt["masks"][keep], tgt["labels"][keep], n))
                 meter.update(p, g)
             if writer is not None:
                 writer.add(meta, pred, (h_in, w_in))
@@ -150,6 +154,7 @@ def evaluate(tm, loader, device, amp_ctx, writer=None, max_batches=None):
     if box_meter is not None:  # mask AP is the headline; box AP rides along as eval_bbox_*
         metrics.update({k.replace("eval_", "eval_bbox_", 1): v for k, v in box_meter.compute().items()
                         if "_class_" not in k})
+        metrics.update({k: v for k, v in sem_meter.compute().items() if "_class_" not in k})
     if losses:
         metrics["eval_loss"] = sum(losses) / len(losses)
     return metrics

@@ -71,7 +71,7 @@ def export_model(tm, out_dir, sample_images, extra_meta=None, opset=OPSET, verif
         "decoding": decoding,
         "opset": opset,
         "exporter": exporter,
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         "export_seconds": round(export_s, 2),
         "onnx_bytes": os.path.getsize(onnx_path),
     }

@@ -50,8 +50,9 @@ class ClassificationMeter:
 class SegmentationMeter:
     """Confusion matrix over labelled pixels (255 ignored)."""
 
-    def __init__(self, num_classes):
+    def __init__(self, num_classes, background_last=False):
         self.n = num_classes
+        self.background_last = background_last  # instance masks painted over an extra background class
         self.cm = torch.zeros((num_classes, num_classes), dtype=torch.int64)
 
     def update(self, pred, target):
@@ -65,6 +66,8 @@ class SegmentationMeter:
         inter = cm.diag()
         union = cm.sum(0) + cm.sum(1) - inter
         valid = union > 0
+        if self.background_last:
+            valid[-1] = False
         iou = inter / union.clamp(min=1)
         out = {"eval_miou": float(iou[valid].mean()) if valid.any() else 0.0,
                "eval_pixel_accuracy": float(inter.sum() / cm.sum().clamp(min=1))}
@@ -72,6 +75,18 @@ class SegmentationMeter:
             if valid[c]:
                 out[f"eval_iou_class_{c}"] = float(iou[c])
         return out
+
+
+def paint_instances(masks, labels, background, scores=None, threshold=0.5):
+    """A class map from instance masks (higher scores painted last, so they win overlaps)."""
+    h, w = masks.shape[-2:]
+    sem = torch.full((h, w), background, dtype=torch.int64)
+    order = range(len(labels)) if scores is None else torch.argsort(scores.cpu()).tolist()
+    for k in order:
+        if scores is not None and float(scores[k]) < threshold:
+            continue
+        sem[masks[k].cpu() > 0.5] = int(labels[k])
+    return sem
 
 
 class CocoMeter:

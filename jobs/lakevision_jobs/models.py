@@ -152,8 +152,15 @@ def _with_download(build, m, tried):
 
 def load_weights_file(model, path):
     """Load a state dict (or a checkpoint dict with `model`) leniently: mismatched heads are skipped."""
+    from .checkpoint import torch_load
     try:
-        sd = torch.load(path, map_location="cpu")
+        try:
+            sd = torch_load(path)
+        except Exception as e:  # torch >= 2.6 refuses non-tensor pickles unless told the file is trusted
+            if "weights_only" not in str(e):
+                raise
+            print(f"[weights] {path} holds more than tensors; loading it as a trusted file", flush=True)
+            sd = torch_load(path, trusted=True)
     except FileNotFoundError:
         raise JobError(f"model.weights_path: file not found: {path}") from None
     except Exception as e:

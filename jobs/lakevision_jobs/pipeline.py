@@ -100,7 +100,7 @@ def checkpoint_state(tm, optimizer, scheduler, scaler, state, cfg, extra):
         "model_name": tm.model_name,
         "image_size": list(tm.image_size),
         "config": cfg.raw,
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         # HF models: the full config, so the model can be rebuilt offline from this file alone
         "hf_model_config": tm.model.config.to_dict() if tm.backend == "hf" else None,
         **extra,

@@ -257,7 +257,7 @@ def _drop_empty(s):
         return s
     keep = ((b[:, 2] - b[:, 0]) >= 1) & ((b[:, 3] - b[:, 1]) >= 1)
     if s.get("masks") is not None and s["masks"].shape[0] == len(keep):
-        keep &= s["masks"].flatten(1).any(1)
+        keep &= (s["masks"].flatten(1) > 0).any(1)
         s["masks"] = s["masks"][keep]
     s["boxes"] = b[keep]
     for k in ("labels", "iscrowd", "area", "ann_ids"):
