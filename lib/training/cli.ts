@@ -134,7 +134,10 @@ async function train(
   }
   let { run } = await launchRun(ctx, req);
   if (!values.json) console.log(`${run.id}  ${run.status}${run.message ? `  ${run.message}` : ""}`);
-  if (values.wait && !TERMINAL.has(run.status)) run = await follow(ctx, run, !values.json);
+  // With --json, progress goes to stderr so stdout stays one JSON document.
+  if (values.wait && !TERMINAL.has(run.status)) {
+    run = await follow(ctx, run, values.json ? console.error : console.log);
+  }
   if (values.json) {
     console.log(JSON.stringify({
       run_id: run.id,
@@ -216,7 +219,11 @@ async function importLocalFile(
   return { name, version: saved.version.version };
 }
 
-async function follow(ctx: TrainingContext, run: RunRecord, print: boolean): Promise<RunRecord> {
+async function follow(
+  ctx: TrainingContext,
+  run: RunRecord,
+  print: (line: string) => void,
+): Promise<RunRecord> {
   const every = ctx.workspace.kind === "local" ? 1_000 : 10_000;
   let last = "";
   for (;;) {
@@ -228,10 +235,10 @@ async function follow(ctx: TrainingContext, run: RunRecord, print: boolean): Pro
       (loss !== undefined ? ` · loss ${loss.toFixed(4)}` : "") +
       (p?.etaSeconds ? ` · ETA ${formatDuration(p.etaSeconds)}` : "") +
       (run.stale ? ` · workspace not answering (${run.stale.error})` : "");
-    if (print && line !== last) console.log(line);
+    if (line !== last) print(line);
     last = line;
     if (TERMINAL.has(run.status)) {
-      if (print && run.message) console.log(run.message);
+      if (run.message) print(run.message);
       return run;
     }
     await new Promise((r) => setTimeout(r, every));
