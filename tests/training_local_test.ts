@@ -139,7 +139,8 @@ Deno.test({
     await using s = await localSetup();
     // A job started by an earlier app process: only its index record and pid remain.
     const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
-    const { processStartTime, LocalJobs } = await import("@/lib/workspace/local/jobs.ts");
+    const { LocalJobs } = await import("@/lib/workspace/local/jobs.ts");
+    const { processStartTime } = await import("@/lib/workspace/local/process.ts");
     const runDir = "/Volumes/main/lakevision/data/runs/old-run";
     const diskRunDir = (await s.files.resolve(runDir)).disk;
     await Deno.mkdir(`${s.dataDir}/jobs`, { recursive: true });
