@@ -12,6 +12,8 @@ export interface FakeTable {
 
 interface Statement {
   id: string;
+  /** The statement text as submitted (tests assert on quoting). */
+  text?: string;
   state: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELED";
   polls?: number;
   table?: FakeTable;
@@ -80,15 +82,28 @@ export class FakeSql {
         return badRequest("statement is required.");
       }
       const id = crypto.randomUUID();
-      const from = /\bfrom\s+([\w.`]+)/i.exec(b.statement)?.[1]?.replaceAll("`", "");
-      const table = from ? this.tables.get(from) : undefined;
+      const describe = /^\s*describe\s+(?:table\s+)?([\w.`-]+)\s*;?\s*$/i.exec(b.statement)?.[1];
+      const from = describe?.replaceAll("`", "") ??
+        /\bfrom\s+([\w.`-]+)/i.exec(b.statement)?.[1]?.replaceAll("`", "");
+      let table = from ? this.tables.get(from) : undefined;
+      let error: Statement["error"];
+      if (table && describe) table = describeTable(table);
+      else if (table) {
+        const shaped = project(b.statement, table);
+        if ("error" in shaped) error = shaped.error;
+        else table = shaped.table;
+      }
       const s: Statement = {
         id,
+        text: b.statement,
         state: b.wait_timeout === "0s" ? "PENDING" : this.runningPolls ? "RUNNING" : "SUCCEEDED",
         polls: this.runningPolls,
         table,
       };
-      if (!table) {
+      if (error) {
+        s.state = "FAILED";
+        s.error = error;
+      } else if (!table) {
         s.state = "FAILED";
         s.error = {
           error_code: "BAD_REQUEST",
@@ -126,4 +141,94 @@ export class FakeSql {
     }
     return undefined;
   }
+}
+
+/** What `DESCRIBE TABLE` answers: one row per column (name, lower-case type, comment). */
+function describeTable(t: FakeTable): FakeTable {
+  return {
+    columns: [
+      { name: "col_name", type_name: "STRING" },
+      { name: "data_type", type_name: "STRING" },
+      { name: "comment", type_name: "STRING" },
+    ],
+    rows: t.columns.map((c) => [c.name, c.type_name.toLowerCase(), null]),
+  };
+}
+
+/** Splits a select list at top-level commas (outside backticks and parentheses). */
+function splitList(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0, quoted = false, cur = "";
+  for (const ch of list) {
+    if (ch === "`") quoted = !quoted;
+    else if (!quoted && ch === "(") depth++;
+    else if (!quoted && ch === ")") depth--;
+    if (ch === "," && !quoted && depth === 0) {
+      out.push(cur.trim());
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+const NAME = "(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)";
+const unquote = (n: string) => n.startsWith("`") ? n.slice(1, -1).replaceAll("``", "`") : n;
+
+/**
+ * `SELECT a, \`b c\`, octet_length(\`img\`) AS \`img\` FROM t` (nothing after the table):
+ * only the listed columns, in that order. Other statements get the whole table, as before.
+ */
+function project(
+  statement: string,
+  t: FakeTable,
+): { table: FakeTable } | { error: { error_code: string; message: string } } {
+  const m = /^\s*select\s+([\s\S]+?)\s+from\s+[\w.`-]+\s*;?\s*$/i.exec(statement);
+  if (!m || m[1].trim() === "*") return { table: t };
+  const item = new RegExp(
+    `^(?:${NAME}|octet_length\\(\\s*${NAME}\\s*\\)(?:\\s+as\\s+${NAME})?)$`,
+    "i",
+  );
+  const picks: { index: number; name: string; length: boolean }[] = [];
+  for (const part of splitList(m[1])) {
+    const p = item.exec(part);
+    if (!p) {
+      return {
+        error: {
+          error_code: "BAD_REQUEST",
+          message: `[PARSE_SYNTAX_ERROR] Syntax error at or near '${part.slice(0, 40)}'.`,
+        },
+      };
+    }
+    const col = unquote(p[1] ?? p[2]);
+    const index = t.columns.findIndex((c) => c.name === col);
+    if (index < 0) {
+      return {
+        error: {
+          error_code: "BAD_REQUEST",
+          message:
+            `[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with name \`${col}\` cannot be resolved.`,
+        },
+      };
+    }
+    picks.push({
+      index,
+      name: p[3] ? unquote(p[3]) : p[1] ? col : `octet_length(${col})`,
+      length: !p[1],
+    });
+  }
+  return {
+    table: {
+      columns: picks.map((p) => ({
+        name: p.name,
+        type_name: p.length ? "INT" : t.columns[p.index].type_name,
+      })),
+      rows: t.rows.map((r) =>
+        picks.map((p) => {
+          const v = r[p.index];
+          return p.length && v !== null ? String(new TextEncoder().encode(v).length) : v;
+        })
+      ),
+    },
+  };
 }

@@ -1,0 +1,253 @@
+/**
+ * Reads Delta tables for the dataset scanner (`DeltaTableReader`) through a SQL warehouse.
+ * Columns come from `DESCRIBE TABLE`; rows from a SELECT of the chosen columns, handed over one
+ * result chunk at a time so a large table never sits in memory twice. Table and column names are
+ * validated and backtick-quoted before they reach SQL: the table must be `catalog.schema.table`
+ * of plain identifier parts, and a column must be one the table itself reports.
+ */
+import { z } from "zod";
+import type { DeltaColumn, DeltaTableReader } from "@/lib/data/delta.ts";
+import { BadRequestError, WorkspaceError } from "@/lib/errors.ts";
+import { DatabricksError } from "./api_error.ts";
+import { DatabricksWorkspace } from "./databricks_workspace.ts";
+import { castValue, type SqlValue, type Statement, StatementSchema } from "./sql.ts";
+
+/** One part of a three-level Unity Catalog name, as the app accepts it. */
+const IDENT = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
+/** Column names may hold spaces (column mapping) but never a backtick or a control character. */
+// deno-lint-ignore no-control-regex -- control characters are exactly what it refuses
+const COLUMN = /^[^`\u0000-\u001f\u007f]{1,255}$/;
+
+const ChunkSchema = z.looseObject({
+  chunk_index: z.number().optional(),
+  data_array: z.array(z.array(z.union([z.string(), z.null()]))).optional().default([]),
+  next_chunk_index: z.number().optional(),
+});
+
+/** A validated `catalog.schema.table`. */
+export interface TableName {
+  catalog: string;
+  schema: string;
+  table: string;
+  /** `` `catalog`.`schema`.`table` ``, safe to put in a statement. */
+  quoted: string;
+}
+
+/**
+ * Checks a table name typed by a person; refuses anything but three plain identifier parts, so
+ * nothing they type can change the statement it goes into. Parts may be wrapped in backticks.
+ */
+export function parseTableName(name: string): TableName {
+  const parts = name.trim().split(".").map((p) => p.trim().replace(/^`(.*)`$/, "$1"));
+  if (parts.length !== 3 || !parts.every((p) => IDENT.test(p))) {
+    throw new BadRequestError(
+      `"${
+        name.slice(0, 200)
+      }" is not a table name: write catalog.schema.table, each part made of letters, digits, "_" or "-" (e.g. main.vision.pets)`,
+    );
+  }
+  const [catalog, schema, table] = parts;
+  return { catalog, schema, table, quoted: parts.map((p) => `\`${p}\``).join(".") };
+}
+
+/** A column name the table reported, quoted for a statement. */
+export function quoteColumn(name: string): string {
+  if (!COLUMN.test(name)) {
+    throw new BadRequestError(
+      `column name ${
+        JSON.stringify(name.slice(0, 200))
+      } is not allowed (backticks and control characters are refused)`,
+    );
+  }
+  return `\`${name}\``;
+}
+
+/** Turns `DESCRIBE TABLE` rows into columns: they stop at the first blank or `#` section row. */
+export function describedColumns(rows: { col_name: string | null; data_type: string | null }[]) {
+  const out: DeltaColumn[] = [];
+  for (const r of rows) {
+    const name = r.col_name?.trim() ?? "";
+    if (!name || name.startsWith("#")) break;
+    out.push({ name, type: (r.data_type ?? "string").trim().toUpperCase() });
+  }
+  return out;
+}
+
+/**
+ * The scanner's Delta reader over the workspace's SQL warehouse. Throws at once, naming
+ * DATABRICKS_WAREHOUSE_ID, when no warehouse is configured.
+ */
+export class DatabricksDeltaReader implements DeltaTableReader {
+  readonly #ws: DatabricksWorkspace;
+  readonly #warehouseId: string;
+  readonly #columns = new Map<string, Promise<DeltaColumn[]>>();
+
+  constructor(ws: DatabricksWorkspace) {
+    const id = ws.defaults.warehouseId;
+    if (!id) {
+      throw new BadRequestError(
+        "No SQL warehouse is configured, and Delta tables are read through one: set " +
+          "DATABRICKS_WAREHOUSE_ID to the id of a SQL warehouse the app may use (CAN USE), then " +
+          "restart the app (in a Databricks App, add the warehouse as a resource in app.yaml).",
+      );
+    }
+    this.#ws = ws;
+    this.#warehouseId = id;
+  }
+
+  /** The table's columns with their Spark SQL types (upper case), in table order. */
+  columns(table: string, opts: { signal?: AbortSignal } = {}): Promise<DeltaColumn[]> {
+    const t = parseTableName(table);
+    let p = this.#columns.get(t.quoted);
+    if (!p) {
+      p = this.#describe(t, opts.signal);
+      this.#columns.set(t.quoted, p);
+      p.catch(() => this.#columns.delete(t.quoted));
+    }
+    return p;
+  }
+
+  async #describe(t: TableName, signal?: AbortSignal): Promise<DeltaColumn[]> {
+    const rows: { col_name: string | null; data_type: string | null }[] = [];
+    for await (const chunk of this.#run(`DESCRIBE TABLE ${t.quoted}`, t, signal)) {
+      for (const r of chunk.rows) {
+        rows.push({ col_name: r[0] as string | null, data_type: r[1] as string | null });
+      }
+    }
+    const cols = describedColumns(rows);
+    if (!cols.length) {
+      throw new BadRequestError(`${t.catalog}.${t.schema}.${t.table} has no columns`);
+    }
+    return cols;
+  }
+
+  /**
+   * Rows of the chosen columns, one batch per result chunk. BINARY columns come back as
+   * `"<n> bytes"` (or `""` when empty): the scan only needs to know an image is there, and image
+   * bytes would blow the 25 MiB inline result limit.
+   */
+  async *rows(
+    table: string,
+    columns: string[],
+    opts: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<unknown[][]> {
+    const t = parseTableName(table);
+    if (!columns.length) throw new BadRequestError("choose at least one column to read");
+    const known = await this.columns(table, opts);
+    const select = columns.map((c) => {
+      const col = known.find((k) => k.name === c);
+      if (!col) {
+        throw new BadRequestError(
+          `${t.catalog}.${t.schema}.${t.table} has no column ${JSON.stringify(c.slice(0, 200))} ` +
+            `(columns: ${known.map((k) => k.name).join(", ")})`,
+        );
+      }
+      const q = quoteColumn(col.name);
+      return col.type === "BINARY" ? `octet_length(${q}) AS ${q}` : q;
+    });
+    const binary = columns.map((c) => known.find((k) => k.name === c)!.type === "BINARY");
+    for await (
+      const chunk of this.#run(`SELECT ${select.join(", ")} FROM ${t.quoted}`, t, opts.signal)
+    ) {
+      if (binary.some(Boolean)) {
+        for (const r of chunk.rows) {
+          binary.forEach((b, i) => {
+            if (b && r[i] !== null) r[i] = Number(r[i]) > 0 ? `${r[i]} bytes` : "";
+          });
+        }
+      }
+      yield chunk.rows;
+    }
+  }
+
+  /** Runs one read-only statement; yields each result chunk's rows cast by the manifest types. */
+  async *#run(
+    statement: string,
+    t: TableName,
+    signal?: AbortSignal,
+  ): AsyncGenerator<{ rows: SqlValue[][] }> {
+    const http = this.#ws.http;
+    const what = `Reading ${t.catalog}.${t.schema}.${t.table}`;
+    signal?.throwIfAborted();
+    let st: Statement = await http.json({
+      method: "POST",
+      path: "/api/2.0/sql/statements",
+      body: {
+        warehouse_id: this.#warehouseId,
+        statement,
+        wait_timeout: "30s",
+        on_wait_timeout: "CONTINUE",
+        disposition: "INLINE",
+        format: "JSON_ARRAY",
+      },
+      // A read: submitting it twice after a lost answer costs a little warehouse time, no harm.
+      idempotent: true,
+      signal,
+      what,
+    }, StatementSchema);
+    let finished = false;
+    try {
+      let wait = 500;
+      while (st.status.state === "PENDING" || st.status.state === "RUNNING") {
+        await http.clock.sleep(wait, signal);
+        signal?.throwIfAborted();
+        wait = Math.min(wait * 2, 5000);
+        st = await this.#ws.sql.get(st.statement_id);
+      }
+      finished = true;
+      if (st.status.state !== "SUCCEEDED") throw statementError(st, what);
+      const types = (st.manifest?.schema?.columns ?? []).map((c) => c.type_name);
+      let chunk: z.infer<typeof ChunkSchema> | undefined = st.result;
+      while (chunk) {
+        yield {
+          rows: chunk.data_array.map((r) => types.map((ty, i) => castValue(r[i] ?? null, ty))),
+        };
+        if (chunk.next_chunk_index === undefined) break;
+        signal?.throwIfAborted();
+        chunk = await http.json({
+          method: "GET",
+          path: `/api/2.0/sql/statements/${
+            encodeURIComponent(st.statement_id)
+          }/result/chunks/${chunk.next_chunk_index}`,
+          signal,
+          what: `${what} (result chunk ${chunk.next_chunk_index})`,
+        }, ChunkSchema);
+      }
+    } finally {
+      // Stopped (cancelled, or the reader was dropped) before the warehouse finished: free it.
+      if (!finished) await this.#ws.sql.cancel(st.statement_id).catch(() => {});
+    }
+  }
+}
+
+function statementError(st: Statement, what: string): WorkspaceError {
+  const e = st.status.error;
+  const said = e?.message ?? "no reason given";
+  const hint = /TABLE_OR_VIEW_NOT_FOUND/.test(said)
+    ? "Check the table name, and that the acting identity has USE CATALOG, USE SCHEMA and SELECT on it."
+    : /UNRESOLVED_COLUMN/.test(said)
+    ? "Pick the columns again: the table's columns changed."
+    : /INSUFFICIENT_PERMISSIONS|PERMISSION_DENIED/.test(said)
+    ? "The acting identity needs SELECT on the table, USE CATALOG and USE SCHEMA, and CAN USE on the warehouse."
+    : /inline|byte limit|too large/i.test(said)
+    ? "The chosen columns exceed the 25 MiB inline result limit; pick a path column instead of one with image bytes."
+    : undefined;
+  return new DatabricksError(
+    `${what} failed: ${st.status.state} (Databricks said: ${JSON.stringify(said)}).${
+      hint ? ` ${hint}` : ""
+    }`,
+    e?.error_code ?? st.status.state,
+    st.status.state === "CANCELED" ? 409 : 400,
+    undefined,
+    hint,
+    e?.message,
+  );
+}
+
+/**
+ * The Delta reader of a workspace, or null when it is not a Databricks workspace (Delta tables
+ * are only read through a SQL warehouse). Throws when no warehouse is configured.
+ */
+export function deltaReaderFor(ws: unknown): DatabricksDeltaReader | null {
+  return ws instanceof DatabricksWorkspace ? new DatabricksDeltaReader(ws) : null;
+}
