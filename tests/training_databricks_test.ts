@@ -229,6 +229,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "[training/databricks] a 503 on runs/submit is retried with the same token: one run",
+  ...opts,
+  async fn() {
+    await using s = await setup();
+    s.h.fake.fail("/api/2.2/jobs/runs/submit", { status: 503, times: 2 });
+    const { run } = await launchRun(s.ctx, { config: { name: "shapes" }, compute: dbx({}) });
+    assertEquals(run.status, "queued", run.message);
+    assertEquals(s.h.fake.count("/api/2.2/jobs/runs/submit", "POST"), 3);
+    assertEquals(s.h.fake.jobs.runs.size, 1);
+  },
+});
+
+Deno.test({
+  name:
+    "[training/databricks] a job the workspace no longer knows ends as failed, not running forever",
+  ...opts,
+  async fn() {
+    await using s = await setup();
+    const { run } = await launchRun(s.ctx, { config: { name: "shapes" }, compute: dbx({}) });
+    s.h.fake.jobs.runs.delete(Number(run.jobRunId));
+    const after = await refreshRun(s.h.ws, await getRun(run.id));
+    assertEquals(after.status, "failed");
+    assertStringIncludes(after.message ?? "", "no longer knows job");
+  },
+});
+
+Deno.test({
   name: "[training/databricks] existing cluster and forced distribution; double submit → one run",
   ...opts,
   async fn() {

@@ -144,6 +144,7 @@ export async function launchRun(
     let entrypoint = plan.entrypoint;
     let command = plan.command;
     if (ctx.workspace.kind === "databricks") {
+      await updateRun(id, () => ({ phase: "uploading_code" }));
       const code = await ensureJobsCode(ctx.workspace as DatabricksWorkspace);
       entrypoint = `${code.hash}/${plan.entrypoint}`;
       command = planJob({

@@ -54,7 +54,15 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
     try {
       job = await ws.jobs.get(run.jobRunId);
     } catch (e) {
-      failure = errorText(e);
+      if ((e as { status?: number }).status === 404) {
+        // The workspace no longer knows the job (deleted, or another workspace): it cannot finish.
+        job = {
+          runId: run.jobRunId,
+          name: run.name,
+          state: "FAILED",
+          message: `the workspace no longer knows job ${run.jobRunId} (${errorText(e)})`,
+        };
+      } else failure = errorText(e);
     }
   }
   let status: JobStatus | null = null;

@@ -33,6 +33,7 @@ export const DISTRIBUTION_LABELS: Record<Distribution, string> = {
 /** Human labels for the job's phases (status.json `phase`) and the app's own. */
 export const PHASE_LABELS: Record<string, string> = {
   launching: "launching",
+  uploading_code: "uploading code",
   queued: "queued",
   cluster_starting: "cluster starting",
   starting: "starting",
