@@ -106,6 +106,13 @@ export default function TrainingLaunchForm(p: Props) {
                 ))
               )}
             </select>
+            {p.configs.length === 0 && (
+              <p class="mt-1 text-xs text-slate-600">
+                No configs yet: <a class="text-sky-700 underline" href="/configs/new">create one</a>
+                {" "}
+                or give a YAML file from a volume.
+              </p>
+            )}
           </div>
           <div>
             <label class={label} for="configPath">or a config YAML in a volume</label>
