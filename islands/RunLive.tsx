@@ -90,6 +90,16 @@ export default function RunLive(
       poll = setInterval(pollOnce, 3000);
     };
     es = new EventSource(`/api/runs/${encodeURIComponent(run.id)}/events`);
+    // A proxy that buffers the stream delivers nothing, not even the 15 s pings: poll instead.
+    let lastMessage = Date.now();
+    const seen = () => (lastMessage = Date.now());
+    for (const ev of ["run", "metrics", "log", "warning", "ping"]) es.addEventListener(ev, seen);
+    const watchdog = setInterval(() => {
+      if (!stopped && poll === undefined && Date.now() - lastMessage > 40_000) {
+        es?.close();
+        startPolling();
+      }
+    }, 5_000);
     es.addEventListener("open", () => {
       failures = 0;
       setLink("sse");
@@ -106,7 +116,7 @@ export default function RunLive(
     es.addEventListener("warning", (e) => setWarning(JSON.parse((e as MessageEvent).data).message));
     es.addEventListener("error", () => {
       if (stopped) return;
-      if (++failures >= 3) {
+      if (++failures >= 3 && poll === undefined) {
         es?.close();
         startPolling();
       } else setLink("connecting");
@@ -115,6 +125,7 @@ export default function RunLive(
       stopped = true;
       es?.close();
       clearInterval(poll);
+      clearInterval(watchdog);
     };
   }, [run.id]);
 

@@ -100,11 +100,7 @@ export function runEventStream(
         }
         if (Date.now() - lastPing >= pingMs) {
           lastPing = Date.now();
-          try {
-            ctrl.enqueue(enc.encode(`: ping\n\n`));
-          } catch {
-            closed = true;
-          }
+          send("ping", { at: lastPing });
         }
         if (TERMINAL.has(run.status)) {
           finishedAt ||= Date.now();

@@ -3,7 +3,7 @@ import { getRun } from "@/lib/training/records.ts";
 import { trainingContext } from "@/lib/training/service.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
-/** Server-sent events of one run: `run`, `metrics`, `log`, `warning`. */
+/** Server-sent events of one run: `run`, `metrics`, `log`, `warning`, `ping` (every 15 s). */
 export const handler: Handlers = {
   async GET(_req, ctx) {
     const t = await trainingContext(ctx.state);
