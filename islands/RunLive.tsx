@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type CompareOption, RunCharts } from "@/components/training/RunCharts.tsx";
 import { RunProgress } from "@/components/training/RunProgress.tsx";
+import { LatestMetrics } from "@/components/training/LatestMetrics.tsx";
 import { StatusBadge } from "@/components/training/StatusBadge.tsx";
 import { type MetricPointLite, type RunRecord, TERMINAL } from "@/lib/training/types.ts";
 
@@ -236,6 +237,7 @@ export default function RunLive(
       )}
       {warning && <p class="rounded bg-amber-50 px-3 py-2 text-xs text-amber-800">{warning}</p>}
       <RunProgress run={run} />
+      <LatestMetrics run={run} />
       <RunCharts
         points={points}
         compareOptions={compareOptions}
