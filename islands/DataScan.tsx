@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ScanRecord } from "@/lib/data/registry.ts";
 import { VolumeBrowser } from "@/components/data/VolumeBrowser.tsx";
 import { ScanResultView } from "@/components/data/ScanResultView.tsx";
+import { DeltaSource } from "@/components/data/DeltaSource.tsx";
+import type { DeltaSpec } from "@/lib/data/delta.ts";
 
 interface Candidate {
   label: string;
@@ -16,6 +18,8 @@ interface Props {
   volume: string;
   /** Path to pre-fill (from `?path=`). */
   initialPath: string;
+  /** Databricks mode: Delta tables can be scanned; the table name to pre-fill. Null locally. */
+  delta?: { initialTable: string } | null;
 }
 
 const FORMATS = ["auto", "coco", "coco-panoptic", "imagefolder", "masks"];
@@ -24,7 +28,10 @@ const sec = (
 ) => (ms === undefined ? "" : ms < 1000 ? "<1 s" : `${Math.ceil(ms / 1000)} s`);
 
 /** Pick a dataset, scan it with live progress (cancellable), then explore stats, problems, samples. */
-export default function DataScan({ candidates, volume, initialPath }: Props) {
+export default function DataScan({ candidates, volume, initialPath, delta }: Props) {
+  const [source, setSource] = useState<"files" | "delta">("files");
+  /** What the last scan was started with, for Retry. */
+  const last = useRef<[boolean, DeltaSpec | undefined]>([false, undefined]);
   const [path, setPath] = useState(initialPath || candidates[0]?.path || "");
   const [images, setImages] = useState(
     candidates.find((c) => c.path === initialPath)?.images ?? candidates[0]?.images ?? "",
@@ -62,11 +69,12 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
     }
   }
 
-  /** Scans the typed path, or (`all`) every split of the active config together. */
-  async function start(all = false) {
+  /** Scans the typed path, (`all`) every split of the active config together, or a Delta table. */
+  async function start(all = false, table?: DeltaSpec) {
+    last.current = [all, table];
     setError(null);
     setRec(null);
-    const body = all
+    const body = table ? { delta: table } : all
       ? {
         format,
         splits: candidates.map((c) => ({ name: c.label, path: c.path, images: c.images })),
@@ -96,7 +104,32 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
   return (
     <div class="space-y-6">
       <section class="rounded-lg border border-slate-200 bg-white p-4 space-y-3">
-        {candidates.length > 0 && (
+        {delta && (
+          <div role="radiogroup" aria-label="Source" class="flex gap-4 text-sm">
+            {([["files", "Volume files"], ["delta", "Delta table"]] as const).map(([v, text]) => (
+              <label key={v} class="flex items-center gap-1">
+                <input
+                  type="radio"
+                  name="source"
+                  value={v}
+                  checked={source === v}
+                  onChange={() => setSource(v)}
+                />
+                {text}
+              </label>
+            ))}
+          </div>
+        )}
+        {delta && source === "delta" && (
+          <DeltaSource
+            initialTable={delta.initialTable}
+            disabled={!ready || rec?.status === "running"}
+            running={rec?.status === "running"}
+            onScan={(t) => start(false, t)}
+            onCancel={cancel}
+          />
+        )}
+        {source === "files" && candidates.length > 0 && (
           <div class="flex flex-wrap gap-2 text-sm">
             <span class="text-slate-500">From the active config:</span>
             {candidates.map((c) => (
@@ -121,70 +154,74 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
             )}
           </div>
         )}
-        <div class="grid grid-cols-1 md:grid-cols-[1fr_14rem] gap-3">
-          <label class="text-sm">
-            <span class="block text-slate-600 mb-1">Dataset (folder or annotation JSON)</span>
-            <input
-              name="path"
-              class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
-              value={path}
-              onInput={(e) => setPath((e.target as HTMLInputElement).value)}
-              placeholder="/Volumes/main/cv/data/coco"
-            />
-          </label>
-          <label class="text-sm">
-            <span class="block text-slate-600 mb-1">Format</span>
-            <select
-              name="format"
-              class="w-full rounded border border-slate-300 px-2 py-1"
-              value={format}
-              onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}
-            >
-              {FORMATS.map((f) => <option key={f} value={f}>{f}</option>)}
-            </select>
-          </label>
-          <label class="text-sm md:col-span-2">
-            <span class="block text-slate-600 mb-1">
-              Images folder (for a single JSON; empty = guess / skip file checks)
-            </span>
-            <input
-              name="images"
-              class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
-              value={images}
-              onInput={(e) => setImages((e.target as HTMLInputElement).value)}
-            />
-          </label>
-        </div>
-        <div class="flex gap-2">
-          <button
-            type="button"
-            disabled={!ready || !path || rec?.status === "running"}
-            onClick={() => start()}
-            class="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-50"
-          >
-            Scan
-          </button>
-          <button
-            type="button"
-            disabled={!ready}
-            onClick={() =>
-              setBrowse(
-                path.startsWith("/Volumes/") ? path.replace(/\/[^/]*\.json$/i, "") : volume,
-              )}
-            class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
-          >
-            Browse…
-          </button>
-          {rec?.status === "running" && (
+        {source === "files" && (
+          <div class="grid grid-cols-1 md:grid-cols-[1fr_14rem] gap-3">
+            <label class="text-sm">
+              <span class="block text-slate-600 mb-1">Dataset (folder or annotation JSON)</span>
+              <input
+                name="path"
+                class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
+                value={path}
+                onInput={(e) => setPath((e.target as HTMLInputElement).value)}
+                placeholder="/Volumes/main/cv/data/coco"
+              />
+            </label>
+            <label class="text-sm">
+              <span class="block text-slate-600 mb-1">Format</span>
+              <select
+                name="format"
+                class="w-full rounded border border-slate-300 px-2 py-1"
+                value={format}
+                onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}
+              >
+                {FORMATS.map((f) => <option key={f} value={f}>{f}</option>)}
+              </select>
+            </label>
+            <label class="text-sm md:col-span-2">
+              <span class="block text-slate-600 mb-1">
+                Images folder (for a single JSON; empty = guess / skip file checks)
+              </span>
+              <input
+                name="images"
+                class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
+                value={images}
+                onInput={(e) => setImages((e.target as HTMLInputElement).value)}
+              />
+            </label>
+          </div>
+        )}
+        {source === "files" && (
+          <div class="flex gap-2">
             <button
               type="button"
-              onClick={cancel}
-              class="rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-700 hover:bg-red-50"
+              disabled={!ready || !path || rec?.status === "running"}
+              onClick={() => start()}
+              class="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-50"
             >
-              Cancel
+              Scan
             </button>
-          )}
-        </div>
+            <button
+              type="button"
+              disabled={!ready}
+              onClick={() =>
+                setBrowse(
+                  path.startsWith("/Volumes/") ? path.replace(/\/[^/]*\.json$/i, "") : volume,
+                )}
+              class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
+            >
+              Browse…
+            </button>
+            {rec?.status === "running" && (
+              <button
+                type="button"
+                onClick={cancel}
+                class="rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-700 hover:bg-red-50"
+              >
+                Cancel
+              </button>
+            )}
+          </div>
+        )}
         {browse !== null && (
           <VolumeBrowser
             start={browse}
@@ -194,7 +231,10 @@ export default function DataScan({ candidates, volume, initialPath }: Props) {
         )}
         {error && (
           <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error} <button type="button" class="underline" onClick={() => start()}>Retry</button>
+            {error}{" "}
+            <button type="button" class="underline" onClick={() => start(...last.current)}>
+              Retry
+            </button>
           </p>
         )}
         {rec && rec.status !== "done" && p && (

@@ -73,7 +73,7 @@ export function ScanResultView({ scanId, result }: Props) {
         onCode={setCode}
         onOpen={openProblem}
       />
-      {result.format !== "coco-panoptic" && (
+      {result.format !== "coco-panoptic" && result.format !== "delta" && (
         <SampleGrid
           scanId={scanId}
           split={sp.name}

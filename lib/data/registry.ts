@@ -5,6 +5,7 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { ScanCache } from "./cache.ts";
+import type { DeltaTableReader } from "./delta.ts";
 import { startScan } from "./scan.ts";
 import type { ScanProgress, ScanResult, ScanSpec } from "./types.ts";
 
@@ -31,11 +32,17 @@ export class ScanRegistry {
   private readonly scans = new Map<string, Entry>();
   constructor(private readonly max = 20) {}
 
-  /** Starts a scan and returns its record at once. */
-  start(spec: ScanSpec, files: FilesApi, cache?: ScanCache): ScanRecord {
+  /** Starts a scan and returns its record at once (`delta`: the reader for a Delta spec). */
+  start(
+    spec: ScanSpec,
+    files: FilesApi,
+    cache?: ScanCache,
+    delta?: DeltaTableReader,
+  ): ScanRecord {
     const id = crypto.randomUUID();
     const job = startScan(spec, files, {
       cache,
+      delta,
       onProgress: (p) => {
         const e = this.scans.get(id);
         if (e) e.progress = p;

@@ -5,6 +5,8 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { ScanCache } from "./cache.ts";
+import type { DeltaTableReader } from "./delta.ts";
+import { runDeltaScan } from "./delta_scan.ts";
 import { checkCoco, imagePaths } from "./coco_check.ts";
 import { parseCoco } from "./coco_parse.ts";
 import { DatasetError, detectDataset, planFromPaths } from "./detect.ts";
@@ -29,6 +31,8 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
   signal?: AbortSignal;
   cache?: ScanCache;
+  /** Reads Delta tables (the Databricks adapter's); needed for a `spec.delta` scan. */
+  delta?: DeltaTableReader;
 }
 
 /** A running scan. */
@@ -65,9 +69,15 @@ export function startScan(spec: ScanSpec, files: FilesApi, opts: ScanOptions = {
       : undefined;
     opts.onProgress?.({ ...progress });
   };
-  const done = runScan(spec, files, opts.cache, ac.signal, emit, t0).finally(() =>
-    opts.signal?.removeEventListener("abort", onAbort)
-  );
+  const work = spec.delta
+    ? runDeltaScan(spec.delta, opts.delta, files, {
+      signal: ac.signal,
+      emit,
+      version: SCAN_VERSION,
+      t0,
+    })
+    : runScan(spec, files, opts.cache, ac.signal, emit, t0);
+  const done = work.finally(() => opts.signal?.removeEventListener("abort", onAbort));
   return {
     done,
     progress,

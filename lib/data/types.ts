@@ -80,6 +80,8 @@ export interface ScanSpec {
   splits?: { name: string; path: string; images?: string }[];
   /** Hash each image to find the same file in two splits (default true when files are checked). */
   leakage?: boolean;
+  /** A Delta table with one row per image (Databricks only; needs a reader, see ScanOptions). */
+  delta?: { table: string; imageColumn: string; labelColumn: string; splitColumn?: string };
 }
 
 /** A class as counted in one split. */

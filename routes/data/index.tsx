@@ -14,6 +14,8 @@ interface Data {
   volume: string;
   initialPath: string;
   configName: string | null;
+  /** Databricks mode: Delta tables can be scanned (table name pre-filled with catalog.schema.). */
+  delta: { initialTable: string } | null;
 }
 
 /** Dataset paths of the active config: annotation files (with their image folders) or folders. */
@@ -41,7 +43,11 @@ export const handler: Handlers<Data> = {
     } catch {
       // no active config: the picker still works
     }
+    const [, , catalog, schema] = (ctx.state.settings.volume ?? "").split("/");
     return ctx.render({
+      delta: ctx.state.workspace.kind === "databricks"
+        ? { initialTable: catalog && schema ? `${catalog}.${schema}.` : "" }
+        : null,
       candidates,
       volume: ctx.state.settings.volume,
       initialPath: ctx.url.searchParams.get("path") ?? "",
@@ -63,10 +69,16 @@ export default function DataPage({ data }: PageProps<Data>) {
             No active config: enter or browse a volume path.
           </p>
         )}
-      <DataScan candidates={data.candidates} volume={data.volume} initialPath={data.initialPath} />
+      <DataScan
+        candidates={data.candidates}
+        volume={data.volume}
+        initialPath={data.initialPath}
+        delta={data.delta}
+      />
       <p class="text-xs text-slate-500 mt-6">
-        Delta tables are scanned in Databricks mode only (through the SQL Statement Execution API);
-        locally, point the scan at files under a volume.
+        {data.delta
+          ? "Delta tables are read through the SQL warehouse in DATABRICKS_WAREHOUSE_ID; image paths under /Volumes/ are checked through the Files API."
+          : "Delta tables are scanned in Databricks mode only (through the SQL Statement Execution API); locally, point the scan at files under a volume."}
       </p>
     </Page>
   );

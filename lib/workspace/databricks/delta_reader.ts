@@ -251,3 +251,20 @@ function statementError(st: Statement, what: string): WorkspaceError {
 export function deltaReaderFor(ws: unknown): DatabricksDeltaReader | null {
   return ws instanceof DatabricksWorkspace ? new DatabricksDeltaReader(ws) : null;
 }
+
+/** What the local app says when asked for a Delta table. */
+export const DELTA_NEEDS_DATABRICKS =
+  "Delta tables need a Databricks workspace: they are read through a SQL warehouse. Start the " +
+  "app with LAKEVISION_WORKSPACE=databricks (DATABRICKS_HOST, credentials, and " +
+  "DATABRICKS_WAREHOUSE_ID), or export the table's images and labels to a volume folder " +
+  "(ImageFolder or COCO) and scan that path instead.";
+
+/**
+ * The Delta reader a request may use: a 400 naming what to do when the app runs locally, or
+ * when no SQL warehouse is configured.
+ */
+export function requireDeltaReader(ws: unknown): DatabricksDeltaReader {
+  const r = deltaReaderFor(ws);
+  if (!r) throw new BadRequestError(DELTA_NEEDS_DATABRICKS);
+  return r;
+}

@@ -3,9 +3,11 @@ import { BadRequestError } from "@/lib/errors.ts";
 import { KvScanCache } from "@/lib/data/cache.ts";
 import { scans } from "@/lib/data/registry.ts";
 import { getKv } from "@/lib/store/kv.ts";
+import { parseTableName, requireDeltaReader } from "@/lib/workspace/databricks/delta_reader.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const VolumePath = z.string().min(1).max(2000).startsWith("/Volumes/", "must be under /Volumes/");
+const Column = z.string().trim().min(1).max(255);
 
 const Body = z.object({
   path: VolumePath.optional(),
@@ -17,9 +19,22 @@ const Body = z.object({
   })).min(1).max(8).optional(),
   format: z.enum(["auto", "coco", "coco-panoptic", "imagefolder", "masks"]).default("auto"),
   images: z.string().max(2000).startsWith("/Volumes/").optional(),
-}).refine((b) => (b.path === undefined) !== (b.splits === undefined), "send a path or splits");
+  /** A Delta table with one row per image (Databricks mode). */
+  delta: z.object({
+    table: z.string().trim().min(1).max(800),
+    imageColumn: Column,
+    labelColumn: Column,
+    splitColumn: Column.optional(),
+  }).optional(),
+}).refine(
+  (b) => [b.path, b.splits, b.delta].filter((x) => x !== undefined).length === 1,
+  "send a path, splits or a delta table",
+);
 
-/** POST: start a scan of a volume path (or of named split paths); answers at once (202). */
+/**
+ * POST: start a scan of a volume path, of named split paths, or (Databricks mode) of a Delta
+ * table `{delta: {table, imageColumn, labelColumn, splitColumn?}}`; answers at once (202).
+ */
 export const handler: Handlers = {
   async POST(req, ctx) {
     const body = Body.safeParse(await req.json().catch(() => null));
@@ -28,7 +43,14 @@ export const handler: Handlers = {
         `Bad request: ${body.error.issues[0].path.join(".")} ${body.error.issues[0].message}`,
       );
     }
-    const { path, splits, format, images } = body.data;
+    const { path, splits, format, images, delta } = body.data;
+    if (delta) {
+      const reader = requireDeltaReader(ctx.state.workspace);
+      const t = parseTableName(delta.table);
+      const spec = { ...delta, table: `${t.catalog}.${t.schema}.${t.table}` };
+      const rec = scans.start({ delta: spec }, ctx.state.workspace.files, undefined, reader);
+      return Response.json(rec, { status: 202 });
+    }
     const cache = new KvScanCache(await getKv());
     const rec = scans.start(
       { path, splits, format, images: images || undefined },

@@ -1,0 +1,63 @@
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import type { DeltaTableReader } from "./delta.ts";
+import { startScan } from "./scan.ts";
+import { MemoryFiles } from "./testing.ts";
+import { encodePng } from "./png.ts";
+import type { ScanProgress } from "./types.ts";
+
+const SPEC = { table: "main.cv.pets", imageColumn: "path", labelColumn: "label" };
+
+/** Rows in batches of two, like a warehouse's result chunks; `gate` holds back the 2nd batch. */
+function reader(rows: unknown[][], gate?: Promise<void>): DeltaTableReader {
+  return {
+    columns: () =>
+      Promise.resolve([{ name: "path", type: "STRING" }, { name: "label", type: "STRING" }]),
+    async *rows(_t, _c, opts) {
+      for (let i = 0; i < rows.length; i += 2) {
+        if (i && gate) await gate;
+        opts?.signal?.throwIfAborted();
+        yield rows.slice(i, i + 2);
+      }
+    },
+  };
+}
+
+Deno.test("[eda] a Delta spec scans through the reader: one result like any dataset, rows as progress", async () => {
+  const files = new MemoryFiles({ "/Volumes/c/s/v/a.png": encodePng(4, 3, 1, new Uint8Array(12)) });
+  const seen: ScanProgress[] = [];
+  const job = startScan({ delta: SPEC }, files, {
+    delta: reader([["/Volumes/c/s/v/a.png", "cat"], ["/Volumes/c/s/v/x.png", "dog"], [
+      "/Volumes/c/s/v/a.png",
+      null,
+    ]]),
+    onProgress: (p) => seen.push(p),
+  });
+  const r = await job.done;
+  strictEqual(r.format, "delta");
+  deepStrictEqual(r.splits.map((s) => [s.name, s.format, s.stats.images]), [["all", "delta", 2]]);
+  deepStrictEqual(r.splits[0].sources, ["main.cv.pets"]);
+  strictEqual(r.fileChecks, true);
+  deepStrictEqual(r.problems.map((p) => p.code).sort(), ["image_missing", "label_missing"]);
+  deepStrictEqual(r.problemCounts, { image_missing: 1, label_missing: 1 });
+  deepStrictEqual(seen.filter((p) => p.phase === "reading").map((p) => p.imagesRead), [0, 2, 3]);
+  ok(r.notes.some((n) => n.includes("3 rows read from main.cv.pets")), r.notes.join());
+});
+
+Deno.test("[eda] a Delta scan without a reader fails saying a Databricks warehouse is needed", async () => {
+  await rejects(
+    startScan({ delta: SPEC }, new MemoryFiles({})).done,
+    /Databricks workspace's SQL warehouse/,
+  );
+});
+
+Deno.test("[eda] cancelling a Delta scan stops it between result chunks", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const job = startScan({ delta: SPEC }, new MemoryFiles({}), {
+    delta: reader([["a", "cat"], ["b", "cat"], ["c", "dog"]], gate),
+  });
+  await new Promise((r) => setTimeout(r, 0));
+  job.cancel();
+  open();
+  await rejects(job.done, (e: Error) => e.name === "AbortError");
+});
