@@ -203,6 +203,7 @@ def fit(cfg, args, tm, run, train_loader, val_loader, state, tracker, info):
             break
     if info.is_main:
         save_last(run, tm, state, cfg)
+        tracker.progress(state.step, min(state.epoch + 1, t.max_epochs), run.total_steps)
     return "done"
 
 
@@ -210,6 +211,7 @@ def evaluate_and_checkpoint(cfg, args, tm, run, val_loader, state, tracker, info
     """Rank 0 evaluates and saves; returns True when early stopping says stop (on every rank)."""
     stop = False
     if info.is_main:
+        tracker.progress(state.step, state.epoch + 1, run.total_steps)
         tracker.update(phase="evaluating")
         metrics = evaluate(tm, val_loader, run.device, run.amp, max_batches=args.max_eval_batches)
         if STOP.requested:  # a cut-short evaluation must not pick the "best" checkpoint
@@ -291,6 +293,8 @@ def finish_cancelled(tracker, run, tm, state, cfg, info):
             save_last(run, tm, state, cfg)
         except Exception as e:
             print(f"[warning] could not save last.pt while cancelling: {e}", flush=True)
+    if run is not None:
+        tracker.progress(state.step, state.epoch + 1, run.total_steps)
     tracker.finish("cancelled")
     print(f"[cancelled] on {STOP.signame} at step {state.step}", flush=True)
     return STOP.exit_code

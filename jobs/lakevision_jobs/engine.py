@@ -48,7 +48,7 @@ def train_one_epoch(model, loader, optimizer, scheduler, ctx, state, tracker):
     model.train()
     amp_ctx, scaler = ctx.amp, ctx.scaler
     window, grad_norm = [], None
-    t_data = time.time()
+    t_data = t_status = time.time()
     for images, targets, _metas in loader:
         if STOP.requested:
             return "cancelled"
@@ -94,6 +94,10 @@ def train_one_epoch(model, loader, optimizer, scheduler, ctx, state, tracker):
             print(f"epoch {state.epoch + 1} step {state.step}/{ctx.total_steps} loss {m['loss']:.4f} "
                   f"lr {m['learning_rate']:.3g} ({sps:.2f} steps/s)", flush=True)
             window, t_data = [], time.time()
+            t_status = time.time()
+        elif ctx.info.is_main and time.time() - t_status > 2.0:  # live progress between log lines
+            tracker.progress(state.step, state.epoch + 1, ctx.total_steps)
+            t_status = time.time()
         if ctx.max_steps and state.step >= ctx.max_steps:
             return "max_steps"
     return "epoch_done"

@@ -144,3 +144,8 @@ def make_coco_panoptic(root, split, n=6, size=(64, 64), seed=0):
         json.dump({"images": images, "annotations": anns,
                    "categories": [{"id": 1, "name": "box", "isthing": 1}, {"id": 2, "name": "sky", "isthing": 0}]}, f)
     return img_dir, ann_file
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)

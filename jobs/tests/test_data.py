@@ -8,7 +8,7 @@ import unittest
 
 import torch
 
-from tests.helpers import make_coco, make_coco_panoptic, make_imagefolder, make_mask_folder
+from tests.helpers import make_coco, make_coco_panoptic, make_imagefolder, make_mask_folder, read_json
 from lakevision_jobs.config import DataConfig
 from lakevision_jobs.datasets import (CocoInstancesDataset, CocoPanopticDataset, ImageFolderDataset,
                                       MaskFolderDataset)
@@ -102,9 +102,10 @@ class Readers(unittest.TestCase):
 
     def test_bad_annotation_is_reported_with_file_and_id(self):
         img_dir, ann = make_coco(self.d, "train", n=2)
-        doc = json.load(open(ann))
+        doc = read_json(ann)
         doc["annotations"][1]["bbox"] = [1, 2, "three"]
-        json.dump(doc, open(ann, "w"))
+        with open(ann, "w") as f:
+            json.dump(doc, f)
         with self.assertRaises(DataError) as cm:
             CocoInstancesDataset(img_dir, ann)
         self.assertIn(f"{ann}: annotation id 2", str(cm.exception))
