@@ -457,3 +457,21 @@ Deno.test({
     assert(!html.includes("has not answered since"));
   },
 });
+
+Deno.test("[training/databricks] the uploaded launchers are valid Python that refuse a missing count", async () => {
+  const { DISTRIBUTOR_LAUNCHER, TORCHRUN_LAUNCHER } = await import("@/lib/training/code_upload.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [name, src] of [["t.py", TORCHRUN_LAUNCHER], ["d.py", DISTRIBUTOR_LAUNCHER]]) {
+      await Deno.writeTextFile(`${dir}/${name}`, src);
+      const out = await new Deno.Command("python3", {
+        args: [`${dir}/${name}`, "--config", "x.yaml"],
+        stderr: "piped",
+      }).output();
+      assertEquals(out.code, 1, name);
+      assertStringIncludes(new TextDecoder().decode(out.stderr), "usage:");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

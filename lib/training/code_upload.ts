@@ -55,9 +55,11 @@ if __name__ == "__main__":
 export const DISTRIBUTOR_LAUNCHER = `${HEADER}
 
 if __name__ == "__main__":
-    from pyspark.ml.torch.distributor import TorchDistributor
-
     n, rest = _take(sys.argv[1:], "--num-processes")
+    try:
+        from pyspark.ml.torch.distributor import TorchDistributor
+    except ImportError as e:
+        sys.exit(f"[launcher] TorchDistributor needs Spark (a Databricks ML runtime): {e}")
     train = os.path.join(_here(), "train.py")
     print(f"[launcher] TorchDistributor(num_processes={n}, local_mode=False, use_gpu=True)"
           f".run({train}, {' '.join(rest)})", flush=True)
