@@ -1,0 +1,96 @@
+/**
+ * Several runs side by side: headline metrics with deltas against the first run (the baseline),
+ * per-class deltas matched by class name, and the curves each run contributes to the overlays.
+ */
+import type { RunEvaluation } from "./types.ts";
+import { classRows } from "./types.ts";
+
+/** One metric across runs; `deltas[i]` is run i minus run 0 (null when either is missing). */
+export interface CompareMetric {
+  key: string;
+  label: string;
+  definition: string;
+  values: (number | null)[];
+  deltas: (number | null)[];
+}
+
+/** One class across runs, on the kind's main per-class metric. */
+export interface CompareClass {
+  name: string;
+  values: (number | null)[];
+  deltas: (number | null)[];
+  support: number;
+}
+
+/** The comparison the page and the exports show. */
+export interface Comparison {
+  runs: { id: string; name: string; task: string; kind: string }[];
+  metrics: CompareMetric[];
+  /** Per-class main metric (AP, F1, IoU or PQ), with its name. */
+  classMetric: string;
+  classes: CompareClass[];
+  /** Overall precision-recall (from the confidence sweep) per detection run. */
+  prCurves: ({ recall: number[]; precision: number[] } | null)[];
+  /** Mixed tasks are compared on logged metrics only. */
+  warning?: string;
+}
+
+const MAIN_CLASS_METRIC: Record<string, [string, string]> = {
+  detection: ["ap", "AP"],
+  classification: ["f1", "F1"],
+  semantic: ["iou", "IoU"],
+  panoptic: ["pq", "PQ"],
+};
+
+const delta = (v: number | null, base: number | null) =>
+  v === null || base === null || v < 0 || base < 0 ? null : v - base;
+
+/** Builds the comparison; the first evaluation is the baseline. */
+export function compareRuns(evals: RunEvaluation[]): Comparison {
+  const kinds = new Set(evals.map((e) => e.kind));
+  const warning = kinds.size > 1
+    ? `These runs are of different kinds (${
+      [...kinds].join(", ")
+    }); only shared metrics are compared.`
+    : undefined;
+  const keys: { key: string; label: string; definition: string }[] = [];
+  const seen = new Set<string>();
+  for (const e of evals) {
+    for (const h of e.headline) {
+      if (seen.has(h.key)) continue;
+      seen.add(h.key);
+      keys.push({ key: h.key, label: h.label, definition: h.definition });
+    }
+  }
+  const metrics: CompareMetric[] = keys.map((k) => {
+    const values = evals.map((e) => e.headline.find((h) => h.key === k.key)?.value ?? null);
+    return { ...k, values, deltas: values.map((v) => delta(v, values[0])) };
+  });
+  const kind = evals[0]?.kind ?? "none";
+  const [classKey, classMetric] = MAIN_CLASS_METRIC[kind] ?? ["", ""];
+  const classes: CompareClass[] = [];
+  if (!warning && classKey) {
+    const rows = evals.map((e) => new Map(classRows(e).map((r) => [r.name, r])));
+    const names = [...new Set(rows.flatMap((m) => [...m.keys()]))];
+    for (const name of names) {
+      const values = rows.map((m) => m.get(name)?.values[classKey] ?? null);
+      classes.push({
+        name,
+        values,
+        deltas: values.map((v) => delta(v, values[0])),
+        support: rows[0].get(name)?.support ?? 0,
+      });
+    }
+  }
+  return {
+    runs: evals.map((e) => ({ id: e.runId, name: e.name, task: e.task, kind: e.kind })),
+    metrics,
+    classMetric,
+    classes,
+    prCurves: evals.map((e) => {
+      const o = e.detection?.report.sweep.overall;
+      return o ? { recall: o.recall, precision: o.precision } : null;
+    }),
+    warning,
+  };
+}

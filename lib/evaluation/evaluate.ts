@@ -1,0 +1,241 @@
+/**
+ * A run's evaluation, assembled on the server: the ground truth and predictions are read through
+ * the Workspace files API (local disk or a Databricks volume alike), every number is computed by
+ * lib/metrics, and the result is cached in KV under the files' content hash, so reopening a run
+ * costs a hash, and a rewritten predictions file is never answered from a stale cache.
+ */
+import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
+import {
+  type CocoDetection,
+  type CocoGt,
+  detectionReport,
+  MetricsInputError,
+  parseCocoGt,
+  parseCocoResults,
+} from "@/lib/metrics/mod.ts";
+import { readMetrics } from "@/lib/training/run_files.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
+import { contentHash, readCached, writeCached } from "./cache.ts";
+import { evaluateClassificationRun, evaluateMaskRun } from "./evaluate_other.ts";
+import { detectionHeadline, loggedHeadline } from "./headline.ts";
+import { evalInputs, findEvalRun, labelsOfRunDir, taskOfRunDir } from "./sources.ts";
+import { saveRecommendedThreshold } from "./threshold.ts";
+import type { EvalInputs, HistorySeries, RunEvaluation, WorstImage } from "./types.ts";
+
+/** What is cached: the evaluation and the confusion matrix's image lists (served on click). */
+export interface CachedEvaluation {
+  evaluation: RunEvaluation;
+  cells: Record<string, number[]>;
+}
+
+/** Reads a volume file's bytes; a missing file is a clear 404 naming what it is. */
+export async function readInput(ws: Workspace, path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await ws.files.readBytes(path);
+  } catch (e) {
+    if (e instanceof NotFoundError || (e as { status?: number }).status === 404) {
+      throw new NotFoundError(`The ${what} ${path} does not exist.`);
+    }
+    throw e;
+  }
+}
+
+function parseJsonBytes(bytes: Uint8Array, path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new BadRequestError(`${path}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Parsed detection inputs, kept for the last few hashes (clicks on cells and galleries). */
+const parsed = new Map<string, { gt: CocoGt; dts: CocoDetection[] }>();
+
+/** Parses (or reuses) a run's detection ground truth and predictions. */
+export function parseDetection(
+  gtBytes: Uint8Array,
+  dtBytes: Uint8Array,
+  inputs: EvalInputs,
+  hash: string,
+): { gt: CocoGt; dts: CocoDetection[] } {
+  const hit = parsed.get(hash);
+  if (hit) return hit;
+  try {
+    const gt = parseCocoGt(parseJsonBytes(gtBytes, inputs.groundTruth!), inputs.groundTruth!);
+    const dts = parseCocoResults(
+      parseJsonBytes(dtBytes, inputs.predictions),
+      gt,
+      inputs.predictions,
+    );
+    parsed.set(hash, { gt, dts });
+    while (parsed.size > 4) parsed.delete(parsed.keys().next().value!);
+    return { gt, dts };
+  } catch (e) {
+    if (e instanceof MetricsInputError) throw new BadRequestError(e.message);
+    throw e;
+  }
+}
+
+/** The run's metric history (logged by the job), one series per metric. */
+async function history(
+  ws: Workspace,
+  found: Awaited<ReturnType<typeof findEvalRun>>,
+): Promise<{ series: HistorySeries[]; logged: Record<string, number> }> {
+  let points: { name: string; step: number; value: number; ts: number }[] = [];
+  if (found.record) points = await readMetrics(ws, found.record).catch(() => []);
+  else if (found.tracking) {
+    const names = Object.keys(found.tracking.metrics).filter((n) => !n.includes("_class_"));
+    for (const n of names) {
+      const h = await ws.tracking.metricHistory(found.tracking.runId, n).catch(() => []);
+      points.push(...h);
+    }
+  }
+  const by = new Map<string, Map<number, number>>();
+  const logged: Record<string, number> = {};
+  const lastStep: Record<string, number> = {};
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) continue;
+    let m = by.get(p.name);
+    if (!m) by.set(p.name, m = new Map());
+    m.set(p.step, p.value);
+    if (!(p.name in lastStep) || p.step >= lastStep[p.name]) {
+      lastStep[p.name] = p.step;
+      logged[p.name] = p.value;
+    }
+  }
+  const series = [...by].filter(([n]) => !n.includes("_class_")).map(([name, m]) => ({
+    name,
+    points: [...m].sort((a, b) => a[0] - b[0]).map(([x, y]) => ({ x, y })),
+  }));
+  if (found.tracking) Object.assign(logged, found.tracking.metrics, logged);
+  return { series, logged };
+}
+
+/**
+ * Evaluates a run (or returns its cached evaluation). `gt` overrides the ground-truth file the
+ * run's config names; `force` recomputes even when cached.
+ */
+export async function evaluateRun(
+  ws: Workspace,
+  runId: string,
+  opts: { gt?: string; force?: boolean } = {},
+): Promise<CachedEvaluation> {
+  const found = await findEvalRun(ws, runId);
+  const s = found.summary;
+  const base = {
+    runId: s.id,
+    name: s.name,
+    model: s.model,
+    computedAt: Date.now(),
+    seconds: 0,
+  };
+  const hist = await history(ws, found);
+  const runDir = s.runDir;
+  const task = s.task !== "unknown" ? s.task : (runDir && await taskOfRunDir(ws, runDir)) || s.task;
+  const none = (note: string, inputs: EvalInputs | null = null): CachedEvaluation => ({
+    evaluation: {
+      ...base,
+      task,
+      kind: "none",
+      note,
+      inputs,
+      contentHash: "",
+      headline: loggedHeadline(task, hist.logged),
+      logged: hist.logged,
+      history: hist.series,
+    },
+    cells: {},
+  });
+  if (!runDir) return none("This run has no run folder, so only its logged metrics are shown.");
+  const inputs = await evalInputs(ws, runDir, found.record, opts.gt);
+  if (!(await ws.files.stat(inputs.predictions))) {
+    return none(
+      `No predictions yet (${inputs.predictions}); the job writes them when training ends.`,
+      inputs,
+    );
+  }
+  if (task === "detection" || task === "instance_segmentation") {
+    if (!inputs.groundTruth) {
+      return none(
+        "The run's config names no validation annotation file (data.val_annotation_file).",
+        inputs,
+      );
+    }
+    const [gtBytes, dtBytes] = [
+      await readInput(ws, inputs.groundTruth, "ground-truth file"),
+      await readInput(ws, inputs.predictions, "predictions file"),
+    ];
+    const hash = await contentHash([gtBytes, dtBytes]);
+    if (!opts.force) {
+      const hit = await readCached<CachedEvaluation>(s.id, hash);
+      if (hit) return withFresh(hit, { name: base.name, model: base.model }, hist);
+    }
+    const t0 = performance.now();
+    const { gt, dts } = parseDetection(gtBytes, dtBytes, inputs, hash);
+    const rep = detectionReport(gt, dts);
+    const { cellImages, ...confusion } = rep.confusion;
+    const names = new Map(gt.images.map((im) => [im.id, im.file_name ?? String(im.id)]));
+    const worst: WorstImage[] = Object.entries(rep.errors.perImage)
+      .map(([id, t]) => ({ id: Number(id), fileName: names.get(Number(id)) ?? id, ...t }))
+      .filter((w) => w.fp + w.missed > 0)
+      .sort((a, b) => b.fp + b.missed - (a.fp + a.missed) || b.missed - a.missed || a.id - b.id)
+      .slice(0, 24);
+    const evaluation: RunEvaluation = {
+      ...base,
+      task,
+      kind: "detection",
+      inputs,
+      contentHash: hash,
+      seconds: (performance.now() - t0) / 1000,
+      headline: detectionHeadline(rep),
+      logged: hist.logged,
+      history: hist.series,
+      detection: { report: { ...rep, confusion }, worst },
+    };
+    const out = { evaluation, cells: cellImages };
+    await writeCached(s.id, hash, out);
+    await saveRecommendedThreshold({
+      runId: s.id,
+      threshold: rep.recommendedThreshold,
+      precision: rep.sweep.overall.best.precision,
+      recall: rep.sweep.overall.best.recall,
+      f1: rep.sweep.overall.best.f1,
+      iou: rep.sweep.iouThreshold,
+      perClass: Object.fromEntries(
+        Object.entries(rep.sweep.perClass).map(([k, c]) => [k, c.best.threshold]),
+      ),
+      contentHash: hash,
+      computedAt: Date.now(),
+    });
+    return out;
+  }
+  const labels = await labelsOfRunDir(ws, runDir);
+  const other = task === "classification"
+    ? await evaluateClassificationRun(ws, inputs, labels, s.id, opts.force)
+    : task === "semantic_segmentation" || task === "panoptic_segmentation"
+    ? await evaluateMaskRun(ws, task, inputs, labels, s.id, opts.force)
+    : null;
+  if (!other) return none(`Evaluation views for the task "${task}" are not available.`, inputs);
+  if ("note" in other) return none(other.note, inputs);
+  const evaluation: RunEvaluation = {
+    ...base,
+    task,
+    inputs,
+    logged: hist.logged,
+    history: hist.series,
+    ...other,
+  };
+  return { evaluation, cells: {} };
+}
+
+function withFresh(
+  hit: CachedEvaluation,
+  base: { name: string; model: string },
+  hist: { series: HistorySeries[]; logged: Record<string, number> },
+): CachedEvaluation {
+  // the metric history and names may have grown since the cache was written
+  return {
+    ...hit,
+    evaluation: { ...hit.evaluation, ...base, history: hist.series, logged: hist.logged },
+  };
+}
