@@ -36,9 +36,9 @@ function errorText(e: unknown): string {
 }
 
 async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
-  if (TERMINAL.has(run.status) && run.endedAt && !run.stale) {
-    // Finished: only pick up metrics written at the very end (once).
-    if (run.updatedAt > (run.endedAt ?? 0) + 5_000) return run;
+  // Finished: keep reading for a few seconds only, for metrics written at the very end.
+  if (TERMINAL.has(run.status) && run.endedAt && !run.stale && Date.now() > run.endedAt + 10_000) {
+    return run;
   }
   if (!run.jobRunId && run.status === "launching" && Date.now() - run.createdAt > 120_000) {
     return await updateRun(run.id, () => ({
@@ -84,7 +84,12 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
     if (failure) {
       return { stale: { since: cur.stale?.since ?? Date.now(), error: failure } };
     }
-    return merge(cur, job, status, metrics, ws.kind);
+    const patch = merge(cur, job, status, metrics, ws.kind);
+    // Nothing new: no write, no event.
+    const same = Object.entries(patch).every(([k, v]) =>
+      JSON.stringify(v) === JSON.stringify(cur[k as keyof RunRecord])
+    );
+    return same ? null : patch;
   });
   if (!TERMINAL.has(before) && TERMINAL.has(updated.status)) {
     await logActivity({
