@@ -1,6 +1,7 @@
 /**
  * SQL Statement Execution for the fake workspace: statements answered from registered tables,
- * PENDING → SUCCEEDED, results split into chunks fetched separately.
+ * PENDING → SUCCEEDED, results split into chunks fetched separately. With `linkBase` set (see
+ * startFakeStorage), EXTERNAL_LINKS statements answer with presigned-style links instead.
  */
 import { apiError, badRequest, json, notFound, readJson } from "./util.ts";
 import type { FakeDatabricks } from "./server.ts";
@@ -18,6 +19,8 @@ interface Statement {
   polls?: number;
   table?: FakeTable;
   error?: { error_code: string; message: string };
+  /** Asked for EXTERNAL_LINKS while a storage server is set: chunks are links. */
+  external?: boolean;
 }
 
 export class FakeSql {
@@ -28,7 +31,20 @@ export class FakeSql {
   chunkRows = 2;
   /** How many status reads a new statement stays RUNNING for (a slow warehouse). */
   runningPolls = 0;
+  /** Base URL of a fake cloud storage (startFakeStorage); enables EXTERNAL_LINKS results. */
+  linkBase?: string;
+  /** Headers a client must send with each external link (`http_headers`, e.g. an SSE key). */
+  linkHeaders: Record<string, string> = {};
   constructor(readonly fake: FakeDatabricks) {}
+
+  /** The rows of chunk `i` of a statement, as the storage behind an external link holds them. */
+  chunkData(statementId: string, i: number): (string | null)[][] | undefined {
+    const s = this.statements.get(statementId);
+    if (!s?.table || s.state !== "SUCCEEDED") return undefined;
+    const chunks = Math.max(1, Math.ceil(s.table.rows.length / this.chunkRows));
+    if (!(i >= 0 && i < chunks)) return undefined;
+    return s.table.rows.slice(i * this.chunkRows, (i + 1) * this.chunkRows);
+  }
 
   #view(s: Statement) {
     const base = {
@@ -58,6 +74,26 @@ export class FakeSql {
     const t = s.table!;
     const chunks = Math.max(1, Math.ceil(t.rows.length / this.chunkRows));
     const rows = t.rows.slice(i * this.chunkRows, (i + 1) * this.chunkRows);
+    const next = i + 1 < chunks
+      ? {
+        next_chunk_index: i + 1,
+        next_chunk_internal_link: `/api/2.0/sql/statements/${s.id}/result/chunks/${i + 1}`,
+      }
+      : {};
+    if (s.external && this.linkBase) {
+      return {
+        external_links: [{
+          chunk_index: i,
+          row_offset: i * this.chunkRows,
+          row_count: rows.length,
+          byte_count: JSON.stringify(rows).length,
+          external_link: `${this.linkBase}/${s.id}/${i}?X-Sig=${crypto.randomUUID()}`,
+          expiration: new Date(Date.now() + 15 * 60_000).toISOString(),
+          ...(Object.keys(this.linkHeaders).length ? { http_headers: this.linkHeaders } : {}),
+          ...next,
+        }],
+      };
+    }
     return {
       chunk_index: i,
       row_offset: i * this.chunkRows,
@@ -96,6 +132,7 @@ export class FakeSql {
       const s: Statement = {
         id,
         text: b.statement,
+        external: b.disposition === "EXTERNAL_LINKS" && !!this.linkBase,
         state: b.wait_timeout === "0s" ? "PENDING" : this.runningPolls ? "RUNNING" : "SUCCEEDED",
         polls: this.runningPolls,
         table,
@@ -231,4 +268,62 @@ function project(
       ),
     },
   };
+}
+
+/** A request the fake storage received. */
+export interface StorageRequest {
+  path: string;
+  authorization: string | null;
+  headers: Record<string, string>;
+}
+
+/**
+ * A stand-in for the cloud storage behind EXTERNAL_LINKS: serves `/<statement>/<chunk>` as a
+ * JSON array of rows, refuses a Databricks Authorization header (as presigned URLs do), and
+ * requires the link's `http_headers`. `expireNext` answers that many downloads 403 "expired".
+ */
+export function startFakeStorage(sql: FakeSql): {
+  url: string;
+  requests: StorageRequest[];
+  expireNext: number;
+  close(): Promise<void>;
+} {
+  const state = {
+    url: "",
+    requests: [] as StorageRequest[],
+    expireNext: 0,
+    close: () => server.shutdown(),
+  };
+  const xml = (status: number, code: string, message: string) =>
+    new Response(
+      `<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+      {
+        status,
+        headers: { "content-type": "application/xml" },
+      },
+    );
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    state.requests.push({
+      path,
+      authorization: req.headers.get("authorization"),
+      headers: Object.fromEntries(req.headers),
+    });
+    if (req.headers.get("authorization")) {
+      return xml(400, "InvalidArgument", "Only one auth mechanism allowed");
+    }
+    for (const [k, v] of Object.entries(sql.linkHeaders)) {
+      if (req.headers.get(k) !== v) return xml(400, "InvalidArgument", `Missing header ${k}`);
+    }
+    if (state.expireNext > 0) {
+      state.expireNext--;
+      return xml(403, "AccessDenied", "Request has expired");
+    }
+    const [, id, i] = path.split("/");
+    const rows = sql.chunkData(id, Number(i));
+    if (!rows) return xml(404, "NoSuchKey", "The specified key does not exist.");
+    return new Response(JSON.stringify(rows), { headers: { "content-type": "application/json" } });
+  });
+  state.url = `http://127.0.0.1:${server.addr.port}`;
+  return state;
 }

@@ -18,11 +18,27 @@ const IDENT = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
 // deno-lint-ignore no-control-regex -- control characters are exactly what it refuses
 const COLUMN = /^[^`\u0000-\u001f\u007f]{1,255}$/;
 
-const ChunkSchema = z.looseObject({
-  chunk_index: z.number().optional(),
-  data_array: z.array(z.array(z.union([z.string(), z.null()]))).optional().default([]),
+const Rows = z.array(z.array(z.union([z.string(), z.null()])));
+
+/** A presigned link to one result chunk in the workspace's cloud storage. */
+const LinkSchema = z.looseObject({
+  chunk_index: z.number(),
+  external_link: z.string().min(1),
+  expiration: z.string().optional(),
+  /** Headers the download must carry (e.g. an encryption key); secret, never logged. */
+  http_headers: z.record(z.string(), z.string()).optional(),
   next_chunk_index: z.number().optional(),
 });
+type Link = z.infer<typeof LinkSchema>;
+
+/** One result chunk: rows inline, or links to them (EXTERNAL_LINKS). */
+const ChunkSchema = z.looseObject({
+  chunk_index: z.number().optional(),
+  data_array: Rows.optional(),
+  external_links: z.array(LinkSchema).optional(),
+  next_chunk_index: z.number().optional(),
+});
+type Chunk = z.infer<typeof ChunkSchema>;
 
 /** A validated `catalog.schema.table`. */
 export interface TableName {
@@ -74,7 +90,9 @@ export function describedColumns(rows: { col_name: string | null; data_type: str
 }
 
 /**
- * The scanner's Delta reader over the workspace's SQL warehouse. Throws at once, naming
+ * The scanner's Delta reader over the workspace's SQL warehouse. Rows are fetched with the
+ * EXTERNAL_LINKS disposition (chunks downloaded from cloud storage), because INLINE results
+ * are aborted beyond 25 MiB; a warehouse that answers inline is read the same way. Throws at once, naming
  * DATABRICKS_WAREHOUSE_ID, when no warehouse is configured.
  */
 export class DatabricksDeltaReader implements DeltaTableReader {
@@ -109,7 +127,8 @@ export class DatabricksDeltaReader implements DeltaTableReader {
 
   async #describe(t: TableName, signal?: AbortSignal): Promise<DeltaColumn[]> {
     const rows: { col_name: string | null; data_type: string | null }[] = [];
-    for await (const chunk of this.#run(`DESCRIBE TABLE ${t.quoted}`, t, signal)) {
+    const describe = `DESCRIBE TABLE ${t.quoted}`;
+    for await (const chunk of this.#run(describe, t, "INLINE", signal)) {
       for (const r of chunk.rows) {
         rows.push({ col_name: r[0] as string | null, data_type: r[1] as string | null });
       }
@@ -146,9 +165,8 @@ export class DatabricksDeltaReader implements DeltaTableReader {
       return col.type === "BINARY" ? `octet_length(${q}) AS ${q}` : q;
     });
     const binary = columns.map((c) => known.find((k) => k.name === c)!.type === "BINARY");
-    for await (
-      const chunk of this.#run(`SELECT ${select.join(", ")} FROM ${t.quoted}`, t, opts.signal)
-    ) {
+    const statement = `SELECT ${select.join(", ")} FROM ${t.quoted}`;
+    for await (const chunk of this.#run(statement, t, "EXTERNAL_LINKS", opts.signal)) {
       if (binary.some(Boolean)) {
         for (const r of chunk.rows) {
           binary.forEach((b, i) => {
@@ -164,6 +182,7 @@ export class DatabricksDeltaReader implements DeltaTableReader {
   async *#run(
     statement: string,
     t: TableName,
+    disposition: "INLINE" | "EXTERNAL_LINKS",
     signal?: AbortSignal,
   ): AsyncGenerator<{ rows: SqlValue[][] }> {
     const http = this.#ws.http;
@@ -177,7 +196,7 @@ export class DatabricksDeltaReader implements DeltaTableReader {
         statement,
         wait_timeout: "30s",
         on_wait_timeout: "CONTINUE",
-        disposition: "INLINE",
+        disposition,
         format: "JSON_ARRAY",
       },
       // A read: submitting it twice after a lost answer costs a little warehouse time, no harm.
@@ -197,21 +216,37 @@ export class DatabricksDeltaReader implements DeltaTableReader {
       finished = true;
       if (st.status.state !== "SUCCEEDED") throw statementError(st, what);
       const types = (st.manifest?.schema?.columns ?? []).map((c) => c.type_name);
-      let chunk: z.infer<typeof ChunkSchema> | undefined = st.result;
-      while (chunk) {
-        yield {
-          rows: chunk.data_array.map((r) => types.map((ty, i) => castValue(r[i] ?? null, ty))),
-        };
-        if (chunk.next_chunk_index === undefined) break;
-        signal?.throwIfAborted();
-        chunk = await http.json({
+      const cast = (rows: (string | null)[][]) =>
+        rows.map((r) => types.map((ty, i) => castValue(r[i] ?? null, ty)));
+      const fetchChunk = (i: number) =>
+        http.json({
           method: "GET",
-          path: `/api/2.0/sql/statements/${
-            encodeURIComponent(st.statement_id)
-          }/result/chunks/${chunk.next_chunk_index}`,
+          path: `/api/2.0/sql/statements/${encodeURIComponent(st.statement_id)}/result/chunks/${i}`,
           signal,
-          what: `${what} (result chunk ${chunk.next_chunk_index})`,
+          what: `${what} (result chunk ${i})`,
         }, ChunkSchema);
+      const first = st.result ? ChunkSchema.safeParse(st.result) : undefined;
+      if (first && !first.success) {
+        throw new WorkspaceError(
+          `${what} failed: the statement's result has an unexpected shape (${
+            first.error.issues[0]?.message
+          }).`,
+          "MALFORMED_RESPONSE",
+          502,
+        );
+      }
+      let chunk: Chunk | undefined = first?.data;
+      while (chunk) {
+        let next = chunk.next_chunk_index;
+        if (chunk.external_links?.length) {
+          for (const link of chunk.external_links) {
+            yield { rows: cast(await download(link, fetchChunk, what, signal)) };
+            next = link.next_chunk_index;
+          }
+        } else yield { rows: cast(chunk.data_array ?? []) };
+        if (next === undefined) break;
+        signal?.throwIfAborted();
+        chunk = await fetchChunk(next);
       }
     } finally {
       // Stopped (cancelled, or the reader was dropped) before the warehouse finished: free it.
@@ -267,4 +302,65 @@ export function requireDeltaReader(ws: unknown): DatabricksDeltaReader {
   const r = deltaReaderFor(ws);
   if (!r) throw new BadRequestError(DELTA_NEEDS_DATABRICKS);
   return r;
+}
+
+/**
+ * Downloads one EXTERNAL_LINKS chunk: from the presigned URL, without the Databricks token,
+ * with the link's own headers. An expired link is renewed once through the chunk endpoint;
+ * network errors and 5xx are tried three times.
+ */
+async function download(
+  link: Link,
+  fetchChunk: (i: number) => Promise<Chunk>,
+  what: string,
+  signal?: AbortSignal,
+): Promise<(string | null)[][]> {
+  const renew = async () => {
+    const fresh = (await fetchChunk(link.chunk_index)).external_links
+      ?.find((l) => l.chunk_index === link.chunk_index);
+    if (!fresh) throw new Error(`no fresh link for chunk ${link.chunk_index}`);
+    return fresh;
+  };
+  let renewed = false;
+  if (link.expiration && Date.parse(link.expiration) < Date.now() + 10_000) {
+    link = await renew();
+    renewed = true;
+  }
+  let failure = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    signal?.throwIfAborted();
+    let res: Response;
+    try {
+      res = await fetch(link.external_link, { headers: link.http_headers ?? {}, signal });
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      failure = e instanceof Error ? e.message : String(e);
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      continue;
+    }
+    if (res.ok) {
+      const rows = Rows.safeParse(await res.json().catch(() => null));
+      if (rows.success) return rows.data;
+      failure = "the chunk is not a JSON array of rows";
+      continue;
+    }
+    const body = (await res.text().catch(() => "")).slice(0, 300);
+    failure = `HTTP ${res.status}${body ? `: ${body.replace(/\s+/g, " ")}` : ""}`;
+    if ((res.status === 403 || res.status === 400) && !renewed) {
+      link = await renew();
+      renewed = true;
+      attempt--;
+      continue;
+    }
+    if (res.status < 500) break;
+    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+  }
+  throw new WorkspaceError(
+    `${what} failed: result chunk ${link.chunk_index} could not be downloaded from cloud storage (${failure}).`,
+    "EXTERNAL_LINK_FAILED",
+    502,
+    undefined,
+    "The app downloads large results from the workspace's storage through presigned URLs; " +
+      "check that outbound HTTPS to that storage is allowed.",
+  );
 }

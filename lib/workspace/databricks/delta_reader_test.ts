@@ -6,9 +6,10 @@ import {
   assertThrows,
 } from "@/tests/assert.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
+import { startFakeStorage } from "@/tests/fake_databricks/sql_routes.ts";
 import { scanDeltaTable } from "@/lib/data/delta.ts";
 import { encodePng } from "@/lib/data/png.ts";
-import { BadRequestError } from "@/lib/errors.ts";
+import { BadRequestError, WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import {
   DatabricksDeltaReader,
@@ -212,4 +213,42 @@ Deno.test("[delta_reader] scanning a table over the fake: a missing image file a
     ["image_missing", "/Volumes/main/cv/data/pets/gone.png"],
     ["label_missing", "/Volumes/main/cv/data/pets/c.png"],
   ]);
+});
+
+Deno.test("[delta_reader] large results: EXTERNAL_LINKS chunks come from storage without the Databricks token", async () => {
+  await using t = await setupFake({ warehouseId: "wh-1" });
+  const storage = startFakeStorage(t.fake.sql);
+  try {
+    t.fake.sql.tables.set("main.cv.pets", PETS);
+    t.fake.sql.chunkRows = 2;
+    t.fake.sql.linkBase = storage.url;
+    t.fake.sql.linkHeaders = { "x-amz-server-side-encryption-customer-key": "k3y" };
+    const r = new DatabricksDeltaReader(t.ws);
+    const batches = await collect(r.rows("main.cv.pets", ["label", "n"]));
+    assertEquals(batches, [[["cat", 1], ["dog", 2]], [[null, null], ["dog", 4]], [["cat", 5]]]);
+    assertEquals([...t.fake.sql.statements.values()].at(-1)!.external, true);
+    assertEquals(storage.requests.length, 3);
+    assert(storage.requests.every((q) => q.authorization === null), "no token sent to storage");
+    assert(
+      storage.requests.every((q) =>
+        q.headers["x-amz-server-side-encryption-customer-key"] === "k3y"
+      ),
+    );
+
+    // An expired link is renewed through the chunk endpoint, once, and the rows still arrive.
+    storage.expireNext = 1;
+    const again = await collect(r.rows("main.cv.pets", ["label"]));
+    assertEquals(again.flat().length, 5);
+    const id = [...t.fake.sql.statements.keys()].at(-1);
+    assertEquals(t.fake.count(`/api/2.0/sql/statements/${id}/result/chunks/0`), 1);
+
+    // Storage that keeps refusing: a clear error, naming the chunk and what to check.
+    storage.expireNext = 100;
+    const e = await assertRejects(() => collect(r.rows("main.cv.pets", ["label"])), WorkspaceError);
+    assertStringIncludes(e.message, "result chunk 0 could not be downloaded from cloud storage");
+    assertStringIncludes(e.message, "Request has expired");
+    assertEquals((e as WorkspaceError).errorCode, "EXTERNAL_LINK_FAILED");
+  } finally {
+    await storage.close();
+  }
 });
