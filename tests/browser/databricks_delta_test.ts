@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { encodePng } from "@/lib/data/png.ts";
 import { FakeDatabricks } from "../fake_databricks/server.ts";
+import { startFakeStorage } from "../fake_databricks/sql_routes.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 const VOLUME = "/Volumes/main/lakevision/data";
@@ -24,7 +25,9 @@ Deno.test({
     for (const n of [1, 2, 3, 4]) {
       await fake.files.put(`${VOLUME}/pets/p${n}.png`, png(64, 48, n));
     }
-    fake.sql.chunkRows = 2; // six rows arrive in three result chunks
+    fake.sql.chunkRows = 2; // six rows arrive in three result chunks, through presigned links
+    const storage = startFakeStorage(fake.sql);
+    fake.sql.linkBase = storage.url;
     fake.sql.tables.set("main.lakevision.pets", {
       columns: [
         { name: "id", type_name: "INT" },
@@ -100,12 +103,14 @@ Deno.test({
         ),
         selects.join("\n"),
       );
+      assertEquals(storage.requests.length, 3, "three chunks downloaded from storage");
       assertEquals(page.errors, []);
     } catch (e) {
       console.error(s.serverLog());
       throw e;
     } finally {
       await s.close();
+      await storage.close();
       await fake.close();
     }
   },
