@@ -67,7 +67,7 @@ export const STAGES: Stage[] = [
       "Per-class tables, PR curves, confusion matrices you can click into",
       "Recommended confidence threshold; HTML/Markdown/CSV reports",
     ],
-    available: false,
+    available: true,
   },
   {
     id: "models",

@@ -1,7 +1,119 @@
-import { ComingSoon } from "@/components/ComingSoon.tsx";
-import { stage } from "@/lib/stages.ts";
+import { Page } from "@/components/Page.tsx";
+import { CompareView } from "@/components/evaluation/CompareView.tsx";
+import { RunPicker } from "@/components/evaluation/RunPicker.tsx";
+import { RunView } from "@/components/evaluation/RunView.tsx";
+import EvalExport from "@/islands/EvalExport.tsx";
+import { compareRuns, type Comparison } from "@/lib/evaluation/compare.ts";
+import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
+import { type ImageDetail, imageDetails } from "@/lib/evaluation/images.ts";
+import { listEvalRuns } from "@/lib/evaluation/sources.ts";
+import type { EvalRunSummary, RunEvaluation } from "@/lib/evaluation/types.ts";
+import { HttpError } from "@/lib/errors.ts";
+import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
-/** Placeholder until this stage lands: says what it will do. */
-export default function StagePage() {
-  return <ComingSoon stage={stage("evaluation")} />;
+interface Data {
+  runs: EvalRunSummary[];
+  trackingError?: string;
+  selected: string[];
+  error?: string;
+  single?: { ev: RunEvaluation; worst: ImageDetail[] };
+  compare?: { evals: RunEvaluation[]; comparison: Comparison; images: ImageDetail[][] };
+}
+
+const ID = /^[\w.:-]{1,100}$/;
+
+export const handler: Handlers<Data> = {
+  async GET(_req, ctx) {
+    const q = ctx.url.searchParams;
+    // the picker form sends run=a&run=b; the canonical URL is ?runs=a,b
+    if (q.has("run")) {
+      const ids = q.getAll("run").filter((r) => ID.test(r));
+      return ctx.redirect(
+        ids.length ? `/evaluation?runs=${ids.map(encodeURIComponent).join(",")}` : "/evaluation",
+      );
+    }
+    const selected = (q.get("runs") ?? "").split(",").filter((r) => ID.test(r));
+    const ws = ctx.state.workspace;
+    const { runs, trackingError } = await listEvalRuns(ws);
+    const data: Data = { runs, trackingError, selected };
+    if (selected.length > 6) {
+      data.error = `Compare at most 6 runs at once (${selected.length} were picked).`;
+      return ctx.render(data);
+    }
+    try {
+      if (selected.length === 1) {
+        const cached = await evaluateRun(ws, selected[0]);
+        const ev = cached.evaluation;
+        const ids = ev.detection?.worst.slice(0, 8).map((w) => w.id) ?? [];
+        const worst = ids.length
+          ? await imageDetails(ws, ev.runId, ids, {
+            minScore: ev.detection!.report.recommendedThreshold,
+            cached,
+          })
+          : [];
+        data.single = { ev, worst };
+      } else if (selected.length > 1) {
+        const cached = [];
+        for (const id of selected) cached.push(await evaluateRun(ws, id));
+        const evals = cached.map((c) => c.evaluation);
+        const base = evals[0].detection;
+        const ids = base?.worst.slice(0, 4).map((w) => w.id) ?? [];
+        const per: ImageDetail[][] = [];
+        if (ids.length && evals.every((e) => e.kind === "detection")) {
+          for (const c of cached) {
+            per.push(
+              await imageDetails(ws, c.evaluation.runId, ids, {
+                minScore: c.evaluation.detection!.report.recommendedThreshold,
+                cached: c,
+              }),
+            );
+          }
+        }
+        const images = ids.map((_, i) => per.map((p) => p[i])).filter((row) => row.every(Boolean));
+        data.compare = { evals, comparison: compareRuns(evals), images };
+      }
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      data.error = e.message;
+    }
+    return ctx.render(data);
+  },
+};
+
+/** Evaluation: pick runs; one run in depth, or 2–6 side by side; reports to download. */
+export default function EvaluationPage({ data }: PageProps<Data>) {
+  const { single, compare } = data;
+  const title = single
+    ? `Evaluation: ${single.ev.name}`
+    : compare
+    ? `Compare ${compare.evals.length} runs`
+    : "Evaluation";
+  return (
+    <Page
+      title={title}
+      crumbs={single || compare ? [{ label: "Evaluation", href: "/evaluation" }] : []}
+      description={single || compare
+        ? undefined
+        : "Exact COCO mAP, mIoU, PQ and classification metrics computed from each run's predictions, with the recommended confidence threshold; compare up to six runs."}
+      actions={single || compare ? <EvalExport runIds={data.selected} /> : undefined}
+    >
+      <RunPicker
+        runs={data.runs}
+        selected={data.selected}
+        open={!single && !compare}
+        trackingError={data.trackingError}
+      />
+      {data.error && (
+        <p
+          role="alert"
+          class="mb-4 rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800"
+          data-testid="eval-error"
+        >
+          {data.error}
+        </p>
+      )}
+      {single && <RunView ev={single.ev} worst={single.worst} />}
+      {compare && <CompareView {...compare} />}
+    </Page>
+  );
 }

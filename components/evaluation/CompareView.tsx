@@ -1,0 +1,72 @@
+import EvalCharts from "@/islands/EvalCharts.tsx";
+import EvalCompare from "@/islands/EvalCompare.tsx";
+import { compareCharts } from "@/lib/evaluation/charts.ts";
+import type { Comparison } from "@/lib/evaluation/compare.ts";
+import type { ImageDetail } from "@/lib/evaluation/images.ts";
+import type { RunEvaluation } from "@/lib/evaluation/types.ts";
+import { AnnotatedImage, BoxLegend } from "./AnnotatedImage.tsx";
+import { Section, TrustNote } from "./Headline.tsx";
+
+/** 2–6 runs compared: metrics with deltas, overlaid curves, per-class deltas, the same images. */
+export function CompareView(
+  { evals, comparison, images }: {
+    evals: RunEvaluation[];
+    comparison: Comparison;
+    /** Per image: each run's drawing of it (same order as `evals`). */
+    images: ImageDetail[][];
+  },
+) {
+  const charts = compareCharts(evals);
+  return (
+    <div data-testid="compare-view">
+      {evals.some((e) => e.kind === "detection") && (
+        <div class="mb-4">
+          <TrustNote />
+        </div>
+      )}
+      <Section
+        id="metrics"
+        title="Metrics side by side"
+        note="Deltas are against the first run (the baseline). Columns you hide are remembered in this browser."
+      >
+        <EvalCompare comparison={comparison} />
+      </Section>
+      {charts.length > 0 && (
+        <Section id="overlays" title="Curves overlaid">
+          <EvalCharts specs={charts} />
+        </Section>
+      )}
+      {images.length > 0 && (
+        <Section
+          id="same-images"
+          title="The same images, each run's predictions"
+          note="The baseline's worst images, each drawn with every run's predictions at that run's recommended threshold."
+        >
+          <BoxLegend />
+          <div class="mt-2 space-y-3" data-testid="side-by-side">
+            {images.map((row) => (
+              <div
+                key={row[0].id}
+                class={`grid gap-2 ${
+                  evals.length <= 2
+                    ? "grid-cols-2"
+                    : evals.length === 3
+                    ? "grid-cols-3"
+                    : "grid-cols-2 md:grid-cols-4"
+                }`}
+              >
+                {row.map((im, i) => (
+                  <AnnotatedImage
+                    key={i}
+                    image={im}
+                    caption={`${evals[i].name} · ${im.fileName}`}
+                  />
+                ))}
+              </div>
+            ))}
+          </div>
+        </Section>
+      )}
+    </div>
+  );
+}

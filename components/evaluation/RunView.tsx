@@ -1,0 +1,144 @@
+import EvalCharts from "@/islands/EvalCharts.tsx";
+import EvalClassTable from "@/islands/EvalClassTable.tsx";
+import EvalConfusion from "@/islands/EvalConfusion.tsx";
+import { detectionCharts, historyCharts, TIDE_LABELS } from "@/lib/evaluation/charts.ts";
+import type { ImageDetail } from "@/lib/evaluation/images.ts";
+import { CLASS_COLUMNS, classRows, type RunEvaluation } from "@/lib/evaluation/types.ts";
+import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
+import { AnnotatedImage, BoxLegend } from "./AnnotatedImage.tsx";
+import { HeadlineCards, Section, TrustNote } from "./Headline.tsx";
+
+/** One run's evaluation: headline, history, per-class table, curves, confusion, errors, worst images. */
+export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[] }) {
+  const rep = ev.detection?.report;
+  const rows = classRows(ev);
+  const history = historyCharts(ev);
+  return (
+    <div data-testid="run-view" data-run={ev.runId}>
+      <p class="text-sm text-slate-600 mb-3">
+        {ev.task.replace(/_/g, " ")} · {ev.model || "model not recorded"}
+        {ev.inputs && (
+          <span class="block text-xs text-slate-500">
+            predictions {ev.inputs.predictions} · ground truth {ev.inputs.groundTruth ?? "—"}
+            {ev.contentHash &&
+              ` · computed ${
+                new Date(ev.computedAt).toISOString().slice(0, 16).replace("T", " ")
+              } UTC in ${ev.seconds.toFixed(2)} s`}
+          </span>
+        )}
+      </p>
+      {ev.note && (
+        <p class="mb-4 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          {ev.note}
+        </p>
+      )}
+      {ev.kind === "detection" && (
+        <div class="mb-4">
+          <TrustNote />
+        </div>
+      )}
+      <HeadlineCards items={ev.headline} />
+      {history.length > 0 && (
+        <Section
+          id="history"
+          title="Metric history"
+          note="What the training job logged, by optimizer step."
+        >
+          <EvalCharts specs={history} />
+        </Section>
+      )}
+      {rows.length > 0 && (
+        <Section
+          id="per-class"
+          title="Per class"
+          note="Click a column heading to sort; pick columns under “Columns” (remembered in this browser)."
+        >
+          <EvalClassTable
+            columns={CLASS_COLUMNS[ev.kind] ?? []}
+            rows={rows}
+            storageKey={`lakevision.evaluation.columns.${ev.kind}`}
+          />
+        </Section>
+      )}
+      {rep && (
+        <>
+          <Section
+            id="curves"
+            title="Curves and the recommended threshold"
+            note={`Recommended confidence threshold: ${
+              rep.recommendedThreshold.toFixed(2)
+            } — the F1-optimal cut over all classes. Deployment and the Inference Playground default to it.`}
+          >
+            <EvalCharts specs={detectionCharts(ev)} />
+          </Section>
+          <Section id="confusion" title="Confusion matrix">
+            <EvalConfusion
+              runId={ev.runId}
+              labels={rep.confusion.labels}
+              catIds={rep.confusion.catIds}
+              matrix={rep.confusion.matrix}
+              iou={rep.confusion.iouThreshold}
+              confidence={rep.confusion.confidence}
+            />
+          </Section>
+          <Section
+            id="errors"
+            title="Error analysis (TIDE)"
+            note="Every false positive at IoU 0.5 gets one cause; dAP50 is how much AP50 would rise if only that kind of error were fixed."
+          >
+            <table class="text-sm" data-testid="tide">
+              <thead class="bg-slate-50 text-slate-700">
+                <tr>
+                  <th class="px-2 py-1 text-left font-medium">Error</th>
+                  <th class="px-2 py-1 text-right font-medium">Count</th>
+                  <th class="px-2 py-1 text-right font-medium">dAP50</th>
+                </tr>
+              </thead>
+              <tbody>
+                {TIDE_ERRORS.map((e) => (
+                  <tr key={e} class="border-t border-slate-100" data-error={e}>
+                    <td class="px-2 py-1">{TIDE_LABELS[e]}</td>
+                    <td class="px-2 py-1 text-right tabular-nums">{rep.errors.counts[e]}</td>
+                    <td class="px-2 py-1 text-right tabular-nums">
+                      {rep.errors.dAP[e].toFixed(4)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Section>
+          <Section
+            id="worst"
+            title="Worst images"
+            note="Most false positives and misses first (at the recommended threshold)."
+          >
+            {worst.length === 0
+              ? <p class="text-sm text-slate-600">No image has a false positive or a miss.</p>
+              : (
+                <>
+                  <BoxLegend />
+                  <div
+                    class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-4 gap-2 mt-2"
+                    data-testid="worst"
+                  >
+                    {worst.map((im) => {
+                      const w = ev.detection!.worst.find((x) => x.id === im.id);
+                      return (
+                        <AnnotatedImage
+                          key={im.id}
+                          image={im}
+                          caption={`${im.fileName} · ${w?.fp ?? 0} false pos. · ${
+                            w?.missed ?? 0
+                          } missed`}
+                        />
+                      );
+                    })}
+                  </div>
+                </>
+              )}
+          </Section>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,159 @@
+import { useEffect, useState } from "preact/hooks";
+import { AnnotatedImage, BoxLegend } from "@/components/evaluation/AnnotatedImage.tsx";
+import type { ImageDetail } from "@/lib/evaluation/images.ts";
+
+interface Props {
+  /** The run whose cells are opened (GET /api/evaluation/<runId>/cell). */
+  runId: string;
+  /** Class names; the last is "background". */
+  labels: string[];
+  /** Category ids in label order (background has none). */
+  catIds: number[];
+  /** Rows: ground truth, columns: prediction. */
+  matrix: number[][];
+  /** IoU and confidence the matrix was counted at. */
+  iou: number;
+  confidence: number;
+}
+
+interface Cell {
+  row: number;
+  col: number;
+  total: number;
+  images: ImageDetail[];
+}
+
+const DIAG = [
+  "bg-white",
+  "bg-emerald-50",
+  "bg-emerald-100",
+  "bg-emerald-200",
+  "bg-emerald-400",
+  "bg-emerald-600 text-white",
+];
+const OFF = [
+  "bg-white",
+  "bg-rose-50",
+  "bg-rose-100",
+  "bg-rose-200",
+  "bg-rose-400",
+  "bg-rose-600 text-white",
+];
+
+/** The detection confusion matrix; clicking a cell shows the images behind it, drawn. */
+export default function EvalConfusion({ runId, labels, catIds, matrix, iou, confidence }: Props) {
+  const [ready, setReady] = useState(false);
+  const [cell, setCell] = useState<Cell | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<{ row: number; col: number; message: string } | null>(null);
+  useEffect(() => setReady(true), []);
+  const max = Math.max(1, ...matrix.flat());
+  const shade = (v: number, diag: boolean) =>
+    (diag ? DIAG : OFF)[v === 0 ? 0 : Math.min(5, 1 + Math.floor((v / max) * 4.999))];
+
+  async function open(row: number, col: number) {
+    setBusy(`${row},${col}`);
+    setError(null);
+    try {
+      const res = await fetch(
+        `/api/evaluation/${encodeURIComponent(runId)}/cell?row=${row}&col=${col}&limit=24`,
+      );
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      setCell({ row, col, total: body.total, images: body.images });
+    } catch (e) {
+      setError({ row, col, message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const bg = labels.length - 1;
+  return (
+    <div>
+      <p class="text-xs text-slate-500 mb-2">
+        IoU ≥ {iou}, confidence ≥ {confidence.toFixed(2)}{" "}
+        (the recommended threshold). Rows: what the object is; columns: what the model said. Click a
+        cell to see its images.
+      </p>
+      <div class="overflow-x-auto">
+        <table class="text-xs border-collapse" data-testid="confusion">
+          <thead>
+            <tr>
+              <th class="p-1 text-left text-slate-500">truth ↓ / predicted →</th>
+              {labels.map((l) => (
+                <th key={l} class="p-1 font-medium text-slate-700 max-w-24 truncate" title={l}>
+                  {l}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {matrix.map((r, i) => (
+              <tr key={i}>
+                <th
+                  class="p-1 text-left font-medium text-slate-700 max-w-32 truncate"
+                  title={labels[i]}
+                >
+                  {labels[i]}
+                </th>
+                {r.map((v, j) => (
+                  <td key={j} class="p-0 border border-slate-200">
+                    <button
+                      type="button"
+                      disabled={!ready || v === 0 || busy !== null}
+                      data-cell={`${i},${j}`}
+                      aria-label={`${v} — truth ${labels[i]}, predicted ${labels[j]}`}
+                      class={`w-12 h-9 tabular-nums ${shade(v, i === j && i !== bg)} ${
+                        cell?.row === i && cell?.col === j ? "ring-2 ring-sky-600" : ""
+                      } enabled:hover:ring-2 enabled:hover:ring-sky-400 disabled:cursor-default`}
+                      onClick={() => open(i, j)}
+                    >
+                      {busy === `${i},${j}` ? "…" : v}
+                    </button>
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {error && (
+        <p role="alert" class="mt-2 text-sm text-red-700">
+          Could not load the images: {error.message}{" "}
+          <button type="button" class="underline" onClick={() => open(error.row, error.col)}>
+            Retry
+          </button>
+        </p>
+      )}
+      {cell && (
+        <section class="mt-4" data-testid="cell-images" aria-live="polite">
+          <div class="flex flex-wrap items-center justify-between gap-2 mb-2">
+            <h3 class="text-sm font-semibold text-slate-800">
+              Truth <b>{labels[cell.row]}</b>, predicted <b>{labels[cell.col]}</b>:{" "}
+              {matrix[cell.row][cell.col]} cases in {cell.total} images
+              {cell.images.length < cell.total ? ` (first ${cell.images.length} shown)` : ""}
+            </h3>
+            <button
+              type="button"
+              class="text-xs underline text-slate-600"
+              onClick={() => setCell(null)}
+            >
+              Close
+            </button>
+          </div>
+          <BoxLegend />
+          <div class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-4 gap-2 mt-2">
+            {cell.images.map((im) => (
+              <AnnotatedImage
+                key={im.id}
+                image={im}
+                focus={{ gt: catIds[cell.row], dt: catIds[cell.col] }}
+              />
+            ))}
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}

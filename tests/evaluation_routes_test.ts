@@ -1,0 +1,112 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { testApp } from "./helpers.ts";
+import { writeDetectionDataset, writeFinishedRun } from "./evaluation_testing.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const A = "20261126-010000-aaaa", B = "20261126-020000-bbbb";
+
+async function appWithRuns() {
+  const app = await testApp();
+  const ds = await writeDetectionDataset(app.dataDir);
+  await writeFinishedRun(app.dataDir, ds, {
+    id: A,
+    name: "boxes baseline",
+    quality: 0.45,
+    seed: 3,
+    createdAt: Date.now() - 5000,
+  });
+  await writeFinishedRun(app.dataDir, ds, { id: B, name: "boxes longer", quality: 0.85, seed: 5 });
+  return {
+    app,
+    ds,
+    async [Symbol.asyncDispose]() {
+      await app.close();
+    },
+  };
+}
+
+Deno.test({
+  name: "[evaluation routes] the page lists runs, evaluates one, and compares two",
+  ...opts,
+  async fn() {
+    await using s = await appWithRuns();
+    let res = await s.app.request("/evaluation");
+    assertEquals(res.status, 200);
+    assertStringIncludes(res.headers.get("content-type") ?? "", "text/html");
+    let html = await res.text();
+    assertStringIncludes(html, "boxes baseline");
+    assertStringIncludes(html, `value="${B}"`);
+
+    res = await s.app.request(`/evaluation?run=${A}&run=${B}`);
+    assertEquals(res.status, 303);
+    assertEquals(res.headers.get("location"), `/evaluation?runs=${A},${B}`);
+
+    res = await s.app.request(`/evaluation?runs=${A}`);
+    assertEquals(res.status, 200);
+    html = await res.text();
+    assertStringIncludes(html, 'data-testid="run-view"');
+    assertStringIncludes(html, "match pycocotools exactly");
+    assertStringIncludes(html, 'data-metric="map"');
+    assertStringIncludes(html, 'data-testid="worst"');
+    assertStringIncludes(
+      html,
+      "/api/data/file?path=%2FVolumes%2Fmain%2Flakevision%2Fdata%2Fdatasets%2Fboxes%2Fval%2F",
+    );
+
+    res = await s.app.request(`/evaluation?runs=${A},${B}`);
+    assertEquals(res.status, 200);
+    html = await res.text();
+    assertStringIncludes(html, 'data-testid="compare-view"');
+    assertStringIncludes(html, 'data-testid="side-by-side"');
+  },
+});
+
+Deno.test({
+  name: "[evaluation routes] API: evaluation JSON, a cell's images, the stored threshold, reports",
+  ...opts,
+  async fn() {
+    await using s = await appWithRuns();
+    let res = await s.app.request(`/api/evaluation/${A}/threshold`);
+    assertEquals(res.status, 404);
+    await res.body?.cancel();
+    res = await s.app.request(`/api/evaluation/${A}`);
+    assertEquals(res.status, 200);
+    assertStringIncludes(res.headers.get("content-type") ?? "", "application/json");
+    const ev = await res.json();
+    assertEquals(ev.kind, "detection");
+    const m = ev.detection.report.confusion.matrix as number[][];
+    let cell: [number, number] = [-1, -1];
+    m.forEach((r, i) => r.forEach((v, j) => v > 0 && i !== j && cell[0] < 0 && (cell = [i, j])));
+    res = await s.app.request(`/api/evaluation/${A}/cell?row=${cell[0]}&col=${cell[1]}`);
+    assertEquals(res.status, 200);
+    const body = await res.json();
+    assertEquals(body.count, m[cell[0]][cell[1]]);
+    assert(body.images.length > 0 && body.images[0].gt.length > 0);
+
+    res = await s.app.request(`/api/evaluation/${A}/cell?row=99&col=0`);
+    assertEquals(res.status, 400);
+    await res.body?.cancel();
+
+    res = await s.app.request(`/api/evaluation/${A}/threshold`);
+    assertEquals(res.status, 200);
+    assertEquals((await res.json()).threshold, ev.detection.report.recommendedThreshold);
+
+    res = await s.app.request(`/api/evaluation/report?runs=${A},${B}&format=html`);
+    assertEquals(res.status, 200);
+    assertStringIncludes(res.headers.get("content-disposition") ?? "", "attachment");
+    const html = await res.text();
+    assert(!html.includes('src="/') && !html.includes('href="/'), "self-contained");
+    for (const f of ["csv", "md", "json"]) {
+      res = await s.app.request(`/api/evaluation/report?runs=${A}&format=${f}`);
+      assertEquals(res.status, 200, f);
+      assert((await res.text()).length > 100, f);
+    }
+    res = await s.app.request(`/api/evaluation/report?runs=${A}&format=pdf`);
+    assertEquals(res.status, 400);
+    await res.body?.cancel();
+
+    res = await s.app.request(`/api/evaluation/nope-run`);
+    assertEquals(res.status, 404);
+    await res.body?.cancel();
+  },
+});
