@@ -142,6 +142,18 @@ Deno.test({
     assertEquals(missing.file, `${VOL}/pets/missing.png`);
     const nolabel = r.problems.find((p: { code: string }) => p.code === "label_missing");
     assertEquals([nolabel.split, nolabel.where], ["val", "main.cv.pets row 3"]);
+    // A located image opens in the sample viewer (flagged when missing); other paths do not.
+    const sample = async (split: string, image: string) =>
+      await app.request(
+        `/api/data/scans/${id}/samples?split=${split}&image=${encodeURIComponent(image)}`,
+      );
+    const gone = await (await sample("train", `${VOL}/pets/missing.png`)).json();
+    assertEquals([gone.file, gone.broken], [`${VOL}/pets/missing.png`, true]);
+    const unlabelled = await (await sample("val", `${VOL}/pets/a.png`)).json();
+    assertEquals([unlabelled.file, unlabelled.broken], [`${VOL}/pets/a.png`, false]);
+    const other = await sample("val", `${VOL}/secret.png`);
+    assertEquals(other.status, 404);
+    await other.body?.cancel();
     const csv = await app.request(`/api/data/scans/${id}/problems?format=csv`);
     assertStringIncludes(await csv.text(), "label_missing");
     // The SELECT named only the chosen columns, quoted.

@@ -4,7 +4,9 @@
  * `scanDeltaTable`. Results are not cached: a table has no cheap content key here, and a scan
  * re-reads what the table holds now.
  */
+import { NotFoundError } from "@/lib/errors.ts";
 import type { FilesApi } from "@/lib/workspace/types.ts";
+import type { Sample } from "./samples.ts";
 import { type DeltaSpec, type DeltaTableReader, scanDeltaTable } from "./delta.ts";
 import { DatasetError } from "./detect.ts";
 import type { ScanProgress, ScanResult } from "./types.ts";
@@ -82,5 +84,25 @@ export async function runDeltaScan(
       splits: out.splits.map((s) => ({ name: s.name })),
       reason: `Delta table ${spec.table}`,
     },
+  };
+}
+
+/**
+ * The sample view of a Delta scan's problem row: the image file named in a problem of that split
+ * (the scan keeps no row list, so only located images can be opened), without annotations.
+ */
+export function deltaSample(result: ScanResult, split: string, image: string): Sample {
+  const hits = result.problems.filter((p) => p.file === image && (p.split ?? split) === split);
+  if (!hits.length) {
+    throw new NotFoundError(`${image} is not a located problem image of split "${split}"`);
+  }
+  return {
+    split,
+    image,
+    file: image,
+    width: 0,
+    height: 0,
+    annotations: [],
+    broken: hits.some((p) => p.code === "image_missing" || p.code === "image_unreadable"),
   };
 }

@@ -91,6 +91,19 @@ Deno.test({
       assertEquals(await noLabel.count(), 1);
       assertStringIncludes((await noLabel.textContent()) ?? "", "main.lakevision.pets row 4");
       assertStringIncludes((await noLabel.textContent()) ?? "", "val");
+      // The row without a label opens its image (through the Files API); the missing one is flagged.
+      await noLabel.locator('button:has-text("view")').click();
+      const shown = page.locator(
+        `[data-sample-viewer] svg[data-image="${VOLUME}/pets/p4.png"] image`,
+      );
+      await shown.waitFor();
+      assertStringIncludes((await shown.getAttribute("href")) ?? "", "p4.png");
+      await s.screenshot(page, "databricks-delta-sample");
+      await page.getByRole("button", { name: "Close" }).click();
+      await missing.locator('button:has-text("view")').click();
+      await page.waitForSelector(`[data-sample-viewer] svg[data-image="${VOLUME}/pets/gone.png"]`);
+      assertEquals(await page.locator("[data-sample-viewer] svg image").count(), 0);
+      await page.getByRole("button", { name: "Close" }).click();
       // Split tabs from the split column; the val split holds the one labelled row.
       await page.getByRole("button", { name: "val", exact: true }).click();
       assertEquals(await page.textContent('[data-stat="Images"] .text-xl'), "1");

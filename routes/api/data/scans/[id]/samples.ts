@@ -1,5 +1,6 @@
 import { NotFoundError } from "@/lib/errors.ts";
 import { listSamples, loadSample } from "@/lib/data/samples.ts";
+import { deltaSample } from "@/lib/data/delta_scan.ts";
 import { scans } from "@/lib/data/registry.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
@@ -15,6 +16,9 @@ export const handler: Handlers = {
     const split = q.get("split") ?? rec.result.splits[0]?.name ?? "";
     const files = ctx.state.workspace.files;
     const image = q.get("image");
+    if (image !== null && rec.result.format === "delta") {
+      return Response.json(deltaSample(rec.result, split, image));
+    }
     if (image !== null) return Response.json(await loadSample(files, rec.result, split, image));
     const cls = q.get("class");
     return Response.json(
