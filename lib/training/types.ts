@@ -93,6 +93,7 @@ export const LaunchRequestSchema = z.object({
 });
 export type LaunchRequest = z.infer<typeof LaunchRequestSchema>;
 
+/** Where training is: optimizer steps done of the total, epoch (1-based), time left. */
 export const ProgressSchema = z.object({
   step: z.number(),
   totalSteps: z.number().nullable(),
