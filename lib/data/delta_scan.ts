@@ -9,6 +9,7 @@ import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { Sample } from "./samples.ts";
 import { type DeltaSpec, type DeltaTableReader, scanDeltaTable } from "./delta.ts";
 import { DatasetError } from "./detect.ts";
+import type { ProblemSink } from "./problems.ts";
 import type { ScanProgress, ScanResult } from "./types.ts";
 
 /** Bumped with the scanner's own version in the cache key, kept here for the result. */
@@ -36,12 +37,21 @@ export async function runDeltaScan(
   }
   const { emit, signal } = opts;
   emit({ phase: "reading", split: spec.table });
-  let rows = 0;
+  let rows = 0, rewritten = 0;
   const counting: DeltaTableReader = {
     columns: (t) => reader.columns(t),
     async *rows(t, cols, o) {
+      const img = cols.indexOf(spec.imageColumn);
       for await (const batch of reader.rows(t, cols, o)) {
         rows += batch.length;
+        for (const r of batch) {
+          const v = r[img];
+          // Spark writes volume paths as dbfs:/Volumes/... or /dbfs/Volumes/... (FUSE).
+          if (typeof v === "string" && /^(dbfs:|\/dbfs)\/Volumes\//.test(v)) {
+            r[img] = v.slice(5);
+            rewritten++;
+          }
+        }
         emit({ phase: "reading", imagesRead: rows });
         yield batch;
         signal.throwIfAborted();
@@ -54,6 +64,12 @@ export async function runDeltaScan(
   emit({ phase: "done", imagesRead: rows }, 1);
   const fileChecks = byPath && files !== null;
   const notes = [`${rows.toLocaleString("en")} rows read from ${spec.table}`];
+  if (rewritten) {
+    notes.push(
+      `${rewritten.toLocaleString("en")} image paths given as dbfs:/Volumes/… read as /Volumes/…`,
+    );
+  }
+  if (fileChecks) notOnVolumes(out.sink, notes);
   if (!byPath) {
     notes.push(`${spec.imageColumn} holds image bytes: sizes and readability not checked`);
   }
@@ -105,4 +121,35 @@ export function deltaSample(result: ScanResult, split: string, image: string): S
     annotations: [],
     broken: hits.some((p) => p.code === "image_missing" || p.code === "image_unreadable"),
   };
+}
+
+/**
+ * Images outside Unity Catalog volumes (s3://, abfss://, workspace paths) cannot be opened
+ * through the Files API: instead of calling each one missing, say once per split that they were
+ * not checked.
+ */
+function notOnVolumes(sink: ProblemSink, notes: string[]): void {
+  const outside = new Map<string, { n: number; example: string }>();
+  const keep = sink.list.filter((p) => {
+    if (p.code !== "image_missing" || !p.file || p.file.startsWith("/Volumes/")) return true;
+    const k = p.split ?? "";
+    const o = outside.get(k) ?? { n: 0, example: p.file };
+    o.n++;
+    outside.set(k, o);
+    return false;
+  });
+  if (!outside.size) return;
+  const total = [...outside.values()].reduce((a, o) => a + o.n, 0);
+  sink.list.splice(0, sink.list.length, ...keep);
+  sink.counts.image_missing -= total;
+  if (!sink.counts.image_missing) delete sink.counts.image_missing;
+  for (const [split, o] of outside) {
+    sink.add(
+      "image_not_checked",
+      "warning",
+      `${o.n} image path(s) are not under /Volumes/ (e.g. ${o.example}); the app opens images through Unity Catalog volumes only, so these were not checked`,
+      { split: split || undefined },
+    );
+  }
+  notes.push(`${total.toLocaleString("en")} image paths outside /Volumes/ were not checked`);
 }

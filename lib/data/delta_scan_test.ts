@@ -61,3 +61,26 @@ Deno.test("[eda] cancelling a Delta scan stops it between result chunks", async 
   open();
   await rejects(job.done, (e: Error) => e.name === "AbortError");
 });
+
+Deno.test("[eda] Delta image paths: dbfs:/Volumes read as /Volumes; cloud URIs not called missing", async () => {
+  const png = encodePng(4, 3, 1, new Uint8Array(12));
+  const files = new MemoryFiles({ "/Volumes/c/s/v/a.png": png, "/Volumes/c/s/v/b.png": png });
+  const r = await startScan({ delta: SPEC }, files, {
+    delta: reader([
+      ["dbfs:/Volumes/c/s/v/a.png", "cat"],
+      ["/dbfs/Volumes/c/s/v/b.png", "dog"],
+      ["s3://bucket/pets/c.png", "cat"],
+      ["abfss://box@acct.dfs.core.windows.net/d.png", "dog"],
+      ["/Volumes/c/s/v/gone.png", "dog"],
+    ]),
+  }).done;
+  deepStrictEqual(r.problems.map((p) => [p.code, p.severity]).sort(), [
+    ["image_missing", "error"],
+    ["image_not_checked", "warning"],
+  ]);
+  deepStrictEqual(r.problemCounts, { image_missing: 1, image_not_checked: 1 });
+  strictEqual(r.problems.find((p) => p.code === "image_missing")!.file, "/Volumes/c/s/v/gone.png");
+  ok(r.problems.find((p) => p.code === "image_not_checked")!.message.startsWith("2 image path(s)"));
+  ok(r.notes.some((n) => n.startsWith("2 image paths given as dbfs:/Volumes/")), r.notes.join());
+  strictEqual(r.splits[0].stats.meanWidth, 4);
+});
