@@ -4,6 +4,11 @@ import os
 import tempfile
 import unittest
 
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))  # jobs/
+
 from tests.helpers import JOBS, make_imagefolder, read_status, run_job, write_config
 from lakevision_jobs.config import load_config, resolve_config
 from lakevision_jobs.errors import ConfigError

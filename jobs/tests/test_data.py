@@ -8,6 +8,11 @@ import unittest
 
 import torch
 
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))  # jobs/
+
 from tests.helpers import make_coco, make_coco_panoptic, make_imagefolder, make_mask_folder, read_json
 from lakevision_jobs.config import DataConfig
 from lakevision_jobs.datasets import (CocoInstancesDataset, CocoPanopticDataset, ImageFolderDataset,

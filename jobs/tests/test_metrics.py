@@ -6,6 +6,11 @@ import unittest
 
 import torch
 
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))  # jobs/
+
 from tests.test_config import FIXTURES
 from lakevision_jobs.datasets import mask_to_rle, rle_string_to_counts, segmentation_to_mask
 from lakevision_jobs.metrics import ClassificationMeter, CocoMeter, PanopticMeter, SegmentationMeter

@@ -13,6 +13,11 @@ import unittest
 
 import torch
 
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))  # jobs/
+
 from tests.helpers import JOBS, make_imagefolder, read_metrics, read_status, read_json, run_job, write_config
 
 SIZE = 40

@@ -7,6 +7,11 @@ import unittest
 
 from PIL import Image
 
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))  # jobs/
+
 from tests.helpers import make_coco, make_mask_folder, read_metrics, read_status, read_json, run_job, write_config
 
 # Keeps the box head small: Debian's torch uses the reference BLAS, where Faster R-CNN's
