@@ -5,6 +5,7 @@
 import { loadSettings, type Settings, SettingsError } from "@/fresh.config.ts";
 import { startDemoSeeding } from "@/lib/demo/startup.ts";
 import { openKv } from "@/lib/store/kv.ts";
+import { startMonitor } from "@/lib/training/refresh.ts";
 import { createApp } from "@/lib/web/app.ts";
 import { createLogger } from "@/lib/web/middleware.ts";
 import { createWorkspace } from "@/lib/workspace/mod.ts";
@@ -18,6 +19,8 @@ export async function buildApp(settings: Settings) {
   await openKv(`${settings.dataDir}/kv.sqlite3`);
   const workspace = await createWorkspace(settings);
   if (settings.demo) startDemoSeeding(settings, workspace); // background; the home page shows it
+  // Re-attach to local jobs that outlived a restart (or mark them lost) without waiting for a visit.
+  startMonitor(workspace);
   const app = await createApp({ settings, workspace, root: ROOT });
   return { app, workspace };
 }
