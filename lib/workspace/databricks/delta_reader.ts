@@ -40,6 +40,11 @@ const ChunkSchema = z.looseObject({
 });
 type Chunk = z.infer<typeof ChunkSchema>;
 
+/** How long a statement may stay queued or running before it is cancelled. */
+const MAX_WAIT_MS = 30 * 60_000;
+/** How long one chunk download from cloud storage may take. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
 /** A validated `catalog.schema.table`. */
 export interface TableName {
   catalog: string;
@@ -207,7 +212,19 @@ export class DatabricksDeltaReader implements DeltaTableReader {
     let finished = false;
     try {
       let wait = 500;
+      const deadline = http.clock.now() + MAX_WAIT_MS;
       while (st.status.state === "PENDING" || st.status.state === "RUNNING") {
+        if (http.clock.now() > deadline) {
+          throw new DatabricksError(
+            `${what} failed: still ${st.status.state} after ${
+              MAX_WAIT_MS / 60_000
+            } min; cancelled.`,
+            "DEADLINE_EXCEEDED",
+            504,
+            undefined,
+            "The warehouse may be stopped, starting or overloaded; try again, or use a larger warehouse.",
+          );
+        }
         await http.clock.sleep(wait, signal);
         signal?.throwIfAborted();
         wait = Math.min(wait * 2, 5000);
@@ -331,7 +348,11 @@ async function download(
     signal?.throwIfAborted();
     let res: Response;
     try {
-      res = await fetch(link.external_link, { headers: link.http_headers ?? {}, signal });
+      const limit = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
+      res = await fetch(link.external_link, {
+        headers: link.http_headers ?? {},
+        signal: signal ? AbortSignal.any([signal, limit]) : limit,
+      });
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       failure = e instanceof Error ? e.message : String(e);

@@ -252,3 +252,16 @@ Deno.test("[delta_reader] large results: EXTERNAL_LINKS chunks come from storage
     await storage.close();
   }
 });
+
+Deno.test("[delta_reader] a statement still running after 30 min is cancelled with a clear error", async () => {
+  await using t = await setupFake({ warehouseId: "wh-1" });
+  t.fake.sql.tables.set("main.cv.pets", PETS);
+  const r = new DatabricksDeltaReader(t.ws);
+  await r.columns("main.cv.pets");
+  t.fake.sql.runningPolls = 1_000_000;
+  const e = await assertRejects(() => collect(r.rows("main.cv.pets", ["path"])), DatabricksError);
+  assertStringIncludes(e.message, "still RUNNING after 30 min; cancelled");
+  assertEquals([...t.fake.sql.statements.values()].at(-1)!.state, "CANCELED");
+  const waited = t.clock.sleeps.reduce((a, b) => a + b, 0);
+  assert(waited >= 30 * 60_000 && waited < 31 * 60_000, `waited ${waited} ms`);
+});
