@@ -96,9 +96,9 @@ export function describedColumns(rows: { col_name: string | null; data_type: str
 
 /**
  * The scanner's Delta reader over the workspace's SQL warehouse. Rows are fetched with the
- * EXTERNAL_LINKS disposition (chunks downloaded from cloud storage), because INLINE results
- * are aborted beyond 25 MiB; a warehouse that answers inline is read the same way. Throws at once, naming
- * DATABRICKS_WAREHOUSE_ID, when no warehouse is configured.
+ * EXTERNAL_LINKS disposition (chunks downloaded from cloud storage), because INLINE results are
+ * aborted beyond 25 MiB; a warehouse that answers inline is read the same way. Throws at once,
+ * naming DATABRICKS_WAREHOUSE_ID, when no warehouse is configured.
  */
 export class DatabricksDeltaReader implements DeltaTableReader {
   readonly #ws: DatabricksWorkspace;
@@ -120,7 +120,12 @@ export class DatabricksDeltaReader implements DeltaTableReader {
 
   /** The table's columns with their Spark SQL types (upper case), in table order. */
   columns(table: string, opts: { signal?: AbortSignal } = {}): Promise<DeltaColumn[]> {
-    const t = parseTableName(table);
+    let t: TableName;
+    try {
+      t = parseTableName(table);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     let p = this.#columns.get(t.quoted);
     if (!p) {
       p = this.#describe(t, opts.signal);
@@ -147,8 +152,8 @@ export class DatabricksDeltaReader implements DeltaTableReader {
 
   /**
    * Rows of the chosen columns, one batch per result chunk. BINARY columns come back as
-   * `"<n> bytes"` (or `""` when empty): the scan only needs to know an image is there, and image
-   * bytes would blow the 25 MiB inline result limit.
+   * `"<n> bytes"` (or `""` when empty): the scan only needs to know an image is there, and
+   * downloading every image's bytes would make the result as large as the dataset.
    */
   async *rows(
     table: string,
@@ -282,7 +287,7 @@ function statementError(st: Statement, what: string): WorkspaceError {
     : /INSUFFICIENT_PERMISSIONS|PERMISSION_DENIED/.test(said)
     ? "The acting identity needs SELECT on the table, USE CATALOG and USE SCHEMA, and CAN USE on the warehouse."
     : /inline|byte limit|too large/i.test(said)
-    ? "The chosen columns exceed the 25 MiB inline result limit; pick a path column instead of one with image bytes."
+    ? "The result is too large; pick a path column instead of one with image bytes."
     : undefined;
   return new DatabricksError(
     `${what} failed: ${st.status.state} (Databricks said: ${JSON.stringify(said)}).${
