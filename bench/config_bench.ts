@@ -9,7 +9,7 @@ import { ConfigStore } from "@/lib/store/configs.ts";
 
 const FIXTURES = new URL("../../shared/fixtures/accelerator-configs/", import.meta.url);
 
-function time(label: string, n: number, fn: () => void): number {
+function time(_label: string, n: number, fn: () => void): number {
   for (let i = 0; i < 20; i++) fn();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) fn();

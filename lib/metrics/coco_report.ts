@@ -37,7 +37,7 @@ export interface CocoReport {
 /** Builds the report; `names` maps category id to name (ids are used when missing). */
 export function cocoReport(r: CocoEvalResult, names: Map<number, string> = new Map()): CocoReport {
   const p = r.params, ix = r.index;
-  const T = p.iouThrs.length, R = p.recThrs.length, K = r.catIds.length;
+  const R = p.recThrs.length, K = r.catIds.length;
   const A = p.areaRng.length, M = p.maxDets.length, m = M - 1;
   const P = (t: number, rr: number, k: number, a: number) =>
     r.precision[(((t * R + rr) * K + k) * A + a) * M + m];
