@@ -3,7 +3,7 @@ import { type ClassRow, fmtMetric } from "@/lib/evaluation/types.ts";
 
 interface Props {
   /** Metric columns (key into each row's values, label, tooltip). */
-  columns: { key: string; label: string; title: string }[];
+  columns: { key: string; label: string; title: string; integer?: boolean }[];
   /** One row per class. */
   rows: ClassRow[];
   /** localStorage key under which the chosen columns are kept. */
@@ -102,7 +102,7 @@ export default function EvalClassTable({ columns, rows, storageKey }: Props) {
                 <td class="px-2 py-1 text-slate-800">{r.name}</td>
                 {cols.map((c) => (
                   <td key={c.key} class="px-2 py-1 text-right tabular-nums">
-                    {fmtMetric(r.values[c.key])}
+                    {c.integer ? String(r.values[c.key] ?? "—") : fmtMetric(r.values[c.key])}
                   </td>
                 ))}
                 <td class="px-2 py-1 text-right tabular-nums text-slate-500">{r.support}</td>

@@ -29,7 +29,7 @@ export function AnnotatedImage(
 ) {
   const w = image.width || 100, h = image.height || 100;
   const stroke = Math.max(1, Math.round(Math.max(w, h) / 200));
-  const font = Math.max(8, Math.round(Math.max(w, h) / 28));
+  const font = Math.max(4, Math.round(Math.max(w, h) / 24));
   const dim = (on: boolean) => (on ? "1" : "0.35");
   return (
     <figure class="rounded border border-slate-200 bg-white p-1" data-image-id={image.id}>

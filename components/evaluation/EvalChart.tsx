@@ -99,20 +99,23 @@ export function EvalChart({ spec, ready }: { spec: ChartSpec; ready: boolean }) 
         maintainAspectRatio: false,
         indexAxis: line ? "x" : "y",
         interaction: { mode: "nearest", intersect: false },
-        scales: {
-          x: {
-            type: line ? "linear" : undefined,
-            min: spec.xDomain?.[0],
-            max: spec.xDomain?.[1],
-            title: { display: !!spec.xLabel, text: spec.xLabel ?? "" },
+        scales: line
+          ? {
+            x: {
+              type: "linear",
+              min: spec.xDomain?.[0],
+              max: spec.xDomain?.[1],
+              title: { display: !!spec.xLabel, text: spec.xLabel ?? "" },
+            },
+            y: {
+              min: spec.yDomain?.[0],
+              max: spec.yDomain?.[1],
+              title: { display: !!spec.yLabel, text: spec.yLabel ?? "" },
+            },
+          }
+          : {
+            x: { beginAtZero: true, title: { display: !!spec.xLabel, text: spec.xLabel ?? "" } },
           },
-          y: {
-            min: spec.yDomain?.[0],
-            max: spec.yDomain?.[1],
-            beginAtZero: !line,
-            title: { display: !!spec.yLabel, text: spec.yLabel ?? "" },
-          },
-        },
         plugins: {
           legend: { display: line, position: "bottom", labels: { boxWidth: 12 } },
         },

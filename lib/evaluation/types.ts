@@ -97,7 +97,10 @@ export interface ClassRow {
 }
 
 /** Per-class table columns for a kind. */
-export const CLASS_COLUMNS: Record<string, { key: string; label: string; title: string }[]> = {
+export const CLASS_COLUMNS: Record<
+  string,
+  { key: string; label: string; title: string; integer?: boolean }[]
+> = {
   detection: [
     { key: "ap", label: "AP", title: "AP averaged over IoU 0.50:0.95" },
     { key: "ap50", label: "AP50", title: "AP at IoU 0.50" },
@@ -106,7 +109,7 @@ export const CLASS_COLUMNS: Record<string, { key: string; label: string; title: 
     { key: "apMedium", label: "AP M", title: "AP of medium objects" },
     { key: "apLarge", label: "AP L", title: "AP of large objects (> 96² px)" },
     { key: "ar100", label: "AR100", title: "recall with up to 100 detections per image" },
-    { key: "dets", label: "dets", title: "detections kept for evaluation" },
+    { key: "dets", label: "dets", title: "detections kept for evaluation", integer: true },
   ],
   classification: [
     { key: "precision", label: "Precision", title: "of the images predicted as the class" },

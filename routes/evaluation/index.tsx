@@ -26,15 +26,16 @@ export const handler: Handlers<Data> = {
   async GET(_req, ctx) {
     const q = ctx.url.searchParams;
     // the picker form sends run=a&run=b; the canonical URL is ?runs=a,b
-    if (q.has("run")) {
-      const ids = q.getAll("run").filter((r) => ID.test(r));
-      return ctx.redirect(
-        ids.length ? `/evaluation?runs=${ids.map(encodeURIComponent).join(",")}` : "/evaluation",
-      );
-    }
-    const selected = (q.get("runs") ?? "").split(",").filter((r) => ID.test(r));
     const ws = ctx.state.workspace;
     const { runs, trackingError } = await listEvalRuns(ws);
+    if (q.has("run")) {
+      // oldest first: the baseline of a comparison is the earlier run
+      const at = new Map(runs.map((r) => [r.id, r.createdAt ?? 0]));
+      const ids = q.getAll("run").filter((r) => ID.test(r))
+        .sort((a, b) => (at.get(a) ?? 0) - (at.get(b) ?? 0));
+      return ctx.redirect(ids.length ? `/evaluation?runs=${ids.join(",")}` : "/evaluation");
+    }
+    const selected = (q.get("runs") ?? "").split(",").filter((r) => ID.test(r));
     const data: Data = { runs, trackingError, selected };
     if (selected.length > 6) {
       data.error = `Compare at most 6 runs at once (${selected.length} were picked).`;
