@@ -43,9 +43,9 @@ export default function EvalCompare({ comparison: c }: Props) {
   const cols = c.runs.map((r, i) => ({ ...r, i })).filter((r) =>
     r.i === 0 || !hidden.includes(r.id)
   );
-  const header = (
+  const header = (first: string) => (
     <tr>
-      <th class="px-2 py-1 text-left font-medium">Metric</th>
+      <th class="px-2 py-1 text-left font-medium">{first}</th>
       {cols.map((r) => (
         <th key={r.id} class="px-2 py-1 text-right font-medium" data-run={r.id}>
           {r.name}
@@ -92,7 +92,7 @@ export default function EvalCompare({ comparison: c }: Props) {
       </fieldset>
       <div class="overflow-x-auto">
         <table class="min-w-full text-sm" data-testid="compare-metrics">
-          <thead class="bg-slate-50 text-slate-700">{header}</thead>
+          <thead class="bg-slate-50 text-slate-700">{header("Metric")}</thead>
           <tbody>
             {c.metrics.map((m) => (
               <tr key={m.key} class="border-t border-slate-100">
@@ -112,7 +112,7 @@ export default function EvalCompare({ comparison: c }: Props) {
         <div class="overflow-x-auto">
           <h3 class="text-sm font-semibold text-slate-800 mb-1">Per-class {c.classMetric}</h3>
           <table class="min-w-full text-sm" data-testid="compare-classes">
-            <thead class="bg-slate-50 text-slate-700">{header}</thead>
+            <thead class="bg-slate-50 text-slate-700">{header("Class")}</thead>
             <tbody>
               {c.classes.map((k) => (
                 <tr key={k.name} class="border-t border-slate-100">

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { AnnotatedImage, BoxLegend } from "@/components/evaluation/AnnotatedImage.tsx";
+import { downloadHref } from "@/components/evaluation/EvalChart.tsx";
 import type { ImageDetail } from "@/lib/evaluation/images.ts";
+import { heatmapSvg, svgDataUri } from "@/lib/evaluation/svg.ts";
 
 interface Props {
   /** The run whose cells are opened (GET /api/evaluation/<runId>/cell). */
@@ -68,14 +70,45 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
     }
   }
 
+  /** The matrix as a PNG (drawn from the same SVG the HTML report embeds). */
+  function downloadPng() {
+    const svg = heatmapSvg({
+      title: `Confusion matrix (IoU ${iou}, confidence ≥ ${confidence.toFixed(2)})`,
+      labels,
+      matrix,
+    });
+    const img = new Image();
+    img.onload = () => {
+      const c = document.createElement("canvas");
+      c.width = img.naturalWidth * 2;
+      c.height = img.naturalHeight * 2;
+      const g = c.getContext("2d")!;
+      g.scale(2, 2);
+      g.drawImage(img, 0, 0);
+      downloadHref("confusion-matrix.png", c.toDataURL("image/png"));
+    };
+    img.src = svgDataUri(svg);
+  }
+
   const bg = labels.length - 1;
   return (
     <div>
-      <p class="text-xs text-slate-500 mb-2">
-        IoU ≥ {iou}, confidence ≥ {confidence.toFixed(2)}{" "}
-        (the recommended threshold). Rows: what the object is; columns: what the model said. Click a
-        cell to see its images.
-      </p>
+      <div class="flex items-start justify-between gap-2 mb-2">
+        <p class="text-xs text-slate-500">
+          IoU ≥ {iou}, confidence ≥ {confidence.toFixed(2)}{" "}
+          (the recommended threshold). Rows: what the object is; columns: what the model said. Click
+          a cell to see its images.
+        </p>
+        <button
+          type="button"
+          disabled={!ready}
+          data-testid="confusion-png"
+          class="shrink-0 rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+          onClick={downloadPng}
+        >
+          PNG
+        </button>
+      </div>
       <div class="overflow-x-auto">
         <table class="text-xs border-collapse" data-testid="confusion">
           <thead>

@@ -18,7 +18,7 @@ export function CompareView(
 ) {
   const charts = compareCharts(evals);
   return (
-    <div data-testid="compare-view">
+    <div data-testid="compare-view" class="print:[body:has(&)_aside]:hidden">
       {evals.some((e) => e.kind === "detection") && (
         <div class="mb-4">
           <TrustNote />

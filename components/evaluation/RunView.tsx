@@ -14,7 +14,7 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
   const rows = classRows(ev);
   const history = historyCharts(ev);
   return (
-    <div data-testid="run-view" data-run={ev.runId}>
+    <div data-testid="run-view" data-run={ev.runId} class="print:[body:has(&)_aside]:hidden">
       <p class="text-sm text-slate-600 mb-3">
         {ev.task.replace(/_/g, " ")} · {ev.model || "model not recorded"}
         {ev.inputs && (

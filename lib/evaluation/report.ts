@@ -120,7 +120,11 @@ function mdRun(e: RunEvaluation): string {
         ["Class", ...cols.map((c) => c.label), "Support"],
         rows.map((
           r,
-        ) => [r.name, ...cols.map((c) => fmtMetric(r.values[c.key])), String(r.support)]),
+        ) => [
+          r.name,
+          ...cols.map((c) => (c.integer ? String(r.values[c.key]) : fmtMetric(r.values[c.key]))),
+          String(r.support),
+        ]),
       ),
     );
   }

@@ -6,6 +6,7 @@ import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
 import { COCO_TRUST } from "./report.ts";
 import { barChartSvg, heatmapSvg, lineChartSvg, svgDataUri } from "./svg.ts";
+import { TIDE_LABELS } from "./charts.ts";
 import { CLASS_COLUMNS, classRows, fmtMetric, type RunEvaluation } from "./types.ts";
 
 const esc = (s: string) =>
@@ -22,7 +23,7 @@ h3{font-size:15px;margin:20px 0 6px}
 table{border-collapse:collapse;background:#fff;margin:6px 0;font-size:13px}th,td{border:1px solid #e2e8f0;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f1f5f9}
 .pos{color:#15803d}.neg{color:#b91c1c}.muted{color:#64748b}
-.charts{display:flex;flex-wrap:wrap;gap:12px}.charts img{max-width:100%;border:1px solid #e2e8f0;border-radius:6px;background:#fff}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px;align-items:start}.charts img{width:100%;height:auto;border:1px solid #e2e8f0;border-radius:6px;background:#fff}
 @media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}
 h2{break-before:page}h2.first{break-before:auto}.charts img,table,.card{break-inside:avoid}
 .card{border-color:#94a3b8}}
@@ -120,10 +121,19 @@ function runSection(e: RunEvaluation, first: boolean): string {
     charts.push(img(
       lineChartSvg({
         title: `Confidence sweep (recommended ${o.best.threshold.toFixed(2)})`,
-        series: [{ label: "precision", points: pts(o.precision) }, {
-          label: "recall",
-          points: pts(o.recall),
-        }, { label: "F1", points: pts(o.f1) }],
+        series: [
+          { label: "precision", points: pts(o.precision) },
+          {
+            label: "recall",
+            points: pts(o.recall),
+          },
+          { label: "F1", points: pts(o.f1) },
+          {
+            label: `recommended ${o.best.threshold.toFixed(2)}`,
+            points: [{ x: o.best.threshold, y: 0 }, { x: o.best.threshold, y: 1 }],
+            dashed: true,
+          },
+        ],
         xLabel: "confidence threshold",
         xDomain: [0, 1],
         yDomain: [0, 1],
@@ -146,7 +156,7 @@ function runSection(e: RunEvaluation, first: boolean): string {
       img(
         barChartSvg({
           title: "Errors: AP50 gained if fixed (TIDE dAP)",
-          labels: TIDE_ERRORS.map((t) => `${t} (${rep.errors.counts[t]})`),
+          labels: TIDE_ERRORS.map((t) => `${TIDE_LABELS[t]} (${rep.errors.counts[t]})`),
           values: TIDE_ERRORS.map((t) => rep.errors.dAP[t]),
           format: (v) => v.toFixed(4),
         }),
@@ -173,7 +183,11 @@ function runSection(e: RunEvaluation, first: boolean): string {
         ["Class", ...cols.map((c) => esc(c.label)), "Support"],
         rows.map((
           r,
-        ) => [esc(r.name), ...cols.map((c) => fmtMetric(r.values[c.key])), String(r.support)]),
+        ) => [
+          esc(r.name),
+          ...cols.map((c) => (c.integer ? String(r.values[c.key]) : fmtMetric(r.values[c.key]))),
+          String(r.support),
+        ]),
       ),
     );
   }

@@ -112,6 +112,18 @@ Deno.test({
           assertEquals(dl.suggestedFilename(), "pr-curves-iou50.png");
           const bytes = await Deno.readFile((await dl.path())!);
           assertEquals([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+          const [dl2] = await Promise.all([
+            page.waitForEvent("download"),
+            page.click('[data-testid="confusion-png"]'),
+          ]);
+          assertEquals(dl2.suggestedFilename(), "confusion-matrix.png");
+          const png2 = await Deno.readFile((await dl2.path())!);
+          assertEquals([...png2.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+          // the print stylesheet (PDF) leaves out the navigation and the controls
+          await page.emulateMedia({ media: "print" });
+          assertEquals(await page.locator("aside").isVisible(), false);
+          assertEquals(await page.locator('[data-testid="exports"]').isVisible(), false);
+          await page.emulateMedia({ media: "screen" });
           await page.reload({ waitUntil: "networkidle" });
           await waitHydrated(page);
           const heads = await page.locator('[data-testid="class-table"] thead th')
