@@ -176,7 +176,9 @@ function Needs({ data }: { data: Data }) {
           ? (
             <li>
               Training runs here need Python 3 with PyTorch and torchvision:{" "}
-              <code>apt-get install python3-torch python3-torchvision</code> (Debian/Ubuntu) or{" "}
+              <code>apt-get install python3-torch python3-torchvision libopenblas0</code>{" "}
+              (Debian/Ubuntu; without OpenBLAS, PyTorch falls back to the reference BLAS and
+              detection models train several times slower) or{" "}
               <code>pip install torch torchvision</code>.{" "}
               <span data-python={data.python.torch ? "ok" : "missing"}>
                 {data.python.detail}
