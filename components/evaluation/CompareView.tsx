@@ -49,9 +49,9 @@ export function CompareView(
                 key={row[0].id}
                 class={`grid gap-2 ${
                   evals.length <= 2
-                    ? "grid-cols-2"
+                    ? "grid-cols-2 max-w-2xl"
                     : evals.length === 3
-                    ? "grid-cols-3"
+                    ? "grid-cols-3 max-w-3xl"
                     : "grid-cols-2 md:grid-cols-4"
                 }`}
               >

@@ -126,6 +126,9 @@ export async function evaluateMaskRun(
   if (!inputs.imageDir && semantic) {
     return { note: "The run's config names no validation folder (data.val_data_path)." };
   }
+  if (semantic && labels.length === 0) {
+    return { note: "The run's model.json lists no class labels, so the class count is unknown." };
+  }
   if (!semantic && !inputs.groundTruth) {
     return {
       note: "The run's config names no panoptic annotation file (data.val_annotation_file).",
@@ -146,7 +149,7 @@ export async function evaluateMaskRun(
     let part: Part;
     if (semantic) {
       const gt = await localPath(ws, gtDir!, tmp);
-      const numClasses = Math.max(labels.length, 1);
+      const numClasses = labels.length;
       const r = await evaluateSemsegFiles(predJson, gt, { numClasses, ignoreIndex: 255 })
         .catch(inputError);
       part = {

@@ -1,0 +1,153 @@
+/**
+ * Classification and semantic segmentation runs are evaluated from the files jobs/ writes
+ * (predictions/val.json with top-k rows; class-index PNGs beside it), and their numbers equal
+ * lib/metrics' own on the same inputs.
+ */
+import { assertAlmostEquals, assertEquals, assertStringIncludes } from "./assert.ts";
+import { encodePng } from "@/lib/data/png.ts";
+import { setKv } from "@/lib/store/kv.ts";
+import { createRun } from "@/lib/training/records.ts";
+import type { RunRecord } from "@/lib/training/types.ts";
+import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
+import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
+import { reportMarkdown } from "@/lib/evaluation/report.ts";
+import { reportHtml } from "@/lib/evaluation/report_html.ts";
+import { classRows } from "@/lib/evaluation/types.ts";
+import { classificationMetrics, meanIou } from "@/lib/metrics/mod.ts";
+import { EVAL_VOLUME } from "./evaluation_testing.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const disk = (dataDir: string, vp: string) => `${dataDir}/volumes/${vp.slice(9)}`;
+
+async function put(path: string, data: string | Uint8Array) {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  if (typeof data === "string") await Deno.writeTextFile(path, data);
+  else await Deno.writeFile(path, data);
+}
+
+async function record(id: string, task: string, data: Record<string, string>, dataDir: string) {
+  const configPath = `${EVAL_VOLUME}/configs/${id}/v1.yaml`;
+  await put(
+    disk(dataDir, configPath),
+    `model:\n  task_type: ${task}\ndata:\n${
+      Object.entries(data).map(([k, v]) => `  ${k}: ${v}`).join("\n")
+    }\n`,
+  );
+  const now = Date.now();
+  const rec: RunRecord = {
+    id,
+    name: `${task} run`,
+    createdAt: now,
+    createdBy: "tester",
+    config: { name: id, version: 1, task, model: "torchvision/resnet18" },
+    compute: { kind: "local", device: "cpu" },
+    distribution: "local",
+    status: "succeeded",
+    phase: "succeeded",
+    runDir: `${EVAL_VOLUME}/runs/${id}`,
+    configPath,
+    command: ["python", "jobs/train.py"],
+    idempotencyToken: `tok-${id}`,
+    updatedAt: now,
+    progress: null,
+    lastMetrics: {},
+  };
+  await createRun(rec);
+  return rec;
+}
+
+Deno.test({
+  name: "[evaluation] classification and semantic runs evaluate from the jobs' prediction files",
+  ...opts,
+  async fn(t) {
+    const dataDir = await Deno.makeTempDir({ prefix: "lakevision-eval-tasks-" });
+    const kv = await Deno.openKv(":memory:");
+    setKv(kv);
+    const ws = createLocalWorkspace({ dataDir, volume: EVAL_VOLUME });
+    try {
+      await t.step("classification: accuracy, per-class F1 and confusion", async () => {
+        const rec = await record("20261126-040000-clsa", "classification", {
+          val_data_path: `${EVAL_VOLUME}/datasets/shapes/val`,
+        }, dataDir);
+        const labels = ["circle", "square", "star"];
+        const rows = Array.from({ length: 12 }, (_, i) => {
+          const label = i % 3, pred = i % 4 === 0 ? (label + 1) % 3 : label;
+          const others = [0, 1, 2].filter((c) => c !== pred);
+          return {
+            image_id: i,
+            file_name: `${labels[label]}/${i}.png`,
+            label,
+            top_k: [
+              { label: pred, label_name: labels[pred], score: 0.7 },
+              { label: others[0], label_name: labels[others[0]], score: 0.2 },
+              { label: others[1], label_name: labels[others[1]], score: 0.1 },
+            ],
+          };
+        });
+        await put(disk(dataDir, `${rec.runDir}/predictions/val.json`), JSON.stringify(rows));
+        await put(
+          disk(dataDir, `${rec.runDir}/model.json`),
+          JSON.stringify({ task: "classification", labels }),
+        );
+        const ev = (await evaluateRun(ws, rec.id)).evaluation;
+        assertEquals(ev.kind, "classification");
+        const direct = classificationMetrics(
+          rows.map((r) => ({ label: r.label, topK: r.top_k })),
+          3,
+          [1, 5],
+        );
+        assertEquals(ev.headline[0].value, direct.accuracy);
+        assertEquals(ev.classification!.confusion, direct.confusion);
+        assertEquals(classRows(ev).map((r) => r.name), labels);
+        assertEquals(classRows(ev)[1].values.f1, direct.perClass[1].f1);
+        assertStringIncludes(reportMarkdown([ev]), "| square |");
+        assertStringIncludes(reportHtml([ev]), "data:image/svg+xml;base64,");
+      });
+
+      await t.step("semantic segmentation: mIoU from class-index PNGs", async () => {
+        const root = `${EVAL_VOLUME}/datasets/masks/val`;
+        const rec = await record("20261126-050000-sema", "semantic_segmentation", {
+          val_data_path: root,
+        }, dataDir);
+        const W = 8, H = 6;
+        const gts: Uint8Array[] = [], preds: Uint8Array[] = [];
+        const rows = [];
+        for (let i = 0; i < 3; i++) {
+          const g = new Uint8Array(W * H), p = new Uint8Array(W * H);
+          for (let k = 0; k < W * H; k++) {
+            g[k] = (k + i) % 3;
+            p[k] = k % 5 === 0 ? (g[k] + 1) % 3 : g[k];
+          }
+          g[0] = 255; // ignored
+          gts.push(g);
+          preds.push(p);
+          await put(disk(dataDir, `${root}/masks/s_${i}.png`), encodePng(W, H, 1, g));
+          await put(
+            disk(dataDir, `${rec.runDir}/predictions/val/s_${i}.png`),
+            encodePng(W, H, 1, p),
+          );
+          rows.push({
+            image_id: i,
+            file_name: `s_${i}.jpg`,
+            mask_png: `val/s_${i}.png`,
+            width: W,
+            height: H,
+          });
+        }
+        await put(disk(dataDir, `${rec.runDir}/predictions/val.json`), JSON.stringify(rows));
+        await put(
+          disk(dataDir, `${rec.runDir}/model.json`),
+          JSON.stringify({ task: "semantic_segmentation", labels: ["bg", "road", "car"] }),
+        );
+        const ev = (await evaluateRun(ws, rec.id)).evaluation;
+        assertEquals(ev.kind, "semantic", ev.note);
+        const direct = meanIou(preds, gts, { numClasses: 3, ignoreIndex: 255 });
+        assertAlmostEquals(ev.headline[0].value!, direct.meanIou, 1e-12);
+        assertEquals(classRows(ev).map((r) => r.name), ["bg", "road", "car"]);
+      });
+    } finally {
+      kv.close();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
