@@ -75,7 +75,8 @@ class RunTracker:
 
     def phase(self, phase, message=None):
         assert phase in PHASES, phase
-        print(f"[{phase}]" + (f" {message}" if message else ""), flush=True)
+        if self.enabled:
+            print(f"[{phase}]" + (f" {message}" if message else ""), flush=True)
         self.update(phase=phase, message=message)
 
     def progress(self, step, epoch, total_steps):

@@ -50,31 +50,34 @@ def cases(d):
         "vit": dict(model={"model_name": "google/vit-base-patch16-224", "task_type": "classification",
                            "num_classes": 2, "pretrained": False, "image_size": 64, "learning_rate": 3e-4,
                            "weight_decay": 0.01},
-                    data=cls_data, training={"monitor_metric": "val_accuracy", "monitor_mode": "max"},
+                    data=cls_data, training={"monitor_metric": "val_accuracy", "monitor_mode": "max"}, steps=100,
                     hf=[{"model_type": "vit", "image_size": 64, "patch_size": 8, "hidden_size": 64,
                          "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}]),
         "detr": dict(model={"model_name": "facebook/detr-resnet-50", "task_type": "detection", "num_classes": 2,
                             "pretrained": False, "image_size": 128, "learning_rate": 2e-4},
-                     data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max"},
+                     data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max",
+                                              "eval_every_n_epochs": 10}, steps=400,
                      hf=[{"model_type": "detr", "use_timm_backbone": False, "backbone": None,
                           "backbone_config": SMALL_RESNET, **DETR_COMMON},
                          {"model_type": "detr", "backbone_config": SMALL_RESNET, **DETR_COMMON}]),
         "conditional_detr": dict(
             model={"model_name": "microsoft/conditional-detr-resnet-50", "task_type": "detection", "num_classes": 2,
                    "pretrained": False, "image_size": 128, "learning_rate": 2e-4},
-            data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max"},
+            data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max",
+                                     "eval_every_n_epochs": 10}, steps=400,
             hf=[{"model_type": "conditional_detr", "use_timm_backbone": False, "backbone": None,
                  "backbone_config": SMALL_RESNET, **DETR_COMMON},
                 {"model_type": "conditional_detr", "backbone_config": SMALL_RESNET, **DETR_COMMON}]),
         "segformer": dict(model={"model_name": "nvidia/segformer-b0-finetuned-ade-512-512", "task_type": "segmentation",
                                  "num_classes": 3, "pretrained": False, "image_size": 64, "learning_rate": 6e-4},
-                          data=seg_data, training={"monitor_metric": "val_miou", "monitor_mode": "max"},
+                          data=seg_data, training={"monitor_metric": "val_miou", "monitor_mode": "max"}, steps=100,
                           hf=[{"model_type": "segformer", "depths": [1, 1, 1, 1], "hidden_sizes": [16, 32, 64, 128],
                                "num_attention_heads": [1, 2, 2, 4], "decoder_hidden_size": 64}]),
         "mask2former": dict(model={"model_name": "facebook/mask2former-swin-tiny-coco-panoptic",
                                    "task_type": "segmentation", "num_classes": 2, "pretrained": False,
                                    "image_size": 64, "learning_rate": 2e-4},
-                            data=pan_data, training={"monitor_metric": "val_pq", "monitor_mode": "max"},
+                            data=pan_data, training={"monitor_metric": "val_pq", "monitor_mode": "max",
+                                                     "eval_every_n_epochs": 5}, steps=120,
                             hf=[{"model_type": "mask2former", "backbone_config": SMALL_SWIN, "backbone": None,
                                  "use_timm_backbone": False, "hidden_dim": 64, "mask_feature_size": 64,
                                  "feature_size": 64, "encoder_layers": 1, "decoder_layers": 2, "num_queries": 16,
@@ -87,12 +90,13 @@ def cases(d):
         "tv_fasterrcnn_amp": dict(model={"model_name": "torchvision/fasterrcnn_mobilenet_v3_large_320_fpn",
                                          "task_type": "detection", "num_classes": 2, "pretrained": False,
                                          "image_size": 128, "learning_rate": 1e-3},
-                                  data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max"},
+                                  data=det_data, training={"monitor_metric": "val_map", "monitor_mode": "max",
+                                                           "eval_every_n_epochs": 5}, steps=200,
                                   hf=[None]),
         "tv_resnet_fp16": dict(model={"model_name": "torchvision/resnet18", "task_type": "classification",
                                       "num_classes": 2, "pretrained": False, "image_size": 64, "learning_rate": 1e-3},
                                data=cls_data, training={"monitor_metric": "val_accuracy", "monitor_mode": "max",
-                                                        "precision": "16-mixed"},
+                                                        "precision": "16-mixed"}, steps=100,
                                hf=[None]),
     }
 
@@ -157,16 +161,17 @@ def main():
             if hf is not None:
                 model["hf_config"] = hf
             cfg = write_config(f"{d}/{name}_{k}.yaml", model, c["data"],
-                               {"max_epochs": 100, "log_every_n_steps": 5, **c["training"]})
+                               {"max_epochs": 1000, "log_every_n_steps": 10, **c["training"]})
             run = f"{d}/runs/{name}_{k}"
+            steps = c.get("steps", a.steps)
             rc, out, secs = sh([sys.executable, f"{JOBS}/train.py", "--config", cfg, "--run-dir", run,
-                                "--device", a.device, "--max-steps", str(a.steps)], log)
+                                "--device", a.device, "--max-steps", str(steps)], log)
             st = json.load(open(f"{run}/status.json")) if os.path.isfile(f"{run}/status.json") else {}
             res["tries"].append({"hf_config": k, "rc": rc, "phase": st.get("phase"), "error": st.get("error"),
                                  "seconds": round(secs, 1)})
             if rc == 0:
                 mj = json.load(open(f"{run}/model.json")) if os.path.isfile(f"{run}/model.json") else {}
-                res.update(status="succeeded", steps_per_s=steps_per_s(out), metrics=last_metrics(run),
+                res.update(status="succeeded", steps=steps, steps_per_s=steps_per_s(out), metrics=last_metrics(run),
                            final=st.get("final_metrics"), onnx=mj.get("verification"),
                            exporter=mj.get("exporter"), total_s=round(secs, 1))
                 rc2, out2, _ = sh([sys.executable, f"{JOBS}/evaluate.py", "--run-dir", run, "--onnx"], log)

@@ -201,6 +201,33 @@ class ResumeAndCancel(unittest.TestCase):
         self.assertEqual(steps[-2:], [step + 1, step + 2])
 
 
+class Distributed(unittest.TestCase):
+    def test_two_process_ddp_run_as_torchrun_launches_it(self):
+        """RANK/WORLD_SIZE/MASTER_* are what torchrun and TorchDistributor set; gloo on CPU."""
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with tempfile.TemporaryDirectory() as d:
+            cfg = classification_config(d)
+            procs = []
+            for rank in (0, 1):
+                env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+                           WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank))
+                procs.append(subprocess.Popen(
+                    [sys.executable, os.path.join(JOBS, "train.py"), "--config", cfg, "--run-dir", f"{d}/run",
+                     "--device", "cpu", "--no-export"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True, env=env))
+            outs = [p.communicate(timeout=300)[0] for p in procs]
+            for p, out in zip(procs, outs):
+                self.assertEqual(p.returncode, 0, out[-3000:])
+            st = read_status(f"{d}/run")
+            # 16 images over 2 ranks at batch 4: 2 steps per epoch, 2 epochs
+            self.assertEqual((st["phase"], st["step"], st["total_steps"]), ("succeeded", 4, 4))
+            self.assertIn("[eval]", outs[0])
+            self.assertNotIn("[eval]", outs[1])  # rank 0 alone evaluates, logs and saves
+
+
 class Failures(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
