@@ -24,16 +24,18 @@ function psnr(a: Uint8Array, rgba: Uint8Array): number {
   return 10 * Math.log10((255 * 255) / (se / a.length));
 }
 
-Deno.test("[png] gray, RGB and RGBA round-trip sample-exact through an independent decoder", () => {
+Deno.test("[png] gray, RGB and RGBA round-trip sample-exact through an independent decoder, every filter mode", () => {
   const rng = new Rng(7);
   for (const channels of [1, 3, 4] as const) {
     for (const [w, h] of [[1, 1], [13, 7], [64, 40]]) {
       const data = new Uint8Array(w * h * channels);
       for (let i = 0; i < data.length; i++) data[i] = (i % 5) * 40 + rng.int(0, 30);
-      const png = encodePng({ width: w, height: h, channels, data });
-      const back = decodePng(png);
-      assertEquals([back.width, back.height, back.channels, back.bitDepth], [w, h, channels, 8]);
-      assertEquals(Array.from(back.data), Array.from(data), `${channels}ch ${w}×${h}`);
+      for (const filter of ["best", "adaptive", "none"] as const) {
+        const png = encodePng({ width: w, height: h, channels, data }, { filter });
+        const back = decodePng(png);
+        assertEquals([back.width, back.height, back.channels, back.bitDepth], [w, h, channels, 8]);
+        assertEquals(Array.from(back.data), Array.from(data), `${channels}ch ${w}×${h} ${filter}`);
+      }
     }
   }
 });

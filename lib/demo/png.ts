@@ -88,13 +88,42 @@ export interface RawImage {
   data: Uint8Array;
 }
 
+/** How rows are filtered before deflate. */
+export type PngFilter = "adaptive" | "none" | "best";
+
+function filtered(img: RawImage, mode: "adaptive" | "none"): Uint8Array {
+  const { width, height, channels, data } = img;
+  const stride = width * channels;
+  const raw = new Uint8Array(height * (stride + 1));
+  const trial = new Uint8Array(stride + 1);
+  for (let y = 0; y < height; y++) {
+    const row = data.subarray(y * stride, (y + 1) * stride);
+    const prev = y > 0 ? data.subarray((y - 1) * stride, y * stride) : null;
+    let best = 0;
+    if (mode === "adaptive") {
+      let bestCost = Infinity;
+      for (let t = 0; t < 5; t++) {
+        filterRow(t, row, prev, channels, trial, 0);
+        const cost = rowCost(trial, 0, stride);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = t;
+        }
+      }
+    }
+    filterRow(best, row, prev, channels, raw, y * (stride + 1));
+  }
+  return raw;
+}
+
 /**
- * Encodes 8-bit samples as a PNG. Label maps (few distinct values) compress best with the
- * per-row filter heuristic; `level` trades speed for size (fflate 0–9).
+ * Encodes 8-bit samples as a PNG. `filter`: `adaptive` picks each row's filter by libpng's
+ * minimum-sum heuristic (good for photos), `none` suits label maps, `best` (default) deflates
+ * both and keeps the smaller, which is still deterministic. `level` is fflate's 0–9.
  */
 export function encodePng(
   img: RawImage,
-  level: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = 6,
+  opts: { level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9; filter?: PngFilter } = {},
 ): Uint8Array {
   const { width, height, channels, data } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -107,23 +136,14 @@ export function encodePng(
       }`,
     );
   }
-  const stride = width * channels;
-  const raw = new Uint8Array(height * (stride + 1));
-  const trial = new Uint8Array(stride + 1);
-  for (let y = 0; y < height; y++) {
-    const row = data.subarray(y * stride, (y + 1) * stride);
-    const prev = y > 0 ? data.subarray((y - 1) * stride, y * stride) : null;
-    let best = 0, bestCost = Infinity;
-    for (let t = 0; t < 5; t++) {
-      filterRow(t, row, prev, channels, trial, 0);
-      const cost = rowCost(trial, 0, stride);
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = t;
-      }
-    }
-    filterRow(best, row, prev, channels, raw, y * (stride + 1));
-  }
+  const level = opts.level ?? 6;
+  const mode = opts.filter ?? "best";
+  let idat: Uint8Array;
+  if (mode === "best") {
+    const a = zlibSync(filtered(img, "adaptive"), { level });
+    const b = zlibSync(filtered(img, "none"), { level });
+    idat = b.length <= a.length ? b : a;
+  } else idat = zlibSync(filtered(img, mode), { level });
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
@@ -133,7 +153,7 @@ export function encodePng(
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
-    chunk("IDAT", zlibSync(raw, { level })),
+    chunk("IDAT", idat),
     chunk("IEND", new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
