@@ -39,7 +39,7 @@ Deno.test({
           task_type: "detection",
           num_classes: 3,
           pretrained: false,
-          image_size: 96,
+          image_size: 160,
           learning_rate: 0.001,
         },
         data: {

@@ -110,3 +110,31 @@ Deno.test({
     await res.body?.cancel();
   },
 });
+
+Deno.test({
+  name:
+    "[evaluation routes] a run whose ground truth moved shows the problem and evaluates with a chosen file (remembered)",
+  ...opts,
+  async fn() {
+    await using s = await appWithRuns();
+    const moved = "/Volumes/main/lakevision/data/datasets/boxes/moved/instances_val.json";
+    await s.app.workspace.files.write(moved, await s.app.workspace.files.readBytes(s.ds.gtPath));
+    await s.app.workspace.files.delete(s.ds.gtPath);
+    let res = await s.app.request(`/evaluation?runs=${A}`);
+    assertEquals(res.status, 200);
+    let html = await res.text();
+    assertStringIncludes(html, `The ground-truth file ${s.ds.gtPath} does not exist.`);
+    assertStringIncludes(html, 'name="gt"');
+    res = await s.app.request(`/evaluation?runs=${A}&gt=${encodeURIComponent(moved)}`);
+    assertEquals(res.status, 200);
+    html = await res.text();
+    assertStringIncludes(html, 'data-testid="run-view"');
+    // the cell API (no gt parameter) uses the remembered file
+    res = await s.app.request(`/api/evaluation/${A}/cell?row=0&col=0`);
+    assertEquals(res.status, 200);
+    assertEquals((await res.json()).row, "red");
+    res = await s.app.request(`/evaluation?runs=${A}&gt=relative.json`);
+    html = await res.text();
+    assertStringIncludes(html, "must be a /Volumes/ path");
+  },
+});

@@ -13,6 +13,7 @@ import {
   parseCocoGt,
   parseCocoResults,
 } from "@/lib/metrics/mod.ts";
+import { getKv } from "@/lib/store/kv.ts";
 import { readMetrics } from "@/lib/training/run_files.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { contentHash, readCached, writeCached } from "./cache.ts";
@@ -147,7 +148,8 @@ export async function evaluateRun(
     cells: {},
   });
   if (!runDir) return none("This run has no run folder, so only its logged metrics are shown.");
-  const inputs = await evalInputs(ws, runDir, found.record, opts.gt);
+  const gtOverride = await groundTruthOverride(s.id, opts.gt);
+  const inputs = await evalInputs(ws, runDir, found.record, gtOverride);
   if (!(await ws.files.stat(inputs.predictions))) {
     return none(
       `No predictions yet (${inputs.predictions}); the job writes them when training ends.`,
@@ -226,6 +228,19 @@ export async function evaluateRun(
     ...other,
   };
   return { evaluation, cells: {} };
+}
+
+/**
+ * The ground-truth file chosen for a run on the page (when its config points elsewhere): a new
+ * choice is remembered, so later requests (cells, galleries, reports) use it too.
+ */
+async function groundTruthOverride(runId: string, gt?: string): Promise<string | undefined> {
+  const kv = await getKv();
+  if (gt) {
+    await kv.set(["evaluation", "gt", runId], gt);
+    return gt;
+  }
+  return (await kv.get<string>(["evaluation", "gt", runId])).value ?? undefined;
 }
 
 function withFresh(

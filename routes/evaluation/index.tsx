@@ -8,7 +8,7 @@ import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
 import { type ImageDetail, imageDetails } from "@/lib/evaluation/images.ts";
 import { listEvalRuns } from "@/lib/evaluation/sources.ts";
 import type { EvalRunSummary, RunEvaluation } from "@/lib/evaluation/types.ts";
-import { HttpError } from "@/lib/errors.ts";
+import { BadRequestError, HttpError } from "@/lib/errors.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Data {
@@ -43,7 +43,11 @@ export const handler: Handlers<Data> = {
     }
     try {
       if (selected.length === 1) {
-        const cached = await evaluateRun(ws, selected[0]);
+        const gt = q.get("gt") ?? undefined;
+        if (gt !== undefined && !gt.startsWith("/Volumes/")) {
+          throw new BadRequestError("The ground-truth file must be a /Volumes/ path.");
+        }
+        const cached = await evaluateRun(ws, selected[0], { gt });
         const ev = cached.evaluation;
         const ids = ev.detection?.worst.slice(0, 8).map((w) => w.id) ?? [];
         const worst = ids.length
@@ -112,6 +116,26 @@ export default function EvaluationPage({ data }: PageProps<Data>) {
         >
           {data.error}
         </p>
+      )}
+      {data.error && data.selected.length === 1 && (
+        <form method="get" action="/evaluation" class="mb-6 flex flex-wrap items-end gap-2 text-sm">
+          <input type="hidden" name="runs" value={data.selected[0]} />
+          <label class="flex flex-col gap-1">
+            <span class="text-slate-700">Ground-truth annotation file for this run</span>
+            <input
+              name="gt"
+              required
+              placeholder="/Volumes/<catalog>/<schema>/<volume>/.../instances_val.json"
+              class="w-[32rem] max-w-full rounded border border-slate-300 px-2 py-1"
+            />
+          </label>
+          <button
+            type="submit"
+            class="rounded bg-sky-700 px-3 py-1.5 font-medium text-white hover:bg-sky-800"
+          >
+            Evaluate with this file
+          </button>
+        </form>
       )}
       {single && <RunView ev={single.ev} worst={single.worst} />}
       {compare && <CompareView {...compare} />}
