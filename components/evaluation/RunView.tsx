@@ -17,6 +17,17 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
     <div data-testid="run-view" data-run={ev.runId} class="print:[body:has(&)_aside]:hidden">
       <p class="text-sm text-slate-600 mb-3">
         {ev.task.replace(/_/g, " ")} · {ev.model || "model not recorded"}
+        {ev.source === "app" && (
+          <>
+            {" · "}
+            <a
+              class="text-sky-700 underline print:no-underline"
+              href={`/training/${encodeURIComponent(ev.runId)}`}
+            >
+              training run
+            </a>
+          </>
+        )}
         {ev.inputs && (
           <span class="block text-xs text-slate-500">
             predictions {ev.inputs.predictions} · ground truth {ev.inputs.groundTruth ?? "—"}

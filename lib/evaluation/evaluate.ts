@@ -127,6 +127,7 @@ export async function evaluateRun(
     runId: s.id,
     name: s.name,
     model: s.model,
+    source: s.source,
     computedAt: Date.now(),
     seconds: 0,
   };

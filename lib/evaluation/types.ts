@@ -70,6 +70,8 @@ export interface RunEvaluation {
   task: string;
   model: string;
   kind: "detection" | "classification" | "semantic" | "panoptic" | "none";
+  /** Whether the app launched the run (it then has a Training page). */
+  source?: "app" | "tracking";
   /** Why only logged metrics are shown, when `kind` is "none". */
   note?: string;
   inputs: EvalInputs | null;
@@ -109,6 +111,8 @@ export const CLASS_COLUMNS: Record<
     { key: "apMedium", label: "AP M", title: "AP of medium objects" },
     { key: "apLarge", label: "AP L", title: "AP of large objects (> 96² px)" },
     { key: "ar100", label: "AR100", title: "recall with up to 100 detections per image" },
+    { key: "bestConf", label: "Best conf.", title: "this class's F1-optimal confidence threshold" },
+    { key: "bestF1", label: "F1 there", title: "F1 of this class at its best threshold (IoU 0.5)" },
     { key: "dets", label: "dets", title: "detections kept for evaluation", integer: true },
   ],
   classification: [
@@ -132,6 +136,7 @@ export const CLASS_COLUMNS: Record<
 export function classRows(ev: RunEvaluation): ClassRow[] {
   if (ev.detection) {
     const cocoRep: CocoReport = ev.detection.report.segm ?? ev.detection.report.bbox;
+    const sweep = ev.detection.report.sweep.perClass;
     return cocoRep.perCategory.map((c) => ({
       id: c.id,
       name: c.name,
@@ -143,6 +148,8 @@ export function classRows(ev: RunEvaluation): ClassRow[] {
         apMedium: c.apMedium,
         apLarge: c.apLarge,
         ar100: c.ar100,
+        bestConf: sweep[String(c.id)]?.best.threshold ?? -1,
+        bestF1: sweep[String(c.id)]?.best.f1 ?? -1,
         dets: c.dets,
       },
       support: c.gt,
