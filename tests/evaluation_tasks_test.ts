@@ -1,9 +1,9 @@
 /**
- * Classification and semantic segmentation runs are evaluated from the files jobs/ writes
+ * Classification, semantic and panoptic segmentation runs are evaluated from the files jobs/ writes
  * (predictions/val.json with top-k rows; class-index PNGs beside it), and their numbers equal
  * lib/metrics' own on the same inputs.
  */
-import { assertAlmostEquals, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "./assert.ts";
 import { encodePng } from "@/lib/data/png.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { createRun } from "@/lib/training/records.ts";
@@ -13,7 +13,7 @@ import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
 import { reportMarkdown } from "@/lib/evaluation/report.ts";
 import { reportHtml } from "@/lib/evaluation/report_html.ts";
 import { classRows } from "@/lib/evaluation/types.ts";
-import { classificationMetrics, meanIou } from "@/lib/metrics/mod.ts";
+import { classificationMetrics, evaluatePanopticFiles, meanIou } from "@/lib/metrics/mod.ts";
 import { EVAL_VOLUME } from "./evaluation_testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -57,7 +57,8 @@ async function record(id: string, task: string, data: Record<string, string>, da
 }
 
 Deno.test({
-  name: "[evaluation] classification and semantic runs evaluate from the jobs' prediction files",
+  name:
+    "[evaluation] classification, semantic and panoptic runs evaluate from the jobs' prediction files",
   ...opts,
   async fn(t) {
     const dataDir = await Deno.makeTempDir({ prefix: "lakevision-eval-tasks-" });
@@ -144,6 +145,77 @@ Deno.test({
         const direct = meanIou(preds, gts, { numClasses: 3, ignoreIndex: 255 });
         assertAlmostEquals(ev.headline[0].value!, direct.meanIou, 1e-12);
         assertEquals(classRows(ev).map((r) => r.name), ["bg", "road", "car"]);
+      });
+      await t.step("panoptic: PQ from RGB-encoded segment PNGs", async () => {
+        const root = `${EVAL_VOLUME}/datasets/pan`;
+        const gtJson = `${root}/panoptic_val.json`;
+        const rec = await record("20261126-060000-pano", "panoptic_segmentation", {
+          val_data_path: `${root}/val`,
+          val_annotation_file: gtJson,
+        }, dataDir);
+        const W = 8, H = 8;
+        const rgb = (ids: number[]) => {
+          const out = new Uint8Array(W * H * 3);
+          ids.forEach((id, k) => out.set([id % 256, (id >> 8) % 256, id >> 16], k * 3));
+          return out;
+        };
+        const anns = [], rows = [];
+        for (let i = 1; i <= 2; i++) {
+          const g: number[] = [], p: number[] = [];
+          for (let k = 0; k < W * H; k++) {
+            const y = Math.floor(k / W), x = k % W;
+            g.push(y < 3 ? 7 : x < 4 ? 256 : 0);
+            p.push(y < 3 + (i - 1) ? 7 : x < 4 ? 300 : 0);
+          }
+          await put(disk(dataDir, `${root}/panoptic_val/p${i}.png`), encodePng(W, H, 3, rgb(g)));
+          await put(
+            disk(dataDir, `${rec.runDir}/predictions/val/p${i}.png`),
+            encodePng(W, H, 3, rgb(p)),
+          );
+          anns.push({
+            image_id: i,
+            file_name: `p${i}.png`,
+            segments_info: [{ id: 7, category_id: 2, iscrowd: 0 }, {
+              id: 256,
+              category_id: 1,
+              iscrowd: 0,
+            }],
+          });
+          rows.push({
+            image_id: i,
+            file_name: `p${i}.jpg`,
+            png: `val/p${i}.png`,
+            segments_info: [{ id: 7, category_id: 2, score: 0.9 }, {
+              id: 300,
+              category_id: 1,
+              score: 0.8,
+            }],
+          });
+        }
+        await put(
+          disk(dataDir, gtJson),
+          JSON.stringify({
+            images: anns.map((a) => ({
+              id: a.image_id,
+              file_name: `p${a.image_id}.jpg`,
+              width: W,
+              height: H,
+            })),
+            annotations: anns,
+            categories: [{ id: 1, name: "box", isthing: 1 }, { id: 2, name: "sky", isthing: 0 }],
+          }),
+        );
+        await put(disk(dataDir, `${rec.runDir}/predictions/val.json`), JSON.stringify(rows));
+        const ev = (await evaluateRun(ws, rec.id)).evaluation;
+        assertEquals(ev.kind, "panoptic", ev.note);
+        const direct = await evaluatePanopticFiles(
+          disk(dataDir, gtJson),
+          disk(dataDir, `${root}/panoptic_val`),
+          disk(dataDir, `${rec.runDir}/predictions/val.json`),
+        );
+        assertEquals(ev.headline[0].value, direct.all.pq);
+        assert(direct.all.pq > 0.5 && direct.all.pq < 1, `PQ ${direct.all.pq}`);
+        assertEquals(classRows(ev).map((r) => r.name).sort(), ["box", "sky"]);
       });
     } finally {
       kv.close();
