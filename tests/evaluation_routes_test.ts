@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { testApp } from "./helpers.ts";
-import { writeDetectionDataset, writeFinishedRun } from "./evaluation_testing.ts";
+import { taskRunRecord, writeDetectionDataset, writeFinishedRun } from "./evaluation_testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const A = "20261126-010000-aaaa", B = "20261126-020000-bbbb";
@@ -136,5 +136,37 @@ Deno.test({
     res = await s.app.request(`/evaluation?runs=${A}&gt=relative.json`);
     html = await res.text();
     assertStringIncludes(html, "must be a /Volumes/ path");
+  },
+});
+
+Deno.test({
+  name:
+    "[evaluation routes] a classification run's page shows its headline, class table and confusion matrix",
+  ...opts,
+  async fn() {
+    const app = await testApp();
+    try {
+      const rec = await taskRunRecord("20261126-070000-clsb", "classification", {}, app.dataDir);
+      const rows = [0, 1, 1, 0].map((label, i) => ({
+        image_id: i,
+        file_name: `${i}.png`,
+        label,
+        top_k: [{ label: i === 3 ? 1 : label, label_name: "x", score: 0.9 }],
+      }));
+      await app.workspace.files.write(`${rec.runDir}/predictions/val.json`, JSON.stringify(rows));
+      await app.workspace.files.write(
+        `${rec.runDir}/model.json`,
+        JSON.stringify({ task: "classification", labels: ["cat", "dog"] }),
+      );
+      const res = await app.request(`/evaluation?runs=${rec.id}`);
+      assertEquals(res.status, 200);
+      const html = await res.text();
+      assertStringIncludes(html, 'data-metric="accuracy"');
+      assertStringIncludes(html, ">0.750<");
+      assertStringIncludes(html, 'data-testid="class-confusion"');
+      assert(!html.includes("match pycocotools exactly"), "the COCO note is for COCO numbers");
+    } finally {
+      await app.close();
+    }
   },
 });

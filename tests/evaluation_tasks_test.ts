@@ -6,56 +6,17 @@
 import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "./assert.ts";
 import { encodePng } from "@/lib/data/png.ts";
 import { setKv } from "@/lib/store/kv.ts";
-import { createRun } from "@/lib/training/records.ts";
-import type { RunRecord } from "@/lib/training/types.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
 import { reportMarkdown } from "@/lib/evaluation/report.ts";
 import { reportHtml } from "@/lib/evaluation/report_html.ts";
 import { classRows } from "@/lib/evaluation/types.ts";
 import { classificationMetrics, evaluatePanopticFiles, meanIou } from "@/lib/metrics/mod.ts";
-import { EVAL_VOLUME } from "./evaluation_testing.ts";
+import { EVAL_VOLUME, put, taskRunRecord as record } from "./evaluation_testing.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
 const disk = (dataDir: string, vp: string) => `${dataDir}/volumes/${vp.slice(9)}`;
 
-async function put(path: string, data: string | Uint8Array) {
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  if (typeof data === "string") await Deno.writeTextFile(path, data);
-  else await Deno.writeFile(path, data);
-}
-
-async function record(id: string, task: string, data: Record<string, string>, dataDir: string) {
-  const configPath = `${EVAL_VOLUME}/configs/${id}/v1.yaml`;
-  await put(
-    disk(dataDir, configPath),
-    `model:\n  task_type: ${task}\ndata:\n${
-      Object.entries(data).map(([k, v]) => `  ${k}: ${v}`).join("\n")
-    }\n`,
-  );
-  const now = Date.now();
-  const rec: RunRecord = {
-    id,
-    name: `${task} run`,
-    createdAt: now,
-    createdBy: "tester",
-    config: { name: id, version: 1, task, model: "torchvision/resnet18" },
-    compute: { kind: "local", device: "cpu" },
-    distribution: "local",
-    status: "succeeded",
-    phase: "succeeded",
-    runDir: `${EVAL_VOLUME}/runs/${id}`,
-    configPath,
-    command: ["python", "jobs/train.py"],
-    idempotencyToken: `tok-${id}`,
-    updatedAt: now,
-    progress: null,
-    lastMetrics: {},
-  };
-  await createRun(rec);
-  return rec;
-}
-
+const opts = { sanitizeOps: false, sanitizeResources: false };
 Deno.test({
   name:
     "[evaluation] classification, semantic and panoptic runs evaluate from the jobs' prediction files",

@@ -291,3 +291,47 @@ export async function writeFinishedRun(
   await createRun(record);
   return { runDir, record };
 }
+
+/** Writes a file, creating its folder. */
+export async function put(path: string, data: string | Uint8Array) {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  if (typeof data === "string") await Deno.writeTextFile(path, data);
+  else await Deno.writeFile(path, data);
+}
+
+/** A finished run record of any task, with its launch config naming `data`. */
+export async function taskRunRecord(
+  id: string,
+  task: string,
+  data: Record<string, string>,
+  dataDir: string,
+) {
+  const configPath = `${EVAL_VOLUME}/configs/${id}/v1.yaml`;
+  await put(
+    disk(dataDir, configPath),
+    `model:\n  task_type: ${task}\ndata:\n${
+      Object.entries(data).map(([k, v]) => `  ${k}: ${v}`).join("\n")
+    }\n`,
+  );
+  const now = Date.now();
+  const rec: RunRecord = {
+    id,
+    name: `${task} run`,
+    createdAt: now,
+    createdBy: "tester",
+    config: { name: id, version: 1, task, model: "torchvision/resnet18" },
+    compute: { kind: "local", device: "cpu" },
+    distribution: "local",
+    status: "succeeded",
+    phase: "succeeded",
+    runDir: `${EVAL_VOLUME}/runs/${id}`,
+    configPath,
+    command: ["python", "jobs/train.py"],
+    idempotencyToken: `tok-${id}`,
+    updatedAt: now,
+    progress: null,
+    lastMetrics: {},
+  };
+  await createRun(rec);
+  return rec;
+}

@@ -7,6 +7,7 @@ import { CLASS_COLUMNS, classRows, type RunEvaluation } from "@/lib/evaluation/t
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { AnnotatedImage, BoxLegend } from "./AnnotatedImage.tsx";
 import { HeadlineCards, Section, TrustNote } from "./Headline.tsx";
+import { MatrixTable } from "./MatrixTable.tsx";
 
 /** One run's evaluation: headline, history, per-class table, curves, confusion, errors, worst images. */
 export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[] }) {
@@ -69,6 +70,20 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
             rows={rows}
             storageKey={`lakevision.evaluation.columns.${ev.kind}`}
           />
+        </Section>
+      )}
+      {ev.classification && (
+        <Section id="confusion" title="Confusion matrix">
+          <MatrixTable
+            labels={ev.classification.labels}
+            matrix={ev.classification.confusion}
+            unit="images (top-1 prediction)"
+          />
+        </Section>
+      )}
+      {ev.semantic && ev.semantic.labels.length <= 40 && (
+        <Section id="confusion" title="Confusion matrix">
+          <MatrixTable labels={ev.semantic.labels} matrix={ev.semantic.confusion} unit="pixels" />
         </Section>
       )}
       {rep && (
