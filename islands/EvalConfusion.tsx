@@ -115,7 +115,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
             <tr>
               <th class="p-1 text-left text-slate-500">truth ↓ / predicted →</th>
               {labels.map((l) => (
-                <th key={l} class="p-1 font-medium text-slate-700 max-w-24 truncate" title={l}>
+                <th key={l} class="p-1 font-medium text-slate-700 max-w-[6rem] truncate" title={l}>
                   {l}
                 </th>
               ))}
@@ -125,7 +125,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
             {matrix.map((r, i) => (
               <tr key={i}>
                 <th
-                  class="p-1 text-left font-medium text-slate-700 max-w-32 truncate"
+                  class="p-1 text-left font-medium text-slate-700 max-w-[8rem] truncate"
                   title={labels[i]}
                 >
                   {labels[i]}
@@ -137,7 +137,9 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
                       disabled={!ready || v === 0 || busy !== null}
                       data-cell={`${i},${j}`}
                       aria-label={`${v} — truth ${labels[i]}, predicted ${labels[j]}`}
-                      class={`w-12 h-9 tabular-nums ${shade(v, i === j && i !== bg)} ${
+                      class={`w-full min-w-[3rem] h-9 tabular-nums ${
+                        shade(v, i === j && i !== bg)
+                      } ${
                         cell?.row === i && cell?.col === j ? "ring-2 ring-sky-600" : ""
                       } enabled:hover:ring-2 enabled:hover:ring-sky-400 disabled:cursor-default`}
                       onClick={() => open(i, j)}

@@ -29,7 +29,7 @@ export function AnnotatedImage(
 ) {
   const w = image.width || 100, h = image.height || 100;
   const stroke = Math.max(1, Math.round(Math.max(w, h) / 200));
-  const font = Math.max(4, Math.round(Math.max(w, h) / 24));
+  const font = Math.max(6, Math.round(Math.max(w, h) / 22));
   const dim = (on: boolean) => (on ? "1" : "0.35");
   return (
     <figure class="rounded border border-slate-200 bg-white p-1" data-image-id={image.id}>
@@ -52,7 +52,15 @@ export function AnnotatedImage(
               stroke-width={stroke}
               data-kind="gt"
             />
-            <text x={g.bbox[0] + 1} y={g.bbox[1] + g.bbox[3] - 2} font-size={font} fill="#16a34a">
+            <text
+              x={g.bbox[0] + 1}
+              y={g.bbox[1] + g.bbox[3] - 2}
+              font-size={font}
+              paint-order="stroke"
+              stroke="#ffffff"
+              stroke-width={font / 5}
+              fill="#16a34a"
+            >
               {g.label}
             </text>
           </g>
@@ -75,6 +83,9 @@ export function AnnotatedImage(
               x={d.bbox[0] + 1}
               y={Math.max(font, d.bbox[1] - 1)}
               font-size={font}
+              paint-order="stroke"
+              stroke="#ffffff"
+              stroke-width={font / 5}
               fill={VERDICT_COLOR[d.verdict ?? "tp"] ?? "#0284c7"}
             >
               {`${d.label} ${(d.score ?? 0).toFixed(2)}${

@@ -18,7 +18,7 @@ export function MatrixTable(
           <tr>
             <th class="p-1 text-left text-slate-500">truth ↓ / predicted →</th>
             {labels.map((l) => (
-              <th key={l} class="p-1 font-medium text-slate-700 max-w-24 truncate" title={l}>
+              <th key={l} class="p-1 font-medium text-slate-700 max-w-[6rem] truncate" title={l}>
                 {l}
               </th>
             ))}
