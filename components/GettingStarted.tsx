@@ -106,14 +106,9 @@ export function GettingStarted({ data, demo }: Props) {
                 <p class="text-xs mt-1">
                   {c.local
                     ? <span class="text-slate-600">Trains locally in a few minutes.</span>
-                    : <span class="text-amber-700">Needs a Databricks GPU cluster.</span>}{" "}
-                  <a
-                    class="text-sky-700 underline"
-                    href={`/data?path=${encodeURIComponent(c.dataset)}`}
-                  >
-                    Scan dataset
-                  </a>
+                    : <span class="text-amber-700">Needs a Databricks GPU cluster.</span>}
                 </p>
+                <p class="text-xs text-slate-500 mt-1 font-mono break-all">{c.dataset}</p>
               </li>
             ))}
           </ul>

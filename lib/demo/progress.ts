@@ -14,6 +14,7 @@ import { STAGES } from "@/lib/stages.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { DEMO_CONFIGS } from "./configs.ts";
 import { DEMO_VOLUME } from "./datasets.ts";
+import { readManifest } from "./manifest.ts";
 
 /** What each step needs beyond the app itself. */
 export type Need = "python" | "databricks-or-local-stage" | null;
@@ -134,7 +135,7 @@ export async function gettingStarted(
   const ws = state.workspace;
   const store = new ConfigStore(kv);
 
-  const [activeR, savedR, scanR, runsR, modelsR, endpointsR, triedR, pyR] = await Promise
+  const [activeR, savedR, scanR, runsR, modelsR, endpointsR, triedR, pyR, manifestR] = await Promise
     .allSettled([
       timed(store.activeVersion(), "the config store"),
       timed(store.list(), "the config store"),
@@ -152,6 +153,7 @@ export async function gettingStarted(
         "the activity log",
       ),
       timed(ws.compute.info(), "the Python check", 1500),
+      timed(readManifest(ws.files), "the demo manifest"),
     ]);
   const val = <T>(
     r: PromiseSettledResult<T>,
@@ -162,7 +164,9 @@ export async function gettingStarted(
   const active = val(activeR);
   const saved = val(savedR) ?? [];
   const demoSpec = active ? DEMO_CONFIGS.find((c) => c.name === active.name) : undefined;
-  const scanPath = demoSpec ? `${DEMO_VOLUME}/${demoSpec.dataset}` : undefined;
+  const planted = demoSpec
+    ? (val(manifestR)?.datasets.find((d) => d.id === demoSpec.dataset)?.planted.length ?? 0)
+    : 0;
   const scan = val(scanR);
   const allRuns = val(runsR) ?? [];
   const evaluated = allRuns.find((r) =>
@@ -203,7 +207,7 @@ export async function gettingStarted(
       }) in ${scan.splits.map((s) => `${s.name} ${s.stats.images} images`).join(", ")}${
         src ? ` — ${src}` : ""
       }.`,
-      href: scanPath ? `/data?path=${encodeURIComponent(scanPath)}` : "/data",
+      href: "/data",
       action: "Open Data EDA",
       need: null,
       available: true,
@@ -213,10 +217,12 @@ export async function gettingStarted(
       id: "scan",
       title: "Scan its dataset",
       done: false,
-      detail: (scanPath
-        ? `Scan ${scanPath}: the demo planted a few annotation problems for Data EDA to find.`
+      detail: (active
+        ? `Open Data EDA and scan all of ${active.name}'s splits together${
+          planted ? `: the demo planted ${planted} annotation problems for it to find` : ""
+        }.`
         : "Scan a dataset to see its statistics and every annotation problem.") + why(scanR),
-      href: scanPath ? `/data?path=${encodeURIComponent(scanPath)}` : "/data",
+      href: "/data",
       action: "Open Data EDA",
       need: null,
       available: true,

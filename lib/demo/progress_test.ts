@@ -75,10 +75,8 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
     assertEquals(gs.steps[0].done, true);
     assertStringIncludes(gs.steps[0].detail, "demo-detection v1");
     assertEquals(gs.steps[0].href, "/configs/demo-detection");
-    assertEquals(
-      gs.steps[1].href,
-      `/data?path=${encodeURIComponent("/Volumes/demo/cv/data/shapes-detection")}`,
-    );
+    assertEquals(gs.steps[1].href, "/data");
+    assertStringIncludes(gs.steps[1].detail, "the demo planted 4 annotation problems");
     assertEquals(gs.configs.filter((c) => c.saved).length, 5);
     assertEquals(gs.configs.find((c) => c.active)?.name, "demo-detection");
 

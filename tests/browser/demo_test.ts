@@ -96,9 +96,17 @@ Deno.test({
       await t.step(
         "scan its dataset from the home page link: every planted problem is listed",
         async () => {
-          const href = await page.locator('[data-step="scan"] a').getAttribute("href");
-          assertEquals(href, `/data?path=${encodeURIComponent(cls.path)}`);
-          await scanAndCheck(page, s.baseUrl, cls.path, cls.planted);
+          // From the home page: Data EDA offers the active config's splits; scan them together.
+          await page.click('[data-step="scan"] a');
+          await page.waitForURL(/\/data$/);
+          await waitHydrated(page);
+          await page.getByRole("button", { name: /Scan all 2 splits together/ }).click();
+          await page.waitForSelector("[data-result]", { timeout: 60_000 });
+          for (const p of cls.planted) {
+            const rows = await page.locator(`[data-problems] tr[data-code="${p.code}"]`).count();
+            assert(rows >= 1, `the problem list has no ${p.code} (${p.what})`);
+          }
+          await page.waitForLoadState("networkidle");
           await s.screenshot(page, "demo-3-scan-classification");
           // the detection set's planted box and id mistakes show up the same way
           await scanAndCheck(page, s.baseUrl, det.path, det.planted);
