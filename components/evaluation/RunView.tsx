@@ -136,7 +136,7 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
           <Section
             id="worst"
             title="Worst images"
-            note="Most false positives and misses first (at the recommended threshold)."
+            note="Most false positives and misses first (counted over all detections, as TIDE does); predictions are drawn from the recommended threshold up."
           >
             {worst.length === 0
               ? <p class="text-sm text-slate-600">No image has a false positive or a miss.</p>
