@@ -123,7 +123,7 @@ export async function run(): Promise<void> {
     const ids = cellImageIds(cold, 0, 1).slice(0, 24);
     const [, tCell] = await timed(() => imageDetails(ws, "bench-run", ids, { cached: cold }));
     console.log(`evaluation.cell-images ${ids.length} images  ${(tCell * 1000).toFixed(0)} ms`);
-    const [html, tHtml] = await timed(async () => reportHtml([ev]));
+    const [html, tHtml] = await timed(() => Promise.resolve(reportHtml([ev])));
     console.log(
       `evaluation.report-html ${(html.length / 1024).toFixed(0)} KiB  ${
         (tHtml * 1000).toFixed(0)
