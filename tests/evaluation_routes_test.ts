@@ -83,6 +83,15 @@ Deno.test({
     assertEquals(body.count, m[cell[0]][cell[1]]);
     assert(body.images.length > 0 && body.images[0].gt.length > 0);
 
+    res = await s.app.request(`/api/evaluation/${A}/images?ids=2,1&minScore=0.5`);
+    assertEquals(res.status, 200);
+    const imgs = (await res.json()).images;
+    assertEquals(imgs.map((i: { id: number }) => i.id), [2, 1]);
+    assert(imgs.every((i: { dt: { score: number }[] }) => i.dt.every((d) => d.score >= 0.5)));
+    res = await s.app.request(`/api/evaluation/${A}/images?ids=1;2`);
+    assertEquals(res.status, 400);
+    await res.body?.cancel();
+
     res = await s.app.request(`/api/evaluation/${A}/cell?row=99&col=0`);
     assertEquals(res.status, 400);
     await res.body?.cancel();
