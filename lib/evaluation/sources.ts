@@ -114,21 +114,30 @@ function toVolumePath(ws: Workspace, p: string | undefined): string | undefined 
   return undefined;
 }
 
-/** The data section of the run's config: the launch config, else config.resolved.json. */
+/**
+ * The data section of the run's config: the launch config's values first, then the job's
+ * config.resolved.json for what the launch config left out.
+ */
 async function dataSection(
   ws: Workspace,
   runDir: string,
   record?: RunRecord,
 ): Promise<Record<string, unknown>> {
+  const resolved = await readJson(ws, `${runDir}/config.resolved.json`);
+  const cfg = resolved?.config as Record<string, unknown> | undefined;
+  const fromJob = (cfg?.data as Record<string, unknown>) ?? {};
   if (record?.configPath) {
     try {
       const doc = parseYaml(await ws.files.readText(record.configPath)) as Record<string, unknown>;
-      if (doc?.data && typeof doc.data === "object") return doc.data as Record<string, unknown>;
-    } catch { /* fall back to the resolved copy */ }
+      if (doc?.data && typeof doc.data === "object") {
+        const launched = Object.fromEntries(
+          Object.entries(doc.data as Record<string, unknown>).filter(([, v]) => v !== null),
+        );
+        return { ...fromJob, ...launched };
+      }
+    } catch { /* the config file is gone: the job's copy is all there is */ }
   }
-  const resolved = await readJson(ws, `${runDir}/config.resolved.json`);
-  const cfg = resolved?.config as Record<string, unknown> | undefined;
-  return (cfg?.data as Record<string, unknown>) ?? {};
+  return fromJob;
 }
 
 /**
