@@ -7,6 +7,8 @@ import { cellImageIds, imageDetails } from "@/lib/evaluation/images.ts";
 import { listEvalRuns } from "@/lib/evaluation/sources.ts";
 import { getRecommendedThreshold } from "@/lib/evaluation/threshold.ts";
 import { compareRuns } from "@/lib/evaluation/compare.ts";
+import { classRows } from "@/lib/evaluation/types.ts";
+import { rleFromBbox, rleToString } from "@/lib/metrics/mask_rle.ts";
 import { reportCsv, reportMarkdown } from "@/lib/evaluation/report.ts";
 import { reportHtml } from "@/lib/evaluation/report_html.ts";
 import { EVAL_VOLUME, writeDetectionDataset, writeFinishedRun } from "./evaluation_testing.ts";
@@ -187,5 +189,48 @@ Deno.test({
       Error,
       `The ground-truth file ${s.ds.gtPath} does not exist.`,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "[evaluation] an instance-segmentation run (RLE masks, as the job writes) also gets mask mAP and a per-class table from it",
+  ...opts,
+  async fn() {
+    await using s = await setup();
+    const { record } = await writeFinishedRun(s.dataDir, s.ds, {
+      id: "20261126-080000-inst",
+      name: "masks",
+      quality: 0.7,
+      seed: 13,
+    });
+    const preds = JSON.parse(await s.ws.files.readText(`${record!.runDir}/predictions/val.json`));
+    const sized = new Map(s.ds.gt.images.map((im) => [im.id, im]));
+    for (const p of preds) {
+      const im = sized.get(p.image_id)!;
+      const r = rleFromBbox(p.bbox, im.height, im.width);
+      p.segmentation = { size: [im.height, im.width], counts: rleToString(r) };
+    }
+    await s.ws.files.write(`${record!.runDir}/predictions/val.json`, JSON.stringify(preds), {
+      overwrite: true,
+    });
+    const ev = (await evaluateRun(s.ws, "20261126-080000-inst")).evaluation;
+    const rep = ev.detection!.report;
+    assert(rep.segm, "segm evaluated");
+    assertEquals(ev.headline.find((h) => h.key === "segm_map")?.value, rep.segm.stats.map);
+    assertEquals(
+      classRows(ev).map((r) => r.values.ap),
+      rep.segm.perCategory.map((c) => c.ap),
+    );
+    // a ground truth without masks: boxes only, and the page says why
+    const boxesOnly = `${EVAL_VOLUME}/datasets/boxes/boxes_only.json`;
+    const noSeg = {
+      ...s.ds.gt,
+      annotations: s.ds.gt.annotations.map(({ segmentation: _, ...a }) => a),
+    };
+    await s.ws.files.write(boxesOnly, JSON.stringify(noSeg));
+    const ev2 = (await evaluateRun(s.ws, "20261126-080000-inst", { gt: boxesOnly })).evaluation;
+    assertEquals(ev2.detection!.report.segm, undefined);
+    assertStringIncludes(ev2.note ?? "", "only boxes are evaluated");
   },
 });

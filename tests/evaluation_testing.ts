@@ -43,6 +43,7 @@ interface Ann {
   bbox: number[];
   area: number;
   iscrowd: number;
+  segmentation: number[][];
 }
 
 /** Writes the dataset; returns its volume paths and the ground truth. */
@@ -68,6 +69,7 @@ export async function writeDetectionDataset(dataDir: string, n = 12) {
         bbox: [x, y, w, h],
         area: w * h,
         iscrowd: 0,
+        segmentation: [[x, y, x + w, y, x + w, y + h, x, y + h]],
       });
     }
     const name = `img_${String(i).padStart(3, "0")}.png`;

@@ -175,7 +175,16 @@ export async function evaluateRun(
     }
     const t0 = performance.now();
     const { gt, dts } = parseDetection(gtBytes, dtBytes, inputs, hash);
-    const rep = detectionReport(gt, dts);
+    // masks are compared only when the ground truth has them too; otherwise boxes only
+    const gtMasks = gt.annotations.every((a) => a.segmentation !== undefined);
+    const maskless = !gtMasks && dts.some((d) => d.hasMask);
+    let rep;
+    try {
+      rep = detectionReport(gt, maskless ? dts.map((d) => ({ ...d, hasMask: false })) : dts);
+    } catch (e) {
+      if (e instanceof MetricsInputError) throw new BadRequestError(e.message);
+      throw e;
+    }
     const { cellImages, ...confusion } = rep.confusion;
     const names = new Map(gt.images.map((im) => [im.id, im.file_name ?? String(im.id)]));
     const worst: WorstImage[] = Object.entries(rep.errors.perImage)
@@ -195,6 +204,11 @@ export async function evaluateRun(
       history: hist.series,
       detection: { report: { ...rep, confusion }, worst },
     };
+    if (maskless) {
+      evaluation.note =
+        `The predictions have masks but ${inputs.groundTruth} has no segmentation ` +
+        "for every object, so only boxes are evaluated.";
+    }
     const out = { evaluation, cells: cellImages };
     await writeCached(s.id, hash, out);
     await saveRecommendedThreshold({
