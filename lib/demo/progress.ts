@@ -123,6 +123,16 @@ async function runs(kv: Deno.Kv): Promise<RunLite[]> {
   return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
+/** Runs the Evaluation page has evaluated (its cache: ["evaluation","result",runId]). */
+async function evaluatedRuns(kv: Deno.Kv): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of kv.list({ prefix: ["evaluation", "result"] })) {
+    ids.push(String(e.key[2]));
+    if (ids.length >= 50) break;
+  }
+  return ids;
+}
+
 function fmtMetric(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
 }
@@ -135,26 +145,28 @@ export async function gettingStarted(
   const ws = state.workspace;
   const store = new ConfigStore(kv);
 
-  const [activeR, savedR, scanR, runsR, modelsR, endpointsR, triedR, pyR, manifestR] = await Promise
-    .allSettled([
-      timed(store.activeVersion(), "the config store"),
-      timed(store.list(), "the config store"),
-      timed(latestScan(kv), "the scan cache"),
-      timed(runs(kv), "the run records"),
-      timed(first(ws.registry.listModels(), 5), "the model registry"),
-      timed(ws.serving.list(), "model serving"),
-      timed(
-        listActivity({ limit: 300 }).then((a) =>
-          a.find((x) =>
-            /\b(tried|predicted|inference|invoked)\b/i.test(x.what) ||
-            x.subject.startsWith("inference:") || x.subject.startsWith("playground:")
-          ) ?? null
+  const [activeR, savedR, scanR, runsR, modelsR, endpointsR, triedR, pyR, manifestR, evaluatedR] =
+    await Promise
+      .allSettled([
+        timed(store.activeVersion(), "the config store"),
+        timed(store.list(), "the config store"),
+        timed(latestScan(kv), "the scan cache"),
+        timed(runs(kv), "the run records"),
+        timed(first(ws.registry.listModels(), 5), "the model registry"),
+        timed(ws.serving.list(), "model serving"),
+        timed(
+          listActivity({ limit: 300 }).then((a) =>
+            a.find((x) =>
+              /\b(tried|predicted|inference|invoked)\b/i.test(x.what) ||
+              x.subject.startsWith("inference:") || x.subject.startsWith("playground:")
+            ) ?? null
+          ),
+          "the activity log",
         ),
-        "the activity log",
-      ),
-      timed(ws.compute.info(), "the Python check", 1500),
-      timed(readManifest(ws.files), "the demo manifest"),
-    ]);
+        timed(ws.compute.info(), "the Python check", 1500),
+        timed(readManifest(ws.files), "the demo manifest"),
+        timed(evaluatedRuns(kv), "the evaluation store"),
+      ]);
   const val = <T>(
     r: PromiseSettledResult<T>,
   ): T | null => (r.status === "fulfilled" ? r.value : null);
@@ -169,9 +181,11 @@ export async function gettingStarted(
     : 0;
   const scan = val(scanR);
   const allRuns = val(runsR) ?? [];
-  const evaluated = allRuns.find((r) =>
-    r.status === "succeeded" && Object.keys(r.lastMetrics ?? {}).some((k) => k.startsWith("eval_"))
-  );
+  const succeeded = allRuns.find((r) => r.status === "succeeded");
+  const evaluatedIds = val(evaluatedR) ?? [];
+  const evaluated = evaluatedIds.length
+    ? allRuns.find((r) => evaluatedIds.includes(r.id)) ?? null
+    : null;
   const models = val(modelsR) ?? [];
   const endpoints = val(endpointsR) ?? [];
   const ready = endpoints.filter((e) => e.state === "READY");
@@ -245,21 +259,29 @@ export async function gettingStarted(
     need: "python",
     available: true,
   });
-  const metric = evaluated
-    ? Object.entries(evaluated.lastMetrics).find(([k]) =>
+  const shown = evaluated ?? succeeded;
+  const metric = shown
+    ? Object.entries(shown.lastMetrics ?? {}).find(([k]) =>
       ["eval_map", "eval_accuracy", "eval_miou", "eval_pq"].includes(k)
-    ) ?? Object.entries(evaluated.lastMetrics).find(([k]) => k.startsWith("eval_"))
+    ) ?? Object.entries(shown.lastMetrics ?? {}).find(([k]) => k.startsWith("eval_"))
     : undefined;
+  const metricText = metric ? `${metric[0]} ${fmtMetric(metric[1])}` : "";
   steps.push({
     id: "evaluate",
     title: "Evaluate the run",
-    done: Boolean(evaluated),
-    detail: evaluated
-      ? `${evaluated.name} finished with ${
-        metric ? `${metric[0]} ${fmtMetric(metric[1])}` : "evaluation metrics"
+    // Done once Lakevision computed a run's evaluation (the Evaluation page caches it).
+    done: evaluatedIds.length > 0,
+    detail: evaluatedIds.length
+      ? `${evaluated ? evaluated.name : `Run ${evaluatedIds[0]}`} was evaluated${
+        evaluated && metricText ? ` (${metricText})` : ""
       }.`
-      : "When a run succeeds, compare its exact metrics, per-class tables and confusion matrices.",
-    href: "/evaluation",
+      : succeeded
+      ? `${succeeded.name} finished${
+        metricText ? ` (${metricText})` : ""
+      }: open it in Evaluation for exact metrics, per-class tables and confusion matrices.`
+      : "When a run succeeds, see its exact metrics, per-class tables and confusion matrices." +
+        why(evaluatedR),
+    href: shown ? `/evaluation?runs=${encodeURIComponent(shown.id)}` : "/evaluation",
     action: "Open Evaluation",
     need: null,
     available: available("evaluation"),

@@ -120,8 +120,20 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
       lastMetrics: { eval_map: 0.4123, loss: 0.2 },
     });
     gs = await gettingStarted(state(ws));
+    // finished, but not yet evaluated in Lakevision
+    assertEquals(gs.steps[3].done, false);
+    assertStringIncludes(gs.steps[3].detail, "finished (eval_map 0.412)");
+    assertEquals(gs.steps[3].href, `/evaluation?runs=${run.id}`);
+    // the Evaluation page cached its evaluation of the run
+    await kv.set(["evaluation", "result", run.id], {
+      hash: "h",
+      chunks: 1,
+      bytes: 10,
+      at: Date.now(),
+    });
+    gs = await gettingStarted(state(ws));
     assertEquals(gs.steps[3].done, true);
-    assertStringIncludes(gs.steps[3].detail, "eval_map 0.412");
+    assertStringIncludes(gs.steps[3].detail, "was evaluated (eval_map 0.412)");
 
     await logActivity({
       who: "alice",
