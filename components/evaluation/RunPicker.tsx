@@ -60,7 +60,15 @@ export function RunPicker(
                       </td>
                       <td class="py-1 pr-2">
                         <label for={`run-${r.id}`} class="text-slate-800">{r.name}</label>
-                        <span class="block text-xs text-slate-400">{r.id}</span>
+                        <span class="block text-xs text-slate-400">
+                          {r.id} ·{" "}
+                          <a
+                            class="text-sky-700 underline"
+                            href={`/evaluation?runs=${encodeURIComponent(r.id)}`}
+                          >
+                            open
+                          </a>
+                        </span>
                       </td>
                       <td class="py-1 pr-2">{r.task.replace(/_/g, " ")}</td>
                       <td class="py-1 pr-2 text-xs">{r.model}</td>
