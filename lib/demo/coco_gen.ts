@@ -11,6 +11,7 @@ import { Canvas, placeShapes, polygonBox, SHAPES } from "./raster.ts";
 import { hashSeed, Rng } from "./rng.ts";
 import type { GeneratedDataset, PlantedProblem } from "./types.ts";
 
+/** Size and content of a COCO instances demo set. */
 export interface CocoOptions {
   id: string;
   task: Extract<Task, "detection" | "instance_segmentation">;

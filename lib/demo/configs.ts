@@ -30,7 +30,8 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
     task: "detection",
     model: "torchvision/fasterrcnn_mobilenet_v3_large_320_fpn",
     local: true,
-    description: "Demo: find circles, rectangles, triangles and stars (Faster R-CNN, CPU-sized).",
+    description:
+      "Demo: find circles, rectangles, triangles and stars (Faster R-CNN from scratch; a short CPU run shows the whole path, raise max_epochs for useful boxes).",
     set: {
       "model.num_classes": 4,
       "model.image_size": 320,

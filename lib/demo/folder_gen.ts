@@ -12,6 +12,7 @@ import { Canvas, placeShapes, SHAPES } from "./raster.ts";
 import { hashSeed, Rng } from "./rng.ts";
 import type { GeneratedDataset, PlantedProblem } from "./types.ts";
 
+/** Size of the ImageFolder demo set (images per class and split). */
 export interface ClassificationOptions {
   id: string;
   seed: number;
@@ -94,6 +95,7 @@ export function generateClassification(o: ClassificationOptions): GeneratedDatas
   };
 }
 
+/** Size and content of the semantic segmentation demo set. */
 export interface SemanticOptions {
   id: string;
   seed: number;

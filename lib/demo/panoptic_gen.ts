@@ -12,6 +12,7 @@ import { Canvas, placeShapes, SHAPES } from "./raster.ts";
 import { hashSeed, Rng } from "./rng.ts";
 import type { GeneratedDataset, PlantedProblem } from "./types.ts";
 
+/** Size and content of the panoptic demo set. */
 export interface PanopticOptions {
   id: string;
   seed: number;

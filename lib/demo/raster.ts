@@ -5,10 +5,12 @@
  */
 import type { Rng } from "./rng.ts";
 
+/** An 8-bit colour. */
 export type Rgb = [number, number, number];
 
 /** The shape classes the demo datasets use, in category order. */
 export const SHAPES = ["circle", "rectangle", "triangle", "star"] as const;
+/** One of the shape classes. */
 export type ShapeKind = typeof SHAPES[number];
 
 /** A placed object: its class, its outline (flat x,y list, 2 decimals) and its colour. */
@@ -270,7 +272,9 @@ export class Canvas {
   }
 }
 
+/** The background styles, so pictures differ in more than the objects. */
 export const BACKGROUNDS = ["gradient", "radial", "stripes", "checker", "clouds", "tiles"] as const;
+/** One background style. */
 export type BackgroundStyle = typeof BACKGROUNDS[number];
 
 /** A colour for a shape of this class: the class palette, jittered. */

@@ -10,6 +10,7 @@ import { DEMO_CONFIGS } from "./configs.ts";
 import { MANIFEST_PATH, readManifest, sha256Hex } from "./manifest.ts";
 import { DEMO_AUTHOR, removeEmptyDirs, RESET_KEY, STATE_KEY } from "./seed.ts";
 
+/** What reset works on: the workspace files, the KV store, and who asked. */
 export interface ResetDeps {
   files: FilesApi;
   kv: Deno.Kv;

@@ -26,6 +26,7 @@ export const STATE_KEY = ["demo", "state"];
 /** KV key set by `demo reset`, so start-up does not seed again on its own. */
 export const RESET_KEY = ["demo", "reset"];
 
+/** What seeding works on, and how (tests inject the generator). */
 export interface SeedDeps {
   files: FilesApi;
   kv: Deno.Kv;
