@@ -69,6 +69,7 @@ Deno.test({
     assertEquals(ev.headline.find((h) => h.key === "map")?.value, direct.stats[0]);
     assertEquals(ev.detection!.report.bbox.stats.map_50, direct.stats[1]);
     assert(direct.stats[0] > 0 && direct.stats[0] < 1, `mAP ${direct.stats[0]}`);
+    assertEquals(ev.logged.eval_map, direct.stats[0], "the job's logged mAP is read back");
     // every row of the confusion matrix counts the class's ground truths once
     const c = ev.detection!.report.confusion;
     const gtPerClass = c.labels.slice(0, -1).map((_, i) =>

@@ -7,6 +7,7 @@
  * every TIDE error type and confusion cell occurs, and a "better" run really is better.
  */
 import { encodePng } from "@/lib/data/png.ts";
+import { evaluateCoco, parseCocoGt, parseCocoResults } from "@/lib/metrics/mod.ts";
 import { createRun } from "@/lib/training/records.ts";
 import type { RunRecord } from "@/lib/training/types.ts";
 
@@ -157,7 +158,13 @@ export async function writeFinishedRun(
   await write(d("predictions/val.json"), JSON.stringify(preds));
   const t0 = (opts.createdAt ?? Date.now()) - 60_000;
   const lines: string[] = [];
-  const final = 0.2 + 0.6 * opts.quality;
+  // the job logs its own COCO evaluation of these predictions at the last step
+  const coco = evaluateCoco(
+    parseCocoGt(structuredClone(ds.gt), "gt"),
+    parseCocoResults(preds, parseCocoGt(structuredClone(ds.gt), "gt"), "dt"),
+    "bbox",
+  ).stats;
+  const final = coco[0];
   for (let step = 1; step <= 10; step++) {
     const ts = t0 + step * 1000;
     const ep = step / 5;
@@ -178,14 +185,14 @@ export async function writeFinishedRun(
         const [name, v] of [["eval_loss", 1.9 / (1 + step * opts.quality)], [
           "eval_map",
           final * step / 10,
-        ], ["eval_map_50", Math.min(1, final * 1.4 * step / 10)]] as const
+        ], ["eval_map_50", coco[1] * step / 10]] as const
       ) {
         lines.push(JSON.stringify({ step, epoch: ep, name, value: v, ts }));
       }
     }
   }
   await write(d("metrics.jsonl"), lines.join("\n") + "\n");
-  const metrics = { eval_map: final, eval_map_50: Math.min(1, final * 1.4) };
+  const metrics = { eval_map: final, eval_map_50: coco[1] };
   await write(
     d("status.json"),
     JSON.stringify({

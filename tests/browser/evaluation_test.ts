@@ -42,6 +42,7 @@ Deno.test({
       await t.step("pick a run and see its evaluation", async () => {
         await page.goto(`${s.baseUrl}/evaluation`, { waitUntil: "networkidle" });
         await page.check(`#run-${A}`);
+        await s.screenshot(page, "evaluation-picker");
         await Promise.all([
           page.waitForURL(`**/evaluation?runs=${A}`),
           page.click("button:has-text('Evaluate / compare')"),
