@@ -89,20 +89,30 @@ async function first<T>(it: AsyncIterable<T>, n = 50): Promise<T[]> {
 
 const available = (id: string) => STAGES.find((s) => s.id === id)?.available ?? true;
 
-/** The newest cached scan result, if any. */
-async function latestScan(kv: Deno.Kv): Promise<ScanResult | null> {
-  const cache = new KvScanCache(kv);
-  const keys: string[] = [];
+/** What the scan cache shows: the newest result, or only that results exist. */
+interface ScanSeen {
+  result: ScanResult | null;
+  any: boolean;
+}
+
+/**
+ * The newest cached scan result. KV versionstamps grow with every write, so the highest meta
+ * entry marks the latest scan; only that result is read. The listing also returns the cached
+ * chunks' bytes, so it stops after a bounded number of entries.
+ */
+async function latestScan(kv: Deno.Kv, maxEntries = 200): Promise<ScanSeen> {
+  let newest: { key: string; stamp: string } | null = null;
+  let n = 0;
   for await (const e of kv.list({ prefix: ["eda", "scan"] })) {
-    if (e.key.length === 4 && e.key[3] === "meta") keys.push(String(e.key[2]));
-    if (keys.length >= 20) break;
+    if (e.key.length === 4 && e.key[3] === "meta") {
+      if (!newest || e.versionstamp > newest.stamp) {
+        newest = { key: String(e.key[2]), stamp: e.versionstamp };
+      }
+    }
+    if (++n >= maxEntries) break;
   }
-  let best: ScanResult | null = null;
-  for (const k of keys) {
-    const r = await cache.get(k).catch(() => null);
-    if (r && (!best || r.createdAt > best.createdAt)) best = r;
-  }
-  return best;
+  const result = newest ? await new KvScanCache(kv).get(newest.key).catch(() => null) : null;
+  return { result, any: n > 0 };
 }
 
 interface RunLite {
@@ -179,7 +189,8 @@ export async function gettingStarted(
   const planted = demoSpec
     ? (val(manifestR)?.datasets.find((d) => d.id === demoSpec.dataset)?.planted.length ?? 0)
     : 0;
-  const scan = val(scanR);
+  const scanSeen = val(scanR);
+  const scan = scanSeen?.result ?? null;
   const allRuns = val(runsR) ?? [];
   const succeeded = allRuns.find((r) => r.status === "succeeded");
   const evaluatedIds = val(evaluatedR) ?? [];
@@ -230,12 +241,14 @@ export async function gettingStarted(
     steps.push({
       id: "scan",
       title: "Scan its dataset",
-      done: false,
-      detail: (active
-        ? `Open Data EDA and scan all of ${active.name}'s splits together${
-          planted ? `: the demo planted ${planted} annotation problems for it to find` : ""
-        }.`
-        : "Scan a dataset to see its statistics and every annotation problem.") + why(scanR),
+      done: Boolean(scanSeen?.any),
+      detail: scanSeen?.any
+        ? "Scan results are stored; open Data EDA to see them."
+        : (active
+          ? `Open Data EDA and scan all of ${active.name}'s splits together${
+            planted ? `: the demo planted ${planted} annotation problems for it to find` : ""
+          }.`
+          : "Scan a dataset to see its statistics and every annotation problem.") + why(scanR),
       href: "/data",
       action: "Open Data EDA",
       need: null,

@@ -87,6 +87,12 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
     gs = await gettingStarted(state(ws));
     assertEquals(gs.steps[1].done, true);
     assertStringIncludes(gs.steps[1].detail, `${det.planted.length} problems found`);
+    // a later scan of another dataset is the one shown
+    const cls = m.datasets.find((d) => d.id === "shapes-classification")!;
+    await startScan({ plan: scanPlan(cls) }, ws.files, { cache: new KvScanCache(kv) }).done;
+    gs = await gettingStarted(state(ws));
+    assertStringIncludes(gs.steps[1].detail, `${cls.planted.length} problems found`);
+    assertStringIncludes(gs.steps[1].detail, "shapes-classification");
 
     // a running run: launched, not evaluated
     const run = RunRecordSchema.parse({
