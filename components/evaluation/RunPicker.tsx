@@ -85,12 +85,14 @@ export function RunPicker(
               </table>
             </div>
           )}
-        <button
-          type="submit"
-          class="mt-3 rounded bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800"
-        >
-          Evaluate / compare
-        </button>
+        {runs.length > 0 && (
+          <button
+            type="submit"
+            class="mt-3 rounded bg-sky-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-sky-800"
+          >
+            Evaluate / compare
+          </button>
+        )}
       </form>
     </details>
   );
