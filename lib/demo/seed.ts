@@ -67,21 +67,33 @@ async function exists(files: FilesApi, path: string): Promise<boolean> {
 }
 
 /**
- * Writes one dataset's files without replacing any; on failure removes what it wrote, so a
- * half-written dataset never looks complete.
+ * Marks a dataset folder while the demo is still writing it. A folder holding it is the demo's
+ * own unfinished work (a crash or restart mid-write), so the next seed may complete it.
+ */
+export const INCOMPLETE_MARKER = ".lakevision-demo-incomplete";
+
+/**
+ * Writes one dataset's files without replacing any (except, when `resume`, the demo's own
+ * files of an unfinished earlier attempt); on failure removes what it wrote, so a half-written
+ * dataset never looks complete.
  */
 async function writeDataset(
   files: FilesApi,
   root: string,
   content: Map<string, Uint8Array>,
+  resume: boolean,
 ): Promise<void> {
+  const marker = `${root}/${INCOMPLETE_MARKER}`;
   const written: string[] = [];
   try {
+    await files.write(marker, "the demo is writing this dataset\n", { overwrite: resume });
+    written.push(marker);
     for (const [rel, bytes] of content) {
       const path = `${root}/${rel}`;
-      await files.write(path, bytes, { overwrite: false });
+      await files.write(path, bytes, { overwrite: resume });
       written.push(path);
     }
+    await files.delete(marker);
   } catch (e) {
     for (const p of written.reverse()) await files.delete(p).catch(() => {});
     await removeEmptyDirs(files, root, written).catch(() => {});
@@ -138,9 +150,14 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedReport> {
     durationMs: 0,
   };
   const missing: string[] = [];
+  const resume = new Set<string>();
   for (const s of specs) {
     const path = `${DEMO_VOLUME}/${s.id}`;
-    if (await exists(deps.files, path)) {
+    if (await exists(deps.files, `${path}/${INCOMPLETE_MARKER}`)) {
+      resume.add(s.id);
+      missing.push(s.id);
+      log(`resuming ${path} (an earlier seed stopped while writing it)`);
+    } else if (await exists(deps.files, path)) {
       report.datasets.push({ id: s.id, path, status: "kept", files: 0 });
       log(`kept     ${path} (already there; left untouched)`);
     } else missing.push(s.id);
@@ -150,7 +167,7 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedReport> {
     const generated = await (deps.generate ?? generateHere)(seed, missing);
     for (const ds of generated) {
       const path = `${DEMO_VOLUME}/${ds.id}`;
-      await writeDataset(deps.files, path, ds.files);
+      await writeDataset(deps.files, path, ds.files, resume.has(ds.id));
       const entry = await manifestEntry(ds);
       manifest.datasets = [...manifest.datasets.filter((d) => d.id !== ds.id), entry];
       report.datasets.push({ id: ds.id, path, status: "created", files: ds.files.size });

@@ -9,7 +9,7 @@ import { DEMO_CONFIGS, demoConfigDoc } from "./configs.ts";
 import { DEMO_DATASETS, DEMO_VOLUME } from "./datasets.ts";
 import { MANIFEST_PATH, readManifest } from "./manifest.ts";
 import { resetDemo } from "./reset.ts";
-import { DEMO_AUTHOR, seedDemo, seedState } from "./seed.ts";
+import { DEMO_AUTHOR, INCOMPLETE_MARKER, seedDemo, seedState } from "./seed.ts";
 import { demoStatus, setDemoStatus, startDemoSeeding } from "./startup.ts";
 import { cachedGenerate } from "./testing.ts";
 
@@ -136,6 +136,21 @@ Deno.test("[demo seed] a write failure names the folder and leaves no half-writt
   assert(report.datasets.every((d) => d.status === "created"));
 });
 
+Deno.test("[demo seed] completes a dataset an interrupted seed left half-written", async () => {
+  await using e = await env();
+  const root = `${DEMO_VOLUME}/shapes-detection`;
+  await e.files.write(`${root}/${INCOMPLETE_MARKER}`, "the demo is writing this dataset\n");
+  await e.files.write(`${root}/images/train/000001.jpg`, new Uint8Array([0xff, 0xd8]));
+  const report = await seedDemo(e.deps);
+  assertEquals(report.datasets.find((d) => d.id === "shapes-detection")?.status, "created");
+  assertEquals(await e.files.stat(`${root}/${INCOMPLETE_MARKER}`), null);
+  const ds = (await cachedGenerate(0, ["shapes-detection"]))[0];
+  assertEquals(
+    await e.files.readBytes(`${root}/images/train/000001.jpg`),
+    ds.files.get("images/train/000001.jpg")!,
+  );
+});
+
 Deno.test("[demo reset] removes demo files and configs only; changed and added things stay", async () => {
   await using e = await env();
   await seedDemo(e.deps);
@@ -197,6 +212,18 @@ Deno.test("[demo start-up] seeds a fresh data dir in the background and reports 
   await e.files.delete(`${DEMO_VOLUME}/shapes-panoptic`, { recursive: true });
   await startDemoSeeding(settingsFor(e.dataDir), ws, { generate: cachedGenerate, kv: e.kv });
   assertEquals(await e.files.stat(`${DEMO_VOLUME}/shapes-panoptic`), null);
+});
+
+Deno.test("[demo start-up] a restart during seeding resumes it", async () => {
+  await using e = await env();
+  await e.files.write(`${DEMO_VOLUME}/shapes-panoptic/${INCOMPLETE_MARKER}`, "x");
+  await startDemoSeeding(settingsFor(e.dataDir), workspaceWith(e.files, e.dataDir), {
+    generate: cachedGenerate,
+    kv: e.kv,
+  });
+  assertEquals((await demoStatus(e.kv)).state, "ready");
+  assertEquals(await e.files.stat(`${DEMO_VOLUME}/shapes-panoptic/${INCOMPLETE_MARKER}`), null);
+  assert(await e.files.stat(`${DEMO_VOLUME}/shapes-panoptic/annotations/panoptic_val.json`));
 });
 
 Deno.test("[demo start-up] leaves a workspace that already has data alone", async () => {

@@ -56,10 +56,16 @@ export function setDemoStatus(s: DemoStatus): void {
   current = s;
 }
 
-/** True when the local data dir has no files in any volume and KV has no configs yet. */
+/**
+ * True when KV has no configs yet and no volume holds a file outside the demo volume (the demo
+ * volume may hold an earlier, interrupted seed, which seeding resumes without overwriting).
+ */
 async function isFresh(dataDir: string, kv: Deno.Kv): Promise<boolean> {
   for await (const _ of kv.list({ prefix: ["configs", "meta"] }, { limit: 1 })) return false;
+  const root = `${dataDir.replace(/\/$/, "")}/volumes`;
+  const demo = `${root}${DEMO_VOLUME.slice("/Volumes".length)}`;
   const walk = async (dir: string): Promise<boolean> => {
+    if (dir === demo) return true;
     let entries: Deno.DirEntry[];
     try {
       entries = await Array.fromAsync(Deno.readDir(dir));
@@ -72,7 +78,7 @@ async function isFresh(dataDir: string, kv: Deno.Kv): Promise<boolean> {
     }
     return true;
   };
-  return await walk(`${dataDir.replace(/\/$/, "")}/volumes`);
+  return await walk(root);
 }
 
 /**
