@@ -190,6 +190,14 @@ export default function RunLive(
               {busy === "resume" ? "Resuming…" : "Resume"}
             </button>
           )}
+          {run.status === "succeeded" && (
+            <a
+              href={`/evaluation?runs=${encodeURIComponent(run.id)}`}
+              class="rounded-md bg-sky-700 px-3 py-1 text-sm text-white hover:bg-sky-600"
+            >
+              Evaluate
+            </a>
+          )}
           <a
             href={`/configs/${encodeURIComponent(run.config.name)}/edit?from=${run.config.version}`}
             class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"

@@ -34,6 +34,14 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                     {r.name}
                   </a>
                   <div class="font-mono text-xs text-slate-400">{r.id}</div>
+                  {r.status === "succeeded" && (
+                    <a
+                      class="text-xs text-sky-700 hover:underline"
+                      href={`/evaluation?runs=${encodeURIComponent(r.id)}`}
+                    >
+                      Evaluate
+                    </a>
+                  )}
                 </td>
                 <td class="px-3 py-2">
                   <StatusBadge status={r.status} phase={r.phase} />
