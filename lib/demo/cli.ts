@@ -145,22 +145,13 @@ export async function main(args: string[], io: CliIo = defaultIo): Promise<numbe
         const { kv, workspace } = await context();
         const [manifest, state] = await Promise.all([readManifest(workspace.files), seedState(kv)]);
         if (values.json) {
+          // file hashes are for `reset`; the summary gives their count
+          const datasets = manifest?.datasets.map(({ files, ...d }) => ({
+            ...d,
+            files: Object.keys(files).length,
+          }));
           io.out(
-            JSON.stringify(
-              {
-                state,
-                manifest: manifest &&
-                  {
-                    ...manifest,
-                    datasets: manifest.datasets.map(({ files, ...d }) => ({
-                      ...d,
-                      files: Object.keys(files).length,
-                    })),
-                  },
-              },
-              null,
-              2,
-            ),
+            JSON.stringify({ state, manifest: manifest && { ...manifest, datasets } }, null, 2),
           );
           return 0;
         }

@@ -24,11 +24,15 @@ export interface PanopticOptions {
   radius: [number, number];
 }
 
-const COLORS = [[220, 20, 60], [0, 82, 255], [0, 160, 60], [250, 200, 0], [135, 206, 235], [
-  120,
-  90,
-  50,
-]];
+/** Display colours of the categories, in category order. */
+const COLORS = [
+  [220, 20, 60],
+  [0, 82, 255],
+  [0, 160, 60],
+  [250, 200, 0],
+  [135, 206, 235],
+  [120, 90, 50],
+];
 
 /** Things first (ids 1–4), then stuff. */
 export const PANOPTIC_CATEGORIES = [
