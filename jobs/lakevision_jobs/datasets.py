@@ -10,6 +10,7 @@ import json
 import os
 import warnings
 
+import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
@@ -124,7 +125,7 @@ class MaskFolderDataset(_Base):
             with Image.open(mpath) as m:
                 if m.mode not in ("L", "P", "I", "I;16"):
                     raise DataError(f"mask {mpath} has mode {m.mode}; expected a single-channel class-index PNG")
-                sem = torch.tensor(list(m.getdata()), dtype=torch.int64).view(m.size[1], m.size[0])
+                sem = torch.from_numpy(np.array(m, dtype=np.int64))
         except DataError:
             raise
         except (OSError, ValueError) as e:

@@ -171,18 +171,21 @@ class Predictor:
                     if len(m) else m.view(0, h, w).bool()
                 out["masks"] = [mask_to_rle(mm) for mm in m]
             return out
-        mask = r["mask"] if "mask" in r else _panoptic_class_map(r)
+        if self.task == "panoptic_segmentation" and "segments" in r:
+            mask = _panoptic_class_map(r)
+        else:
+            mask = r["mask"]
         mask = tnf.interpolate(mask[None, None].float(), size=(h, w), mode="nearest")[0, 0].to(torch.int64)
         buf = io.BytesIO()
         from .predictions import save_class_png
         save_class_png(mask, buf)
         return {"mask_png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                "classes": sorted(int(c) for c in mask.unique().tolist()), "width": w, "height": h}
+                "classes": sorted(int(c) for c in mask.unique().tolist() if c != 255), "width": w, "height": h}
 
 
 def _panoptic_class_map(r):
     seg = r["segments"]
-    out = torch.zeros_like(seg)
+    out = torch.full_like(seg, 255)  # 255: pixels no segment claims
     for s in r["segments_info"]:
         out[seg == s["id"]] = s["label"]
     return out
@@ -200,8 +203,14 @@ def _split_outputs(res, dec, n):
         return [d]
     if t == "semantic_segmentation":
         return [{"mask": m} for m in res[dec["output"]]]
-    if t == "mask_classification":
-        cls, masks = res[dec["class_probs"]], res[dec["mask_probs"]]
+    if t == "mask_classification":  # Mask2Former-style (class, mask) queries, decoded per task
+        from .hf import _universal_instances, _universal_panoptic
+        cls, masks = res[dec["class_probs"]].float(), res[dec["mask_probs"]].float()
+        task = dec.get("task", "semantic_segmentation")
+        if task == "panoptic_segmentation":
+            return [_universal_panoptic(c, m) for c, m in zip(cls, masks)]
+        if task == "instance_segmentation":
+            return [_universal_instances(c, m, 100) for c, m in zip(cls, masks)]
         return [{"mask": torch.einsum("qc,qhw->chw", c[:, :-1], m).argmax(0)} for c, m in zip(cls, masks)]
     raise JobError(f"unknown decoding type {t!r} in model.json")
 

@@ -113,6 +113,18 @@ class BuildHf(unittest.TestCase):
         self.assertEqual(tuple(out["segments"].shape), (32, 32))
         self.assertIsInstance(out["segments_info"], list)
 
+    def test_onnx_mask_classification_outputs_decode_per_task(self):
+        from lakevision_jobs.inference import _split_outputs
+        cls = torch.tensor([[[0.9, 0.05, 0.05], [0.1, 0.1, 0.8]]])  # query 0: class 0; query 1: no object
+        masks = torch.zeros((1, 2, 8, 8))
+        masks[0, 0, :4] = 0.9
+        dec = {"type": "mask_classification", "class_probs": "c", "mask_probs": "m"}
+        pan = _split_outputs({"c": cls, "m": masks}, {**dec, "task": "panoptic_segmentation"}, 1)[0]
+        self.assertEqual([s["label"] for s in pan["segments_info"]], [0])
+        self.assertEqual(int((pan["segments"] == 1).sum()), 32)
+        sem = _split_outputs({"c": cls, "m": masks}, {**dec, "task": "semantic_segmentation"}, 1)[0]
+        self.assertEqual(tuple(sem["mask"].shape), (8, 8))
+
     def test_missing_transformers_is_a_clear_error(self):
         with mock.patch.dict(sys.modules, {"transformers": None}):
             from lakevision_jobs.hf import build_hf
