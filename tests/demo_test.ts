@@ -4,11 +4,12 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
-import { DEMO_VOLUME } from "@/lib/demo/datasets.ts";
+import { DEMO_CONFIGS } from "@/lib/demo/configs.ts";
+import { readManifest } from "@/lib/demo/manifest.ts";
 import { seedDemo } from "@/lib/demo/seed.ts";
 import { setDemoStatus } from "@/lib/demo/startup.ts";
 import { cachedGenerate } from "@/lib/demo/testing.ts";
-import { formPost, ROOT, testApp } from "./helpers.ts";
+import { formPost, jsonPost, ROOT, testApp } from "./helpers.ts";
 
 Deno.test("[demo] the home page shows the path, what needs PyTorch or Databricks, and no ticks on a new workspace", async () => {
   const app = await testApp();
@@ -76,6 +77,49 @@ Deno.test("[demo] after seeding, the home page lists the demo configs and ticks 
     assertStringIncludes(html, 'data-step="config" data-done="true"');
     assertStringIncludes(html, 'data-step="scan" data-done="false"');
     assertStringIncludes(html, "the demo planted 4 annotation problems");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("[demo] Data EDA's scan of each demo config's splits reports exactly the planted problems", async () => {
+  const app = await testApp();
+  try {
+    await seedDemo({
+      files: app.workspace.files,
+      kv: app.kv,
+      appVolume: app.settings.volume,
+      target: "local",
+      who: "tester",
+      generate: cachedGenerate,
+    });
+    const manifest = (await readManifest(app.workspace.files))!;
+    const store = new ConfigStore(app.kv);
+    for (const spec of DEMO_CONFIGS) {
+      // the splits exactly as the config names them, as the Data EDA page sends them
+      const data = (await store.latest(spec.name)).doc.data as Record<string, string>;
+      const splits = ["train", "val"].map((name) => {
+        const ann = data[`${name}_annotation_file`];
+        const dir = data[`${name}_data_path`];
+        return ann ? { name, path: ann, images: dir } : { name, path: dir };
+      });
+      const res = await app.request("/api/data/scans", jsonPost({ splits }));
+      assertEquals(res.status, 202, spec.name);
+      const { id } = await res.json();
+      let rec: { status: string; result?: { problemCounts: Record<string, number> } } = {
+        status: "running",
+      };
+      for (let i = 0; i < 600 && rec.status === "running"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        rec = await (await app.request(`/api/data/scans/${id}`)).json();
+      }
+      assertEquals(rec.status, "done", spec.name);
+      const planted: Record<string, number> = {};
+      for (const p of manifest.datasets.find((d) => d.id === spec.dataset)!.planted) {
+        planted[p.code] = (planted[p.code] ?? 0) + 1;
+      }
+      assertEquals(rec.result!.problemCounts, planted, spec.name);
+    }
   } finally {
     await app.close();
   }
