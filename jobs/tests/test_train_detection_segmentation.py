@@ -114,3 +114,27 @@ class SemanticRun(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InstanceSegmentationRun(unittest.TestCase):
+    def test_mask_rcnn_writes_rle_predictions_and_mask_metrics(self):
+        with tempfile.TemporaryDirectory() as d:
+            make_coco(d, "train", n=4)
+            make_coco(d, "val", n=2, seed=1)
+            kw = dict(SMALL_RCNN, min_size=64, max_size=64, rpn_post_nms_top_n_test=10)
+            cfg = write_config(
+                f"{d}/inst.yaml",
+                {"model_name": "torchvision/maskrcnn_resnet50_fpn", "task_type": "segmentation", "num_classes": 2,
+                 "pretrained": False, "image_size": 64, "learning_rate": 1e-4, "builder_kwargs": kw},
+                {"train_data_path": f"{d}/train", "train_annotation_file": f"{d}/instances_train.json",
+                 "val_data_path": f"{d}/val", "val_annotation_file": f"{d}/instances_val.json", "batch_size": 4,
+                 "num_workers": 0, "augmentations": {"horizontal_flip": True, "rotation": 10}},
+                {"max_epochs": 1, "monitor_metric": "val_map", "monitor_mode": "max"})
+            p = run_job("train.py", "--config", cfg, "--run-dir", f"{d}/run", "--no-export")
+            self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-3000:])
+            self.assertIn("segmentation was mapped to instance_segmentation", p.stdout)
+            names = {r["name"] for r in read_metrics(f"{d}/run")}
+            self.assertTrue({"eval_map", "eval_bbox_map", "eval_miou"} <= names)
+            for r in read_json(f"{d}/run/predictions/val.json"):
+                self.assertEqual(r["segmentation"]["size"], [80, 96])
+                self.assertIsInstance(r["segmentation"]["counts"], str)
