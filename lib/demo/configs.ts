@@ -122,8 +122,8 @@ export function demoConfigDoc(
   doc = setPath(doc, "training.checkpoint_dir", undefined);
   if (spec.local) doc = setPath(doc, "model.pretrained", false);
   for (const [k, v] of Object.entries(spec.set)) doc = setPath(doc, k, v);
-  // Early stopping only matters when there are epochs left to skip.
-  const epochs = Number((doc.training as Record<string, unknown>).max_epochs);
-  doc = setPath(doc, "training.early_stopping_patience", epochs > 1 ? epochs - 1 : undefined);
+  // A demo run is a few epochs: the template's patience would only warn, and a patience of
+  // one would stop a longer run the first time the metric stalls. The job's default applies.
+  doc = setPath(doc, "training.early_stopping_patience", undefined);
   return doc;
 }
