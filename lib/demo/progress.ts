@@ -166,9 +166,10 @@ export async function gettingStarted(
         timed(ws.serving.list(), "model serving"),
         timed(
           listActivity({ limit: 300 }).then((a) =>
+            // The playground logs "tried an image" (subject "playground:..."); batch
+            // inference and endpoint calls from elsewhere do not count as trying it.
             a.find((x) =>
-              /\b(tried|predicted|inference|invoked)\b/i.test(x.what) ||
-              x.subject.startsWith("inference:") || x.subject.startsWith("playground:")
+              /\btried\b|\bplayground\b/i.test(x.what) || x.subject.startsWith("playground:")
             ) ?? null
           ),
           "the activity log",
