@@ -141,11 +141,10 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
     assertEquals(gs.steps[3].done, true);
     assertStringIncludes(gs.steps[3].detail, "was evaluated (eval_map 0.412)");
 
-    await logActivity({
-      who: "alice",
-      what: "tried an image",
-      subject: "inference:demo.cv.model/1",
-    });
+    await logActivity({ who: "bob", what: "ran batch inference", subject: "inference:m/1" });
+    gs = await gettingStarted(state(ws));
+    assertEquals(gs.steps[6].done, false, "batch inference is not trying an image");
+    await logActivity({ who: "alice", what: "tried an image", subject: "playground:m/1" });
     const full = fakeWorkspace(dataDir, {
       models: ["demo.cv.fasterrcnn_detection"],
       endpoints: [{ name: "shapes", state: "READY", entities: [] }],
