@@ -1,6 +1,5 @@
 """End to end on CPU for detection (Faster R-CNN MobileNetV3-320) and semantic segmentation (LRASPP)."""
 
-import json
 import os
 import tempfile
 import unittest
