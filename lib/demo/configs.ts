@@ -31,7 +31,7 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
     model: "torchvision/fasterrcnn_mobilenet_v3_large_320_fpn",
     local: true,
     description:
-      "Demo: find circles, rectangles, triangles and stars (Faster R-CNN from scratch; a short CPU run shows the whole path, raise max_epochs for useful boxes).",
+      "Demo: find circles, rectangles, triangles and stars. Faster R-CNN from scratch: a few CPU minutes walk the whole path; useful boxes need many more epochs on a GPU.",
     set: {
       "model.num_classes": 4,
       "model.image_size": 320,
