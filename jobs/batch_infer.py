@@ -55,7 +55,7 @@ def main(args):
     suppress_noisy_warnings()
     run_dir = args.run_dir or os.path.dirname(os.path.abspath(args.output or ".")) or "."
     tracker = RunTracker(run_dir, "batch_infer")
-    STOP.install(on_request=lambda sig: tracker.update(phase="cancelled", message=f"stopping on {sig}"))
+    STOP.install(on_request=tracker.cancel_requested)
     try:
         tracker.phase("building_model", args.model)
         predictor = load_predictor(args)

@@ -53,7 +53,7 @@ def main(args):
     suppress_noisy_warnings()
     out_dir = args.output_dir or os.path.join(args.run_dir, f"eval-{args.split}")
     tracker = RunTracker(out_dir, "evaluate")
-    STOP.install(on_request=lambda sig: tracker.update(phase="cancelled", message=f"stopping on {sig}"))
+    STOP.install(on_request=tracker.cancel_requested)
     try:
         device = torch.device("cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
                               else "cpu")

@@ -57,8 +57,7 @@ def main(args):
     suppress_noisy_warnings()
     info = distm.init_distributed(args.device)
     tracker = RunTracker(args.run_dir, "train", enabled=info.is_main, resume=bool(args.resume))
-    STOP.install(on_request=lambda sig: tracker.update(phase="cancelled", message=f"stopping on {sig}",
-                                                       error=None))
+    STOP.install(on_request=tracker.cancel_requested)
     state, tm = TrainState(), None
     try:
         cfg = setup_run(args, tracker, info)

@@ -6,6 +6,7 @@ MASTER_PORT; without them the job is a single process and every helper here is a
 
 import math
 import os
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -39,7 +40,9 @@ def init_distributed(device_arg="auto"):
         else:
             device = torch.device("cpu")
         if not dist.is_initialized():
-            dist.init_process_group(backend="nccl" if want_cuda else "gloo")
+            # Rank 0 alone evaluates and exports while the others wait at a collective; the default
+            # 10-30 min timeout would kill them during a long COCO evaluation.
+            dist.init_process_group(backend="nccl" if want_cuda else "gloo", timeout=timedelta(hours=3))
         return DistInfo(rank, world, local, device)
     return DistInfo(device=torch.device("cuda", 0) if want_cuda else torch.device("cpu"))
 

@@ -3,7 +3,8 @@
 The app cancels local runs by signal and expects the state to change within 5 s. The handler
 records the request and writes status.json phase "cancelled" immediately; the training loop
 notices the flag between steps, saves `last.pt` (so the run can be resumed) and exits. A watchdog
-ends the process after `grace` seconds if a long step or save is still running.
+ends the process after `grace` seconds (4.5) if a long step or save is still running; `last.pt`
+from the latest evaluation is then what --resume uses.
 """
 
 import os
@@ -17,9 +18,9 @@ class _Stop:
         self.signame = None
         self._main_pid = None
         self._on_request = None
-        self.grace = 3.5
+        self.grace = 4.5
 
-    def install(self, on_request=None, grace=3.5):
+    def install(self, on_request=None, grace=4.5):
         """Install handlers in the main process; DataLoader workers exit quietly instead."""
         self._main_pid = os.getpid()
         self._on_request = on_request

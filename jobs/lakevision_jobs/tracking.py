@@ -47,6 +47,7 @@ class RunTracker:
                        "pid": os.getpid(), "host": socket.gethostname(), "started_at": now_ms(),
                        "updated_at": now_ms(), "ended_at": None}
         self._mlflow = None
+        self._cancelled = False
         self._t0, self._step0 = time.time(), 0
         if not enabled:
             return
@@ -68,6 +69,8 @@ class RunTracker:
     # -- status ------------------------------------------------------------------------------
     def update(self, **fields):
         """Merge fields into status.json and rewrite it."""
+        if self._cancelled and "phase" in fields:  # once cancelled, later phases must not hide it
+            fields["phase"] = "cancelled"
         self.status.update(fields)
         self.status["updated_at"] = now_ms()
         if self.enabled:
@@ -90,7 +93,14 @@ class RunTracker:
     def mark_start(self, step):
         self._t0, self._step0 = time.time(), step
 
+    def cancel_requested(self, signame):
+        """Called from the signal handler: the app must see "cancelled" at once."""
+        self._cancelled = True
+        self.update(phase="cancelled", message=f"stopping on {signame}", error=None)
+
     def finish(self, phase, error=None):
+        if self._cancelled:
+            phase, error = "cancelled", None
         self.update(phase=phase, error=error, ended_at=now_ms(), eta_seconds=0 if phase == "succeeded" else None)
         if self._mlflow is not None:
             try:

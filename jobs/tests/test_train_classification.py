@@ -191,8 +191,9 @@ class ResumeAndCancel(unittest.TestCase):
         st = read_status(run)
         self.assertEqual(st["phase"], "cancelled")
         self.assertIsNone(st["error"])
+        # saved at the cancel (step >= 5), or, if the watchdog had to end a slow save, at the last evaluation
         step = torch.load(f"{run}/checkpoints/last.pt", map_location="cpu")["train_state"]["step"]
-        self.assertGreaterEqual(step, 5)
+        self.assertGreaterEqual(step, 4)
         p = run_job("train.py", "--config", cfg, "--run-dir", run, "--resume", "--max-steps", str(step + 2),
                     "--no-export")
         self.assertEqual(p.returncode, 0, p.stderr[-2000:])
@@ -241,7 +242,7 @@ class Failures(unittest.TestCase):
         import yaml
         with open(cfg) as f:
             raw = yaml.safe_load(f)
-        raw["model"].update(learning_rate=1e30, scheduler="none")
+        raw["model"].update(learning_rate=1e20, scheduler="none")  # weight decay x lr overflows within 3 steps
         with open(cfg, "w") as f:
             yaml.safe_dump(raw, f)
         p = run_job("train.py", "--config", cfg, "--run-dir", f"{self.d}/run")
