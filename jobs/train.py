@@ -10,6 +10,7 @@ Exit codes: 0 succeeded, 1 failed (status.json says why), 2 bad config, 128+sign
 """
 
 import argparse
+import gc
 import os
 import shutil
 import sys
@@ -58,7 +59,7 @@ def main(args):
     info = distm.init_distributed(args.device)
     tracker = RunTracker(args.run_dir, "train", enabled=info.is_main, resume=bool(args.resume))
     STOP.install(on_request=tracker.cancel_requested)
-    state, tm = TrainState(), None
+    state, tm, run = TrainState(), None, None
     try:
         cfg = setup_run(args, tracker, info)
         tracker.phase("loading_data")
@@ -103,6 +104,9 @@ def main(args):
         traceback.print_exc()
         return fail(tracker, f"{type(e).__name__}: {clean_message(e)}", 1)
     finally:
+        if run is not None:
+            run.model = None  # DDP's reducer must be gone before its process group (gloo can deadlock)
+        gc.collect()
         distm.cleanup(info)
 
 

@@ -219,7 +219,12 @@ class Distributed(unittest.TestCase):
                     [sys.executable, os.path.join(JOBS, "train.py"), "--config", cfg, "--run-dir", f"{d}/run",
                      "--device", "cpu", "--no-export"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     text=True, env=env))
-            outs = [p.communicate(timeout=300)[0] for p in procs]
+            try:
+                outs = [p.communicate(timeout=180)[0] for p in procs]
+            finally:
+                for p in procs:
+                    if p.poll() is None:
+                        p.kill()
             for p, out in zip(procs, outs):
                 self.assertEqual(p.returncode, 0, out[-3000:])
             st = read_status(f"{d}/run")
