@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import time
+import uuid
 import warnings
 
 PHASES = ("starting", "loading_data", "building_model", "training", "evaluating", "exporting",
@@ -30,7 +31,8 @@ def now_ms():
 
 
 def write_json_atomic(path, obj):
-    tmp = f"{path}.tmp{os.getpid()}"
+    # unique temp name: the signal handler may write status.json while the main code is mid-write
+    tmp = f"{path}.tmp{os.getpid()}-{uuid.uuid4().hex[:8]}"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2, allow_nan=False, default=str)
     os.replace(tmp, path)
