@@ -116,9 +116,9 @@ def build_torchvision(cfg, labels):
         model = _with_download(lambda: _call(fn, [{**base, **extra, **user_kw}, {**base, **user_kw}]), m, tried)
         if base.get("weights") is not None:
             _replace_last_linear(model, c)
-        return TvClassifier(model, task, labels, m.image_size, *_mean_std(cfg), m.model_name,
-                            pretrained_loaded=m.pretrained)
-    if task in ("detection", "instance_segmentation"):
+        tm = TvClassifier(model, task, labels, m.image_size, *_mean_std(cfg), m.model_name,
+                          pretrained_loaded=m.pretrained or bool(m.weights_path))
+    elif task in ("detection", "instance_segmentation"):
         base = {"weights": None, "weights_backbone": weights_kw.get("weights_backbone"), "num_classes": c + 1}
         limits = [{"box_detections_per_img": m.max_detections}, {"detections_per_img": m.max_detections}, {}]
         model = _with_download(lambda: _call(fn, [{**base, **lim, **user_kw} for lim in limits]), m, tried)

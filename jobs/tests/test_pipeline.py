@@ -61,3 +61,35 @@ class Schedules(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Weights(unittest.TestCase):
+    def test_weights_path_loads_matching_tensors_and_skips_a_different_head(self):
+        import tempfile
+        import torchvision
+        src = torchvision.models.resnet18(weights=None, num_classes=5)
+        with tempfile.TemporaryDirectory() as d:
+            torch.save(src.state_dict(), f"{d}/r18.pth")
+            tm = build_model(_cfg(weights_path=f"{d}/r18.pth"), ["a", "b"])
+        self.assertTrue(torch.equal(tm.model.conv1.weight, src.conv1.weight))
+        self.assertEqual(tm.model.fc.out_features, 2)  # the 5-class head was skipped, not forced in
+
+    def test_failed_torchvision_download_says_what_was_tried(self):
+        from unittest import mock
+        from urllib.error import URLError
+        from lakevision_jobs.errors import JobError
+        import torchvision.models._api as api
+        patches = [mock.patch("torch.hub.load_state_dict_from_url", side_effect=URLError("offline"))]
+        if hasattr(api, "load_state_dict_from_url"):
+            patches.append(mock.patch.object(api, "load_state_dict_from_url", side_effect=URLError("offline")))
+        for p in patches:
+            p.start()
+        try:
+            with self.assertRaises(JobError) as cm:
+                build_model(_cfg(pretrained=True), ["a", "b"])
+        finally:
+            for p in patches:
+                p.stop()
+        msg = str(cm.exception)
+        self.assertIn("tried torchvision's DEFAULT weights from download.pytorch.org", msg)
+        self.assertIn("model.pretrained: false", msg)
