@@ -3,12 +3,13 @@
  * the JPEG and PNG encoders against jpeg-js's encoder and a filterless PNG, both measured here.
  */
 import jpeg from "jpeg-js";
-import { decodePng } from "@/lib/data/png.ts";
+import { decodePng, encodePng } from "@/lib/image/png.ts";
 import { generateDemoDatasets } from "@/lib/demo/datasets.ts";
 import { encodeJpeg } from "@/lib/demo/jpeg.ts";
-import { encodePng } from "@/lib/demo/png.ts";
+
 import { Canvas, placeShapes } from "@/lib/demo/raster.ts";
 import { Rng } from "@/lib/demo/rng.ts";
+import { readPng } from "@/lib/demo/testing.ts";
 
 function timeIt(n: number, fn: () => void): number {
   fn(); // warm up
@@ -54,7 +55,7 @@ export async function run(): Promise<void> {
   for (const s of sets) {
     for (const [rel, b] of s.files) {
       if (!rel.endsWith(".png")) continue;
-      const d = decodePng(b);
+      const d = readPng(b);
       labels.push({ w: d.width, h: d.height, ch: d.channels as 1 | 3, data: d.data as Uint8Array });
     }
   }

@@ -1,11 +1,11 @@
 import { assert, assertEquals, assertThrows } from "@/tests/assert.ts";
 import jpeg from "jpeg-js";
-import { decodePng } from "@/lib/data/png.ts";
+import { crc32, decodePng, encodePng } from "@/lib/image/png.ts";
 import { parseImageHeader } from "@/lib/data/image_header.ts";
 import { encodeJpeg } from "./jpeg.ts";
-import { crc32, encodePng } from "./png.ts";
 import { Canvas, placeShapes } from "./raster.ts";
 import { Rng } from "./rng.ts";
+import { readPng } from "./testing.ts";
 
 function photo(seed: number, w: number, h: number): Uint8Array {
   const rng = new Rng(seed);
@@ -32,7 +32,7 @@ Deno.test("[png] gray, RGB and RGBA round-trip sample-exact through an independe
       for (let i = 0; i < data.length; i++) data[i] = (i % 5) * 40 + rng.int(0, 30);
       for (const filter of ["best", "adaptive", "none"] as const) {
         const png = encodePng({ width: w, height: h, channels, data }, { filter });
-        const back = decodePng(png);
+        const back = readPng(png);
         assertEquals([back.width, back.height, back.channels, back.bitDepth], [w, h, channels, 8]);
         assertEquals(Array.from(back.data), Array.from(data), `${channels}ch ${w}×${h} ${filter}`);
       }

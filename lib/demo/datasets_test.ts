@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertNotEquals } from "@/tests/assert.ts";
-import { decodePng } from "@/lib/data/png.ts";
+import { decodePng } from "@/lib/image/png.ts";
 import { startScan } from "@/lib/data/scan.ts";
 import { MemoryFiles } from "@/lib/data/testing.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
@@ -8,7 +8,7 @@ import { DEMO_CONFIGS, demoConfigDoc } from "./configs.ts";
 import { DEMO_DATASETS, DEMO_VOLUME, generateDemoDatasets } from "./datasets.ts";
 import { manifestEntry, scanPlan, sha256Hex } from "./manifest.ts";
 import { polygonBox, rasterizePolygon } from "./raster.ts";
-import { defaultDatasets } from "./testing.ts";
+import { defaultDatasets, readPng } from "./testing.ts";
 
 const dec = new TextDecoder();
 const json = (b: Uint8Array) => JSON.parse(dec.decode(b));
@@ -105,7 +105,7 @@ Deno.test("[demo] semantic masks hold only class ids and 255, and match their im
   const seen = new Set<number>();
   for (const [rel, bytes] of ds.files) {
     if (!rel.endsWith(".png")) continue;
-    const m = decodePng(bytes);
+    const m = readPng(bytes);
     assertEquals([m.width, m.height, m.channels], [160, 120, 1], rel);
     for (const v of m.data) seen.add(v);
   }
@@ -120,7 +120,7 @@ Deno.test("[demo] panoptic PNG ids decode to exactly the segments_info areas", a
   for (const a of doc.annotations) {
     const png = ds.files.get(`annotations/panoptic_val/${a.file_name}`);
     if (!png) continue; // the planted missing PNG
-    const m = decodePng(png);
+    const m = readPng(png);
     const counts = new Map<number, number>();
     for (let i = 0; i < m.data.length; i += 3) {
       const id = m.data[i] + 256 * m.data[i + 1] + 65536 * m.data[i + 2];

@@ -7,7 +7,7 @@
 import { sortedFiles } from "./coco_gen.ts";
 import { text } from "./encode_json.ts";
 import { encodeJpeg } from "./jpeg.ts";
-import { encodePng } from "./png.ts";
+import { encodePng } from "../image/png.ts";
 import { Canvas, placeShapes, SHAPES } from "./raster.ts";
 import { hashSeed, Rng } from "./rng.ts";
 import type { GeneratedDataset, PlantedProblem } from "./types.ts";
