@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { jsonPost, ROOT, testApp } from "./helpers.ts";
 import { loadSettings } from "@/fresh.config.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { createApp } from "@/lib/web/app.ts";
 import { setupFake } from "./fake_databricks/testing.ts";
@@ -80,7 +80,7 @@ Deno.test({
         [`${VOL}/pets/b.png`, "cat", "val"],
       ],
     });
-    const png = encodePng(8, 6, 1, new Uint8Array(48));
+    const png = encodePng({ width: 8, height: 6, channels: 1, data: new Uint8Array(48) });
     await ws.files.write(`${VOL}/pets/a.png`, png);
     await ws.files.write(`${VOL}/pets/b.png`, png);
 

@@ -1,13 +1,13 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { jsonPost, testApp } from "./helpers.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 
 const VOL = "/Volumes/main/cv/data";
 
 function png(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 3);
   for (let i = 0; i < d.length; i++) d[i] = (i * 3 + seed * 29) & 255;
-  return encodePng(w, h, 3, d);
+  return encodePng({ width: w, height: h, channels: 3, data: d });
 }
 
 /** A COCO dataset on the local volume with planted defects: a missing image, a box outside. */
@@ -176,14 +176,19 @@ Deno.test("[data routes] a class-id mask is served as a coloured translucent ove
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeFile(
       `${dir}/a.png`,
-      encodePng(4, 2, 1, new Uint8Array([0, 0, 1, 1, 2, 2, 255, 255])),
+      encodePng({
+        width: 4,
+        height: 2,
+        channels: 1,
+        data: new Uint8Array([0, 0, 1, 1, 2, 2, 255, 255]),
+      }),
     );
     const res = await app.request(
       `/api/data/file?path=${encodeURIComponent(`${VOL}/seg/masks/a.png`)}&overlay=mask`,
     );
     assertEquals(res.status, 200);
     assertEquals(res.headers.get("content-type"), "image/png");
-    const { decodePng } = await import("@/lib/data/png.ts");
+    const { decodePng } = await import("@/lib/image/png.ts");
     const img = decodePng(new Uint8Array(await res.arrayBuffer()));
     assertEquals([img.width, img.height, img.channels], [4, 2, 4]);
     assertEquals(img.data[3], 0, "class 0 is transparent");

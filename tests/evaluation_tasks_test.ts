@@ -4,7 +4,7 @@
  * lib/metrics' own on the same inputs.
  */
 import { assert, assertAlmostEquals, assertEquals, assertStringIncludes } from "./assert.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
@@ -83,10 +83,13 @@ Deno.test({
           g[0] = 255; // ignored
           gts.push(g);
           preds.push(p);
-          await put(disk(dataDir, `${root}/masks/s_${i}.png`), encodePng(W, H, 1, g));
+          await put(
+            disk(dataDir, `${root}/masks/s_${i}.png`),
+            encodePng({ width: W, height: H, channels: 1, data: g }),
+          );
           await put(
             disk(dataDir, `${rec.runDir}/predictions/val/s_${i}.png`),
-            encodePng(W, H, 1, p),
+            encodePng({ width: W, height: H, channels: 1, data: p }),
           );
           rows.push({
             image_id: i,
@@ -128,10 +131,13 @@ Deno.test({
             g.push(y < 3 ? 7 : x < 4 ? 256 : 0);
             p.push(y < 3 + (i - 1) ? 7 : x < 4 ? 300 : 0);
           }
-          await put(disk(dataDir, `${root}/panoptic_val/p${i}.png`), encodePng(W, H, 3, rgb(g)));
+          await put(
+            disk(dataDir, `${root}/panoptic_val/p${i}.png`),
+            encodePng({ width: W, height: H, channels: 3, data: rgb(g) }),
+          );
           await put(
             disk(dataDir, `${rec.runDir}/predictions/val/p${i}.png`),
-            encodePng(W, H, 3, rgb(p)),
+            encodePng({ width: W, height: H, channels: 3, data: rgb(p) }),
           );
           anns.push({
             image_id: i,

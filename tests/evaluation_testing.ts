@@ -6,7 +6,7 @@
  * COCO results format). Predictions are derived from the ground truth with seeded noise, so
  * every TIDE error type and confusion cell occurs, and a "better" run really is better.
  */
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { evaluateCoco, parseCocoGt, parseCocoResults } from "@/lib/metrics/mod.ts";
 import { createRun } from "@/lib/training/records.ts";
 import type { RunRecord } from "@/lib/training/types.ts";
@@ -74,7 +74,10 @@ export async function writeDetectionDataset(dataDir: string, n = 12) {
       });
     }
     const name = `img_${String(i).padStart(3, "0")}.png`;
-    await write(disk(dataDir, `${root}/val/${name}`), encodePng(W, H, 3, px));
+    await write(
+      disk(dataDir, `${root}/val/${name}`),
+      encodePng({ width: W, height: H, channels: 3, data: px }),
+    );
     images.push({ id: i, file_name: name, width: W, height: H });
   }
   const gt = {

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { MemoryFiles, rleToString } from "./testing.ts";
-import { encodePng } from "./png.ts";
+import { encodePng } from "../image/png.ts";
 import { startScan } from "./scan.ts";
 import type { ScanResult } from "./types.ts";
 
@@ -8,7 +8,7 @@ import type { ScanResult } from "./types.ts";
 function png(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 3);
   for (let i = 0; i < d.length; i++) d[i] = (i * 7 + seed * 31) & 255;
-  return encodePng(w, h, 3, d);
+  return encodePng({ width: w, height: h, channels: 3, data: d });
 }
 
 // deno-lint-ignore no-explicit-any

@@ -2,7 +2,7 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import type { DeltaTableReader } from "./delta.ts";
 import { startScan } from "./scan.ts";
 import { MemoryFiles } from "./testing.ts";
-import { encodePng } from "./png.ts";
+import { encodePng } from "../image/png.ts";
 import type { ScanProgress } from "./types.ts";
 
 const SPEC = { table: "main.cv.pets", imageColumn: "path", labelColumn: "label" };
@@ -23,7 +23,14 @@ function reader(rows: unknown[][], gate?: Promise<void>): DeltaTableReader {
 }
 
 Deno.test("[eda] a Delta spec scans through the reader: one result like any dataset, rows as progress", async () => {
-  const files = new MemoryFiles({ "/Volumes/c/s/v/a.png": encodePng(4, 3, 1, new Uint8Array(12)) });
+  const files = new MemoryFiles({
+    "/Volumes/c/s/v/a.png": encodePng({
+      width: 4,
+      height: 3,
+      channels: 1,
+      data: new Uint8Array(12),
+    }),
+  });
   const seen: ScanProgress[] = [];
   const job = startScan({ delta: SPEC }, files, {
     delta: reader([["/Volumes/c/s/v/a.png", "cat"], ["/Volumes/c/s/v/x.png", "dog"], [
@@ -63,7 +70,7 @@ Deno.test("[eda] cancelling a Delta scan stops it between result chunks", async 
 });
 
 Deno.test("[eda] Delta image paths: dbfs:/Volumes read as /Volumes; cloud URIs not called missing", async () => {
-  const png = encodePng(4, 3, 1, new Uint8Array(12));
+  const png = encodePng({ width: 4, height: 3, channels: 1, data: new Uint8Array(12) });
   const files = new MemoryFiles({ "/Volumes/c/s/v/a.png": png, "/Volumes/c/s/v/b.png": png });
   const r = await startScan({ delta: SPEC }, files, {
     delta: reader([

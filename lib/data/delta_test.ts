@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { type DeltaTableReader, scanDeltaTable } from "./delta.ts";
 import { MemoryFiles } from "./testing.ts";
-import { encodePng } from "./png.ts";
+import { encodePng } from "../image/png.ts";
 
 /** Stands in for the Databricks adapter's SQL reader. */
 function reader(rows: unknown[][]): DeltaTableReader {
@@ -19,7 +19,14 @@ function reader(rows: unknown[][]): DeltaTableReader {
 }
 
 Deno.test("[eda] Delta table rows: class counts per split, null labels and missing files located", async () => {
-  const f = new MemoryFiles({ "/Volumes/c/s/v/a.png": encodePng(4, 3, 1, new Uint8Array(12)) });
+  const f = new MemoryFiles({
+    "/Volumes/c/s/v/a.png": encodePng({
+      width: 4,
+      height: 3,
+      channels: 1,
+      data: new Uint8Array(12),
+    }),
+  });
   const r = await scanDeltaTable(
     reader([["/Volumes/c/s/v/a.png", "cat", "train"], ["/Volumes/c/s/v/b.png", "dog", "train"], [
       "/Volumes/c/s/v/a.png",

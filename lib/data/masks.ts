@@ -6,7 +6,7 @@
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
 import { isImageName } from "./image_header.ts";
-import { decodePng } from "./png.ts";
+import { decodePng } from "../image/png.ts";
 import { nearDuplicateNames, type ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";

@@ -5,7 +5,7 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
-import { decodePng } from "./png.ts";
+import { decodePng } from "../image/png.ts";
 import type { ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";

@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { loadDir, MemoryFiles } from "./testing.ts";
-import { decodePng, encodePng } from "./png.ts";
+import { decodePng, encodePng } from "../image/png.ts";
 import { parseImageHeader } from "./image_header.ts";
 import { parseCoco } from "./coco_parse.ts";
 import { startScan } from "./scan.ts";
@@ -17,7 +17,7 @@ const LABELME = "/usr/share/doc/labelme-examples/examples";
 function rgbPng(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 3);
   for (let i = 0; i < d.length; i++) d[i] = (i * 5 + seed * 17) & 255;
-  return encodePng(w, h, 3, d);
+  return encodePng({ width: w, height: h, channels: 3, data: d });
 }
 const codes = (r: { problems: { code: string }[] }) => r.problems.map((p) => p.code).sort();
 
@@ -153,7 +153,7 @@ Deno.test("[eda] image headers: PNG, JPEG, GIF, BMP, WebP dimensions without dec
 
 Deno.test("[eda] PNG round trip keeps gray samples exactly", () => {
   const d = Uint8Array.from({ length: 12 * 9 }, (_, i) => (i * 37) & 255);
-  const out = decodePng(encodePng(12, 9, 1, d));
+  const out = decodePng(encodePng({ width: 12, height: 9, channels: 1, data: d }));
   strictEqual(out.channels, 1);
   deepStrictEqual(Array.from(out.data), Array.from(d));
 });
@@ -165,7 +165,7 @@ function maskDataset(plant?: (f: MemoryFiles) => void): MemoryFiles {
   for (let i = 0; i < 3; i++) {
     f.put(`${root}/images/a${i}.png`, rgbPng(8, 6, i));
     const m = new Uint8Array(48).map((_, p) => (p < 16 ? 0 : p < 40 ? 1 : i === 2 ? 255 : 2));
-    f.put(`${root}/masks/a${i}.png`, encodePng(8, 6, 1, m));
+    f.put(`${root}/masks/a${i}.png`, encodePng({ width: 8, height: 6, channels: 1, data: m }));
   }
   plant?.(f);
   return f;
@@ -183,16 +183,28 @@ Deno.test("[eda] masks: clean folders report nothing and give pixel shares", asy
 const MASK_RULES: [string, (f: MemoryFiles) => void][] = [
   [
     "mask_unknown_class",
-    (f) => f.put("/Volumes/t/s/seg/masks/a1.png", encodePng(8, 6, 1, new Uint8Array(48).fill(7))),
+    (f) =>
+      f.put(
+        "/Volumes/t/s/seg/masks/a1.png",
+        encodePng({ width: 8, height: 6, channels: 1, data: new Uint8Array(48).fill(7) }),
+      ),
   ],
   ["mask_missing", (f) => f.delete("/Volumes/t/s/seg/masks/a0.png")],
   [
     "mask_orphan",
-    (f) => f.put("/Volumes/t/s/seg/masks/zz.png", encodePng(8, 6, 1, new Uint8Array(48))),
+    (f) =>
+      f.put(
+        "/Volumes/t/s/seg/masks/zz.png",
+        encodePng({ width: 8, height: 6, channels: 1, data: new Uint8Array(48) }),
+      ),
   ],
   [
     "mask_size_mismatch",
-    (f) => f.put("/Volumes/t/s/seg/masks/a2.png", encodePng(4, 6, 1, new Uint8Array(24))),
+    (f) =>
+      f.put(
+        "/Volumes/t/s/seg/masks/a2.png",
+        encodePng({ width: 4, height: 6, channels: 1, data: new Uint8Array(24) }),
+      ),
   ],
   ["mask_not_single_channel", (f) => f.put("/Volumes/t/s/seg/masks/a2.png", rgbPng(8, 6, 3))],
   ["class_empty", (f) => f.put("/Volumes/t/s/seg/labels.txt", "background\nroad\ncar\ntruck\n")],
@@ -227,7 +239,7 @@ function panopticDataset(
     categories: [{ id: 1, name: "person", isthing: 1 }, { id: 2, name: "sky", isthing: 0 }],
   };
   f.put(`${root}/panoptic_val.json`, "");
-  f.put(`${root}/panoptic_val/a.png`, encodePng(4, 4, 3, ids));
+  f.put(`${root}/panoptic_val/a.png`, encodePng({ width: 4, height: 4, channels: 3, data: ids }));
   plant?.(doc, f);
   f.put(`${root}/panoptic_val.json`, JSON.stringify(doc));
   return f;
@@ -409,7 +421,7 @@ Deno.test({
     // a mask with an id outside the 21 VOC classes is caught
     f.put(
       "/Volumes/t/s/voc/SegmentationClassPNG/2011_000003.png",
-      encodePng(500, 338, 1, new Uint8Array(500 * 338).fill(42)),
+      encodePng({ width: 500, height: 338, channels: 1, data: new Uint8Array(500 * 338).fill(42) }),
     );
     const bad = await startScan({ path: "/Volumes/t/s/voc" }, f).done;
     ok(codes(bad).includes("mask_unknown_class"));

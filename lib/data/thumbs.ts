@@ -7,7 +7,7 @@
 import jpeg from "jpeg-js";
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { parseImageHeader } from "./image_header.ts";
-import { decodePng } from "./png.ts";
+import { decodePng } from "../image/png.ts";
 
 const cache = new Map<string, Uint8Array>();
 const MAX_CACHED = 512;

@@ -1,4 +1,5 @@
-import { assert, assertClose, assertEquals, encodePng } from "./testing.ts";
+import { assert, assertClose, assertEquals } from "./testing.ts";
+import { encodePng } from "../image/png.ts";
 import { main } from "./cli.ts";
 
 const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url).pathname;
@@ -107,10 +108,20 @@ Deno.test("[metrics cli] usage errors exit 2 with the usage text", async () => {
 Deno.test("[metrics cli] eval semseg reads jobs' predictions/val.json and label PNGs", async () => {
   // HF doctest image 2 and 3 as 3x2 and 3x3 masks
   const dir = await tmp({
-    "pred/val/a.png": encodePng(2, 3, 0, 8, [2, 7, 9, 2, 3, 6]),
-    "pred/val/b.png": encodePng(3, 3, 0, 8, [2, 2, 3, 8, 2, 4, 3, 255, 2]),
-    "gt/a.png": encodePng(2, 3, 0, 8, [1, 7, 9, 2, 3, 6]),
-    "gt/b.png": encodePng(3, 3, 0, 8, [1, 2, 2, 8, 2, 1, 3, 255, 1]),
+    "pred/val/a.png": encodePng({ width: 2, height: 3, channels: 1, data: [2, 7, 9, 2, 3, 6] }),
+    "pred/val/b.png": encodePng({
+      width: 3,
+      height: 3,
+      channels: 1,
+      data: [2, 2, 3, 8, 2, 4, 3, 255, 2],
+    }),
+    "gt/a.png": encodePng({ width: 2, height: 3, channels: 1, data: [1, 7, 9, 2, 3, 6] }),
+    "gt/b.png": encodePng({
+      width: 3,
+      height: 3,
+      channels: 1,
+      data: [1, 2, 2, 8, 2, 1, 3, 255, 1],
+    }),
     "pred/val.json": JSON.stringify([
       { image_id: 1, file_name: "a.jpg", mask_png: "val/a.png", width: 2, height: 3 },
       { image_id: 2, file_name: "b.jpg", mask_png: "val/b.png", width: 3, height: 3 },
@@ -154,7 +165,7 @@ Deno.test("[metrics cli] eval panoptic reads COCO panoptic ground truth and jobs
   // 2x2 image: gt segment 1 (thing, cat 1) left column, segment 2 (stuff, cat 2) right column
   const rgb = (ids: number[]) => ids.flatMap((id) => [id & 255, (id >> 8) & 255, id >> 16]);
   const dir = await tmp({
-    "gt/p.png": encodePng(2, 2, 2, 8, rgb([1, 2, 1, 2])),
+    "gt/p.png": encodePng({ width: 2, height: 2, channels: 3, data: rgb([1, 2, 1, 2]) }),
     "gt.json": JSON.stringify({
       categories: [{ id: 1, name: "person", isthing: 1 }, { id: 2, name: "sky", isthing: 0 }],
       annotations: [{
@@ -166,7 +177,7 @@ Deno.test("[metrics cli] eval panoptic reads COCO panoptic ground truth and jobs
         ],
       }],
     }),
-    "pred/val/p.png": encodePng(2, 2, 2, 8, rgb([5, 9, 5, 5])),
+    "pred/val/p.png": encodePng({ width: 2, height: 2, channels: 3, data: rgb([5, 9, 5, 5]) }),
     "pred/val.json": JSON.stringify([{
       image_id: 7,
       file_name: "p.jpg",

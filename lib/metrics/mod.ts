@@ -40,7 +40,8 @@ export type { ConfidenceSweep, SweepCurve } from "./conf_sweep.ts";
 export { confidenceSweep } from "./conf_sweep.ts";
 export type { DetectionReport } from "./detection_report.ts";
 export { detectionReport } from "./detection_report.ts";
-export { classIndexMap, decodePng, panopticIdMap } from "./png_decode.ts";
+export { decodePng } from "../image/png.ts";
+export { classIndexMap, panopticIdMap } from "../image/label_maps.ts";
 export {
   evaluatePanopticFiles,
   evaluateSemsegFiles,

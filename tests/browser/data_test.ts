@@ -1,12 +1,12 @@
 import { assertEquals } from "../assert.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { rleToString } from "@/lib/data/testing.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 function png(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 3);
   for (let i = 0; i < d.length; i++) d[i] = (i * 3 + seed * 29) & 255;
-  return encodePng(w, h, 3, d);
+  return encodePng({ width: w, height: h, channels: 3, data: d });
 }
 
 /** 6 images, 2 classes, one missing file and one box outside its image. */

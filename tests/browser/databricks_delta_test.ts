@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { FakeDatabricks } from "../fake_databricks/server.ts";
 import { startFakeStorage } from "../fake_databricks/sql_routes.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
@@ -9,7 +9,7 @@ const VOLUME = "/Volumes/main/lakevision/data";
 function png(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 3);
   for (let i = 0; i < d.length; i++) d[i] = (i * 7 + seed * 31) & 255;
-  return encodePng(w, h, 3, d);
+  return encodePng({ width: w, height: h, channels: 3, data: d });
 }
 
 Deno.test({

@@ -8,7 +8,7 @@ import {
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { startFakeStorage } from "@/tests/fake_databricks/sql_routes.ts";
 import { scanDeltaTable } from "@/lib/data/delta.ts";
-import { encodePng } from "@/lib/data/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { BadRequestError, WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import {
@@ -197,7 +197,7 @@ Deno.test("[delta_reader] scanning a table over the fake: a missing image file a
   await using t = await setupFake({ warehouseId: "wh-1" });
   t.fake.sql.tables.set("main.cv.pets", PETS);
   t.fake.sql.chunkRows = 2;
-  const png = encodePng(6, 4, 1, new Uint8Array(24));
+  const png = encodePng({ width: 6, height: 4, channels: 1, data: new Uint8Array(24) });
   for (const f of ["a", "b", "c"]) {
     await t.ws.files.write(`/Volumes/main/cv/data/pets/${f}.png`, png);
   }

@@ -1,6 +1,6 @@
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { classRgb } from "@/lib/data/colors.ts";
-import { colorizeMask } from "@/lib/data/png.ts";
+import { colorizeMask } from "@/lib/image/label_maps.ts";
 import { thumbnail } from "@/lib/data/thumbs.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
