@@ -3,7 +3,7 @@
  * the JPEG and PNG encoders against jpeg-js's encoder and a filterless PNG, both measured here.
  */
 import jpeg from "jpeg-js";
-import { decodePng, encodePng } from "@/lib/image/png.ts";
+import { encodePng } from "@/lib/image/png.ts";
 import { generateDemoDatasets } from "@/lib/demo/datasets.ts";
 import { encodeJpeg } from "@/lib/demo/jpeg.ts";
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@/tests/assert.ts";
 import jpeg from "jpeg-js";
-import { crc32, decodePng, encodePng } from "@/lib/image/png.ts";
+import { crc32, encodePng } from "@/lib/image/png.ts";
 import { parseImageHeader } from "@/lib/data/image_header.ts";
 import { encodeJpeg } from "./jpeg.ts";
 import { Canvas, placeShapes } from "./raster.ts";

@@ -1,5 +1,4 @@
 import { assert, assertEquals, assertNotEquals } from "@/tests/assert.ts";
-import { decodePng } from "@/lib/image/png.ts";
 import { startScan } from "@/lib/data/scan.ts";
 import { MemoryFiles } from "@/lib/data/testing.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
