@@ -1,6 +1,8 @@
 /**
- * Minimal assertions (std/assert lives on JSR, which the project's machines cannot reach).
+ * The project's test assertions (std/assert lives on JSR, which the project's machines cannot
+ * reach). Equality is node's deep strict equality; messages show a stable JSON form.
  */
+import { isDeepStrictEqual } from "node:util";
 
 /** Error thrown by a failed assertion. */
 export class AssertionError extends Error {
@@ -27,12 +29,11 @@ function stable(v: unknown): string {
   );
 }
 
-/** Deep equality via a stable JSON form (enough for plain data). */
+/** Deep strict equality (types, prototypes, NaN = NaN, key order ignored). */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (Object.is(actual, expected)) return;
-  const a = stable(actual);
-  const e = stable(expected);
-  if (a !== e) {
+  if (!isDeepStrictEqual(actual, expected)) {
+    const a = stable(actual);
+    const e = stable(expected);
     throw new AssertionError(
       `${msg ? msg + ": " : ""}expected ${e.slice(0, 500)}, got ${a.slice(0, 500)}`,
     );
@@ -41,7 +42,7 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
 
 /** Fails unless `actual` and `expected` differ. */
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (stable(actual) === stable(expected)) {
+  if (isDeepStrictEqual(actual, expected) || stable(actual) === stable(expected)) {
     throw new AssertionError(
       `${msg ? msg + ": " : ""}expected a value other than ${stable(expected)}`,
     );
@@ -82,56 +83,98 @@ export function assertAlmostEquals(
   }
 }
 
-/** Runs `fn`, expecting it to throw (optionally an instance of `type` whose message includes `includes`). */
-export async function assertRejects(
+/**
+ * Fails unless |actual - expected| <= tol (NaN matches NaN); the message names `what`. The
+ * metrics tests compare against reference implementations this way.
+ */
+export function assertClose(actual: number, expected: number, tol: number, what = "value"): void {
+  if (!(Math.abs(actual - expected) <= tol) && !(Number.isNaN(actual) && Number.isNaN(expected))) {
+    throw new AssertionError(`${what}: got ${actual}, expected ${expected} (tolerance ${tol})`);
+  }
+}
+
+/** Element-wise assertClose for arrays of equal length. */
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+  what = "array",
+): void {
+  if (actual.length !== expected.length) {
+    throw new AssertionError(`${what}: length ${actual.length}, expected ${expected.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) assertClose(actual[i], expected[i], tol, `${what}[${i}]`);
+}
+
+/** Narrows `value` to an instance of `type`. */
+export function assertInstanceOf<T>(
+  value: unknown,
+  // deno-lint-ignore no-explicit-any
+  type: new (...a: any[]) => T,
+): asserts value is T {
+  if (!(value instanceof type)) {
+    throw new AssertionError(
+      `expected ${type.name}, got ${value instanceof Error ? value.name : typeof value}`,
+    );
+  }
+}
+
+/** Checks a caught error against the expected class and message (substring or pattern). */
+function checkError<T extends Error>(
+  e: unknown,
+  // deno-lint-ignore no-explicit-any
+  type?: new (...args: any[]) => T,
+  includes?: string | RegExp,
+): T {
+  if (type && !(e instanceof type)) {
+    throw new AssertionError(
+      `expected ${type.name}, got ${e instanceof Error ? e.name + ": " + e.message : e}`,
+    );
+  }
+  const message = e instanceof Error ? e.message : undefined;
+  if (
+    includes !== undefined &&
+    !(message !== undefined &&
+      (typeof includes === "string" ? message.includes(includes) : includes.test(message)))
+  ) {
+    throw new AssertionError(
+      `expected message to ${typeof includes === "string" ? "include" : "match"} ${
+        typeof includes === "string" ? JSON.stringify(includes) : includes
+      }, got ${JSON.stringify(message ?? String(e))}`,
+    );
+  }
+  return e as T;
+}
+
+/**
+ * Awaits `fn`, expecting it to throw (optionally an instance of `type` whose message includes
+ * the string or matches the pattern `includes`); returns the error.
+ */
+export async function assertRejects<T extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
-  type?: new (...args: any[]) => Error,
-  includes?: string,
-): Promise<Error> {
+  type?: new (...args: any[]) => T,
+  includes?: string | RegExp,
+): Promise<T> {
   try {
     await fn();
   } catch (e) {
-    if (type && !(e instanceof type)) {
-      throw new AssertionError(
-        `expected ${type.name}, got ${e instanceof Error ? e.name + ": " + e.message : e}`,
-      );
-    }
-    if (includes && !(e instanceof Error && e.message.includes(includes))) {
-      throw new AssertionError(
-        `expected message to include ${JSON.stringify(includes)}, got ${
-          JSON.stringify((e as Error).message)
-        }`,
-      );
-    }
-    return e as Error;
+    return checkError(e, type, includes);
   }
-  throw new AssertionError("expected the function to throw");
+  throw new AssertionError(`expected ${type ? "a " + type.name : "the function"} to throw`);
 }
 
 /** Synchronous variant of assertRejects. */
-export function assertThrows(
+export function assertThrows<T extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
-  type?: new (...args: any[]) => Error,
-  includes?: string,
-): Error {
+  type?: new (...args: any[]) => T,
+  includes?: string | RegExp,
+): T {
   try {
     fn();
   } catch (e) {
-    if (type && !(e instanceof type)) {
-      throw new AssertionError(
-        `expected ${type.name}, got ${e instanceof Error ? e.name + ": " + e.message : e}`,
-      );
-    }
-    if (includes && !(e instanceof Error && e.message.includes(includes))) {
-      throw new AssertionError(
-        `expected message to include ${JSON.stringify(includes)}, got ${
-          JSON.stringify((e as Error).message)
-        }`,
-      );
-    }
-    return e as Error;
+    return checkError(e, type, includes);
   }
-  throw new AssertionError("expected the function to throw");
+  throw new AssertionError(`expected ${type ? "a " + type.name : "the function"} to throw`);
 }

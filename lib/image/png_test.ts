@@ -1,4 +1,4 @@
-import { assertEquals, throws } from "../metrics/testing.ts";
+import { assertEquals, assertThrows } from "@/tests/assert.ts";
 import { crc32, decodePng, encodePng } from "./png.ts";
 import { classIndexMap, colorizeMask, panopticIdMap } from "./label_maps.ts";
 
@@ -40,7 +40,7 @@ Deno.test("[png] grey+alpha and RGBA round-trip sample-exact", () => {
 Deno.test("[png] panoptic RGB ids are R + 256 G + 65536 B", () => {
   const png = decodePng(encodePng({ width: 2, height: 1, channels: 3, data: [1, 2, 3, 0, 0, 0] }));
   assertEquals(Array.from(panopticIdMap(png)), [1 + 512 + 3 * 65536, 0]);
-  throws(() => classIndexMap(png), /colour pixel \(1, 2, 3\) at x=0, y=0/);
+  assertThrows(() => classIndexMap(png), Error, /colour pixel \(1, 2, 3\) at x=0, y=0/);
 });
 
 Deno.test("[png] filtered rows (Sub/Up/Average/Paeth) reconstruct", async () => {
@@ -115,15 +115,17 @@ Deno.test("[png] 1/2/4-bit grey rows unpack (rows are byte aligned)", async () =
 });
 
 Deno.test("[png] non-PNG bytes, truncated chunks and bad sizes are refused with a reason", () => {
-  throws(() => decodePng(new TextEncoder().encode("GIF89a....")), /not a PNG file/);
+  assertThrows(() => decodePng(new TextEncoder().encode("GIF89a....")), Error, /not a PNG file/);
   const ok = encodePng({ width: 2, height: 2, channels: 1, data: [1, 2, 3, 4] });
-  throws(() => decodePng(ok.subarray(0, 25)), /truncated PNG IHDR chunk/);
-  throws(
+  assertThrows(() => decodePng(ok.subarray(0, 25)), Error, /truncated PNG IHDR chunk/);
+  assertThrows(
     () => encodePng({ width: 2, height: 2, channels: 1, data: [1, 2, 3] }),
+    Error,
     /3 samples; 2×2×1 needs 4/,
   );
-  throws(
+  assertThrows(
     () => encodePng({ width: 1, height: 1, channels: 1, data: [256] }),
+    Error,
     /8-bit samples are integers 0..255/,
   );
 });

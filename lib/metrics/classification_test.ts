@@ -1,4 +1,4 @@
-import { assertClose, assertEquals } from "./testing.ts";
+import { assertClose, assertEquals } from "@/tests/assert.ts";
 import { classificationMetrics, prCurve, rocCurve } from "./classification.ts";
 
 Deno.test("[classification] ROC AUC and average precision match scikit-learn's doc examples", () => {

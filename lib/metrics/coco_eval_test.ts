@@ -1,4 +1,4 @@
-import { assert, assertClose as assertAlmostEquals, assertEquals } from "./testing.ts";
+import { assert, assertClose as assertAlmostEquals, assertEquals } from "@/tests/assert.ts";
 import { defaultCocoParams, evaluateCoco } from "./coco_eval.ts";
 import { type CocoGt, parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { formatCocoSummary } from "./coco_summary.ts";

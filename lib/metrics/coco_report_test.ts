@@ -1,4 +1,4 @@
-import { assertClose, assertEquals } from "./testing.ts";
+import { assertClose, assertEquals } from "@/tests/assert.ts";
 import { evaluateCoco } from "./coco_eval.ts";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { cocoReport } from "./coco_report.ts";

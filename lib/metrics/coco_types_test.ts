@@ -1,4 +1,4 @@
-import { assertEquals, throws } from "./testing.ts";
+import { assertEquals, assertThrows } from "@/tests/assert.ts";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 
 const GT = () => ({
@@ -8,17 +8,22 @@ const GT = () => ({
 });
 
 Deno.test("[coco_types] ground-truth problems name the JSON path", () => {
-  throws(() => parseCocoGt([], "gt.json"), /gt\.json: expected a COCO object/);
-  throws(
+  assertThrows(() => parseCocoGt([], "gt.json"), Error, /gt\.json: expected a COCO object/);
+  assertThrows(
     () => parseCocoGt({ images: [] }, "gt.json"),
+    Error,
     /gt\.json: annotations: missing or not a list/,
   );
   const dup = GT();
   dup.images.push({ id: 1, width: 1, height: 1 });
-  throws(() => parseCocoGt(dup, "gt.json"), /images\[1\]\.id: duplicate image id 1/);
+  assertThrows(() => parseCocoGt(dup, "gt.json"), Error, /images\[1\]\.id: duplicate image id 1/);
   const crowd = GT() as ReturnType<typeof GT> & { annotations: Record<string, unknown>[] };
   crowd.annotations[0].iscrowd = 2;
-  throws(() => parseCocoGt(crowd, "gt.json"), /annotations\[0\]\.iscrowd: expected 0 or 1/);
+  assertThrows(
+    () => parseCocoGt(crowd, "gt.json"),
+    Error,
+    /annotations\[0\]\.iscrowd: expected 0 or 1/,
+  );
 });
 
 Deno.test("[coco_types] a missing area falls back to the box area", () => {
@@ -39,12 +44,14 @@ Deno.test("[coco_types] results get loadRes' ids and areas; wrapped lists are ac
   assertEquals(dts[0].id, 1);
   assertEquals(dts[0].area, 6);
   assertEquals(dts[0].segmentation, [[1, 1, 1, 3, 4, 3, 4, 1]]);
-  throws(
+  assertThrows(
     () => parseCocoResults({ foo: 1 }, gt, "dt.json"),
+    Error,
     /dt\.json: expected a list of detections/,
   );
-  throws(
+  assertThrows(
     () => parseCocoResults([{ image_id: 1, category_id: 3, score: 1 }], gt, "dt.json"),
+    Error,
     /dt\.json: \[0\]: needs a bbox or a segmentation/,
   );
 });
@@ -66,7 +73,7 @@ Deno.test("[coco_types] mask-only results get the mask's area and tight box, lik
   assertEquals(d.area, 6);
   assertEquals(d.bbox, [2, 2, 2, 3]);
   assertEquals(d.hasMask, true);
-  throws(
+  assertThrows(
     () =>
       parseCocoResults(
         [
@@ -80,6 +87,7 @@ Deno.test("[coco_types] mask-only results get the mask's area and tight box, lik
         gt,
         "dt.json",
       ),
+    Error,
     /dt\.json: \[0\]\.segmentation: RLE counts sum to 3/,
   );
 });

@@ -1,4 +1,4 @@
-import { assertClose, assertEquals } from "./testing.ts";
+import { assertClose, assertEquals } from "@/tests/assert.ts";
 import { detectionConfusion } from "./det_confusion.ts";
 import { tideErrors } from "./det_errors.ts";
 import { confidenceSweep } from "./conf_sweep.ts";

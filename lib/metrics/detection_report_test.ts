@@ -1,4 +1,4 @@
-import { assert, assertClose, assertEquals } from "./testing.ts";
+import { assert, assertClose, assertEquals } from "@/tests/assert.ts";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { detectionReport } from "./detection_report.ts";
 

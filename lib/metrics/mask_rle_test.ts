@@ -1,4 +1,4 @@
-import { assert, assertClose, assertEquals } from "./testing.ts";
+import { assert, assertClose, assertEquals } from "@/tests/assert.ts";
 import {
   bboxIou,
   rleArea,

@@ -1,4 +1,4 @@
-import { assertEquals } from "./testing.ts";
+import { assertEquals } from "@/tests/assert.ts";
 import { linspace, meanWhere, nanMean, pairwiseSum } from "./numeric.ts";
 
 Deno.test("[numeric] pairwise sum follows numpy's blocking (8-way unroll, halves above 128)", () => {

@@ -1,4 +1,4 @@
-import { assertClose, assertEquals, throws } from "./testing.ts";
+import { assertClose, assertEquals, assertThrows } from "@/tests/assert.ts";
 import {
   PanopticAccumulator,
   type PanopticCategory,
@@ -222,12 +222,14 @@ Deno.test("[panoptic] things and stuff are averaged separately", () => {
 
 Deno.test("[panoptic] mask/segments_info disagreements name the image and segment", () => {
   const acc = new PanopticAccumulator(cats([1], []));
-  throws(
+  assertThrows(
     () => acc.addImage([1], [{ id: 1, category_id: 1 }], [7], [], "000123.png"),
+    Error,
     /000123\.png: prediction: segment 7 is in the mask but not in segments_info/,
   );
-  throws(
+  assertThrows(
     () => acc.addImage([1], [{ id: 1, category_id: 9 }], [0], [], "000124.png"),
+    Error,
     /unknown category 9/,
   );
 });

@@ -1,4 +1,4 @@
-import { assertAllClose, assertClose, assertEquals, throws } from "./testing.ts";
+import { assertAllClose, assertClose, assertEquals, assertThrows } from "@/tests/assert.ts";
 import { meanIou, SemsegAccumulator } from "./semseg.ts";
 
 Deno.test("[semseg] reproduces the Hugging Face evaluate mean_iou doctest", () => {
@@ -51,5 +51,5 @@ Deno.test("[semseg] reduce_labels turns 0 into ignore and shifts the rest", () =
 
 Deno.test("[semseg] mismatched sizes are rejected naming the image", () => {
   const acc = new SemsegAccumulator({ numClasses: 2 });
-  throws(() => acc.add([0, 1], [0], "val/0001.png"), /val\/0001\.png.*2 pixels.*1/);
+  assertThrows(() => acc.add([0, 1], [0], "val/0001.png"), Error, /val\/0001\.png.*2 pixels.*1/);
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals } from "@/tests/assert.ts";
 import { errorFromResponse, hintFor, parseErrorBody } from "./api_error.ts";
 
 const H = new Headers();

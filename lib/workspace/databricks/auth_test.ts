@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import { FakeDatabricks } from "@/tests/fake_databricks/server.ts";
 import { FakeClock, PAT, setupFake } from "@/tests/fake_databricks/testing.ts";
 import { WorkspaceError } from "@/lib/errors.ts";

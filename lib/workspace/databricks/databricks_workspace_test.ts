@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals } from "@/tests/assert.ts";
 import { seed } from "@/tests/fake_databricks/main.ts";
 import { FakeDatabricks } from "@/tests/fake_databricks/server.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";

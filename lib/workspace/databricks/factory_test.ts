@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals } from "@/tests/assert.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { loadSettings } from "@/fresh.config.ts";
 import { createDatabricksWorkspace, extrasFromEnv, workspaceForRequest } from "./factory.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import { PAT, setupFake, VOLUME } from "@/tests/fake_databricks/testing.ts";
 import { BadRequestError, ConflictError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";

@@ -1,9 +1,4 @@
-import {
-  assert,
-  assertEquals,
-  assertInstanceOf,
-  assertRejects,
-} from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals, assertInstanceOf, assertRejects } from "@/tests/assert.ts";
 import { PAT, setupFake } from "@/tests/fake_databricks/testing.ts";
 import { WorkspaceError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "@/tests/fake_databricks/assert.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
