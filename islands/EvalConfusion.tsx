@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { AnnotatedImage, BoxLegend } from "@/components/evaluation/AnnotatedImage.tsx";
-import { downloadHref } from "@/components/evaluation/EvalChart.tsx";
+import { downloadHref } from "@/components/charts/download.ts";
 import type { ImageDetail } from "@/lib/evaluation/images.ts";
 import { heatmapSvg, svgDataUri } from "@/lib/evaluation/svg.ts";
 

@@ -1,26 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  PointElement,
-  ScatterController,
-  Tooltip,
-} from "chart.js";
-
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  LinearScale,
-  ScatterController,
-  PointElement,
-  Tooltip,
-  Legend,
-);
+import { Chart } from "@/components/charts/chart.ts";
+import { slug } from "@/components/charts/download.ts";
+import { DownloadButtons } from "@/components/charts/DownloadButtons.tsx";
 
 /** One series of a chart. */
 export interface Series {
@@ -43,26 +24,6 @@ interface Props {
   y?: string;
   /** Horizontal bars (for long class lists). */
   horizontal?: boolean;
-}
-
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-
-/** Triggers a browser download of `href` as `name`. */
-export function download(name: string, href: string): void {
-  const a = document.createElement("a");
-  a.href = href;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-}
-
-/** CSV text from rows (RFC 4180 quoting). */
-export function toCsv(rows: (string | number)[][]): string {
-  return rows.map((r) =>
-    r.map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v)))
-      .join(",")
-  ).join("\n") + "\n";
 }
 
 /** A chart.js chart with "PNG" and "CSV" download buttons. */
@@ -104,28 +65,7 @@ export function ChartCard({ title, kind, labels, series, csv, x, y, horizontal }
     <figure class="rounded-lg border border-slate-200 bg-white p-3" data-chart={slug(title)}>
       <figcaption class="flex items-center justify-between mb-2">
         <span class="text-sm font-semibold text-slate-800">{title}</span>
-        <span class="flex gap-1">
-          <button
-            type="button"
-            class="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-            onClick={() =>
-              canvas.current &&
-              download(`${slug(title)}.png`, canvas.current.toDataURL("image/png"))}
-          >
-            PNG
-          </button>
-          <button
-            type="button"
-            class="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-            onClick={() =>
-              download(
-                `${slug(title)}.csv`,
-                `data:text/csv;charset=utf-8,${encodeURIComponent(toCsv(csv))}`,
-              )}
-          >
-            CSV
-          </button>
-        </span>
+        <DownloadButtons name={slug(title)} canvas={canvas} csv={csv} />
       </figcaption>
       <div class={rows > 20 ? "relative h-[36rem]" : "relative h-64"}>
         <canvas ref={canvas} role="img" aria-label={title} />

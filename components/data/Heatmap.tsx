@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "preact/hooks";
-import { download, toCsv } from "./ChartCard.tsx";
+import { DownloadButtons } from "@/components/charts/DownloadButtons.tsx";
 
 interface Props {
   /** Grid side (cells per row). */
@@ -32,28 +32,7 @@ export function Heatmap({ size, cells }: Props) {
     <figure class="rounded-lg border border-slate-200 bg-white p-3" data-chart="annotation-heatmap">
       <figcaption class="flex items-center justify-between mb-2">
         <span class="text-sm font-semibold text-slate-800">Annotation locations (box centres)</span>
-        <span class="flex gap-1">
-          <button
-            type="button"
-            class="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-            onClick={() =>
-              canvas.current &&
-              download("annotation-heatmap.png", canvas.current.toDataURL("image/png"))}
-          >
-            PNG
-          </button>
-          <button
-            type="button"
-            class="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-            onClick={() =>
-              download(
-                "annotation-heatmap.csv",
-                `data:text/csv;charset=utf-8,${encodeURIComponent(toCsv(rows))}`,
-              )}
-          >
-            CSV
-          </button>
-        </span>
+        <DownloadButtons name="annotation-heatmap" canvas={canvas} csv={rows} />
       </figcaption>
       <canvas
         ref={canvas}

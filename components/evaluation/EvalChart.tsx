@@ -1,66 +1,8 @@
 import { useEffect, useRef } from "preact/hooks";
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  type Plugin,
-  PointElement,
-  Tooltip,
-} from "chart.js";
 import type { ChartSpec } from "@/lib/evaluation/charts.ts";
-
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  BarController,
-  BarElement,
-  LinearScale,
-  CategoryScale,
-  Tooltip,
-  Legend,
-);
-
-const PALETTE = [
-  "#0284c7",
-  "#dc2626",
-  "#16a34a",
-  "#9333ea",
-  "#ea580c",
-  "#0891b2",
-  "#4f46e5",
-  "#ca8a04",
-  "#db2777",
-  "#475569",
-];
-
-/** Paints a white background so downloaded PNGs are not transparent. */
-const whiteBackground: Plugin = {
-  id: "lvWhite",
-  beforeDraw(chart) {
-    const { ctx, width, height } = chart;
-    ctx.save();
-    ctx.globalCompositeOperation = "destination-over";
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, width, height);
-    ctx.restore();
-  },
-};
-
-/** Triggers a browser download of `href` as `name`. */
-export function downloadHref(name: string, href: string): void {
-  const a = document.createElement("a");
-  a.href = href;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-}
+import { PALETTE } from "@/lib/charts/palette.ts";
+import { Chart, whiteBackground } from "@/components/charts/chart.ts";
+import { DownloadButtons } from "@/components/charts/DownloadButtons.tsx";
 
 /** One chart from a server-built spec, with a PNG download button (disabled until drawn). */
 export function EvalChart({ spec, ready }: { spec: ChartSpec; ready: boolean }) {
@@ -128,16 +70,7 @@ export function EvalChart({ spec, ready }: { spec: ChartSpec; ready: boolean }) 
     <figure class="rounded-lg border border-slate-200 bg-white p-3" data-chart={spec.id}>
       <figcaption class="flex items-start justify-between gap-2 mb-1">
         <span class="text-sm font-semibold text-slate-800">{spec.title}</span>
-        <button
-          type="button"
-          disabled={!ready}
-          class="shrink-0 rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
-          aria-label={`Download ${spec.title} as PNG`}
-          onClick={() =>
-            canvas.current && downloadHref(`${spec.id}.png`, canvas.current.toDataURL("image/png"))}
-        >
-          PNG
-        </button>
+        <DownloadButtons name={spec.id} canvas={canvas} disabled={!ready} title={spec.title} />
       </figcaption>
       {spec.caption && <p class="text-xs text-slate-500 mb-2">{spec.caption}</p>}
       <div class={spec.kind === "bar" ? "relative h-56" : "relative h-72"}>

@@ -1,26 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
-import {
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  LogarithmicScale,
-  PointElement,
-  Tooltip,
-} from "chart.js";
-
-Chart.register(
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  LogarithmicScale,
-  CategoryScale,
-  Tooltip,
-  Legend,
-);
+import { PALETTE as ALL_COLOURS } from "@/lib/charts/palette.ts";
+import { Chart } from "@/components/charts/chart.ts";
 
 /** One line: a metric of this run, or of a run it is compared with (dashed). */
 export interface Series {
@@ -31,7 +11,8 @@ export interface Series {
   colorKey?: string;
 }
 
-const PALETTE = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4f46e5"];
+/** Seven colours: more metrics than that on one chart cycle. */
+const PALETTE = ALL_COLOURS.slice(0, 7);
 
 /**
  * A line chart over optimizer steps (browser only: renders a canvas once hydrated, a summary

@@ -2,6 +2,7 @@
  * Collecting and exporting problems. A scan of a broken export can find a million problems, so the
  * collector keeps exact counts per rule but stores at most MAX_PROBLEMS entries.
  */
+import { toCsv } from "@/lib/csv.ts";
 import { MAX_PROBLEMS, type Problem, type Severity } from "./types.ts";
 
 /** Accumulates problems for one scan. */
@@ -58,19 +59,12 @@ const COLUMNS = [
   "message",
 ] as const;
 
-function csvCell(v: unknown): string {
-  if (v === undefined || v === null) return "";
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 /** The problem list as CSV (RFC 4180 quoting, header row, errors first). */
 export function problemsToCsv(problems: Problem[]): string {
-  const rows = [COLUMNS.join(",")];
-  for (const p of sortProblems(problems)) {
-    rows.push(COLUMNS.map((c) => csvCell((p as unknown as Record<string, unknown>)[c])).join(","));
-  }
-  return rows.join("\r\n") + "\r\n";
+  const rows = sortProblems(problems).map((p) =>
+    COLUMNS.map((c) => (p as unknown as Record<string, unknown>)[c])
+  );
+  return toCsv([COLUMNS, ...rows], "\r\n");
 }
 
 /** The problem list as pretty JSON (errors first). */

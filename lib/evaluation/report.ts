@@ -6,6 +6,7 @@
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
 import { CLASS_COLUMNS, classRows, fmtMetric, type RunEvaluation } from "./types.ts";
+import { toCsv } from "@/lib/csv.ts";
 
 /** The formats `renderReport` writes. */
 export const REPORT_FORMATS = ["json", "csv", "md", "html"] as const;
@@ -33,9 +34,6 @@ export function reportJson(evals: RunEvaluation[]): string {
     1,
   );
 }
-
-const csvCell = (v: string | number) =>
-  /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v);
 
 /** Every metric as `run_id,run_name,section,class,metric,value`. */
 export function reportCsv(evals: RunEvaluation[]): string {
@@ -77,7 +75,7 @@ export function reportCsv(evals: RunEvaluation[]): string {
     }
     for (const [k, v] of Object.entries(e.logged)) add("logged", "", k, v);
   }
-  return rows.map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
+  return toCsv(rows);
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, "\\|");

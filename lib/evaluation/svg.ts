@@ -4,6 +4,8 @@
  * lines, horizontal bars and a heatmap, with axes, ticks and a legend.
  */
 
+import { PALETTE as CHART_PALETTE } from "@/lib/charts/palette.ts";
+
 /** A line of a line chart. */
 export interface SvgSeries {
   label: string;
@@ -11,17 +13,8 @@ export interface SvgSeries {
   dashed?: boolean;
 }
 
-/** Colours shared with the page's charts. */
-export const PALETTE = [
-  "#0284c7",
-  "#dc2626",
-  "#16a34a",
-  "#9333ea",
-  "#ea580c",
-  "#0891b2",
-  "#4f46e5",
-  "#ca8a04",
-];
+/** The first eight of the page charts' colours (more series cycle). */
+export const PALETTE: readonly string[] = CHART_PALETTE.slice(0, 8);
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
