@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { AnnotatedImage, BoxLegend } from "@/components/evaluation/AnnotatedImage.tsx";
+import { ConfusionTable } from "@/components/evaluation/MatrixTable.tsx";
 import { downloadHref } from "@/components/charts/download.ts";
 import type { ImageDetail } from "@/lib/evaluation/images.ts";
 import { heatmapSvg, svgDataUri } from "@/lib/evaluation/svg.ts";
@@ -25,23 +26,6 @@ interface Cell {
   images: ImageDetail[];
 }
 
-const DIAG = [
-  "bg-white",
-  "bg-emerald-50",
-  "bg-emerald-100",
-  "bg-emerald-200",
-  "bg-emerald-400",
-  "bg-emerald-600 text-white",
-];
-const OFF = [
-  "bg-white",
-  "bg-rose-50",
-  "bg-rose-100",
-  "bg-rose-200",
-  "bg-rose-400",
-  "bg-rose-600 text-white",
-];
-
 /** The detection confusion matrix; clicking a cell shows the images behind it, drawn. */
 export default function EvalConfusion({ runId, labels, catIds, matrix, iou, confidence }: Props) {
   const [ready, setReady] = useState(false);
@@ -49,9 +33,6 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<{ row: number; col: number; message: string } | null>(null);
   useEffect(() => setReady(true), []);
-  const max = Math.max(1, ...matrix.flat());
-  const shade = (v: number, diag: boolean) =>
-    (diag ? DIAG : OFF)[v === 0 ? 0 : Math.min(5, 1 + Math.floor((v / max) * 4.999))];
 
   async function open(row: number, col: number) {
     setBusy(`${row},${col}`);
@@ -110,48 +91,27 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
         </button>
       </div>
       <div class="overflow-x-auto">
-        <table class="text-xs border-collapse" data-testid="confusion">
-          <thead>
-            <tr>
-              <th class="p-1 text-left text-slate-500">truth ↓ / predicted →</th>
-              {labels.map((l) => (
-                <th key={l} class="p-1 font-medium text-slate-700 max-w-[6rem] truncate" title={l}>
-                  {l}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {matrix.map((r, i) => (
-              <tr key={i}>
-                <th
-                  class="p-1 text-left font-medium text-slate-700 max-w-[8rem] truncate"
-                  title={labels[i]}
-                >
-                  {labels[i]}
-                </th>
-                {r.map((v, j) => (
-                  <td key={j} class="p-0 border border-slate-200">
-                    <button
-                      type="button"
-                      disabled={!ready || v === 0 || busy !== null}
-                      data-cell={`${i},${j}`}
-                      aria-label={`${v} — truth ${labels[i]}, predicted ${labels[j]}`}
-                      class={`w-full min-w-[3rem] h-9 tabular-nums ${
-                        shade(v, i === j && i !== bg)
-                      } ${
-                        cell?.row === i && cell?.col === j ? "ring-2 ring-sky-600" : ""
-                      } enabled:hover:ring-2 enabled:hover:ring-sky-400 disabled:cursor-default`}
-                      onClick={() => open(i, j)}
-                    >
-                      {busy === `${i},${j}` ? "…" : v}
-                    </button>
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ConfusionTable
+          labels={labels}
+          matrix={matrix}
+          testId="confusion"
+          levels={5}
+          background={bg}
+          cell={(v, i, j, shade) => (
+            <button
+              type="button"
+              disabled={!ready || v === 0 || busy !== null}
+              data-cell={`${i},${j}`}
+              aria-label={`${v} — truth ${labels[i]}, predicted ${labels[j]}`}
+              class={`w-full min-w-[3rem] h-9 tabular-nums ${shade} ${
+                cell?.row === i && cell?.col === j ? "ring-2 ring-sky-600" : ""
+              } enabled:hover:ring-2 enabled:hover:ring-sky-400 disabled:cursor-default`}
+              onClick={() => open(i, j)}
+            >
+              {busy === `${i},${j}` ? "…" : v}
+            </button>
+          )}
+        />
       </div>
       {error && (
         <p role="alert" class="mt-2 text-sm text-red-700">
