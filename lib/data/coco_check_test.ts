@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { MemoryFiles, rleToString } from "./testing.ts";
+import { MemoryFiles } from "./testing.ts";
+import { rleCountsToString as rleToString } from "../image/coco_rle.ts";
 import { encodePng } from "../image/png.ts";
 import { startScan } from "./scan.ts";
 import type { ScanResult } from "./types.ts";

@@ -5,7 +5,7 @@
  */
 import { JsonCursor, keyTable } from "./json_bytes.ts";
 import { AnnCols, ImageCols } from "./coco_columns.ts";
-import { rleFromString } from "./rle.ts";
+import { rleCountsFromString as rleFromString } from "../image/coco_rle.ts";
 
 export { AnnCols, ImageCols, rleFromString };
 

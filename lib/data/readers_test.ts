@@ -590,21 +590,7 @@ Deno.test("[eda] compressed RLE strings decode to the runs pycocotools gives", a
     ok(runs.every((n) => n >= 0));
   }
   // deltas against the count two back, and negative deltas ("0:" style strings)
-  const enc = (cnts: number[]) => {
-    let s = "";
-    cnts.forEach((c, i) => {
-      let x = i > 2 ? c - cnts[i - 2] : c;
-      let more = 1;
-      while (more) {
-        let ch = x & 0x1f;
-        x >>= 5;
-        more = (ch & 0x10) ? (x !== -1 ? 1 : 0) : (x !== 0 ? 1 : 0);
-        if (more) ch |= 0x20;
-        s += String.fromCharCode(ch + 48);
-      }
-    });
-    return s;
-  };
+  const { rleCountsToString: enc } = await import("../image/coco_rle.ts");
   const runs = [5, 3, 40, 2, 1000, 7, 12, 90000, 3];
   deepStrictEqual(rleFromString(enc(runs)), runs);
 });

@@ -220,20 +220,3 @@ export function synthCoco(o: SynthOptions): Uint8Array {
   }
   return out;
 }
-
-/** COCO's compressed RLE encoding (pycocotools `rleToString`), to plant valid crowd masks. */
-export function rleToString(cnts: number[]): string {
-  let s = "";
-  cnts.forEach((c, i) => {
-    let x = i > 2 ? c - cnts[i - 2] : c;
-    let more = 1;
-    while (more) {
-      let ch = x & 0x1f;
-      x >>= 5;
-      more = ch & 0x10 ? (x !== -1 ? 1 : 0) : (x !== 0 ? 1 : 0);
-      if (more) ch |= 0x20;
-      s += String.fromCharCode(ch + 48);
-    }
-  });
-  return s;
-}

@@ -5,6 +5,8 @@
  * pycocotools to the pixel is what makes our segm mAP equal to theirs.
  */
 
+import { rleCountsFromString, rleCountsToString } from "../image/coco_rle.ts";
+
 /** A binary mask of height `h` and width `w` as alternating 0/1 run lengths (column-major). */
 export interface Rle {
   h: number;
@@ -18,48 +20,14 @@ export interface RleJson {
   counts: string | number[];
 }
 
-/** Decodes the compressed LEB128-like string form (maskApi.c rleFrString). */
+/** Decodes the compressed LEB128-like string form (maskApi.c rleFrString); throws if malformed. */
 export function rleFromString(s: string, h: number, w: number): Rle {
-  const cnts = new Uint32Array(s.length);
-  let m = 0;
-  let p = 0;
-  while (p < s.length) {
-    let x = 0;
-    let k = 0;
-    let more = true;
-    while (more) {
-      if (p >= s.length) throw new Error("truncated compressed RLE string");
-      const c = s.charCodeAt(p) - 48;
-      if (c < 0 || c > 63) throw new Error(`invalid character in compressed RLE at ${p}`);
-      x += (c & 0x1f) * 2 ** (5 * k);
-      more = (c & 0x20) !== 0;
-      p++;
-      k++;
-      if (!more && (c & 0x10)) x -= 2 ** (5 * k);
-    }
-    if (m > 2) x += cnts[m - 2];
-    cnts[m++] = x >>> 0;
-  }
-  return { h, w, counts: cnts.slice(0, m) };
+  return { h, w, counts: Uint32Array.from(rleCountsFromString(s, true)) };
 }
 
 /** Encodes runs into the compressed string form (maskApi.c rleToString). */
 export function rleToString(r: Rle): string {
-  const out: number[] = [];
-  const c = r.counts;
-  for (let i = 0; i < c.length; i++) {
-    let x = c[i];
-    if (i > 2) x -= c[i - 2];
-    let more = true;
-    while (more) {
-      let ch = ((x % 32) + 32) % 32;
-      x = Math.floor(x / 32);
-      more = (ch & 0x10) ? x !== -1 : x !== 0;
-      if (more) ch |= 0x20;
-      out.push(ch + 48);
-    }
-  }
-  return String.fromCharCode(...out);
+  return rleCountsToString(r.counts);
 }
 
 /** Encodes a column-major 0/1 mask (maskApi.c rleEncode). */
