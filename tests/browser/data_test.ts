@@ -1,6 +1,6 @@
 import { assertEquals } from "../assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
-import { rleToString } from "@/lib/data/testing.ts";
+import { rleCountsToString as rleToString } from "@/lib/image/coco_rle.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 function png(w: number, h: number, seed: number): Uint8Array {
