@@ -1,7 +1,8 @@
 /**
- * Runs the Python jobs' own test suite (jobs/tests, unittest) with the interpreter the app would
- * use for local runs: LAKEVISION_PYTHON, then `python3`, then `/usr/bin/python3`, the first that
- * imports torch and torchvision. Without one, the test is registered as ignored with a notice.
+ * Runs the Python jobs' own test suite (jobs/tests) with the interpreter the app would use for
+ * local runs: LAKEVISION_PYTHON, then `python3`, then `/usr/bin/python3`, the first that imports
+ * torch and torchvision. It runs under pytest when that is installed (CI installs Debian's
+ * python3-pytest), else under unittest. Without torch, the test is ignored with a notice.
  */
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -45,15 +46,25 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    const pytest = (await new Deno.Command(python!.path, {
+      args: ["-m", "pytest", "--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output()).success;
+    const args = pytest
+      ? ["-m", "pytest", "-q", "-p", "no:cacheprovider", "jobs/tests"]
+      : ["-m", "unittest", "discover", "-s", "jobs/tests"];
     const out = await new Deno.Command(python!.path, {
-      args: ["-m", "unittest", "discover", "-s", "jobs/tests"],
+      args,
       cwd: ROOT,
       env: { OMP_NUM_THREADS: "2", PYTHONDONTWRITEBYTECODE: "1" },
       stdout: "piped",
       stderr: "piped",
     }).output();
     const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
-    const summary = text.match(/Ran (\d+) tests? in [\d.]+s/);
+    const summary = pytest
+      ? text.match(/(\d+) passed[^\n]* in [\d.]+s/)
+      : text.match(/Ran (\d+) tests? in [\d.]+s/);
     if (!out.success) {
       throw new Error(
         `jobs/tests failed with ${python!.path} (torch ${python!.torch}):\n${text.slice(-6000)}`,
@@ -64,6 +75,9 @@ Deno.test({
         `expected the full jobs suite to run, got: ${summary?.[0] ?? text.slice(-500)}`,
       );
     }
-    console.log(`[jobs] ${summary[0]} with ${python!.path} (torch ${python!.torch})`);
+    console.log(
+      `[jobs] ${pytest ? "pytest" : "unittest"}: ${summary[0]} with ${python!.path} ` +
+        `(torch ${python!.torch})`,
+    );
   },
 });
