@@ -201,6 +201,15 @@ export const MODEL_SECTION: SectionSpec = {
       help: "model_type plus config fields, to build a model without downloading one.",
     },
     {
+      key: "builder_kwargs",
+      label: "Builder arguments",
+      type: "any",
+      nullable: true,
+      advanced: true,
+      help:
+        "Extra keyword arguments for the torchvision builder (e.g. min_size/max_size in pixels for detectors).",
+    },
+    {
       key: "epochs",
       label: "Epochs (model)",
       type: "int",

@@ -3,6 +3,7 @@ import { BadRequestError } from "@/lib/errors.ts";
 import { KvScanCache } from "@/lib/data/cache.ts";
 import { scans } from "@/lib/data/registry.ts";
 import { getKv } from "@/lib/store/kv.ts";
+import { logActivity } from "@/lib/store/activity.ts";
 import { parseTableName, requireDeltaReader } from "@/lib/workspace/databricks/delta_reader.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
@@ -49,6 +50,12 @@ export const handler: Handlers = {
       const t = parseTableName(delta.table);
       const spec = { ...delta, table: `${t.catalog}.${t.schema}.${t.table}` };
       const rec = scans.start({ delta: spec }, ctx.state.workspace.files, undefined, reader);
+      await logActivity({
+        who: ctx.state.user.name,
+        what: "scanned dataset",
+        subject: `dataset:${spec.table}`,
+        details: { scanId: rec.id },
+      });
       return Response.json(rec, { status: 202 });
     }
     const cache = new KvScanCache(await getKv());
@@ -57,6 +64,12 @@ export const handler: Handlers = {
       ctx.state.workspace.files,
       cache,
     );
+    await logActivity({
+      who: ctx.state.user.name,
+      what: "scanned dataset",
+      subject: `dataset:${path ?? splits!.map((s) => s.path).join(",")}`,
+      details: { scanId: rec.id, format },
+    });
     return Response.json(rec, { status: 202 });
   },
 };
