@@ -93,7 +93,7 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
             title="Curves and the recommended threshold"
             note={`Recommended confidence threshold: ${
               rep.recommendedThreshold.toFixed(2)
-            } — the F1-optimal cut over all classes. Deployment and the Inference Playground default to it.`}
+            } — the F1-optimal cut over all classes. It is saved with the run as the default threshold for Deployment and the Inference Playground (not built yet).`}
           >
             <EvalCharts specs={detectionCharts(ev)} />
           </Section>
