@@ -5,28 +5,22 @@
 import type { Settings } from "@/fresh.config.ts";
 import type { Workspace } from "./types.ts";
 import { createLocalWorkspace } from "./local/workspace.ts";
-
-/** Creates the workspace the settings ask for. */
-export async function createWorkspace(settings: Settings): Promise<Workspace> {
-  if (settings.workspace === "databricks") {
-    const mod = await import("./databricks/factory.ts").catch((e) => {
-      throw new Error(`The Databricks adapter could not be loaded: ${e.message}`);
-    });
-    return mod.createDatabricksWorkspace(settings);
-  }
-  return createLocalWorkspace({
-    dataDir: settings.dataDir,
-    python: settings.python,
-    volume: settings.volume,
-  });
-}
+import { createDatabricksWorkspace } from "./databricks/factory.ts";
 
 /**
  * The workspace one request should use: inside Databricks Apps with user authorization on, the
  * adapter acting as the signed-in user (their forwarded token); otherwise the app's own.
  */
-export function workspaceForRequest(ws: Workspace, headers: Headers): Workspace {
-  if (ws.kind !== "databricks" || !headers.get("x-forwarded-access-token")) return ws;
-  const forUser = (ws as Workspace & { forUser?: (t: string) => Workspace }).forUser;
-  return forUser ? forUser.call(ws, headers.get("x-forwarded-access-token")!) : ws;
+export { workspaceForRequest } from "./databricks/factory.ts";
+
+/** Creates the workspace the settings ask for. */
+export function createWorkspace(settings: Settings): Promise<Workspace> {
+  if (settings.workspace === "databricks") {
+    return Promise.resolve(createDatabricksWorkspace(settings));
+  }
+  return Promise.resolve(createLocalWorkspace({
+    dataDir: settings.dataDir,
+    python: settings.python,
+    volume: settings.volume,
+  }));
 }
