@@ -15,7 +15,8 @@ import { isTask, type Task } from "@/lib/config/tasks.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
 import { stringifyConfig } from "@/lib/config/yaml_io.ts";
 
-interface Props {
+/** The editor's props; also the shape of the editor page's data. */
+export interface ConfigEditorProps {
   /** Where the form posts (Post/Redirect/Get). */
   action: string;
   /** The config name; editable only when `nameEditable`. */
@@ -41,7 +42,7 @@ interface Props {
 }
 
 /** The config form with live validation (same zod schema as the server) and a YAML preview. */
-export default function ConfigEditor(props: Props) {
+export default function ConfigEditor(props: ConfigEditorProps) {
   const [values, setValues] = useState<FormValues>(props.values);
   const [task, setTask] = useState<Task>(props.task);
   const [name, setName] = useState(props.name);

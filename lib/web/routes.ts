@@ -68,7 +68,7 @@ export function compareRoutes(a: RouteFile, b: RouteFile): number {
     const y = b.rank[i] ?? -1;
     if (x !== y) {
       // A shorter path that already ended is more specific than a catch-all continuing.
-      if (x === -1) return y === 2 ? -1 : -1;
+      if (x === -1) return -1;
       if (y === -1) return 1;
       return x - y;
     }

@@ -3,7 +3,7 @@
  * route (the leading underscore keeps it out of the route table).
  */
 import { type Crumb, Page } from "@/components/Page.tsx";
-import ConfigEditor from "@/islands/ConfigEditor.tsx";
+import ConfigEditor, { type ConfigEditorProps } from "@/islands/ConfigEditor.tsx";
 import { docToFormValues, type FormValues, readConfigForm } from "@/lib/config/form.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
@@ -12,21 +12,10 @@ import { validateConfig } from "@/lib/config/validate.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
 
-export interface EditorData {
+export interface EditorData extends ConfigEditorProps {
   kind: "editor";
   title: string;
   crumbs: Crumb[];
-  action: string;
-  name: string;
-  nameEditable: boolean;
-  nameError: string | null;
-  task: Task;
-  base: ConfigDoc;
-  values: FormValues;
-  baseVersion: number | null;
-  message: string;
-  target: "local" | "databricks";
-  submitLabel: string;
 }
 
 /** The person saving, as recorded on each version. */
@@ -103,6 +92,11 @@ export async function saveFromForm(
   return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${saved.version.version}`);
 }
 
+/** The island's props: the page data less what only the page uses. */
+function editorProps({ kind: _kind, title: _title, crumbs: _crumbs, ...props }: EditorData) {
+  return props;
+}
+
 /** The editor page. */
 export function EditorPage({ data }: PageProps<EditorData>) {
   return (
@@ -111,19 +105,7 @@ export function EditorPage({ data }: PageProps<EditorData>) {
       crumbs={data.crumbs}
       description="Every field has its unit and default; errors appear beside the field as you type."
     >
-      <ConfigEditor
-        action={data.action}
-        name={data.name}
-        nameEditable={data.nameEditable}
-        nameError={data.nameError}
-        task={data.task}
-        base={data.base}
-        values={data.values}
-        baseVersion={data.baseVersion}
-        message={data.message}
-        target={data.target}
-        submitLabel={data.submitLabel}
-      />
+      <ConfigEditor {...editorProps(data)} />
     </Page>
   );
 }
