@@ -62,3 +62,27 @@ export class WorkspaceError extends HttpError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** 413: the request body is over a size limit; the message names the limit. */
+export class PayloadTooLargeError extends HttpError {
+  constructor(message: string) {
+    super(413, message);
+    this.name = "PayloadTooLargeError";
+  }
+}
+
+/** 415: the body's content type is not one this endpoint reads. */
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(message: string) {
+    super(415, message);
+    this.name = "UnsupportedMediaTypeError";
+  }
+}
+
+/** 422: the body parsed but its fields are wrong; `details` lists `{ path, message }` per field. */
+export class UnprocessableError extends HttpError {
+  constructor(message: string, details?: unknown) {
+    super(422, message, details);
+    this.name = "UnprocessableError";
+  }
+}

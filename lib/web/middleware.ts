@@ -3,7 +3,7 @@
  * content security policy, same-origin checks on state-changing requests, and body-size limits.
  */
 import type { MiddlewareHandler } from "hono";
-import { HttpError } from "@/lib/errors.ts";
+import { HttpError, PayloadTooLargeError } from "@/lib/errors.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -142,10 +142,9 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler {
   };
 }
 
-function tooLarge(len: number, max: number): HttpError {
+function tooLarge(len: number, max: number): PayloadTooLargeError {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return new HttpError(
-    413,
+  return new PayloadTooLargeError(
     `The request body is too large (${mb(len)}; the limit is ${mb(max)}). ` +
       `Upload large datasets to the volume directly, or raise LAKEVISION_MAX_BODY_MB.`,
   );
