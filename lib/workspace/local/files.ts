@@ -1,9 +1,12 @@
 /**
  * The local adapter's files: `/Volumes/<c>/<s>/<v>/...` lives under `<data dir>/volumes/c/s/v/`.
  * Writes go to a temp file that is renamed into place, so a failed upload never leaves a partial
- * or empty file; symlinks that lead out of a volume are refused like `..` is.
+ * or empty file. Links are judged against the real (link-free) volumes root: a catalog, schema or
+ * volume folder that is itself a link, or a link below it that leads out of its volume, is refused
+ * like `..` is, and a refused link's target is never even stat-ed. File-system errors become 4xx
+ * errors naming the volume path; host paths stay in the log.
  */
-import { ConflictError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
+import { BadRequestError, ConflictError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
 import type { FileEntry, FilesApi } from "../types.ts";
 import { parseVolumePath, type VolumePath } from "../volume_path.ts";
 
@@ -15,31 +18,49 @@ export class LocalFiles implements FilesApi {
     this.root = `${dataDir.replace(/\/$/, "")}/volumes`;
   }
 
-  /** The disk path for a volume path, after checking it stays in its volume. */
+  /**
+   * The disk path for a volume path, after checking it stays in its volume. Each existing
+   * segment is `lstat`-ed from the real volumes root down; a link must resolve inside
+   * `<real volumes root>/c/s/v`, so links at the catalog, schema or volume level (whose targets
+   * cannot be inside it) are refused, and so are broken links, whose target cannot be judged.
+   */
   async resolve(path: string): Promise<{ vp: VolumePath; disk: string }> {
     const vp = parseVolumePath(path);
-    const volRoot = `${this.root}/${vp.catalog}/${vp.schema}/${vp.volume}`;
-    const disk = [volRoot, ...vp.rest].join("/");
-    // Follow symlinks of the deepest existing ancestor and require it to stay inside the volume.
-    let probe = disk;
-    while (probe.length >= volRoot.length) {
+    const root = await Deno.realPath(this.root).catch(() => this.root);
+    const segs = [vp.catalog, vp.schema, vp.volume, ...vp.rest];
+    const volReal = [root, vp.catalog, vp.schema, vp.volume].join("/");
+    let cur = root;
+    for (const seg of segs) {
+      const next = `${cur}/${seg}`;
+      let info: Deno.FileInfo;
       try {
-        const real = await Deno.realPath(probe);
-        const realRoot = await Deno.realPath(volRoot).catch(() => volRoot);
-        if (real !== realRoot && !real.startsWith(realRoot + "/")) {
-          throw new WorkspaceError(
-            `Path "${vp.path}" leads outside its volume (through a link).`,
-            "PERMISSION_DENIED",
-            403,
-          );
-        }
-        break;
+        info = await Deno.lstat(next);
       } catch (e) {
-        if (e instanceof WorkspaceError) throw e;
-        probe = probe.slice(0, probe.lastIndexOf("/"));
+        if (e instanceof Deno.errors.NotFound) break; // nothing below exists: nothing to follow
+        throw fsError(e, vp);
       }
+      if (!info.isSymlink) {
+        cur = next;
+        continue;
+      }
+      const real = await Deno.realPath(next).catch(() => null);
+      if (real === null || !inside(real, volReal)) {
+        throw new WorkspaceError(
+          `Path "${vp.path}" leads outside its volume (through a link).`,
+          "PERMISSION_DENIED",
+          403,
+        );
+      }
+      cur = real;
     }
-    return { vp, disk };
+    return { vp, disk: [root, ...segs].join("/") };
+  }
+
+  /** True when the entry `name` in folder `disk` is a link whose target stays in `vp`'s volume. */
+  private async linkStaysInside(disk: string, name: string, vp: VolumePath): Promise<boolean> {
+    const root = await Deno.realPath(this.root).catch(() => this.root);
+    const real = await Deno.realPath(`${disk}/${name}`).catch(() => null);
+    return real !== null && inside(real, [root, vp.catalog, vp.schema, vp.volume].join("/"));
   }
 
   async *list(path: string): AsyncIterable<FileEntry> {
@@ -54,17 +75,22 @@ export class LocalFiles implements FilesApi {
       if (e instanceof Deno.errors.NotADirectory) {
         throw new WorkspaceError(`${vp.path} is a file, not a folder.`, "NOT_A_DIRECTORY", 400);
       }
-      throw e;
+      throw fsError(e, vp);
     }
     entries = entries.filter((e) => !e.name.startsWith(".lv-tmp-"));
     entries.sort((a, b) =>
       Number(b.isDirectory) - Number(a.isDirectory) || a.name.localeCompare(b.name)
     );
     for (const e of entries) {
+      const entry: FileEntry = { path: `${vp.path}/${e.name}`, name: e.name, isDirectory: false };
+      // A link that leads out is listed by name only: its target's size and time are not ours.
+      if (e.isSymlink && !await this.linkStaysInside(disk, e.name, vp)) {
+        yield entry;
+        continue;
+      }
       const st = await Deno.stat(`${disk}/${e.name}`).catch(() => null);
       yield {
-        path: `${vp.path}/${e.name}`,
-        name: e.name,
+        ...entry,
         isDirectory: st?.isDirectory ?? e.isDirectory,
         size: st?.isFile ? st.size : undefined,
         modifiedAt: st?.mtime?.getTime(),
@@ -84,8 +110,8 @@ export class LocalFiles implements FilesApi {
         modifiedAt: st.mtime?.getTime(),
       };
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return null;
-      throw e;
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
+      throw fsError(e, vp);
     }
   }
 
@@ -95,10 +121,7 @@ export class LocalFiles implements FilesApi {
       const f = await Deno.open(disk, { read: true });
       return f.readable;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new NotFoundError(`File ${vp.path} does not exist.`);
-      }
-      throw e;
+      throw fsError(e, vp);
     }
   }
 
@@ -107,13 +130,7 @@ export class LocalFiles implements FilesApi {
     try {
       return await Deno.readFile(disk);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new NotFoundError(`File ${vp.path} does not exist.`);
-      }
-      if (e instanceof Deno.errors.IsADirectory) {
-        throw new WorkspaceError(`${vp.path} is a folder, not a file.`, "IS_A_DIRECTORY", 400);
-      }
-      throw e;
+      throw fsError(e, vp);
     }
   }
 
@@ -135,13 +152,13 @@ export class LocalFiles implements FilesApi {
       );
     }
     const overwrite = opts.overwrite ?? true;
-    if (!overwrite && await Deno.stat(disk).then(() => true, () => false)) {
+    if (!overwrite && await Deno.lstat(disk).then(() => true, () => false)) {
       throw new ConflictError(`File ${vp.path} already exists.`);
     }
     const dir = disk.slice(0, disk.lastIndexOf("/"));
-    await Deno.mkdir(dir, { recursive: true });
     const tmp = `${dir}/.lv-tmp-${crypto.randomUUID()}`;
     try {
+      await Deno.mkdir(dir, { recursive: true });
       if (data instanceof ReadableStream) {
         const f = await Deno.open(tmp, { write: true, createNew: true });
         await data.pipeTo(f.writable);
@@ -151,13 +168,17 @@ export class LocalFiles implements FilesApi {
       await Deno.rename(tmp, disk);
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
-      throw e;
+      throw fsError(e, vp);
     }
   }
 
   async mkdirs(path: string): Promise<void> {
-    const { disk } = await this.resolve(path);
-    await Deno.mkdir(disk, { recursive: true });
+    const { vp, disk } = await this.resolve(path);
+    try {
+      await Deno.mkdir(disk, { recursive: true });
+    } catch (e) {
+      throw fsError(e, vp);
+    }
   }
 
   async delete(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
@@ -172,8 +193,53 @@ export class LocalFiles implements FilesApi {
     try {
       await Deno.remove(disk, { recursive: opts.recursive ?? false });
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new NotFoundError(`${vp.path} does not exist.`);
-      throw e;
+      throw fsError(e, vp);
     }
   }
+}
+
+/** True when `path` is `dir` or below it. */
+function inside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir + "/");
+}
+
+/** A volume path short enough to quote in a message. */
+function shown(vp: VolumePath): string {
+  return vp.path.length > 200 ? `${vp.path.slice(0, 160)}…${vp.path.slice(-30)}` : vp.path;
+}
+
+/**
+ * A file-system error as the error the person should see, naming the volume path and never the
+ * host path (Deno's own messages carry it). Unknown errors pass through unchanged, for the log.
+ */
+function fsError(e: unknown, vp: VolumePath): unknown {
+  if (!(e instanceof Error) || e instanceof WorkspaceError) return e;
+  const p = shown(vp);
+  if (e instanceof Deno.errors.NotFound) return new NotFoundError(`${p} does not exist.`);
+  if (e instanceof Deno.errors.AlreadyExists) return new ConflictError(`${p} already exists.`);
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new WorkspaceError(`${p} is a folder, not a file.`, "IS_A_DIRECTORY", 400);
+  }
+  if (e instanceof Deno.errors.NotADirectory) {
+    return new WorkspaceError(`A parent of ${p} is a file, not a folder.`, "NOT_A_DIRECTORY", 400);
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new WorkspaceError(`Permission denied for ${p}.`, "PERMISSION_DENIED", 403);
+  }
+  if (e instanceof Deno.errors.FilesystemLoop) {
+    return new BadRequestError(`${p} goes through a loop of links.`);
+  }
+  const code = (e as { code?: string }).code;
+  if (code === "ENAMETOOLONG") {
+    return new BadRequestError(
+      `Path ${p} is too long: the file system allows 255 bytes per name and 4096 per path.`,
+    );
+  }
+  if (code === "EINVAL" || code === "EILSEQ") {
+    return new BadRequestError(`Path ${p} is not a valid file name on this file system.`);
+  }
+  if (code === "ENOTEMPTY") {
+    return new ConflictError(`Folder ${p} is not empty.`);
+  }
+  return e;
 }
