@@ -110,28 +110,97 @@ export interface TrackingApi {
   metricHistory(runId: string, metric: string): Promise<MetricPoint[]>;
 }
 
+/** Unity Catalog's model-version statuses (the local registry uses the same words). */
+export type ModelVersionStatus =
+  | "PENDING_REGISTRATION"
+  | "READY"
+  | "FAILED_REGISTRATION"
+  | "MODEL_VERSION_STATUS_UNKNOWN";
+
 export interface ModelVersion {
   /** Three-level name `catalog.schema.model`. */
   name: string;
   version: string;
+  /** Where the version's files came from (a run folder, an MLflow model URI). */
   source: string;
   runId?: string;
-  status: string;
+  status: ModelVersionStatus | string;
+  /** Why registration failed, when it did. */
+  statusMessage?: string;
+  /** Aliases pointing at this version (read with `include_aliases` on Databricks). */
   aliases: string[];
   tags: Record<string, string>;
   createdAt: number;
+  createdBy?: string;
   description?: string;
 }
 
+/** A registered model with the aliases it holds. */
+export interface RegisteredModelInfo {
+  name: string;
+  description?: string;
+  owner?: string;
+  createdAt?: number;
+  updatedAt?: number;
+  /** Alias → version, e.g. `[{alias: "champion", version: "3"}]`. */
+  aliases: { alias: string; version: string }[];
+}
+
+/**
+ * What to register: a volume folder holding `model.onnx` and `model.json` (a run folder, or the
+ * staging folder of an imported model), already validated by `lib/registry`.
+ */
+export interface RegisterRequest {
+  /** `catalog.schema.model`. */
+  name: string;
+  /** Volume folder with `model.onnx` + `model.json`. */
+  sourceDir: string;
+  /** Volume folder of the model's files; the version's files go to `<modelsDir>/<version>/`. */
+  modelsDir: string;
+  runId?: string;
+  description?: string;
+  /** Lineage (`lakevision.*`) and user tags, set on the new version. */
+  tags: Record<string, string>;
+  /** Aliases to point at the new version once it is READY. */
+  aliases: string[];
+  /** Small text files written beside the model in the version folder (`card.md`, `metrics.json`). */
+  extras: Record<string, string>;
+  /** Who asked, recorded on the version. */
+  createdBy: string;
+}
+
+/** A registration in progress or finished; `registration(r)` answers its next state. */
+export interface Registration {
+  state: "running" | "succeeded" | "failed";
+  /** Phase or reason, for people. */
+  message?: string;
+  /** Known once the workspace has created the version. */
+  version?: string;
+  /** The registration job, where one runs (Databricks). */
+  jobRunId?: string;
+  url?: string;
+  request: RegisterRequest;
+  startedAt: number;
+  endedAt?: number;
+}
+
 export interface RegistryApi {
-  listModels(): AsyncIterable<{ name: string; description?: string; updatedAt?: number }>;
+  listModels(): AsyncIterable<RegisteredModelInfo>;
+  /** NotFoundError when the model does not exist. */
+  getModel(name: string): Promise<RegisteredModelInfo>;
+  /** Versions, newest first, each with its aliases. */
   listVersions(name: string): AsyncIterable<ModelVersion>;
-  createVersion(
-    input: { name: string; source: string; runId?: string; description?: string },
-  ): Promise<ModelVersion>;
+  getVersion(name: string, version: string): Promise<ModelVersion>;
+  getByAlias(name: string, alias: string): Promise<ModelVersion>;
+  /** Starts registering a version (local: done on return; Databricks: a short job). */
+  register(req: RegisterRequest): Promise<Registration>;
+  /** The next state of a registration started by `register`. */
+  registration(prev: Registration): Promise<Registration>;
   setAlias(name: string, alias: string, version: string): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   setTag(name: string, version: string, key: string, value: string): Promise<void>;
+  /** Changes a version's description (UC `comment`). */
+  updateVersion(name: string, version: string, patch: { description: string }): Promise<void>;
 }
 
 export interface ServedEntity {

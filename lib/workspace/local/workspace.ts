@@ -15,6 +15,7 @@ import type {
 } from "../types.ts";
 import { LocalFiles } from "./files.ts";
 import { LocalJobs } from "./jobs.ts";
+import { LocalRegistry } from "./registry.ts";
 import { findPython } from "./python.ts";
 import { LocalTracking } from "./tracking.ts";
 
@@ -58,14 +59,7 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
   };
   const jobs: JobsApi = new LocalJobs({ dataDir: opts.dataDir, files, python: opts.python });
   const tracking: TrackingApi = new LocalTracking(files, opts.volume);
-  const registry: RegistryApi = {
-    async *listModels() {},
-    async *listVersions() {},
-    createVersion: () => Promise.reject(notYet("model registry", "Model Registry")),
-    setAlias: () => Promise.reject(notYet("model registry", "Model Registry")),
-    deleteAlias: () => Promise.reject(notYet("model registry", "Model Registry")),
-    setTag: () => Promise.reject(notYet("model registry", "Model Registry")),
-  };
+  const registry: RegistryApi = new LocalRegistry(files);
   const serving: ServingApi = {
     list: () => Promise.resolve([]),
     get: () => Promise.reject(notYet("serving", "Deployment")),
@@ -118,6 +112,13 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
         }),
       );
       out.push(
+        await timed("registry", async () => {
+          let n = 0;
+          for await (const _ of registry.listModels()) n++;
+          return `registry in KV, files under ${opts.volume}/models (${n} model(s))`;
+        }),
+      );
+      out.push(
         await timed("tracking", async () => {
           let n = 0;
           for await (const _ of tracking.listRuns({ limit: 1000 })) n++;
@@ -126,7 +127,6 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
       );
       for (
         const [area, stage] of [
-          ["registry", "Model Registry"],
           ["serving", "Deployment"],
         ] as const
       ) {
