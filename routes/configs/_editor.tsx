@@ -10,6 +10,7 @@ import type { ConfigDoc } from "@/lib/config/schema.ts";
 import type { Task } from "@/lib/config/tasks.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
 
 export interface EditorData extends ConfigEditorProps {
@@ -57,7 +58,7 @@ export async function saveFromForm(
     crumbs: Crumb[];
   },
 ): Promise<Response> {
-  const form = await req.formData();
+  const form = await readForm(req);
   const posted = readConfigForm(form, page.fallbackTask, page.fallbackBase);
   const name = page.fixedName ?? posted.name;
   const store = await configStoreFor(ctx.state);

@@ -4,6 +4,7 @@ import { configNameProblem, slugifyName } from "@/lib/config/names.ts";
 import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 import { MAX_YAML_BYTES, parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 import { authorOf } from "./_editor.tsx";
 
@@ -31,7 +32,7 @@ export const handler: Handlers<Data> = {
     return ctx.render(EMPTY);
   },
   async POST(req, ctx) {
-    const form = await req.formData();
+    const form = await readForm(req);
     const file = form.get("file");
     const upload = file instanceof File && file.size > 0 ? file : null;
     let yaml = String(form.get("yaml") ?? "");

@@ -4,6 +4,7 @@ import { getModel } from "@/lib/config/catalog.ts";
 import { TASK_LABELS } from "@/lib/config/tasks.ts";
 import type { Template } from "@/lib/config/templates.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Data {
@@ -15,7 +16,7 @@ export const handler: Handlers<Data> = {
     return ctx.render({ templates: await (await configStoreFor(ctx.state)).listTemplates() });
   },
   async POST(req, ctx) {
-    const form = await req.formData();
+    const form = await readForm(req);
     await (await configStoreFor(ctx.state)).deleteTemplate(String(form.get("id") ?? ""));
     return ctx.redirect("/configs/templates");
   },

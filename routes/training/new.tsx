@@ -5,6 +5,7 @@ import { type FieldProblems, type LaunchForm, launchFromForm } from "@/lib/train
 import { launchRun, newToken } from "@/lib/training/launch.ts";
 import { trainingContext } from "@/lib/training/service.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
 
 interface Data {
@@ -61,7 +62,7 @@ export const handler: Handlers<Data> = {
   },
   async POST(req, ctx) {
     const form = Object.fromEntries(
-      [...(await req.formData()).entries()].map(([k, v]) => [k, String(v)]),
+      [...(await readForm(req)).entries()].map(([k, v]) => [k, String(v)]),
     );
     const { request, problems } = launchFromForm(form);
     if (!request) {

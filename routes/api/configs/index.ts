@@ -3,6 +3,7 @@ import { validateConfig } from "@/lib/config/validate.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const Body = z.object({
@@ -27,7 +28,7 @@ export const handler: Handlers = {
     });
   },
   async POST(req, ctx) {
-    const body = Body.safeParse(await req.json().catch(() => null));
+    const body = Body.safeParse(await readJson(req));
     if (!body.success) throw new BadRequestError(`Bad request: ${body.error.issues[0].message}`);
     const { name, yaml, message, baseVersion } = body.data;
     let doc = body.data.doc;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { validateConfig } from "@/lib/config/validate.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { BadRequestError } from "@/lib/errors.ts";
+import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const Body = z.object({
@@ -16,7 +17,7 @@ const Body = z.object({
 /** POST {yaml} or {doc} → {ok, task, errors, warnings}, as `config validate --json` prints. */
 export const handler: Handlers = {
   async POST(req, ctx) {
-    const body = Body.safeParse(await req.json().catch(() => null));
+    const body = Body.safeParse(await readJson(req));
     if (!body.success) throw new BadRequestError(`Bad request: ${body.error.issues[0].message}`);
     const { yaml, doc, mode } = body.data;
     const target = ctx.state.settings.workspace;

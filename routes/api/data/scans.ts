@@ -5,6 +5,7 @@ import { scans } from "@/lib/data/registry.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import { parseTableName, requireDeltaReader } from "@/lib/workspace/databricks/delta_reader.ts";
+import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const VolumePath = z.string().min(1).max(2000).startsWith("/Volumes/", "must be under /Volumes/");
@@ -38,7 +39,7 @@ const Body = z.object({
  */
 export const handler: Handlers = {
   async POST(req, ctx) {
-    const body = Body.safeParse(await req.json().catch(() => null));
+    const body = Body.safeParse(await readJson(req));
     if (!body.success) {
       throw new BadRequestError(
         `Bad request: ${body.error.issues[0].path.join(".")} ${body.error.issues[0].message}`,

@@ -3,6 +3,7 @@ import { launchRun } from "@/lib/training/launch.ts";
 import { listRuns } from "@/lib/training/records.ts";
 import { trainingContext } from "@/lib/training/service.ts";
 import { LaunchRequestSchema, RUN_STATUSES } from "@/lib/training/types.ts";
+import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 /** Runs (filtered) and launching a run. */
@@ -28,13 +29,7 @@ export const handler: Handlers = {
     return Response.json({ runs });
   },
   async POST(req, ctx) {
-    let body: unknown;
-    try {
-      body = await req.json();
-    } catch {
-      throw new BadRequestError("The body must be JSON (a launch request).");
-    }
-    const parsed = LaunchRequestSchema.safeParse(body);
+    const parsed = LaunchRequestSchema.safeParse(await readJson(req));
     if (!parsed.success) {
       throw new BadRequestError(
         "The launch request is not valid: " +

@@ -1,12 +1,13 @@
 import { BadRequestError } from "@/lib/errors.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 import { authorOf } from "../_editor.tsx";
 
 /** Activate, restore, or save-as-template a version, then back to the config page (PRG). */
 export const handler: Handlers = {
   async POST(req, ctx) {
-    const form = await req.formData();
+    const form = await readForm(req);
     const name = ctx.params.name;
     const version = Number(form.get("version"));
     if (!Number.isInteger(version) || version < 1) {
