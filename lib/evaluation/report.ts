@@ -78,7 +78,26 @@ export function reportCsv(evals: RunEvaluation[]): string {
   return toCsv(rows);
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, "\\|");
+/**
+ * Text from runs and datasets (class names, run names, notes) as inert Markdown: raw HTML is
+ * escaped so `<img onerror=...>` in a class name shows as text wherever the report is rendered,
+ * and line breaks cannot end a table row or heading early.
+ */
+function mdText(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/[\r\n]+/g, " ");
+}
+
+/** A code span holding `s` verbatim: the fence is longer than any run of backticks inside. */
+function mdCode(s: string): string {
+  const one = s.replace(/[\r\n]+/g, " ");
+  const run = Math.max(0, ...(one.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(run + 1);
+  const pad = one.startsWith("`") || one.endsWith("`") ? " " : "";
+  return `${fence}${pad}${one}${pad}${fence}`;
+}
+
+const mdCell = (s: string) => mdText(s).replace(/\|/g, "\\|");
 
 function mdTable(head: string[], rows: string[][]): string {
   return [
@@ -92,14 +111,16 @@ const signed = (v: number | null) => (v === null ? "—" : `${v >= 0 ? "+" : ""}
 
 /** One run's section of the Markdown report. */
 function mdRun(e: RunEvaluation): string {
-  const out: string[] = [`## ${e.name} (\`${e.runId}\`)`, ""];
-  out.push(`Task: ${e.task} · model: ${e.model || "—"}`);
+  const out: string[] = [`## ${mdText(e.name)} (${mdCode(e.runId)})`, ""];
+  out.push(`Task: ${mdText(e.task)} · model: ${mdText(e.model || "—")}`);
   if (e.inputs) {
     out.push(
-      `Predictions: \`${e.inputs.predictions}\` · ground truth: \`${e.inputs.groundTruth ?? "—"}\``,
+      `Predictions: ${mdCode(e.inputs.predictions)} · ground truth: ${
+        mdCode(e.inputs.groundTruth ?? "—")
+      }`,
     );
   }
-  if (e.note) out.push("", `> ${e.note}`);
+  if (e.note) out.push("", `> ${mdText(e.note)}`);
   out.push(
     "",
     mdTable(
@@ -162,7 +183,7 @@ function mdRun(e: RunEvaluation): string {
 function mdCompare(c: Comparison): string {
   const head = ["Metric", ...c.runs.map((r, i) => (i === 0 ? `${r.name} (baseline)` : r.name))];
   const out = ["## Comparison", ""];
-  if (c.warning) out.push(`> ${c.warning}`, "");
+  if (c.warning) out.push(`> ${mdText(c.warning)}`, "");
   out.push(mdTable(
     head,
     c.metrics.map((m) => [
@@ -176,7 +197,7 @@ function mdCompare(c: Comparison): string {
   if (c.classes.length) {
     out.push(
       "",
-      `### Per-class ${c.classMetric}`,
+      `### Per-class ${mdText(c.classMetric)}`,
       "",
       mdTable(
         ["Class", ...head.slice(1)],
