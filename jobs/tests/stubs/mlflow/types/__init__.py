@@ -1,0 +1,1 @@
+from .schema import ColSpec, DataType, ParamSchema, ParamSpec, Schema  # noqa: F401
