@@ -1,5 +1,6 @@
 import { Page } from "@/components/Page.tsx";
 import WorkspaceHealth from "@/islands/WorkspaceHealth.tsx";
+import { LastKnown, PAGE_DEADLINE_MS, withDeadline } from "@/lib/workspace/deadline.ts";
 import type { AreaHealth } from "@/lib/workspace/types.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
@@ -12,8 +13,12 @@ interface Data {
 export const handler: Handlers<Data> = {
   async GET(_req, ctx) {
     const ws = ctx.state.workspace;
-    const [health, details] = await Promise.all([ws.health(), ws.details?.() ?? []]);
-    return ctx.render({ health, checkedAt: Date.now(), details });
+    // A silent workspace must not hold the page: each area fails at the deadline instead.
+    const [health, details]: [AreaHealth[], Data["details"]] = await withDeadline(
+      PAGE_DEADLINE_MS,
+      () => Promise.all([ws.health(), ws.details?.() ?? []]),
+    ).catch((e) => [AREAS.map((area) => failed(area, e)), []]);
+    return ctx.render({ health: health.map(withLastKnown), checkedAt: Date.now(), details });
   },
 };
 
@@ -53,4 +58,23 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
       <WorkspaceHealth initial={data.health} checkedAt={data.checkedAt} />
     </Page>
   );
+}
+
+const AREAS: AreaHealth["area"][] = ["files", "jobs", "tracking", "registry", "serving", "compute"];
+const LAST_OK = new LastKnown<AreaHealth>();
+
+function failed(area: AreaHealth["area"], e: unknown): AreaHealth {
+  return { area, ok: false, detail: `failed: ${e instanceof Error ? e.message : e}`, ms: 0 };
+}
+
+/** Remembers areas that answered; a failing one also says what it answered last, and when. */
+function withLastKnown(a: AreaHealth): AreaHealth {
+  if (a.ok) {
+    LAST_OK.remember(a.area, a);
+    return a;
+  }
+  const last = LAST_OK.recall(a.area);
+  if (!last) return a;
+  const when = new Date(last.at).toISOString().slice(11, 19);
+  return { ...a, detail: `${a.detail} Last answer (${when} UTC): ${last.value.detail}` };
 }

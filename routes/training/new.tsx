@@ -4,6 +4,7 @@ import { HttpError } from "@/lib/errors.ts";
 import { type FieldProblems, type LaunchForm, launchFromForm } from "@/lib/training/form.ts";
 import { launchRun, newToken } from "@/lib/training/launch.ts";
 import { trainingContext } from "@/lib/training/service.ts";
+import { PAGE_DEADLINE_MS, withDeadline } from "@/lib/workspace/deadline.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
@@ -33,7 +34,7 @@ async function load(
   let compute: ComputeInfo | null = null;
   let computeError: string | null = null;
   try {
-    compute = await ctx.state.workspace.compute.info();
+    compute = await withDeadline(PAGE_DEADLINE_MS, () => ctx.state.workspace.compute.info());
   } catch (e) {
     computeError = e instanceof Error ? e.message : String(e);
   }

@@ -3,6 +3,7 @@
  * timeouts, retries (only where a repeat cannot do harm), error mapping and zod parsing.
  */
 import { z } from "zod";
+import { currentDeadline, seconds } from "@/lib/workspace/deadline.ts";
 import { DatabricksError, type ErrorContext, errorFromResponse, hintFor } from "./api_error.ts";
 import type { TokenSource } from "./auth.ts";
 
@@ -203,6 +204,11 @@ export class HttpClient {
     return u.toString();
   }
 
+  /**
+   * Sends with retries. Three limits apply, whichever ends first: the per-attempt timeout, the
+   * retry budget (for all attempts and sleeps together) and the surrounding page deadline
+   * (`withDeadline`); the caller's own `signal` cancels with its own reason.
+   */
   async #send(opts: RequestOptions, readText: boolean): Promise<string | Response> {
     const ctx = this.#ctx(opts);
     const url = this.#url(opts);
@@ -210,77 +216,125 @@ export class HttpClient {
     const idempotent = !streamBody &&
       (opts.idempotent ?? ["GET", "HEAD", "PUT", "DELETE"].includes(opts.method));
     const start = this.clock.now();
-    let attempt = 0;
-    let refreshedAuth = false;
-    for (;;) {
-      attempt++;
-      let outcome: { res?: Response; text?: string; error?: unknown };
-      const headers: Record<string, string> = {
-        "user-agent": "lakevision/1.0",
-        ...opts.headers,
-        authorization: `Bearer ${await this.auth.token()}`,
-      };
-      let body: BodyInit | undefined;
-      if (opts.rawBody !== undefined) {
-        body = opts.rawBody as BodyInit;
-        headers["content-type"] ??= "application/octet-stream";
-      } else if (opts.body !== undefined) {
-        body = JSON.stringify(opts.body);
-        headers["content-type"] = "application/json";
-      }
-      const ac = new AbortController();
-      const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
-      const timer = setTimeout(
-        () => ac.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
-        timeoutMs,
-      );
-      const signal = opts.signal ? AbortSignal.any([ac.signal, opts.signal]) : ac.signal;
-      try {
-        const res = await this.#fetch(url, {
-          method: opts.method,
-          headers,
-          body,
-          signal,
-          ...(streamBody ? { duplex: "half" } : {}),
-        } as RequestInit);
-        if (res.ok && !readText) {
+    const deadline = currentDeadline();
+    const budget = new AbortController();
+    const budgetTimer = setTimeout(
+      () => budget.abort(timeoutReason(this.retry.budgetMs)),
+      this.retry.budgetMs,
+    );
+    const overall = AbortSignal.any(
+      [budget.signal, opts.signal, deadline?.signal].filter((s): s is AbortSignal => !!s),
+    );
+    try {
+      let attempt = 0;
+      let refreshedAuth = false;
+      for (;;) {
+        attempt++;
+        let outcome: { res?: Response; text?: string; error?: unknown };
+        // The attempt gets what is left of the budget when that is less than its own timeout.
+        const left = this.retry.budgetMs - (this.clock.now() - start);
+        const timeoutMs = Math.max(1, Math.min(opts.timeoutMs ?? this.#timeoutMs, left));
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(timeoutReason(timeoutMs)), timeoutMs);
+        const signal = AbortSignal.any([ac.signal, overall]);
+        try {
+          const headers: Record<string, string> = {
+            "user-agent": "lakevision/1.0",
+            ...opts.headers,
+            authorization: `Bearer ${await abortable(this.auth.token(), signal)}`,
+          };
+          let body: BodyInit | undefined;
+          if (opts.rawBody !== undefined) {
+            body = opts.rawBody as BodyInit;
+            headers["content-type"] ??= "application/octet-stream";
+          } else if (opts.body !== undefined) {
+            body = JSON.stringify(opts.body);
+            headers["content-type"] = "application/json";
+          }
+          const res = await this.#fetch(url, {
+            method: opts.method,
+            headers,
+            body,
+            signal,
+            ...(streamBody ? { duplex: "half" } : {}),
+          } as RequestInit);
+          if (res.ok && !readText) return res;
+          outcome = { res, text: opts.method === "HEAD" ? "" : await res.text() };
+        } catch (e) {
+          outcome = { error: e };
+        } finally {
           clearTimeout(timer);
-          return res;
         }
-        outcome = { res, text: opts.method === "HEAD" ? "" : await res.text() };
-      } catch (e) {
-        outcome = { error: e };
-      } finally {
-        clearTimeout(timer);
-      }
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      const { res, text, error } = outcome;
-      if (res?.ok) return text ?? "";
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        const { res, text, error } = outcome;
+        if (res?.ok) return text ?? "";
+        // The page's deadline or the whole budget ran out: report it, never retry.
+        const limit = deadline?.signal.aborted
+          ? { ms: deadline.ms, why: "the page's time limit" }
+          : budget.signal.aborted
+          ? { ms: this.retry.budgetMs, why: "the time allowed for this call" }
+          : undefined;
+        if (limit && !res) {
+          throw networkError(
+            timeoutReason(limit.ms),
+            ctx,
+            attempt,
+            limit.ms,
+            idempotent,
+            limit.why,
+          );
+        }
 
-      // An expired or revoked token: refresh once and repeat (nothing was done with it).
-      if (res?.status === 401 && !refreshedAuth && !streamBody && this.auth.invalidate()) {
-        refreshedAuth = true;
-        attempt--;
-        continue;
+        // An expired or revoked token: refresh once and repeat (nothing was done with it).
+        if (res?.status === 401 && !refreshedAuth && !streamBody && this.auth.invalidate()) {
+          refreshedAuth = true;
+          attempt--;
+          continue;
+        }
+        const err = res
+          ? errorFromResponse(res.status, text ?? "", res.headers, ctx, attempt)
+          : networkError(error, ctx, attempt, timeoutMs, idempotent);
+        // 429 means the request was refused before any work, so even a POST may repeat it.
+        const retryable = res
+          ? (res.status === 429 && !streamBody) || (RETRY_STATUS.has(res.status) && idempotent)
+          : idempotent;
+        if (!retryable || limit || attempt >= this.retry.maxAttempts) throw err;
+        const backoff = Math.min(
+          this.retry.maxDelayMs,
+          this.retry.baseDelayMs * 2 ** (attempt - 1),
+        );
+        const jittered = backoff / 2 + this.#random() * backoff / 2;
+        const after = res
+          ? retryAfterMs(res.headers.get("retry-after"), this.clock.now())
+          : undefined;
+        const delay = after ?? jittered;
+        if (this.clock.now() - start + delay > this.retry.budgetMs) throw err;
+        try {
+          await this.clock.sleep(delay, overall);
+        } catch (e) {
+          // Cut short by the deadline or budget: the last real error says more than the abort.
+          if (opts.signal?.aborted) throw opts.signal.reason;
+          throw e instanceof DOMException && e.name === "TimeoutError" ? err : e;
+        }
       }
-      const err = res
-        ? errorFromResponse(res.status, text ?? "", res.headers, ctx, attempt)
-        : networkError(error, ctx, attempt, timeoutMs, idempotent);
-      // 429 means the request was refused before any work, so even a POST may repeat it.
-      const retryable = res
-        ? (res.status === 429 && !streamBody) || (RETRY_STATUS.has(res.status) && idempotent)
-        : idempotent;
-      if (!retryable || attempt >= this.retry.maxAttempts) throw err;
-      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-      const jittered = backoff / 2 + this.#random() * backoff / 2;
-      const after = res
-        ? retryAfterMs(res.headers.get("retry-after"), this.clock.now())
-        : undefined;
-      const delay = after ?? jittered;
-      if (this.clock.now() - start + delay > this.retry.budgetMs) throw err;
-      await this.clock.sleep(delay, opts.signal);
+    } finally {
+      clearTimeout(budgetTimer);
     }
   }
+}
+
+function timeoutReason(ms: number): DOMException {
+  return new DOMException(`no answer within ${ms} ms`, "TimeoutError");
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (for steps that take no signal). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function networkError(
@@ -289,6 +343,8 @@ function networkError(
   attempts: number,
   timeoutMs: number,
   idempotent: boolean,
+  /** Which limit ran out, when it was not the per-attempt timeout. */
+  limit?: string,
 ): DatabricksError {
   const timedOut = error instanceof DOMException && error.name === "TimeoutError" ||
     (error instanceof Error && error.name === "AbortError" &&
@@ -297,7 +353,7 @@ function networkError(
   const detail = [error, cause].filter((x) => x !== undefined)
     .map((x) => x instanceof Error ? x.message : String(x)).join(": ");
   const why = timedOut
-    ? `no answer within ${Math.round(timeoutMs / 100) / 10} s`
+    ? `no answer within ${seconds(timeoutMs)}${limit ? ` (${limit})` : ""}`
     : `the connection failed (${detail})`;
   const tries = attempts > 1 ? `, after ${attempts} attempts` : "";
   return new DatabricksError(
