@@ -7,6 +7,9 @@ import { z } from "zod";
 const WORKSPACE_KINDS = ["local", "databricks"] as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** A host name, IPv4 address or bracketed IPv6 address, with an optional port; no scheme. */
+const HOST_RE =
+  /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$/;
 
 const EnvSchema = z.object({
   PORT: port.optional(),
@@ -24,6 +27,13 @@ const EnvSchema = z.object({
   DATABRICKS_CLIENT_ID: z.string().min(1).optional(),
   DATABRICKS_CLIENT_SECRET: z.string().min(1).optional(),
   DATABRICKS_CONFIG_PROFILE: z.string().min(1).optional(),
+  /** Hosts (comma-separated, `name` or `name:port`) the app answers for besides loopback. */
+  LAKEVISION_PUBLIC_HOST: z.string().trim().min(1).refine(
+    (v) => v.split(",").every((h) => HOST_RE.test(h.trim())),
+    "must be host names, each optionally with :port (e.g. lakevision.example.com,10.0.0.5:8000)",
+  ).optional(),
+  /** Set by Databricks Apps on newer runtimes: the app's own URL. */
+  DATABRICKS_APP_URL: z.url().optional(),
   LAKEVISION_VOLUME: z.string().regex(
     /^\/Volumes\/[^/]+\/[^/]+\/[^/]+\/?$/,
     "must look like /Volumes/<catalog>/<schema>/<volume>",
@@ -44,6 +54,17 @@ export interface Settings {
   volume: string;
   /** True when running inside Databricks Apps. */
   databricksApp: boolean;
+  /**
+   * True behind the Databricks Apps proxy (`DATABRICKS_APP_PORT` is set). Only then are the
+   * proxy's `X-Forwarded-Host`, `-Email`, `-Preferred-Username` and `-Access-Token` trusted;
+   * anywhere else any client could send them.
+   */
+  behindAppsProxy: boolean;
+  /**
+   * Hosts (lower case, `name` or `name:port`) served besides localhost, 127.0.0.1 and [::1]:
+   * `LAKEVISION_PUBLIC_HOST` and, in Apps, the app's URL. Other `Host`s get a 421 (DNS rebinding).
+   */
+  publicHosts: string[];
   databricks: {
     host?: string;
     token?: string;
@@ -97,6 +118,11 @@ export function loadSettings(
     demo: e.LAKEVISION_DEMO === "1",
     volume: (e.LAKEVISION_VOLUME ?? "/Volumes/main/lakevision/data").replace(/\/$/, ""),
     databricksApp,
+    behindAppsProxy: e.DATABRICKS_APP_PORT !== undefined,
+    publicHosts: [
+      ...(e.LAKEVISION_PUBLIC_HOST?.split(",").map((h) => h.trim().toLowerCase()) ?? []),
+      ...(e.DATABRICKS_APP_URL ? [new URL(e.DATABRICKS_APP_URL).host.toLowerCase()] : []),
+    ],
     databricks: {
       host: e.DATABRICKS_HOST,
       token: e.DATABRICKS_TOKEN,

@@ -7,13 +7,14 @@ import { compress } from "hono/compress";
 import { h } from "preact";
 import type { ComponentType, VNode } from "preact";
 import type { Settings } from "@/fresh.config.ts";
-import { HttpError, WorkspaceError } from "@/lib/errors.ts";
+import { BadRequestError, HttpError, WorkspaceError } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
 import { ensureBundle } from "./bundle.ts";
 import { registerIsland } from "./islands.ts";
 import {
   accessLog,
+  allowedHosts,
   bodyLimit,
   createLogger,
   type Logger,
@@ -89,17 +90,20 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
       get(k: "requestId"): string;
     },
   ): State => {
-    const email = c.req.header("x-forwarded-email");
-    const name = c.req.header("x-forwarded-preferred-username") ?? email ??
+    // The identity headers are the Apps proxy's; anywhere else any client could set them.
+    const trusted = settings.behindAppsProxy;
+    const email = trusted ? c.req.header("x-forwarded-email") : undefined;
+    const name = (trusted ? c.req.header("x-forwarded-preferred-username") : undefined) ?? email ??
       Deno.env.get("USER") ?? "local user";
+    const headers = trusted ? c.req.raw.headers : withoutForwardedToken(c.req.raw.headers);
     return {
       requestId: c.get("requestId"),
       settings,
-      workspace: workspaceForRequest(workspace, c.req.raw.headers),
+      workspace: workspaceForRequest(workspace, headers),
       user: {
         name,
         email,
-        forwardedToken: c.req.header("x-forwarded-access-token"),
+        forwardedToken: trusted ? c.req.header("x-forwarded-access-token") : undefined,
       },
     };
   };
@@ -126,9 +130,19 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     (req.headers.get("accept")?.includes("application/json") &&
       !req.headers.get("accept")?.includes("text/html"));
 
-  app.onError((err, c) => {
+  app.onError((thrown, c) => {
     const url = new URL(c.req.url);
     const requestId = c.get("requestId") ?? "-";
+    const err = clientFault(thrown);
+    if (err !== thrown) {
+      // A bad request that reached code without its own check: a 4xx, logged so it gets one.
+      log("warn", "bad request reached a handler unchecked", {
+        requestId,
+        path: url.pathname,
+        status: (err as HttpError).status,
+        error: thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown),
+      });
+    }
     const known = err instanceof HttpError;
     const status = known ? err.status : 500;
     const message = known ? err.message : "Something went wrong on the server.";
@@ -164,13 +178,14 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
 
   app.use(requestIdMiddleware());
   app.use(accessLog(log));
+  app.use(allowedHosts(settings));
   app.use(securityHeaders());
   app.use(async (c, next) => {
     // SSE must stream unbuffered; everything else may be compressed.
     if (c.req.header("accept")?.includes("text/event-stream")) return await next();
     return await compress()(c, next);
   });
-  app.use(sameOrigin());
+  app.use(sameOrigin(settings));
   app.use(bodyLimit(settings.maxBodyBytes));
 
   app.get("/_lv/*", (c) => serveStatic(`${root}/static`, new URL(c.req.url).pathname, true));
@@ -276,6 +291,42 @@ function decodeParams(raw: Record<string, string>, route: RouteFile): Record<str
       throw new HttpError(400, `The URL part "${v}" is not valid percent-encoding.`);
     }
   }
+  return out;
+}
+
+/**
+ * Errors that only a malformed request causes — a body that is not the form or JSON it claims,
+ * a name too long for a KV key or a file name, input nested deep enough to exhaust the stack —
+ * become a 4xx saying so (never the host path or other internals); anything else is unchanged.
+ */
+export function clientFault(err: unknown): unknown {
+  if (err instanceof HttpError || !(err instanceof Error)) return err;
+  const msg = err.message;
+  if (err instanceof SyntaxError && /JSON/.test(msg)) {
+    return new BadRequestError(`The body is not valid JSON: ${msg}.`);
+  }
+  if (
+    err instanceof TypeError &&
+    /form data|MultipartParser|boundary|can not be decoded|Unable to parse body/i.test(msg)
+  ) {
+    return new BadRequestError("The request body is not a well-formed form.");
+  }
+  if (err instanceof TypeError && /^Key too large/.test(msg)) {
+    return new BadRequestError("A name or id in the request is too long.");
+  }
+  if ((err as { code?: string }).code === "ENAMETOOLONG") {
+    return new BadRequestError("A path or file name in the request is too long.");
+  }
+  if (err instanceof RangeError && /call stack/i.test(msg)) {
+    return new BadRequestError("The request is nested too deeply to process.");
+  }
+  return err;
+}
+
+function withoutForwardedToken(headers: Headers): Headers {
+  if (!headers.has("x-forwarded-access-token")) return headers;
+  const out = new Headers(headers);
+  out.delete("x-forwarded-access-token");
   return out;
 }
 

@@ -83,33 +83,85 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
+/** Who the app answers for: see `Settings.publicHosts` and `Settings.behindAppsProxy`. */
+export interface HostPolicy {
+  publicHosts: string[];
+  behindAppsProxy: boolean;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+/** Databricks Apps' own domain (AWS, Azure, GCP), allowed behind the Apps proxy. */
+const APPS_DOMAIN = ".databricksapps.com";
+
+/**
+ * The host the request was addressed to: `X-Forwarded-Host` behind the Apps proxy (which sets
+ * it), else `Host` (or the URL's host, for in-memory requests). Lower case, port kept.
+ */
+export function requestHost(req: Request, policy: HostPolicy): string {
+  const forwarded = policy.behindAppsProxy
+    ? req.headers.get("x-forwarded-host")?.split(",")[0].trim()
+    : undefined;
+  return (forwarded || req.headers.get("host") || new URL(req.url).host).toLowerCase();
+}
+
+/** True when `host` (`name` or `name:port`) is one the app serves. */
+export function hostAllowed(host: string, policy: HostPolicy): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return false;
+  const name = m[1];
+  if (LOOPBACK.has(name)) return true;
+  if (policy.publicHosts.some((p) => p === host || p === name)) return true;
+  return policy.behindAppsProxy && policy.publicHosts.length === 0 && name.endsWith(APPS_DOMAIN);
+}
+
+/**
+ * Answers only for allow-listed hosts (421 otherwise), so a DNS-rebinding page whose own name
+ * now points at 127.0.0.1 cannot read the app or post to it as same-origin.
+ */
+export function allowedHosts(policy: HostPolicy): MiddlewareHandler {
+  return async (c, next) => {
+    const host = requestHost(c.req.raw, policy);
+    if (!hostAllowed(host, policy)) {
+      return new Response(
+        `Lakevision does not answer for the host "${host.slice(0, 200)}". If this is how you ` +
+          `reach it, set LAKEVISION_PUBLIC_HOST to that host.\n`,
+        { status: 421, headers: { "Content-Type": "text/plain; charset=utf-8" } },
+      );
+    }
+    await next();
+  };
+}
+
 /**
  * Refuses state-changing requests from other sites. Browsers always send `Origin` (or
- * `Sec-Fetch-Site`) on such requests; scripts and the CLI send neither and are allowed.
+ * `Sec-Fetch-Site`) on such requests; scripts and the CLI send neither and are allowed. The
+ * Origin is compared with the allow-listed request host, never a client's own X-Forwarded-Host.
  */
-export function sameOrigin(): MiddlewareHandler {
+export function sameOrigin(policy: HostPolicy): MiddlewareHandler {
   return async (c, next) => {
     if (!SAFE_METHODS.has(c.req.method)) {
       const origin = c.req.header("origin");
       const site = c.req.header("sec-fetch-site");
-      const host = c.req.header("x-forwarded-host") ?? c.req.header("host") ??
-        new URL(c.req.url).host;
+      const host = requestHost(c.req.raw, policy);
       if (origin && origin !== "null") {
         let originHost = "";
         try {
-          originHost = new URL(origin).host;
+          originHost = new URL(origin).host.toLowerCase();
         } catch { /* malformed origin is refused below */ }
-        if (originHost !== host) {
+        if (originHost !== host || !hostAllowed(originHost, policy)) {
           throw new HttpError(
             403,
-            `Refused a ${c.req.method} from another site (Origin ${origin}); state-changing ` +
-              `requests must come from Lakevision's own pages.`,
+            `Refused a ${c.req.method} from another site (Origin ${
+              origin.slice(0, 200)
+            }); state-changing requests must come from Lakevision's own pages.`,
           );
         }
       } else if (origin === "null" || (site && site !== "same-origin" && site !== "none")) {
         throw new HttpError(
           403,
-          `Refused a ${c.req.method} from another site (Sec-Fetch-Site: ${site ?? "null origin"}).`,
+          `Refused a ${c.req.method} from another site (Sec-Fetch-Site: ${
+            site?.slice(0, 40) ?? "null origin"
+          }).`,
         );
       }
     }
