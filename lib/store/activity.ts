@@ -53,3 +53,27 @@ export async function listActivity(
   }
   return out;
 }
+
+/** One entry by id, or null. */
+export async function getActivity(id: string): Promise<Activity | null> {
+  if (!/^[0-9a-z]{1,12}-[0-9a-f]{8}$/.test(id)) return null;
+  const kv = await getKv();
+  const e = await kv.get([...PREFIX, id]);
+  const a = ActivitySchema.safeParse(e.value);
+  return a.success ? a.data : null;
+}
+
+/** Merges `patch` into an entry's details (e.g. marking an alias move as undone). */
+export async function updateActivityDetails(
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const kv = await getKv();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const e = await kv.get([...PREFIX, id]);
+    const a = ActivitySchema.safeParse(e.value);
+    if (!a.success) return;
+    const next = { ...a.data, details: { ...a.data.details, ...patch } };
+    if ((await kv.atomic().check(e).set([...PREFIX, id], next).commit()).ok) return;
+  }
+}
