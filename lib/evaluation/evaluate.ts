@@ -113,8 +113,9 @@ async function history(
 }
 
 /**
- * Evaluates a run (or returns its cached evaluation). `gt` overrides the ground-truth file the
- * run's config names; `force` recomputes even when cached.
+ * Evaluates a run (or returns its cached evaluation). `gt` overrides, for this call only, the
+ * ground-truth file the run's config names (or the one chosen with `chooseGroundTruth`); `force`
+ * recomputes even when cached.
  */
 export async function evaluateRun(
   ws: Workspace,
@@ -149,7 +150,7 @@ export async function evaluateRun(
     cells: {},
   });
   if (!runDir) return none("This run has no run folder, so only its logged metrics are shown.");
-  const gtOverride = await groundTruthOverride(s.id, opts.gt);
+  const gtOverride = opts.gt ?? await chosenGroundTruth(s.id);
   const inputs = await evalInputs(ws, runDir, found.record, gtOverride);
   if (!(await ws.files.stat(inputs.predictions))) {
     return none(
@@ -245,16 +246,45 @@ export async function evaluateRun(
   return { evaluation, cells: {} };
 }
 
+/** Longest ground-truth path accepted (well under a KV key's and a file name's limits). */
+export const MAX_GT_PATH = 1000;
+
 /**
- * The ground-truth file chosen for a run on the page (when its config points elsewhere): a new
- * choice is remembered, so later requests (cells, galleries, reports) use it too.
+ * Chooses the ground-truth file for a run whose config points elsewhere, after checking it: a
+ * `/Volumes/` path that exists and that the run evaluates with (a COCO file for detection).
+ * Only then is it remembered, so later requests (cells, galleries, reports) use it too.
+ * Called only from same-origin POSTs; a GET never changes which file a run is judged by.
  */
-async function groundTruthOverride(runId: string, gt?: string): Promise<string | undefined> {
+export async function chooseGroundTruth(
+  ws: Workspace,
+  runId: string,
+  gt: string,
+): Promise<CachedEvaluation> {
+  const problem = groundTruthPathProblem(gt);
+  if (problem) throw new BadRequestError(`The ground-truth file ${problem}.`);
+  const found = await findEvalRun(ws, runId);
+  const info = await ws.files.stat(gt);
+  if (!info) throw new NotFoundError(`The ground-truth file ${gt} does not exist.`);
+  if (info.isDirectory) throw new BadRequestError(`The ground-truth file ${gt} is a folder.`);
+  const out = await evaluateRun(ws, found.summary.id, { gt });
   const kv = await getKv();
-  if (gt) {
-    await kv.set(["evaluation", "gt", runId], gt);
-    return gt;
+  await kv.set(["evaluation", "gt", found.summary.id], gt);
+  return out;
+}
+
+/** Why `gt` cannot be a ground-truth path, or null when it can. */
+export function groundTruthPathProblem(gt: string): string | null {
+  if (!gt.startsWith("/Volumes/")) return "must be a /Volumes/ path";
+  if (gt.length > MAX_GT_PATH) return `path must be at most ${MAX_GT_PATH} characters`;
+  if (gt.split("/").some((p) => p === ".." || p === ".") || /\p{Cc}/u.test(gt)) {
+    return "path must not contain . or .. segments or control characters";
   }
+  return null;
+}
+
+/** The ground-truth file chosen for a run with `chooseGroundTruth`, if any. */
+async function chosenGroundTruth(runId: string): Promise<string | undefined> {
+  const kv = await getKv();
   return (await kv.get<string>(["evaluation", "gt", runId])).value ?? undefined;
 }
 

@@ -4,18 +4,22 @@ import { RunPicker } from "@/components/evaluation/RunPicker.tsx";
 import { RunView } from "@/components/evaluation/RunView.tsx";
 import EvalExport from "@/islands/EvalExport.tsx";
 import { compareRuns, type Comparison } from "@/lib/evaluation/compare.ts";
-import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
+import { chooseGroundTruth, evaluateRun } from "@/lib/evaluation/evaluate.ts";
 import { type ImageDetail, imageDetails } from "@/lib/evaluation/images.ts";
 import { listEvalRuns } from "@/lib/evaluation/sources.ts";
 import type { EvalRunSummary, RunEvaluation } from "@/lib/evaluation/types.ts";
 import { BadRequestError, HttpError } from "@/lib/errors.ts";
+import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
 
 interface Data {
   runs: EvalRunSummary[];
   trackingError?: string;
   selected: string[];
   error?: string;
+  /** The posted ground-truth path and why it was refused, shown beside the field. */
+  gt?: { value: string; error: string };
   single?: { ev: RunEvaluation; worst: ImageDetail[] };
   compare?: { evals: RunEvaluation[]; comparison: Comparison; images: ImageDetail[][] };
 }
@@ -36,54 +40,74 @@ export const handler: Handlers<Data> = {
       return ctx.redirect(ids.length ? `/evaluation?runs=${ids.join(",")}` : "/evaluation");
     }
     const selected = (q.get("runs") ?? "").split(",").filter((r) => ID.test(r));
-    const data: Data = { runs, trackingError, selected };
-    if (selected.length > 6) {
-      data.error = `Compare at most 6 runs at once (${selected.length} were picked).`;
-      return ctx.render(data);
-    }
+    // `gt` in the query is ignored: choosing a run's ground truth is a POST (below).
+    return ctx.render(await pageData(ctx.state.workspace, { runs, trackingError, selected }));
+  },
+  /** Chooses a run's ground-truth file (the form under the error), then back to the run (PRG). */
+  async POST(req, ctx) {
+    const form = await readForm(req);
+    const run = String(form.get("runs") ?? "");
+    const gt = String(form.get("gt") ?? "").trim();
+    if (!ID.test(run)) throw new BadRequestError("runs must name one run.");
     try {
-      if (selected.length === 1) {
-        const gt = q.get("gt") ?? undefined;
-        if (gt !== undefined && !gt.startsWith("/Volumes/")) {
-          throw new BadRequestError("The ground-truth file must be a /Volumes/ path.");
-        }
-        const cached = await evaluateRun(ws, selected[0], { gt });
-        const ev = cached.evaluation;
-        const ids = ev.detection?.worst.slice(0, 8).map((w) => w.id) ?? [];
-        const worst = ids.length
-          ? await imageDetails(ws, ev.runId, ids, {
-            minScore: ev.detection!.report.recommendedThreshold,
-            cached,
-          })
-          : [];
-        data.single = { ev, worst };
-      } else if (selected.length > 1) {
-        const cached = [];
-        for (const id of selected) cached.push(await evaluateRun(ws, id));
-        const evals = cached.map((c) => c.evaluation);
-        const base = evals[0].detection;
-        const ids = base?.worst.slice(0, 4).map((w) => w.id) ?? [];
-        const per: ImageDetail[][] = [];
-        if (ids.length && evals.every((e) => e.kind === "detection")) {
-          for (const c of cached) {
-            per.push(
-              await imageDetails(ws, c.evaluation.runId, ids, {
-                minScore: c.evaluation.detection!.report.recommendedThreshold,
-                cached: c,
-              }),
-            );
-          }
-        }
-        const images = ids.map((_, i) => per.map((p) => p[i])).filter((row) => row.every(Boolean));
-        data.compare = { evals, comparison: compareRuns(evals), images };
-      }
+      await chooseGroundTruth(ctx.state.workspace, run, gt);
     } catch (e) {
-      if (!(e instanceof HttpError)) throw e;
-      data.error = e.message;
+      if (!(e instanceof HttpError) || e.status >= 500) throw e;
+      const { runs, trackingError } = await listEvalRuns(ctx.state.workspace);
+      const data = await pageData(ctx.state.workspace, { runs, trackingError, selected: [run] });
+      return ctx.render({ ...data, gt: { value: gt.slice(0, 2000), error: e.message } }, {
+        status: 422,
+      });
     }
-    return ctx.render(data);
+    return ctx.redirect(`/evaluation?runs=${encodeURIComponent(run)}`);
   },
 };
+
+/** The page for the selected runs: one in depth, or a comparison; errors become `data.error`. */
+async function pageData(ws: Workspace, data: Data): Promise<Data> {
+  const { selected } = data;
+  if (selected.length > 6) {
+    data.error = `Compare at most 6 runs at once (${selected.length} were picked).`;
+    return data;
+  }
+  try {
+    if (selected.length === 1) {
+      const cached = await evaluateRun(ws, selected[0]);
+      const ev = cached.evaluation;
+      const ids = ev.detection?.worst.slice(0, 8).map((w) => w.id) ?? [];
+      const worst = ids.length
+        ? await imageDetails(ws, ev.runId, ids, {
+          minScore: ev.detection!.report.recommendedThreshold,
+          cached,
+        })
+        : [];
+      data.single = { ev, worst };
+    } else if (selected.length > 1) {
+      const cached = [];
+      for (const id of selected) cached.push(await evaluateRun(ws, id));
+      const evals = cached.map((c) => c.evaluation);
+      const base = evals[0].detection;
+      const ids = base?.worst.slice(0, 4).map((w) => w.id) ?? [];
+      const per: ImageDetail[][] = [];
+      if (ids.length && evals.every((e) => e.kind === "detection")) {
+        for (const c of cached) {
+          per.push(
+            await imageDetails(ws, c.evaluation.runId, ids, {
+              minScore: c.evaluation.detection!.report.recommendedThreshold,
+              cached: c,
+            }),
+          );
+        }
+      }
+      const images = ids.map((_, i) => per.map((p) => p[i])).filter((row) => row.every(Boolean));
+      data.compare = { evals, comparison: compareRuns(evals), images };
+    }
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    data.error = e.message;
+  }
+  return data;
+}
 
 /** Evaluation: pick runs; one run in depth, or 2–6 side by side; reports to download. */
 export default function EvaluationPage({ data }: PageProps<Data>) {
@@ -117,17 +141,27 @@ export default function EvaluationPage({ data }: PageProps<Data>) {
           {data.error}
         </p>
       )}
-      {data.error && data.selected.length === 1 && (
-        <form method="get" action="/evaluation" class="mb-6 flex flex-wrap items-end gap-2 text-sm">
+      {(data.error || data.gt) && data.selected.length === 1 && (
+        <form
+          method="post"
+          action="/evaluation"
+          class="mb-6 flex flex-wrap items-end gap-2 text-sm"
+        >
           <input type="hidden" name="runs" value={data.selected[0]} />
           <label class="flex flex-col gap-1">
             <span class="text-slate-700">Ground-truth annotation file for this run</span>
             <input
               name="gt"
               required
+              value={data.gt?.value}
+              aria-invalid={data.gt ? "true" : undefined}
+              aria-describedby={data.gt ? "gt-error" : undefined}
               placeholder="/Volumes/<catalog>/<schema>/<volume>/.../instances_val.json"
               class="w-[32rem] max-w-full rounded border border-slate-300 px-2 py-1"
             />
+            {data.gt && (
+              <span id="gt-error" class="text-red-700" data-errors="gt">{data.gt.error}</span>
+            )}
           </label>
           <button
             type="submit"
