@@ -4,8 +4,14 @@
  * Each saved version's YAML is also written to `<volume>/configs/<name>/v<N>.yaml` through the
  * workspace Files API, which is what training jobs read.
  *
+ * Crash safety: a version is committed together with its YAML and a "pending" mark for its file;
+ * the mark is cleared when the file is written, and `repair()` (run once per process) writes the
+ * files of marks a crash left behind. Removing a config first swaps its meta record for a
+ * tombstone in one atomic step, then purges; `repair()` finishes purges a crash interrupted.
+ *
  * Keys: ["configs","meta",name] · ["configs","version",name,N] · ["configs","yaml",name,N] ·
- * ["configs","file",name,N] · ["configs","active"] · ["configs","template",id].
+ * ["configs","file",name,N] · ["configs","pending",name,N] · ["configs","deleting",name] ·
+ * ["configs","active"] · ["configs","template",id].
  */
 
 import { z } from "zod";
@@ -17,9 +23,10 @@ import { TASKS } from "@/lib/config/tasks.ts";
 import { builtinTemplates, type Template } from "@/lib/config/templates.ts";
 import { validateConfig, type ValidateOptions } from "@/lib/config/validate.ts";
 import { parseConfigYaml, stringifyConfig } from "@/lib/config/yaml_io.ts";
+import { withoutDeadline } from "@/lib/workspace/deadline.ts";
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { logActivity } from "./activity.ts";
-import { getKv } from "./kv.ts";
+import { checkKeyPart, getKv } from "./kv.ts";
 
 const Task = z.enum(TASKS);
 
@@ -59,6 +66,8 @@ const FileStatusSchema = z.object({
   path: z.string().nullable(),
   ok: z.boolean(),
   error: z.string().optional(),
+  /** Committed with the version, cleared once the file is written (or `repair()` wrote it). */
+  pending: z.boolean().optional(),
 });
 /** Where a version's YAML was written, or why it was not. */
 export type FileStatus = z.infer<typeof FileStatusSchema>;
@@ -92,7 +101,16 @@ export interface SaveInput {
   author: string;
   message?: string;
   source?: ConfigVersion["source"];
+  /**
+   * The version the editor started from. Unless `expectedLatest` says otherwise, the save is
+   * refused with a StaleVersionError when the config's latest version is no longer this one.
+   */
   baseVersion?: number | null;
+  /**
+   * The config's latest version when the person started editing (for editing from an older
+   * version): the save is refused when another version was saved since.
+   */
+  expectedLatest?: number | null;
   restoredFrom?: number | null;
   /** The user's YAML text, kept when it reads back to `doc` (keeps comments). */
   sourceYaml?: string;
@@ -120,15 +138,41 @@ export interface ConfigStoreDeps {
   ) => Promise<void>;
 }
 
+/** 409: someone saved another version since the editor opened; names both versions. */
+export class StaleVersionError extends ConflictError {
+  constructor(
+    readonly config: string,
+    /** The version the save was based on. */
+    readonly baseVersion: number,
+    /** The latest version now (0 when the config was deleted meanwhile). */
+    readonly latestVersion: number,
+  ) {
+    super(
+      latestVersion
+        ? `"${config}" changed while you edited it: you started from v${baseVersion}, and ` +
+          `v${latestVersion} is now the latest. Nothing was saved; compare v${baseVersion} ` +
+          `with v${latestVersion} and edit the latest.`
+        : `"${config}" was deleted while you edited it (you started from v${baseVersion}); ` +
+          `nothing was saved.`,
+    );
+    this.name = "StaleVersionError";
+  }
+}
+
 /** The largest stored YAML or document (Deno KV values are limited to 64 KiB). */
 export const MAX_STORED_BYTES = 60_000;
 const MAX_SAVE_ATTEMPTS = 50;
+/** Config names are at most 64 characters (lib/config/names.ts); template ids are generated. */
+const MAX_NAME = 64;
+const MAX_TEMPLATE_ID = 100;
 
 const key = {
   meta: (name: string) => ["configs", "meta", name],
   version: (name: string, v: number) => ["configs", "version", name, v],
   yaml: (name: string, v: number) => ["configs", "yaml", name, v],
   file: (name: string, v: number) => ["configs", "file", name, v],
+  pending: (name: string, v: number) => ["configs", "pending", name, v],
+  deleting: (name: string) => ["configs", "deleting", name],
   active: () => ["configs", "active"],
   template: (id: string) => ["configs", "template", id],
 };
@@ -165,9 +209,21 @@ export class ConfigStore {
       );
     }
     const model = String((doc.model as Record<string, unknown>).model_name);
+    const expected = input.expectedLatest ?? input.baseVersion ?? null;
     for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-      const metaEntry = await this.kv.get<ConfigMeta>(key.meta(name));
+      const [metaEntry, tombstone] = await this.kv.getMany<[ConfigMeta, unknown]>([
+        key.meta(name),
+        key.deleting(name),
+      ]);
+      if (tombstone.value !== null) {
+        // A removal of this name was interrupted (or is running): finish it first.
+        await this.#purge(name);
+        continue;
+      }
       const prev = metaEntry.value;
+      if (expected !== null && (prev?.latestVersion ?? 0) !== expected) {
+        throw new StaleVersionError(name, expected, prev?.latestVersion ?? 0);
+      }
       const now = Date.now();
       const n = (prev?.latestVersion ?? 0) + 1;
       const record = VersionSchema.parse({
@@ -195,18 +251,32 @@ export class ConfigStore {
         updatedAt: now,
         updatedBy: input.author,
       };
-      const res = await this.kv.atomic()
+      const path = this.filePath(name, n, doc);
+      const unwritable = !path
+        ? "no volume to write to"
+        : !this.deps.files
+        ? "no workspace files API"
+        : null;
+      const op = this.kv.atomic()
         .check(metaEntry)
+        .check(tombstone)
         .check({ key: key.version(name, n), versionstamp: null })
         .set(key.meta(name), meta)
         .set(key.version(name, n), record)
-        .set(key.yaml(name, n), yaml)
-        .commit();
+        .set(key.yaml(name, n), yaml);
+      if (unwritable) op.set(key.file(name, n), { path, ok: false, error: unwritable });
+      else {
+        op.set(key.file(name, n), { path, ok: false, pending: true, error: "being written" })
+          .set(key.pending(name, n), path);
+      }
+      const res = await op.commit();
       if (!res.ok) {
         await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
         continue;
       }
-      const file = await this.writeFile(name, n, doc, yaml);
+      const file: FileStatus = unwritable
+        ? { path, ok: false, error: unwritable }
+        : await this.#writeFile(name, n, path!, yaml);
       await this.deps.onActivity?.(
         input.source === "restore" ? "restored config" : "saved config",
         `config:${name}@v${n}`,
@@ -236,30 +306,50 @@ export class ConfigStore {
     return volume ? `${volume}/configs/${name}/v${version}.yaml` : null;
   }
 
-  private async writeFile(
-    name: string,
-    n: number,
-    doc: ConfigDoc,
-    yaml: string,
-  ): Promise<FileStatus> {
-    const path = this.filePath(name, n, doc);
+  /**
+   * Writes a committed version's file and records how it went, clearing its pending mark. A file
+   * already there with the same YAML counts as written (a repair and a save both got to it).
+   */
+  async #writeFile(name: string, n: number, path: string, yaml: string): Promise<FileStatus> {
+    const files = this.deps.files!;
     let status: FileStatus;
-    if (!this.deps.files || !path) {
-      status = {
-        path,
-        ok: false,
-        error: path ? "no workspace files API" : "no volume to write to",
-      };
-    } else {
-      try {
-        await this.deps.files.write(path, yaml, { overwrite: false });
-        status = { path, ok: true };
-      } catch (e) {
-        status = { path, ok: false, error: (e as Error).message };
-      }
+    try {
+      await files.write(path, yaml, { overwrite: false });
+      status = { path, ok: true };
+    } catch (e) {
+      const same = await files.readText(path).then((t) => t === yaml, () => false);
+      status = same ? { path, ok: true } : { path, ok: false, error: (e as Error).message };
     }
-    await this.kv.set(key.file(name, n), status);
+    await this.kv.atomic()
+      .set(key.file(name, n), status)
+      .delete(key.pending(name, n))
+      .commit();
     return status;
+  }
+
+  /**
+   * Finishes what a crash interrupted: removals that left a tombstone are purged, and versions
+   * whose file was never written get it now (from the YAML stored with them). Safe to run while
+   * saves are in flight. Returns how many of each it did.
+   */
+  async repair(): Promise<{ files: number; removed: number }> {
+    let removed = 0;
+    for await (const e of this.kv.list<unknown>({ prefix: ["configs", "deleting"] })) {
+      await this.#purge(String(e.key[2]));
+      removed++;
+    }
+    let files = 0;
+    for await (const e of this.kv.list<string>({ prefix: ["configs", "pending"] })) {
+      const [, , name, n] = e.key as [string, string, string, number];
+      const y = await this.kv.get<string>(key.yaml(name, n));
+      if (y.value === null || !this.deps.files) {
+        await this.kv.delete(e.key);
+        continue;
+      }
+      await this.#writeFile(name, n, e.value, y.value);
+      files++;
+    }
+    return { files, removed };
   }
 
   /** All configs, most recently changed first, optionally filtered by a search string. */
@@ -283,11 +373,13 @@ export class ConfigStore {
 
   /** Whether a config with this name exists. */
   async exists(name: string): Promise<boolean> {
+    checkKeyPart("name", name, MAX_NAME);
     return (await this.kv.get(key.meta(name))).value !== null;
   }
 
   /** One config's summary; NotFoundError when it does not exist. */
   async get(name: string): Promise<ConfigSummary> {
+    checkKeyPart("name", name, MAX_NAME);
     const e = await this.kv.get(key.meta(name));
     if (!e.value) throw new NotFoundError(`No config named "${name}".`);
     const active = await this.getActive();
@@ -299,6 +391,7 @@ export class ConfigStore {
 
   /** One version with its YAML; NotFoundError when it does not exist. */
   async getVersion(name: string, version: number): Promise<ConfigVersion> {
+    checkKeyPart("name", name, MAX_NAME);
     const [v, y] = await this.kv.getMany([key.version(name, version), key.yaml(name, version)]);
     if (!v.value) throw new NotFoundError(`Config "${name}" has no version ${version}.`);
     return {
@@ -377,18 +470,44 @@ export class ConfigStore {
 
   /**
    * Deletes a whole config: every version, its records and (optionally) the YAML files written
-   * for it. History is otherwise never rewritten; this is for removing a config entirely.
+   * for it. History is otherwise never rewritten; this is for removing a config entirely. The
+   * config disappears atomically (its meta record becomes a tombstone); the purge that follows
+   * is finished by `repair()` or the next save of the name if the process dies midway.
    */
   async remove(
     name: string,
     opts: { deleteFiles?: boolean; author?: string } = {},
   ): Promise<number> {
-    await this.get(name);
-    const keys: Deno.KvKey[] = [key.meta(name)];
-    for (const part of ["version", "yaml", "file"]) {
+    checkKeyPart("name", name, MAX_NAME);
+    for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+      const [meta, active] = await this.kv.getMany<[ConfigMeta, ActiveConfig]>([
+        key.meta(name),
+        key.active(),
+      ]);
+      if (!meta.value) throw new NotFoundError(`No config named "${name}".`);
+      const op = this.kv.atomic().check(meta).check(active)
+        .delete(key.meta(name))
+        .set(key.deleting(name), { at: Date.now(), deleteFiles: !!opts.deleteFiles });
+      if (active.value?.name === name) op.delete(key.active());
+      if (!(await op.commit()).ok) continue;
+      const versions = await this.#purge(name);
+      await this.deps.onActivity?.("deleted config", `config:${name}`, opts.author ?? "system", {});
+      return versions;
+    }
+    throw new ConflictError(`Could not delete "${name}": too many changes at once. Try again.`);
+  }
+
+  /** Deletes a tombstoned config's records (and files, when asked); returns the version count. */
+  async #purge(name: string): Promise<number> {
+    const stone = await this.kv.get<{ deleteFiles?: boolean }>(key.deleting(name));
+    if (!stone.value) return 0;
+    let versions = 0;
+    const keys: Deno.KvKey[] = [];
+    for (const part of ["version", "yaml", "file", "pending"]) {
       for await (const e of this.kv.list({ prefix: ["configs", part, name] })) {
         keys.push(e.key);
-        if (part === "file" && opts.deleteFiles && this.deps.files) {
+        if (part === "version") versions++;
+        if (part === "file" && stone.value.deleteFiles && this.deps.files) {
           const f = FileStatusSchema.safeParse(e.value);
           if (f.success && f.data.ok && f.data.path) {
             await this.deps.files.delete(f.data.path).catch(() => {});
@@ -396,16 +515,14 @@ export class ConfigStore {
         }
       }
     }
-    // KV allows at most 10 mutations per atomic operation.
+    // KV allows at most 10 mutations per atomic operation; the tombstone goes last.
     for (let i = 0; i < keys.length; i += 10) {
       const op = this.kv.atomic();
       for (const k of keys.slice(i, i + 10)) op.delete(k);
       await op.commit();
     }
-    const active = await this.getActive();
-    if (active?.name === name) await this.kv.delete(key.active());
-    await this.deps.onActivity?.("deleted config", `config:${name}`, opts.author ?? "system", {});
-    return keys.filter((k) => k[1] === "version").length;
+    await this.kv.atomic().check(stone).delete(key.deleting(name)).commit();
+    return versions;
   }
 
   /** Built-in templates (one per task) followed by saved ones, newest first. */
@@ -470,6 +587,7 @@ export class ConfigStore {
 
   /** Deletes a saved template (built-in ones cannot be deleted). */
   async deleteTemplate(id: string): Promise<void> {
+    checkKeyPart("id", id, MAX_TEMPLATE_ID);
     if (id.startsWith("builtin-")) {
       throw new BadRequestError("Built-in templates cannot be deleted.");
     }
@@ -493,7 +611,8 @@ export async function configStoreFor(state: {
   workspace: { files: FilesApi; kind?: string };
   settings: { volume: string; workspace: "local" | "databricks" };
 }): Promise<ConfigStore> {
-  return new ConfigStore(await getKv(), {
+  const kv = await getKv();
+  const store = new ConfigStore(kv, {
     files: state.workspace.files,
     volume: state.settings.volume,
     validate: { target: state.settings.workspace },
@@ -501,4 +620,15 @@ export async function configStoreFor(state: {
       await logActivity({ who, what, subject, details });
     },
   });
+  if (!repaired.has(kv)) {
+    // Once per store per process, in the background and outside any page deadline.
+    repaired.add(kv);
+    withoutDeadline(() => store.repair()).catch((e) => {
+      repaired.delete(kv);
+      console.error(`config store repair failed: ${e instanceof Error ? e.message : e}`);
+    });
+  }
+  return store;
 }
+
+const repaired = new WeakSet<Deno.Kv>();

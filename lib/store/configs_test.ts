@@ -2,7 +2,8 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:ass
 import { newConfig, setPath } from "@/lib/config/templates.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import type { FileEntry, FilesApi } from "@/lib/workspace/types.ts";
-import { ConfigStore, volumeOf } from "./configs.ts";
+import { BadRequestError, ConflictError } from "@/lib/errors.ts";
+import { ConfigStore, StaleVersionError, volumeOf } from "./configs.ts";
 
 const VOLUME = "/Volumes/main/cv/data";
 const FIXTURES = new URL("../../../shared/fixtures/accelerator-configs/", import.meta.url);
@@ -270,3 +271,118 @@ Deno.test("[configs store] in Databricks mode a data path outside /Volumes is re
     kv.close();
   }
 });
+
+Deno.test("[configs store] a save based on a stale version is refused with 409 naming both versions", () =>
+  withStore(async (store) => {
+    await store.save("detr-coco", doc(), { author: "ana" });
+    await store.save("detr-coco", setPath(doc(), "data.batch_size", 4), {
+      author: "ben",
+      baseVersion: 1,
+    });
+    // Ana's editor still holds v1; Ben saved v2 meanwhile.
+    await rejects(
+      store.save("detr-coco", setPath(doc(), "data.batch_size", 8), {
+        author: "ana",
+        baseVersion: 1,
+      }),
+      StaleVersionError,
+    );
+    const err = await store.save("detr-coco", doc(), { author: "ana", baseVersion: 1 })
+      .catch((x) => x);
+    assert(err instanceof ConflictError && err instanceof StaleVersionError);
+    assertEquals([err.status, err.baseVersion, err.latestVersion], [409, 1, 2]);
+    assert(err.message.includes("v1") && err.message.includes("v2"), err.message);
+    assertEquals((await store.get("detr-coco")).latestVersion, 2);
+    // Editing from an older version on purpose: the expectation is the latest seen.
+    const r = await store.save("detr-coco", doc(), {
+      author: "ana",
+      baseVersion: 1,
+      expectedLatest: 2,
+    });
+    assertEquals([r.version.version, r.version.baseVersion], [3, 1]);
+  }));
+
+Deno.test("[configs store] names and ids too long for a KV key are a 400 naming the field and limit", () =>
+  withStore(async (store) => {
+    const long = "a".repeat(3000);
+    for (
+      const call of [
+        () => store.get(long),
+        () => store.getVersion(long, 1),
+        () => store.exists(long),
+        () => store.history(long),
+        () => store.remove(long),
+        () => store.activate(long, 1, "ana"),
+        () => store.deleteTemplate(`t-${long}`),
+        () => store.save(long, doc(), { author: "ana" }),
+      ]
+    ) {
+      const e = await call().then(() => null, (x) => x);
+      assert(e instanceof BadRequestError, String(e));
+      assert(/\b(name|id)\b/.test(e.message) && /\b(64|100)\b/.test(e.message), e.message);
+    }
+  }));
+
+/** FilesApi whose writes never finish: the process "dies" between the KV commit and the file. */
+class StuckFiles extends MemoryFiles {
+  override write() {
+    return new Promise<void>(() => {});
+  }
+}
+
+Deno.test("[configs store] a version committed before a crash gets its file on repair", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const crashed = new ConfigStore(kv, { files: new StuckFiles(), volume: VOLUME });
+    void crashed.save("detr-coco", doc(), { author: "ana" });
+    let pending = null;
+    for (let i = 0; i < 100 && !pending; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      pending = (await kv.get(["configs", "pending", "detr-coco", 1])).value;
+    }
+    assert(pending, "the version is committed with a pending-file mark");
+    const files = new MemoryFiles();
+    const restarted = new ConfigStore(kv, { files, volume: VOLUME });
+    assertEquals((await restarted.history("detr-coco"))[0].file?.pending, true);
+    assertEquals(await restarted.repair(), { files: 1, removed: 0 });
+    const path = `${VOLUME}/configs/detr-coco/v1.yaml`;
+    assertEquals(files.files.get(path), (await restarted.getVersion("detr-coco", 1)).yaml);
+    assertEquals((await restarted.history("detr-coco"))[0].file, { path, ok: true });
+    assertEquals(await restarted.repair(), { files: 0, removed: 0 });
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("[configs store] remove hides the config in one step; an interrupted purge is finished later", () =>
+  withStore(async (store, files, kv) => {
+    for (let i = 0; i < 12; i++) await store.save("detr-coco", doc(), { author: "ana" });
+    await store.activate("detr-coco", 3, "ana");
+    assertEquals(await store.remove("detr-coco", { deleteFiles: true }), 12);
+    assertEquals(await store.exists("detr-coco"), false);
+    assertEquals(await store.getActive(), null);
+    const left = [];
+    for await (const e of kv.list({ prefix: ["configs"] })) left.push(e.key);
+    assertEquals(left, []);
+    assertEquals(files.files.size, 0);
+
+    // A crash right after the tombstone step: only the tombstone's atomic step happened.
+    await store.save("mask", doc(), { author: "ana" });
+    await store.save("mask", doc(), { author: "ana" });
+    const meta = await kv.get(["configs", "meta", "mask"]);
+    await kv.atomic().check(meta).delete(["configs", "meta", "mask"])
+      .set(["configs", "deleting", "mask"], { at: 1, deleteFiles: false }).commit();
+    assertEquals(await store.exists("mask"), false);
+    assertEquals((await store.list()).map((c) => c.name), []);
+    // Saving the name again first finishes the purge, so it starts over at v1.
+    const again = await store.save("mask", doc(), { author: "ben" });
+    assertEquals(again.version.version, 1);
+    assertEquals((await store.history("mask")).map((v) => v.version), [1]);
+
+    await kv.atomic().delete(["configs", "meta", "mask"])
+      .set(["configs", "deleting", "mask"], { at: 2, deleteFiles: false }).commit();
+    assertEquals(await store.repair(), { files: 0, removed: 1 });
+    const rest = [];
+    for await (const e of kv.list({ prefix: ["configs"] })) rest.push(e.key);
+    assertEquals(rest, []);
+  }));

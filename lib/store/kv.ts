@@ -3,6 +3,33 @@
  * `setKv(await Deno.openKv(":memory:"))`.
  */
 import type { z } from "zod";
+import { BadRequestError } from "@/lib/errors.ts";
+
+/**
+ * The longest string a request may put into one key part. Deno KV refuses keys over 2 KiB with
+ * "Key too large", which would otherwise surface as a 500.
+ */
+export const MAX_KEY_PART_BYTES = 1024;
+
+/**
+ * Returns `value` when it fits in a KV key; otherwise a 400 naming `field` and the limit
+ * (`maxChars` characters, and never more than MAX_KEY_PART_BYTES bytes).
+ */
+export function checkKeyPart(field: string, value: string, maxChars?: number): string {
+  const bytes = new TextEncoder().encode(value).length;
+  if ((maxChars !== undefined && value.length > maxChars) || bytes > MAX_KEY_PART_BYTES) {
+    const limit = maxChars !== undefined
+      ? `${Math.min(maxChars, MAX_KEY_PART_BYTES)} characters`
+      : `${MAX_KEY_PART_BYTES} bytes`;
+    const message = `must be at most ${limit} (it has ${
+      maxChars !== undefined ? `${value.length} characters` : `${bytes} bytes`
+    })`;
+    throw new BadRequestError(`The ${field} is too long: it ${message}.`, [
+      { path: field, message },
+    ]);
+  }
+  return value;
+}
 
 let kv: Deno.Kv | null = null;
 let opening: Promise<Deno.Kv> | null = null;
@@ -47,18 +74,22 @@ export class Repo<T> {
 
   /** One record, or null. */
   async get(id: Deno.KvKeyPart): Promise<T | null> {
-    const r = await this.kv.get([...this.prefix, id]);
+    const r = await this.kv.get(this.#key(id));
     return r.value === null ? null : this.schema.parse(r.value);
   }
 
   /** Writes a record (validated first). */
   async put(id: Deno.KvKeyPart, value: T): Promise<void> {
-    await this.kv.set([...this.prefix, id], this.schema.parse(value));
+    await this.kv.set(this.#key(id), this.schema.parse(value));
   }
 
   /** Deletes a record. */
   async delete(id: Deno.KvKeyPart): Promise<void> {
-    await this.kv.delete([...this.prefix, id]);
+    await this.kv.delete(this.#key(id));
+  }
+
+  #key(id: Deno.KvKeyPart): Deno.KvKey {
+    return [...this.prefix, typeof id === "string" ? checkKeyPart("id", id) : id];
   }
 
   /** Records in key order (or reverse), at most `limit`. */

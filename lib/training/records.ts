@@ -5,11 +5,13 @@
  * idempotency token, claimed atomically so a double submit finds the first run).
  */
 import { NotFoundError } from "@/lib/errors.ts";
-import { getKv } from "@/lib/store/kv.ts";
+import { checkKeyPart, getKv } from "@/lib/store/kv.ts";
 import { type RunRecord, RunRecordSchema, type RunStatus, TERMINAL } from "./types.ts";
 
-const runKey = (id: string) => ["training", "run", id];
-const tokenKey = (t: string) => ["training", "token", t];
+/** Run ids are generated (`newRunId`, 20 characters); launch tokens are at most 64. */
+const MAX_ID = 128;
+const runKey = (id: string) => ["training", "run", checkKeyPart("run id", id, MAX_ID)];
+const tokenKey = (t: string) => ["training", "token", checkKeyPart("idempotency token", t, MAX_ID)];
 
 /** A sortable, readable run id: `20261126-031500-ab12`. */
 export function newRunId(now = new Date()): string {
