@@ -1,4 +1,9 @@
-"""The MLflow pyfunc wrapper logged by register.py (imports mlflow, so only load it where mlflow is)."""
+"""The MLflow pyfunc wrapper logged by register.py (imports mlflow, so only load it where mlflow is).
+
+Model Serving hands `predict` a pandas DataFrame with a base64 `image` column and the signature's
+params (defaults filled in by MLflow); it answers one serving-contract entry per row, as declared
+in the signature's outputs (signature.py).
+"""
 
 import os
 
@@ -15,4 +20,4 @@ class LakevisionOnnxModel(mlflow.pyfunc.PythonModel):
         self.predictor = Predictor.from_onnx(os.path.join(context.artifacts["model_dir"], "model.onnx"))
 
     def predict(self, context, model_input, params=None):
-        return predict_request(self.predictor, model_input, params)
+        return predict_request(self.predictor, model_input, params or {})
