@@ -195,7 +195,7 @@ function checkStrings(doc: Obj, opts: ValidateOptions, err: Report, warn: Report
       const msg = `still holds the placeholder ${m[0]}; replace it before launching`;
       (launch ? err : warn)(path, msg);
     }
-  });
+  }, (path) => err(path, `is nested more than ${MAX_CONFIG_DEPTH} levels deep`));
   const sectionPaths: Array<[string, unknown]> = [];
   for (const section of SECTIONS) {
     const value = doc[section.key];
@@ -246,10 +246,38 @@ function checkStrings(doc: Obj, opts: ValidateOptions, err: Report, warn: Report
   }
 }
 
-function walkStrings(v: unknown, path: string, fn: (path: string, value: string) => void) {
-  if (typeof v === "string") fn(path, v);
-  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, `${path}[${i}]`, fn));
-  else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) walkStrings(x, path ? `${path}.${k}` : k, fn);
+/** Deepest nesting walked in a config; deeper parts are reported once and not descended into. */
+export const MAX_CONFIG_DEPTH = 64;
+
+/**
+ * Calls `fn` for every string in `v` with its path. Iterative with a depth cap, so a document
+ * nested thousands deep (a hostile JSON body) cannot overflow the stack; `tooDeep` gets the path
+ * of the first value past the cap.
+ */
+function walkStrings(
+  v: unknown,
+  path: string,
+  fn: (path: string, value: string) => void,
+  tooDeep: (path: string) => void,
+) {
+  const stack: Array<[unknown, string, number]> = [[v, path, 0]];
+  let reported = false;
+  while (stack.length) {
+    const [x, p, depth] = stack.pop()!;
+    if (typeof x === "string") {
+      fn(p, x);
+      continue;
+    }
+    if (!Array.isArray(x) && !isObject(x)) continue;
+    if (depth >= MAX_CONFIG_DEPTH) {
+      if (!reported) tooDeep(p);
+      reported = true;
+      continue;
+    }
+    const children: Array<[unknown, string, number]> = Array.isArray(x)
+      ? x.map((c, i) => [c, `${p}[${i}]`, depth + 1])
+      : Object.entries(x).map(([k, c]) => [c, p ? `${p}.${k}` : k, depth + 1]);
+    // Reversed onto the stack, so strings are visited in document order as before.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
 }
