@@ -3,6 +3,7 @@
  * Scans run off the request path (the request returns an id at once) and yield to the event loop
  * while parsing, so the app stays responsive.
  */
+import { withoutDeadline } from "@/lib/workspace/deadline.ts";
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { ScanCache } from "./cache.ts";
 import type { DeltaTableReader } from "./delta.ts";
@@ -40,14 +41,17 @@ export class ScanRegistry {
     delta?: DeltaTableReader,
   ): ScanRecord {
     const id = crypto.randomUUID();
-    const job = startScan(spec, files, {
-      cache,
-      delta,
-      onProgress: (p) => {
-        const e = this.scans.get(id);
-        if (e) e.progress = p;
-      },
-    });
+    // A scan outlives the request that started it, so it keeps its own budgets.
+    const job = withoutDeadline(() =>
+      startScan(spec, files, {
+        cache,
+        delta,
+        onProgress: (p) => {
+          const e = this.scans.get(id);
+          if (e && e.status === "running") e.progress = p;
+        },
+      })
+    );
     const entry: Entry = {
       id,
       spec,
@@ -57,17 +61,22 @@ export class ScanRegistry {
       cancel: () => job.cancel("cancelled by the user"),
     };
     this.scans.set(id, entry);
+    // A scan already answered as cancelled stays cancelled, whatever the work does afterwards.
     job.done.then(
       (r) => {
+        if (entry.status !== "running") return;
         entry.status = "done";
         entry.result = r;
+        entry.endedAt = Date.now();
       },
       (e) => {
+        if (entry.status !== "running") return;
         const aborted = e instanceof DOMException && e.name === "AbortError";
         entry.status = aborted ? "cancelled" : "failed";
         entry.error = aborted ? "cancelled" : e instanceof Error ? e.message : String(e);
+        entry.endedAt = Date.now();
       },
-    ).finally(() => (entry.endedAt = Date.now()));
+    );
     while (this.scans.size > this.max) {
       const oldest = [...this.scans.values()].find((s) => s.status !== "running");
       if (!oldest) break;
@@ -93,10 +102,16 @@ export class ScanRegistry {
     return this.get(id);
   }
 
-  /** Asks a running scan to stop; false when there is no such running scan. */
+  /**
+   * Stops a running scan; false when there is no such running scan. The answer is final: the
+   * record is cancelled at once, even if the work was about to finish.
+   */
   cancel(id: string): boolean {
     const e = this.scans.get(id);
     if (!e || e.status !== "running") return false;
+    e.status = "cancelled";
+    e.error = "cancelled";
+    e.endedAt = Date.now();
     e.cancel();
     return true;
   }

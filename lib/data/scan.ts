@@ -77,7 +77,12 @@ export function startScan(spec: ScanSpec, files: FilesApi, opts: ScanOptions = {
       t0,
     })
     : runScan(spec, files, opts.cache, ac.signal, emit, t0);
-  const done = work.finally(() => opts.signal?.removeEventListener("abort", onAbort));
+  // Work that finished after a cancel (its last await was past every abort check) still counts
+  // as cancelled: whoever cancelled was told so.
+  const done = work.then((r) => {
+    ac.signal.throwIfAborted();
+    return r;
+  }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
   return {
     done,
     progress,
