@@ -2,6 +2,7 @@
  * Reading label images as ids: class-index masks (grey or palette), COCO panoptic id images, and
  * a class mask turned into a translucent overlay for the browser.
  */
+import { HttpError } from "@/lib/errors.ts";
 import { type DecodedPng, decodePng, encodePng } from "./png.ts";
 
 /**
@@ -45,14 +46,30 @@ export function panopticIdMap(png: DecodedPng): Uint32Array {
 
 /**
  * A class-id mask as a translucent RGBA overlay (class colours, 0 and 255 transparent), so the
- * browser can lay it over the photo without decoding label PNGs itself.
+ * browser can lay it over the photo without decoding label PNGs itself. Anything that is not a
+ * single-channel PNG within the pixel budget is a 422 HttpError naming `what` and the problem.
  */
 export function colorizeMask(
   mask: Uint8Array,
   color: (id: number) => [number, number, number],
+  what = "the mask",
 ): Uint8Array {
-  const d = decodePng(mask);
-  if (d.channels !== 1) throw new Error("mask is not single-channel");
+  let d: DecodedPng;
+  try {
+    d = decodePng(mask, what);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(
+      422,
+      `${what} cannot be shown as a mask overlay: ${e instanceof Error ? e.message : e}.`,
+    );
+  }
+  if (d.channels !== 1) {
+    throw new HttpError(
+      422,
+      `${what} has ${d.channels} channels; a mask overlay needs a single-channel (grey or palette) class-id PNG.`,
+    );
+  }
   const n = d.width * d.height;
   const out = new Uint8Array(n * 4);
   const cache = new Map<number, [number, number, number]>();

@@ -5,6 +5,7 @@
  * reproducible, so the encoder writes no timestamps or text chunks.
  */
 import { unzlibSync, zlibSync } from "fflate";
+import { checkPixelBudget } from "./budget.ts";
 
 /** Decoded samples: `data` holds `channels` samples per pixel, row-major. */
 export interface DecodedPng {
@@ -22,8 +23,14 @@ export interface DecodedPng {
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-/** Decodes a non-interlaced PNG; throws an Error saying what is wrong (callers add the file name). */
-export function decodePng(bytes: Uint8Array): DecodedPng {
+/**
+ * Decodes a non-interlaced PNG; throws an Error saying what is wrong (callers add the file name).
+ * The size in IHDR is checked against the pixel budget (lib/image/budget.ts) before any pixel
+ * data is inflated, and inflating stops at the size IHDR declares, so neither a huge header nor
+ * a zlib bomb behind a small one can allocate more than the budget. `what` names the image in
+ * the budget's 422 error.
+ */
+export function decodePng(bytes: Uint8Array, what = "this PNG"): DecodedPng {
   if (bytes.length < 8 || SIGNATURE.some((v, i) => bytes[i] !== v)) {
     throw new Error("not a PNG file (bad signature)");
   }
@@ -37,11 +44,13 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
     const body = bytes.subarray(pos + 8, pos + 8 + len);
     if (body.length !== len) throw new Error(`truncated PNG ${type} chunk`);
     if (type === "IHDR") {
+      if (len < 13) throw new Error("truncated PNG IHDR chunk");
       width = dv.getUint32(pos + 8);
       height = dv.getUint32(pos + 12);
       bitDepth = body[8];
       colorType = body[9];
       interlace = body[12];
+      if (width && height) checkPixelBudget(width, height, what);
     } else if (type === "IDAT") idat.push(body);
     else if (type === "IEND") break;
     pos += 12 + len;
@@ -61,14 +70,15 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
     z.set(c, o);
     o += c.length;
   }
+  const bpp = Math.max(1, (channels * bitDepth) >> 3); // bytes per complete pixel, for filters
+  const stride = Math.ceil((width * channels * bitDepth) / 8);
   let raw: Uint8Array;
   try {
-    raw = unzlibSync(z);
+    // A fixed output buffer: fflate drops whatever inflates beyond it instead of growing.
+    raw = unzlibSync(z, { out: new Uint8Array(height * (stride + 1)) });
   } catch (e) {
     throw new Error(`corrupt PNG image data (${e instanceof Error ? e.message : e})`);
   }
-  const bpp = Math.max(1, (channels * bitDepth) >> 3); // bytes per complete pixel, for filters
-  const stride = Math.ceil((width * channels * bitDepth) / 8);
   if (raw.length < height * (stride + 1)) {
     throw new Error(`PNG image data too short for ${width}x${height}`);
   }

@@ -1,6 +1,5 @@
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
-import { classRgb } from "@/lib/data/colors.ts";
-import { colorizeMask } from "@/lib/image/label_maps.ts";
+import { colorizeMaskOffThread } from "@/lib/image/decode_pool.ts";
 import { thumbnail } from "@/lib/data/thumbs.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
@@ -18,7 +17,9 @@ const TYPES: Record<string, string> = {
 /**
  * GET `?path=/Volumes/...`: streams an image file from the volume for the sample viewer.
  * `&overlay=mask` turns a class-id mask PNG into a coloured translucent overlay; `&thumb=192` gives a
- * JPEG thumbnail (cached; the original when the format is not decoded here).
+ * JPEG thumbnail (cached; the original when the format is not decoded here). Both decode off the
+ * request thread within the pixel budget (lib/image/budget.ts); a mask that is not a PNG, or is
+ * too big, is a 4xx naming the problem.
  */
 export const handler: Handlers = {
   async GET(_req, ctx) {
@@ -36,7 +37,10 @@ export const handler: Handlers = {
       "x-content-type-options": "nosniff",
     };
     if (ctx.url.searchParams.get("overlay") === "mask") {
-      const png = colorizeMask(await files.readBytes(path), classRgb);
+      if (ext !== "png") {
+        throw new BadRequestError(`overlay=mask needs a class-id PNG mask; ${path} is not a PNG.`);
+      }
+      const png = await colorizeMaskOffThread(await files.readBytes(path), path);
       return new Response(png as Uint8Array<ArrayBuffer>, {
         headers: { ...headers, "content-type": "image/png" },
       });
