@@ -1,9 +1,11 @@
 /**
  * Jobs runs for the fake workspace: runs/submit (with idempotency tokens), get, get-output,
  * cancel and list, and a run state machine PENDING → RUNNING → TERMINATED (SUCCESS | FAILED).
+ * A `register.py` run does, when it succeeds, what the real job does (see register_job.ts).
  */
 import { apiError, badRequest, json, page, readJson } from "./util.ts";
 import type { FakeDatabricks } from "./server.ts";
+import { isRegisterRun, runRegisterJob } from "./register_job.ts";
 
 export interface FakeRun {
   run_id: number;
@@ -19,6 +21,10 @@ export interface FakeRun {
   error_trace?: string;
   idempotency_token?: string;
   submitted: Record<string, unknown>;
+  /** The simulated job's side effects, running; views wait for them. */
+  effect?: Promise<void>;
+  /** The side effects ran already. */
+  simulated?: boolean;
 }
 
 const BASE = /^\/api\/2\.[12]\/jobs\/runs\//;
@@ -48,6 +54,17 @@ export class FakeJobs {
     r.state_message = extra.message ??
       (to === "SUCCESS" ? "" : to === "CANCELED" ? "Run cancelled." : "Task failed with an error.");
     r.end_time = Date.now();
+    if (to === "SUCCESS" && !r.simulated && isRegisterRun(r)) {
+      r.simulated = true;
+      r.effect = runRegisterJob(this.fake, r).catch((e) => {
+        this.set(r.run_id, "FAILED", { error: `fake register.py crashed: ${e}` });
+      });
+    }
+  }
+
+  /** Waits until a run's simulated side effects are done (tests that look at the fake's state). */
+  async settled(runId: number | string): Promise<void> {
+    await this.runs.get(Number(runId))?.effect;
   }
 
   #advance(r: FakeRun): void {
@@ -116,6 +133,7 @@ export class FakeJobs {
       });
       return json({ run_id: id });
     }
+    await Promise.all([...this.runs.values()].map((r) => r.effect));
     if (op === "get" && req.method === "GET") {
       const r = this.#find(q.get("run_id"));
       if (r instanceof Response) return r;

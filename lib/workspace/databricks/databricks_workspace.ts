@@ -34,6 +34,7 @@ import {
   trackingApi,
 } from "./port_adapters.ts";
 import { jobsApi } from "./port_jobs.ts";
+import { registrationCluster, registrationFlow } from "./registration.ts";
 import { ServingClient } from "./serving.ts";
 import { SqlClient, type SqlParam, type SqlValue } from "./sql.ts";
 import { UcModelsClient } from "./uc_models.ts";
@@ -57,6 +58,11 @@ export interface DatabricksWorkspaceSettings extends DatabricksSettings {
   jobsLocalDir?: string;
   /** Compute used when a JobSpec has none (a `new_cluster` spec or task compute fields). */
   defaultCompute?: Record<string, unknown>;
+  /**
+   * Compute of the registration job (`{existing_cluster_id}` or `{new_cluster}`); default: the
+   * smallest single-node CPU cluster on the newest LTS ML runtime the workspace lists.
+   */
+  registrationCompute?: Record<string, unknown>;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Largest single upload (default 5 GiB, the Files API limit). */
@@ -82,6 +88,8 @@ interface Shared {
   upload?: Promise<unknown>;
   uploader: WorkspaceImportClient;
   routes: InvocationRoutes;
+  /** The registration job's cluster, chosen once from the workspace's node types and runtimes. */
+  registrationCluster?: Promise<Record<string, unknown>>;
 }
 
 const DEFAULT_JOBS_DIR = "/Workspace/Shared/lakevision/jobs";
@@ -189,10 +197,18 @@ export class DatabricksWorkspace implements Workspace {
       () => this.#ensureJobsCode(),
     );
     this.tracking = trackingApi(this.mlflowClient, settings.experimentRoot);
-    this.registry = registryApi(this.models, {
-      catalog: settings.catalog,
-      schema: settings.schema,
-    });
+    this.registry = registryApi(
+      this.models,
+      { catalog: settings.catalog, schema: settings.schema },
+      registrationFlow({
+        jobs: this.jobs,
+        jobsClient: this.jobsClient,
+        files: this.files,
+        getVersion: (name, version) => this.registry.getVersion(name, version),
+        compute: () => this.#registrationCompute(),
+        clock: this.http.clock,
+      }),
+    );
     this.serving = servingApi(this.servingClient, this.host, this.#shared.routes, this.http.clock);
     this.compute = computeApi(this.clusters);
   }
@@ -324,6 +340,22 @@ export class DatabricksWorkspace implements Workspace {
       throw e;
     });
     await code.upload;
+  }
+
+  /** The registration job's compute: the setting, else a small CPU cluster chosen once. */
+  #registrationCompute(): Promise<Record<string, unknown>> {
+    if (this.#settings.registrationCompute) {
+      return Promise.resolve(this.#settings.registrationCompute);
+    }
+    const shared = this.#shared;
+    shared.registrationCluster ??= Promise.all([
+      this.clusters.nodeTypes(),
+      this.clusters.sparkVersions(),
+    ]).then(([nodes, versions]) => registrationCluster(nodes, versions)).catch((e) => {
+      shared.registrationCluster = undefined;
+      throw e;
+    });
+    return shared.registrationCluster;
   }
 
   /** Uploads the local `jobs/` folder to `jobsDir` so runs can start it. */

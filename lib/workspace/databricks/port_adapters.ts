@@ -9,18 +9,24 @@ import type {
   Endpoint,
   MetricPoint,
   ModelVersion,
+  RegisteredModelInfo,
   RegistryApi,
   ServedEntity,
   ServingApi,
   TrackingApi,
   TrackingRun,
 } from "../types.ts";
-import { DatabricksError } from "./api_error.ts";
 import type { ClustersClient } from "./clusters.ts";
 import { isGpuMlRuntime } from "./clusters.ts";
 import type { MlflowClient, MlflowRun } from "./mlflow.ts";
 import type { EndpointConfig, ServingClient, ServingEndpoint } from "./serving.ts";
-import type { UcModelsClient, UcModelVersion } from "./uc_models.ts";
+import { CREATED_BY_TAG } from "./registration.ts";
+import type {
+  MlflowVersionFacts,
+  RegisteredModel,
+  UcModelsClient,
+  UcModelVersion,
+} from "./uc_models.ts";
 
 function trackingRunOf(r: MlflowRun): TrackingRun {
   const kv = (xs: { key: string; value: string }[]) =>
@@ -81,17 +87,38 @@ export function trackingApi(mlflow: MlflowClient, experimentRoot?: string): Trac
   };
 }
 
-function versionOf(name: string, v: UcModelVersion): ModelVersion {
+/** A UC version as the port describes it; `aliases` come from the model (or the version). */
+function versionOf(
+  name: string,
+  v: UcModelVersion,
+  facts: MlflowVersionFacts,
+  aliases = v.aliases.map((a) => a.alias_name),
+): ModelVersion {
   return {
     name,
     version: String(v.version),
     source: v.source,
     runId: v.run_id,
     status: v.status,
-    aliases: v.aliases.map((a) => a.alias_name),
-    tags: Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value ?? ""])),
+    statusMessage: facts.statusMessage,
+    aliases: [...aliases].sort(),
+    tags: facts.tags,
     createdAt: v.created_at,
+    // The version's own creator is the registration job's identity; the tag says who asked.
+    createdBy: facts.tags[CREATED_BY_TAG] ?? v.created_by,
     description: v.comment,
+  };
+}
+
+function modelInfoOf(m: RegisteredModel): RegisteredModelInfo {
+  return {
+    name: m.full_name,
+    description: m.comment,
+    owner: m.owner,
+    createdAt: m.created_at,
+    updatedAt: m.updated_at,
+    aliases: m.aliases.map((a) => ({ alias: a.alias_name, version: String(a.version_num ?? "") }))
+      .sort((a, b) => a.alias.localeCompare(b.alias)),
   };
 }
 
@@ -109,56 +136,69 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R
   return out;
 }
 
-/** Registry part of the port (Unity Catalog models). */
+/** Registry part of the port (Unity Catalog models; registration runs as a job). */
 export function registryApi(
   uc: UcModelsClient,
   defaults: { catalog?: string; schema?: string },
+  registration: Pick<RegistryApi, "register" | "registration">,
 ): RegistryApi {
+  // A version whose tags cannot be read (e.g. BROWSE only) still shows, with none.
+  const facts = (name: string, version: number): Promise<MlflowVersionFacts> =>
+    uc.mlflowVersion(name, version).catch(() => ({ tags: {} }));
+  const one = async (name: string, v: Promise<UcModelVersion>) => {
+    const got = await v;
+    return versionOf(name, got, await facts(name, got.version));
+  };
   return {
     async *listModels() {
-      for await (const m of uc.models(defaults)) {
-        yield { name: m.full_name, description: m.comment, updatedAt: m.updated_at };
-      }
-    },
-    async *listVersions(name) {
-      // Tags need one call per version: fetch them a page at a time, 8 at once. A version whose
-      // tags cannot be read still lists (with none) rather than failing the whole list.
-      let batch: UcModelVersion[] = [];
+      // List answers are summaries without aliases: each model's come from its own get, eight
+      // at a time, so a caller that stops early pays for little more than it read.
+      const page: RegisteredModel[] = [];
       const flush = async function* () {
-        const tags = await mapLimit(
-          batch,
+        const full = await mapLimit(
+          page.splice(0),
           8,
-          (v) =>
-            v.tags
-              ? Promise.resolve(Object.fromEntries(v.tags.map((t) => [t.key, t.value ?? ""])))
-              : uc.versionTags(name, v.version).catch(() => ({})),
+          (m) => uc.getModel(m.full_name).catch(() => m),
         );
-        for (let i = 0; i < batch.length; i++) {
-          yield { ...versionOf(name, batch[i]), tags: tags[i] };
-        }
-        batch = [];
+        for (const m of full) yield modelInfoOf(m);
       };
-      for await (const v of uc.versions(name)) {
-        batch.push(v);
-        if (batch.length >= 25) yield* flush();
+      for await (const m of uc.models(defaults)) {
+        page.push(m);
+        if (page.length >= 8) yield* flush();
       }
       yield* flush();
     },
-    createVersion(input) {
-      // Registering a UC version means copying the model's files into UC-managed storage with
-      // temporary cloud credentials; MLflow does that inside the job. A version created here
-      // without files would look fine and fail to serve, so refuse clearly instead.
-      return Promise.reject(
-        new DatabricksError(
-          `Registering ${input.name} from ${input.source} is done by the training job on Databricks, not by the app.`,
-          "NOT_SUPPORTED",
-          501,
-          undefined,
-          "Run the job with registration on (mlflow.register_model with registry URI databricks-uc); " +
-            "the new version then appears here and can get aliases, tags and an endpoint.",
-        ),
-      );
+    async getModel(name) {
+      return modelInfoOf(await uc.getModel(name));
     },
+    async *listVersions(name) {
+      // list-versions carries no aliases (and no order): one get-model gives every version's.
+      const model = await uc.getModel(name);
+      const aliases = new Map<number, string[]>();
+      for (const a of model.aliases) {
+        if (a.version_num === undefined) continue;
+        aliases.set(a.version_num, [...(aliases.get(a.version_num) ?? []), a.alias_name]);
+      }
+      const all: UcModelVersion[] = [];
+      for await (const v of uc.versions(name)) all.push(v);
+      all.sort((a, b) => b.version - a.version);
+      // Tags need one call per version: a page at a time, 8 at once.
+      for (let i = 0; i < all.length; i += 25) {
+        const batch = all.slice(i, i + 25);
+        const got = await mapLimit(batch, 8, (v) => facts(name, v.version));
+        for (let j = 0; j < batch.length; j++) {
+          yield versionOf(name, batch[j], got[j], aliases.get(batch[j].version) ?? []);
+        }
+      }
+    },
+    getVersion(name, version) {
+      return one(name, uc.getVersion(name, version));
+    },
+    getByAlias(name, alias) {
+      return one(name, uc.byAlias(name, alias));
+    },
+    register: (req) => registration.register(req),
+    registration: (prev) => registration.registration(prev),
     async setAlias(name, alias, version) {
       await uc.setAlias(name, alias, version);
     },
@@ -167,6 +207,9 @@ export function registryApi(
     },
     async setTag(name, version, key, value) {
       await uc.setVersionTag(name, version, key, value);
+    },
+    async updateVersion(name, version, patch) {
+      await uc.updateVersion(name, version, { comment: patch.description });
     },
   };
 }

@@ -1,9 +1,10 @@
 import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
-import { BadRequestError } from "@/lib/errors.ts";
+import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { DatabricksError } from "./api_error.ts";
 import { endpointConfig, invocationUrl } from "./port_adapters.ts";
 import { DatabricksWorkspace } from "./databricks_workspace.ts";
+import type { UcNotFoundError } from "./uc_models.ts";
 
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -11,56 +12,156 @@ const collect = async <T>(it: AsyncIterable<T>) => {
   return out;
 };
 
-Deno.test("[registry] models and versions list with aliases; aliases move and go", async () => {
+Deno.test("[registry] versions list newest first with aliases from one get-model call; aliases move and go", async () => {
   await using t = await setupFake();
   t.fake.models.addVersion("main.cv.detector", { runId: "r1", comment: "first" });
   t.fake.models.addVersion("main.cv.detector", { runId: "r2" });
+  t.fake.models.addVersion("main.cv.detector", { runId: "r3" });
   t.fake.models.addVersion("other.x.model");
-  const models = await collect(t.ws.registry.listModels());
-  assertEquals(models.map((m) => m.name), ["main.cv.detector"]); // scoped to catalog main, schema cv
   await t.ws.registry.setAlias("main.cv.detector", "champion", "1");
+  await t.ws.registry.setAlias("main.cv.detector", "challenger", "1");
+  const models = await collect(t.ws.registry.listModels());
+  // Scoped to catalog main, schema cv; aliases from each model's own get (lists carry none).
+  assertEquals(models.map((m) => [m.name, m.aliases]), [[
+    "main.cv.detector",
+    [{ alias: "challenger", version: "1" }, { alias: "champion", version: "1" }],
+  ]]);
+  const before = t.fake.requests.length;
   let versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
   assertEquals(versions.map((v) => [v.version, v.status, v.aliases, v.runId]), [
+    ["3", "READY", [], "r3"],
     ["2", "READY", [], "r2"],
-    ["1", "READY", ["champion"], "r1"],
+    ["1", "READY", ["challenger", "champion"], "r1"],
   ]);
-  assertEquals(versions[1].description, "first");
-  await t.ws.registry.setAlias("main.cv.detector", "champion", "2");
+  assertEquals(versions[2].description, "first");
+  const calls = t.fake.requests.slice(before).map((r) => `${r.method} ${r.path}${r.search}`);
+  const base = "/api/2.1/unity-catalog/models/main.cv.detector";
+  assertEquals(calls.filter((c) => c.startsWith(`GET ${base}`)), [
+    `GET ${base}?include_aliases=true`,
+    `GET ${base}/versions?max_results=100`,
+  ]);
+  assertEquals(calls.filter((c) => c.includes("/mlflow/unity-catalog/")).length, 3);
+  await t.ws.registry.setAlias("main.cv.detector", "champion", "3");
   versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
   assertEquals(versions[0].aliases, ["champion"]);
-  assertEquals((await t.ws.models.byAlias("main.cv.detector", "champion")).version, 2);
+  assertEquals((await t.ws.registry.getByAlias("main.cv.detector", "champion")).version, "3");
   await t.ws.registry.deleteAlias("main.cv.detector", "champion");
+  await t.ws.registry.deleteAlias("main.cv.detector", "challenger");
   versions = await collect(t.ws.registry.listVersions("main.cv.detector"));
   assertEquals(versions.flatMap((v) => v.aliases), []);
+  assertEquals(
+    t.fake.models.writes.filter((w) => w.path.includes("/aliases/")).map((w) => [
+      w.method,
+      w.path.slice(base.length),
+      w.body,
+    ]),
+    [
+      ["PUT", "/aliases/champion", { version_num: 1 }],
+      ["PUT", "/aliases/challenger", { version_num: 1 }],
+      ["PUT", "/aliases/champion", { version_num: 3 }],
+      ["DELETE", "/aliases/champion", undefined],
+      ["DELETE", "/aliases/challenger", undefined],
+    ],
+  );
 });
 
-Deno.test("[registry] tags go through MLflow's UC endpoint; bad names are refused locally", async () => {
+Deno.test("[registry] get-model, get-version and get-by-alias ask for aliases; versions carry tags, status message and creator", async () => {
+  await using t = await setupFake();
+  const n = t.fake.models.addVersion("main.cv.detector", {
+    runId: "r1",
+    comment: "first",
+    createdBy: "sp-123",
+    tags: { "lakevision.run_id": "run-1", "lakevision.created_by": "ana@example.com" },
+  });
+  await t.ws.registry.setAlias("main.cv.detector", "champion", String(n));
+  const m = await t.ws.registry.getModel("main.cv.detector");
+  assertEquals([m.name, m.owner, m.aliases], ["main.cv.detector", "dev@example.com", [{
+    alias: "champion",
+    version: "1",
+  }]]);
+  const v = await t.ws.registry.getVersion("main.cv.detector", "1");
+  assertEquals(v, {
+    name: "main.cv.detector",
+    version: "1",
+    source: "dbfs:/databricks/mlflow-tracking/1/r1/artifacts/model",
+    runId: "r1",
+    status: "READY",
+    statusMessage: undefined,
+    aliases: ["champion"],
+    tags: { "lakevision.run_id": "run-1", "lakevision.created_by": "ana@example.com" },
+    createdAt: v.createdAt,
+    createdBy: "ana@example.com",
+    description: "first",
+  });
+  assertEquals((await t.ws.registry.getByAlias("main.cv.detector", "champion")).aliases, [
+    "champion",
+  ]);
+  const gets = t.fake.requests.filter((r) =>
+    r.method === "GET" && r.path.startsWith("/api/2.1/unity-catalog/models/main.cv.detector")
+  ).map((r) =>
+    `${r.path.slice("/api/2.1/unity-catalog/models/main.cv.detector".length)}${r.search}`
+  );
+  assertEquals(gets, [
+    "?include_aliases=true",
+    "/versions/1?include_aliases=true",
+    "/aliases/champion?include_aliases=true",
+  ]);
+  t.fake.models.setStatus("main.cv.detector", n, "FAILED_REGISTRATION", "signature has no outputs");
+  const failed = await t.ws.registry.getVersion("main.cv.detector", "1");
+  assertEquals([failed.status, failed.statusMessage], [
+    "FAILED_REGISTRATION",
+    "signature has no outputs",
+  ]);
+});
+
+Deno.test("[registry] a missing model, version or alias is a NotFoundError that names it", async () => {
+  await using t = await setupFake();
+  t.fake.models.addVersion("main.cv.detector");
+  const model = await assertRejects(() => t.ws.registry.getModel("main.cv.nope"), NotFoundError);
+  assert(model.message.startsWith("Unity Catalog has no model main.cv.nope"), model.message);
+  assertEquals((model as UcNotFoundError).errorCode, "RESOURCE_DOES_NOT_EXIST");
+  const version = await assertRejects(
+    () => t.ws.registry.getVersion("main.cv.detector", "9"),
+    NotFoundError,
+  );
+  assert(version.message.startsWith("Unity Catalog has no version 9 of model main.cv.detector"));
+  const alias = await assertRejects(
+    () => t.ws.registry.getByAlias("main.cv.detector", "champion"),
+    NotFoundError,
+  );
+  assert(alias.message.startsWith("Model main.cv.detector has no alias @champion"), alias.message);
+  await assertRejects(() => collect(t.ws.registry.listVersions("main.cv.nope")), NotFoundError);
+  await assertRejects(() => t.ws.registry.setAlias("main.cv.detector", "a", "9"), NotFoundError);
+});
+
+Deno.test("[registry] tags go through MLflow's UC endpoint; descriptions are a PATCH of comment; bad names are refused locally", async () => {
   await using t = await setupFake();
   t.fake.models.addVersion("main.cv.detector");
   await t.ws.registry.setTag("main.cv.detector", "1", "validated", "true");
   assertEquals(t.fake.models.models.get("main.cv.detector")!.versions.get(1)!.tags, {
     validated: "true",
   });
+  await t.ws.registry.updateVersion("main.cv.detector", "1", { description: "better" });
+  assertEquals((await t.ws.registry.getVersion("main.cv.detector", "1")).description, "better");
+  assertEquals(t.fake.models.writes.map((w) => [w.method, w.path, w.body]), [
+    ["POST", "/api/2.0/mlflow/unity-catalog/model-versions/set-tag", {
+      name: "main.cv.detector",
+      version: "1",
+      key: "validated",
+      value: "true",
+    }],
+    ["PATCH", "/api/2.1/unity-catalog/models/main.cv.detector/versions/1", { comment: "better" }],
+  ]);
+  const before = t.fake.requests.length;
   await assertRejects(() => t.ws.registry.setAlias("detector", "x", "1"), BadRequestError);
-  await assertRejects(
-    () => t.ws.registry.setAlias("main.cv.detector", "1bad", "1"),
-    BadRequestError,
-  );
-  const missing = await assertRejects(
-    () => t.ws.registry.setAlias("main.cv.detector", "a", "9"),
-    DatabricksError,
-  );
-  assertEquals(missing.status, 404);
-});
-
-Deno.test("[registry] creating a version from the app is refused with what to do instead", async () => {
-  await using t = await setupFake();
-  const e = await assertRejects(
-    () => t.ws.registry.createVersion({ name: "main.cv.m", source: "runs:/abc/model" }),
-    DatabricksError,
-  );
-  assertEquals([e.status, e.errorCode], [501, "NOT_SUPPORTED"]);
-  assert(e.hint?.includes("register_model"));
+  for (const bad of ["latest", "v2", "a b", "", "x".repeat(256)]) {
+    await assertRejects(
+      () => t.ws.registry.setAlias("main.cv.detector", bad, "1"),
+      BadRequestError,
+    );
+  }
+  await assertRejects(() => t.ws.registry.setAlias("main.cv.detector", "ok", "0"), BadRequestError);
+  assertEquals(t.fake.requests.length, before, "refused before any request");
 });
 
 Deno.test("[serving] create → NOT_READY → READY, update → UPDATING, delete", async () => {

@@ -1,9 +1,15 @@
 /**
- * Unity Catalog registered models (2.1): models, versions, aliases; version tags go through
- * MLflow's UC endpoint (there is no 2.1 tag call).
+ * Unity Catalog registered models (2.1): models, versions, aliases; version tags and the
+ * registration status message go through MLflow's UC endpoint (the 2.1 API has neither).
+ *
+ * What the 2.1 API answers (checked against Databricks' SDK): aliases come back only when asked
+ * for with `include_aliases=true` on get-model, get-version and get-by-alias; list-versions
+ * never carries aliases or tags, in no guaranteed order. Setting an alias is a PUT whose body is
+ * `{version_num}` alone (name and alias are in the path).
  */
 import { z } from "zod";
-import { BadRequestError } from "@/lib/errors.ts";
+import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
+import { DatabricksError } from "./api_error.ts";
 import { type HttpClient, paginate } from "./http.ts";
 
 const AliasSchema = z.looseObject({
@@ -22,10 +28,11 @@ export const RegisteredModelSchema = z.looseObject({
   aliases: z.array(AliasSchema).optional().default([]),
   updated_at: z.number().optional(),
   created_at: z.number().optional(),
+  created_by: z.string().optional(),
 });
 export type RegisteredModel = z.infer<typeof RegisteredModelSchema>;
 
-/** A Unity Catalog model version. */
+/** A Unity Catalog model version (`ModelVersionInfo`). */
 export const ModelVersionSchema = z.looseObject({
   version: z.coerce.number(),
   model_name: z.string().optional(),
@@ -38,10 +45,23 @@ export const ModelVersionSchema = z.looseObject({
   aliases: z.array(AliasSchema).optional().default([]),
   created_at: z.number().optional().default(0),
   created_by: z.string().optional(),
-  /** Not in every answer; kept when present. */
-  tags: z.array(z.looseObject({ key: z.string(), value: z.string().optional() })).optional(),
+  storage_location: z.string().optional(),
 });
 export type UcModelVersion = z.infer<typeof ModelVersionSchema>;
+
+/** What MLflow's UC model-version endpoint adds: tags and why a registration failed. */
+export interface MlflowVersionFacts {
+  tags: Record<string, string>;
+  statusMessage?: string;
+}
+
+const MlflowVersionSchema = z.looseObject({
+  model_version: z.looseObject({
+    status: z.string().optional(),
+    status_message: z.string().optional(),
+    tags: z.array(z.looseObject({ key: z.string(), value: z.string().optional() })).optional(),
+  }),
+});
 
 /** Checks a three-level `catalog.schema.model` name. */
 export function checkModelName(name: string): string {
@@ -53,13 +73,79 @@ export function checkModelName(name: string): string {
   return name;
 }
 
+/** Why an alias name is refused (MLflow's rules, which Unity Catalog applies), or undefined. */
+export function aliasProblem(alias: string): string | undefined {
+  if (!alias) return "An alias name cannot be empty.";
+  if (!/^[\w-]+$/.test(alias)) {
+    return `Invalid alias name ${
+      JSON.stringify(alias)
+    }: it may only hold letters, digits, _ and -.`;
+  }
+  if (alias.length > 255) return `Alias ${JSON.stringify(alias)} is over 255 characters.`;
+  if (alias.toLowerCase() === "latest") return `The alias name "latest" is reserved.`;
+  if (/^v\d+$/i.test(alias)) return `Alias ${JSON.stringify(alias)} is reserved (a version name).`;
+  return undefined;
+}
+
+function checkAlias(alias: string): string {
+  const problem = aliasProblem(alias);
+  if (problem) throw new BadRequestError(problem);
+  return alias;
+}
+
+function checkVersion(version: string | number): number {
+  const n = Number(version);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new BadRequestError(`Version ${JSON.stringify(version)} is not a version number.`);
+  }
+  return n;
+}
+
+/**
+ * A model, version or alias Unity Catalog does not have (404 RESOURCE_DOES_NOT_EXIST): a
+ * NotFoundError, as the port promises, that keeps Databricks' code and request id.
+ */
+export class UcNotFoundError extends NotFoundError {
+  constructor(
+    message: string,
+    readonly errorCode: string,
+    readonly requestId?: string,
+    readonly hint?: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = "UcNotFoundError";
+  }
+}
+
+/** Re-throws a "does not exist" answer as UcNotFoundError worded for the thing asked about. */
+async function found<T>(p: Promise<T>, missing: string): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    // ENDPOINT_NOT_FOUND is a wrong path (our bug or an old workspace), not a missing model.
+    if (e instanceof DatabricksError && e.status === 404 && e.errorCode !== "ENDPOINT_NOT_FOUND") {
+      const said = e.databricksMessage ? ` (Databricks said: ${e.databricksMessage})` : "";
+      throw new UcNotFoundError(
+        `${missing}${said}.`,
+        e.errorCode,
+        e.requestId,
+        "Check the name; the acting identity also needs EXECUTE (or BROWSE) on the model and " +
+          "USE CATALOG / USE SCHEMA on its catalog and schema to see it.",
+        e,
+      );
+    }
+    throw e;
+  }
+}
+
 const enc = encodeURIComponent;
 
 /** Low-level UC model calls. */
 export class UcModelsClient {
   constructor(readonly http: HttpClient) {}
 
-  /** Models, optionally within one catalog / schema. */
+  /** Models, optionally within one catalog / schema (list answers carry no aliases). */
   models(opts: { catalog?: string; schema?: string; pageSize?: number } = {}) {
     return paginate(async (token) => {
       const r = await this.http.json(
@@ -83,107 +169,154 @@ export class UcModelsClient {
     });
   }
 
+  /** A model with its aliases; UcNotFoundError when there is none. */
   getModel(name: string): Promise<RegisteredModel> {
-    return this.http.json({
-      method: "GET",
-      path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}`,
-      what: `Reading model ${name}`,
-    }, RegisteredModelSchema);
+    return found(
+      this.http.json({
+        method: "GET",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}`,
+        query: { include_aliases: true },
+        what: `Reading model ${name}`,
+      }, RegisteredModelSchema),
+      `Unity Catalog has no model ${name}`,
+    );
   }
 
-  /** Versions of a model, newest first as the API returns them. */
+  /** Versions of a model, in the API's order (none guaranteed), without aliases or tags. */
   versions(name: string, pageSize = 100) {
     const full = checkModelName(name);
     return paginate(async (token) => {
-      const r = await this.http.json(
-        {
-          method: "GET",
-          path: `/api/2.1/unity-catalog/models/${enc(full)}/versions`,
-          query: { max_results: pageSize, page_token: token },
-          what: `Listing versions of ${full}`,
-        },
-        z.looseObject({
-          model_versions: z.array(ModelVersionSchema).optional().default([]),
-          next_page_token: z.string().nullish(),
-        }),
+      const r = await found(
+        this.http.json(
+          {
+            method: "GET",
+            path: `/api/2.1/unity-catalog/models/${enc(full)}/versions`,
+            query: { max_results: pageSize, page_token: token },
+            what: `Listing versions of ${full}`,
+          },
+          z.looseObject({
+            model_versions: z.array(ModelVersionSchema).optional().default([]),
+            next_page_token: z.string().nullish(),
+          }),
+        ),
+        `Unity Catalog has no model ${full}`,
       );
       return { items: r.model_versions, next: r.next_page_token };
     });
   }
 
+  /** One version with its aliases; UcNotFoundError when there is none. */
   getVersion(name: string, version: string | number): Promise<UcModelVersion> {
-    return this.http.json({
-      method: "GET",
-      path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/versions/${
-        enc(String(version))
-      }`,
-      what: `Reading ${name} version ${version}`,
-    }, ModelVersionSchema);
+    const n = checkVersion(version);
+    return found(
+      this.http.json({
+        method: "GET",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/versions/${n}`,
+        query: { include_aliases: true },
+        what: `Reading ${name} version ${n}`,
+      }, ModelVersionSchema),
+      `Unity Catalog has no version ${n} of model ${name}`,
+    );
   }
 
-  /** The version an alias points to. */
+  /** The version an alias points to, with all its aliases. */
   byAlias(name: string, alias: string): Promise<UcModelVersion> {
-    return this.http.json({
-      method: "GET",
-      path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${enc(alias)}`,
-      what: `Resolving alias @${alias} of ${name}`,
-    }, ModelVersionSchema);
+    return found(
+      this.http.json({
+        method: "GET",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${
+          enc(checkAlias(alias))
+        }`,
+        query: { include_aliases: true },
+        what: `Resolving alias @${alias} of ${name}`,
+      }, ModelVersionSchema),
+      `Model ${name} has no alias @${alias}`,
+    );
   }
 
+  /** Points an alias at a version (moving it when it pointed elsewhere). */
   async setAlias(name: string, alias: string, version: string | number): Promise<void> {
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(alias)) {
-      throw new BadRequestError(`Alias ${JSON.stringify(alias)} must start with a letter or _.`);
-    }
-    const n = Number(version);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new BadRequestError(`Version ${JSON.stringify(version)} is not a version number.`);
-    }
-    await this.http.json({
-      method: "PUT",
-      path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${enc(alias)}`,
-      body: { version_num: n },
-      what: `Pointing @${alias} of ${name} at version ${n}`,
-    }, AliasSchema);
+    checkAlias(alias);
+    const n = checkVersion(version);
+    await found(
+      this.http.json({
+        method: "PUT",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${enc(alias)}`,
+        body: { version_num: n },
+        what: `Pointing @${alias} of ${name} at version ${n}`,
+      }, AliasSchema),
+      `Unity Catalog has no version ${n} of model ${name}`,
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    await this.http.json({
-      method: "DELETE",
-      path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${enc(alias)}`,
-      what: `Removing alias @${alias} of ${name}`,
-    }, z.unknown());
+    await found(
+      this.http.json({
+        method: "DELETE",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/aliases/${
+          enc(checkAlias(alias))
+        }`,
+        what: `Removing alias @${alias} of ${name}`,
+      }, z.unknown()),
+      `Model ${name} has no alias @${alias}`,
+    );
   }
 
-  /**
-   * A version's tags. The 2.1 API does not return them; MLflow's UC endpoint does (and omits
-   * the field when there are none).
-   */
-  async versionTags(name: string, version: string | number): Promise<Record<string, string>> {
-    const r = await this.http.json(
-      {
-        method: "GET",
-        path: "/api/2.0/mlflow/unity-catalog/model-versions/get",
-        query: { name: checkModelName(name), version: String(version) },
-        what: `Reading the tags of ${name} version ${version}`,
-      },
-      z.looseObject({
-        model_version: z.looseObject({
-          tags: z.array(z.looseObject({ key: z.string(), value: z.string().optional() }))
-            .optional(),
-        }),
-      }),
+  /** Changes a version's comment, the one field the API lets a client update. */
+  async updateVersion(
+    name: string,
+    version: string | number,
+    patch: { comment: string },
+  ): Promise<void> {
+    const n = checkVersion(version);
+    await found(
+      this.http.json({
+        method: "PATCH",
+        path: `/api/2.1/unity-catalog/models/${enc(checkModelName(name))}/versions/${n}`,
+        body: { comment: patch.comment },
+        // Setting the same comment twice is harmless.
+        idempotent: true,
+        what: `Updating the description of ${name} version ${n}`,
+      }, ModelVersionSchema),
+      `Unity Catalog has no version ${n} of model ${name}`,
     );
-    return Object.fromEntries((r.model_version.tags ?? []).map((t) => [t.key, t.value ?? ""]));
+  }
+
+  /** A version's tags and status message, from MLflow's UC endpoint (tags omitted when none). */
+  async mlflowVersion(name: string, version: string | number): Promise<MlflowVersionFacts> {
+    const n = checkVersion(version);
+    const r = await found(
+      this.http.json(
+        {
+          method: "GET",
+          path: "/api/2.0/mlflow/unity-catalog/model-versions/get",
+          query: { name: checkModelName(name), version: String(n) },
+          what: `Reading the tags of ${name} version ${n}`,
+        },
+        MlflowVersionSchema,
+      ),
+      `Unity Catalog has no version ${n} of model ${name}`,
+    );
+    const mv = r.model_version;
+    return {
+      tags: Object.fromEntries((mv.tags ?? []).map((t) => [t.key, t.value ?? ""])),
+      statusMessage: mv.status_message || undefined,
+    };
   }
 
   /** Sets a tag on a version; setting the same value twice is harmless. */
   async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
-    await this.http.json({
-      method: "POST",
-      path: "/api/2.0/mlflow/unity-catalog/model-versions/set-tag",
-      body: { name: checkModelName(name), version: String(version), key, value },
-      idempotent: true,
-      what: `Tagging ${name} version ${version} with ${key}`,
-    }, z.unknown());
+    const n = checkVersion(version);
+    if (!key) throw new BadRequestError("A tag needs a key.");
+    await found(
+      this.http.json({
+        method: "POST",
+        path: "/api/2.0/mlflow/unity-catalog/model-versions/set-tag",
+        body: { name: checkModelName(name), version: String(n), key, value },
+        idempotent: true,
+        what: `Tagging ${name} version ${n} with ${key}`,
+      }, z.unknown()),
+      `Unity Catalog has no version ${n} of model ${name}`,
+    );
   }
 }
