@@ -86,3 +86,31 @@ export class UnprocessableError extends HttpError {
     this.name = "UnprocessableError";
   }
 }
+
+/**
+ * A function that hides the server's own folders in text shown to people: a path under
+ * `<dataDir>/volumes` becomes its volume path (`/Volumes/c/s/v/...`), anything else under the
+ * data folder becomes `<data folder>/...`. Host paths stay in the server log only. The data
+ * folder is matched as given, as an absolute path and as its real (link-free) path.
+ */
+export function hostPathHider(dataDir: string): (text: string) => string {
+  const given = dataDir.replace(/\/+$/, "") || "/";
+  const abs = given.startsWith("/") ? given : `${Deno.cwd()}/${given.replace(/^\.\//, "")}`;
+  let real = abs;
+  try {
+    real = Deno.realPathSync(abs);
+  } catch { /* not created yet */ }
+  const roots = [...new Set([real, abs, given])].filter((r) => r.length > 1)
+    .sort((a, b) => b.length - a.length);
+  return (text) => {
+    if (!text) return text;
+    let out = text;
+    for (const root of roots) {
+      if (!out.includes(root)) continue;
+      out = out.replaceAll(`${root}/volumes/`, "/Volumes/")
+        .replaceAll(`${root}/volumes`, "/Volumes")
+        .replaceAll(root, "<data folder>");
+    }
+    return out;
+  };
+}

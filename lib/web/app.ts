@@ -7,7 +7,7 @@ import { compress } from "hono/compress";
 import { h } from "preact";
 import type { ComponentType, VNode } from "preact";
 import type { Settings } from "@/fresh.config.ts";
-import { BadRequestError, HttpError, WorkspaceError } from "@/lib/errors.ts";
+import { BadRequestError, hostPathHider, HttpError, WorkspaceError } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
 import { ensureBundle } from "./bundle.ts";
@@ -83,6 +83,8 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   const rootLayouts = rootLayoutFile ? [modules.get(rootLayoutFile)!.default as AnyComponent] : [];
 
   const app = new Hono<Env>();
+  // Pages and error messages show volume paths, never the server's folders (those stay in the log).
+  const hidePaths = hostPathHider(settings.dataDir);
 
   const stateFor = (
     c: {
@@ -118,7 +120,9 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     status: number,
     headers?: HeadersInit,
   ) => {
-    const html = renderDocument({ page, layouts, app: App, url, state, bundle, nonce });
+    const html = hidePaths(
+      renderDocument({ page, layouts, app: App, url, state, bundle, nonce }),
+    );
     const res = new Response(html, { status, headers });
     res.headers.set("Content-Type", "text/html; charset=utf-8");
     res.headers.set("Cache-Control", "no-store");
@@ -145,8 +149,8 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     }
     const known = err instanceof HttpError;
     const status = known ? err.status : 500;
-    const message = known ? err.message : "Something went wrong on the server.";
-    const hint = err instanceof WorkspaceError ? err.hint : undefined;
+    const message = known ? hidePaths(err.message) : "Something went wrong on the server.";
+    const hint = err instanceof WorkspaceError && err.hint ? hidePaths(err.hint) : undefined;
     if (!known) {
       log("error", "unhandled error", {
         requestId,
@@ -161,7 +165,9 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
           status,
           requestId,
           ...(err instanceof WorkspaceError ? { code: err.errorCode, hint } : {}),
-          ...(known && err.details !== undefined ? { details: err.details } : {}),
+          ...(known && err.details !== undefined
+            ? { details: JSON.parse(hidePaths(JSON.stringify(err.details))) }
+            : {}),
         },
       }, status as 500);
     }

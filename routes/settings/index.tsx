@@ -27,9 +27,14 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
   const s = state.settings;
   const rows: [string, string][] = [
     ["Workspace", state.workspace.kind === "local" ? "Embedded local workspace" : "Databricks"],
-    ["Location", state.workspace.describe()],
+    // Not the data folder or other server paths: pages show volume paths (the log has the rest).
+    [
+      "Location",
+      state.workspace.kind === "local"
+        ? "this server (volumes are kept in its data folder)"
+        : state.workspace.describe(),
+    ],
     ["App volume", s.volume],
-    ["Data folder", s.dataDir],
     ["Upload limit", `${Math.round(s.maxBodyBytes / 1024 / 1024)} MB (LAKEVISION_MAX_BODY_MB)`],
     ["Acting user", state.user.name],
     ...data.details.map((d): [string, string] => [d.label, d.value]),

@@ -86,22 +86,25 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
           const back = await files.readText(probe);
           await files.delete(probe);
           if (back !== text) throw new Error("read back a different value than written");
-          return `read/write OK under ${files.root}`;
+          // The volume path, not files.root: the server's folders are not shown to callers.
+          return `read/write OK under ${opts.volume}`;
         }),
       );
       out.push(
         await timed("compute", async () => {
           const info = await compute.info();
           const py = info.python;
+          // Health is open to any caller: say what works, not the interpreter's path or versions
+          // (`deno task cli workspace info` shows those to whoever runs the server).
           if (!py) throw new Error("no Python 3 found (set LAKEVISION_PYTHON)");
           if (!py.torch) {
             throw new Error(
-              `${py.path} (Python ${py.version}) has no PyTorch: install python3-torch ` +
-                `python3-torchvision (Debian) or pip install torch torchvision`,
+              "the Python interpreter has no PyTorch: install python3-torch " +
+                "python3-torchvision (Debian) or pip install torch torchvision",
             );
           }
-          return `${info.cpus} CPUs; ${py.path} Python ${py.version}, torch ${py.torch}, ` +
-            `torchvision ${py.torchvision ?? "missing"}${py.cuda ? ", CUDA" : ""}`;
+          return `${info.cpus} CPUs; Python with PyTorch, ` +
+            `${py.torchvision ? "torchvision" : "no torchvision"}${py.cuda ? ", CUDA" : ""}`;
         }),
       );
       out.push(
