@@ -194,7 +194,7 @@ export function registrationFlow(deps: RegistrationDeps): {
       return failed(
         prev,
         `Unity Catalog could not register ${req.name} version ${version}: ${
-          v.statusMessage || "no reason given"
+          (v.statusMessage || "no reason given").replace(/\.+$/, "")
         }.`,
         version,
       );
