@@ -39,6 +39,11 @@ const OPTIONAL_AREAS: [string, string, string][] = [
     "@/lib/training/cli.ts",
   ],
   ["runs", "runs list | show <id> | cancel <id> — training runs", "@/lib/training/cli.ts"],
+  [
+    "models",
+    "models register | import | list | show | alias — the model registry",
+    "@/lib/registry/cli.ts",
+  ],
 ];
 
 async function discoverAreas(): Promise<void> {

@@ -76,7 +76,7 @@ export const STAGES: Stage[] = [
     icon: "◆",
     summary: "Register trained models to Unity Catalog with versions and aliases.",
     plans: ["Versions, aliases (champion/challenger), tags and lineage to the run"],
-    available: false,
+    available: true,
   },
   {
     id: "deployments",

@@ -61,6 +61,9 @@ export default function HistoryPage({ data }: PageProps<Data>) {
                   <th class="px-3 py-2 font-medium">Who</th>
                   <th class="px-3 py-2 font-medium">What</th>
                   <th class="px-3 py-2 font-medium">Subject</th>
+                  <th class="px-3 py-2 font-medium">
+                    <span class="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -74,6 +77,22 @@ export default function HistoryPage({ data }: PageProps<Data>) {
                     <td class="px-3 py-2">{a.who}</td>
                     <td class="px-3 py-2">{a.what}</td>
                     <td class="px-3 py-2 font-mono text-xs">{a.subject}</td>
+                    <td class="px-3 py-2">
+                      {undoable(a) && (
+                        <form method="post" action="/models/undo">
+                          <input type="hidden" name="activity" value={a.id} />
+                          <button
+                            type="submit"
+                            class="rounded-md border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
+                          >
+                            Undo
+                          </button>
+                        </form>
+                      )}
+                      {a.details.undoneBy
+                        ? <span class="text-xs text-slate-500">undone</span>
+                        : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -82,4 +101,10 @@ export default function HistoryPage({ data }: PageProps<Data>) {
         )}
     </Page>
   );
+}
+
+/** Alias moves can be undone from here (once; the undo itself is an ordinary move). */
+function undoable(a: Activity): boolean {
+  return (a.what === "moved alias" || a.what === "removed alias") && !a.details.undoneBy &&
+    !a.details.undoes;
 }
