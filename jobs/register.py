@@ -10,8 +10,9 @@ serving contract (inputs, outputs per task and params, lakevision_jobs/signature
 Catalog requires, so the version can be deployed to Model Serving as is. Lineage (run, config,
 dataset, scan, headline metrics) goes into the version's tags. The job waits for the version to be
 READY, then moves the aliases it was given (none by default: the app sets aliases explicitly); if
-anything fails once the version exists, the aliases it moved are put back. Writes
-<run-dir>/registration.json once a version exists, with its status and the error if any.
+anything fails once the version exists, the aliases it moved are put back. With --copy-to, the
+model files and a sha256 manifest are copied to <copy-to>/<version>/ (the app's model folder).
+Writes <run-dir>/registration.json once a version exists, with its status and the error if any.
 
 Exit codes: 0 registered, 1 failed (the reason on stderr and in registration.json), 2 bad arguments.
 """
@@ -85,6 +86,9 @@ def get_args_parser():
     p.add_argument("--wait-seconds", type=float, default=600,
                    help="seconds to wait for the version to leave PENDING_REGISTRATION (0: check once)")
     p.add_argument("--poll-seconds", type=float, default=5, help="seconds between version status checks")
+    p.add_argument("--copy-to", default=None,
+                   help="folder (e.g. a volume's models/<name>/) to copy model.onnx, model.json and a sha256 "
+                        "manifest.json into, as <copy-to>/<version>/, once the version is READY")
     p.add_argument("--registry-uri", default="databricks-uc", help="MLflow registry URI")
     p.add_argument("--experiment", default=None, help="MLflow experiment to log the model run under")
     p.add_argument("--description", default=None, help="model version description")
@@ -121,8 +125,8 @@ def main(args):
         version = str(register(mlflow, model_uri, args.name).version)
         result = {"name": args.name, "version": version, "status": "PENDING_REGISTRATION", "aliases": [],
                   "model_uri": model_uri, "mlflow_run_id": run_id, "task": meta["task"], "tags": tags,
-                  "metrics": metrics, "signature": sig_kind, "registered_at": _now(), "error": None,
-                  "rolled_back": []}
+                  "metrics": metrics, "signature": sig_kind, "registered_at": _now(), "copied_to": None,
+                  "error": None, "rolled_back": []}
         print(f"[registered] {args.name} version {version}", flush=True)
         client = mlflow.MlflowClient(registry_uri=args.registry_uri)
         result["status"] = wait_until_ready(client, args.name, version, args.wait_seconds, args.poll_seconds)
@@ -132,6 +136,9 @@ def main(args):
         print(f"[tagged] {len(tags)} tags", flush=True)
         if args.description:
             client.update_model_version(args.name, version, description=args.description)
+        if args.copy_to:
+            result["copied_to"] = copy_model_files(args.run_dir, args.copy_to, args.name, version)
+            print(f"[copied] model files to {result['copied_to']}", flush=True)
         move_aliases(client, args.name, version, args.alias, moved)
         result["aliases"] = list(args.alias)
         write_json_atomic(os.path.join(args.run_dir, "registration.json"), result)
@@ -275,6 +282,40 @@ def log_model(mlflow, args, spec, tags, metrics):
         return info.model_uri, run.info.run_id, sig_kind
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def copy_model_files(run_dir, copy_to, name, version):
+    """<copy-to>/<version>/ with model.onnx, model.json and manifest.json {name, version, files:
+    {file: {sha256, bytes}}}, each copy checked against its source's hash; the manifest is written
+    last, and a failed copy removes the folder so nothing half-copied is left."""
+    dest = os.path.join(copy_to, str(version))
+    try:
+        os.makedirs(dest, exist_ok=True)
+        files = {}
+        for f in ("model.onnx", "model.json"):
+            src, dst = os.path.join(run_dir, f), os.path.join(dest, f)
+            digest, size = _sha256(src)
+            shutil.copyfile(src, dst)
+            if _sha256(dst) != (digest, size):
+                raise JobError(f"copy of {f} to {dest} does not match its source (sha256); nothing was kept")
+            files[f] = {"sha256": digest, "bytes": size}
+        write_json_atomic(os.path.join(dest, "manifest.json"), {"name": name, "version": str(version), "files": files})
+        return dest
+    except BaseException as e:
+        shutil.rmtree(dest, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise JobError(f"cannot copy the model files to {dest} ({e})") from None
+        raise
+
+
+def _sha256(path):
+    import hashlib
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
 
 
 def register(mlflow, model_uri, name):

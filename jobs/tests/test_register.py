@@ -293,7 +293,7 @@ class RegisterJob(unittest.TestCase):
             p, calls, reg = self.register(
                 d, "--run-id", "run-123", "--config-name", "detector", "--config-version", "3",
                 "--dataset", "/Volumes/main/cv/data/coco", "--scan-id", "scan-9", "--metrics-json", metrics,
-                "--tag", "team=vision", "--description", "first",
+                "--tag", "team=vision", "--description", "first", "--copy-to", f"{d}/models/main.cv.detector",
                 LV_MLFLOW_STUB_STATUS="PENDING_REGISTRATION,PENDING_REGISTRATION,READY")
             self.assertEqual(p.returncode, 0, p.stderr[-3000:])
             self.assertIn({"call": "set_registry_uri", "uri": "databricks-uc"}, calls)
@@ -325,6 +325,15 @@ class RegisterJob(unittest.TestCase):
             self.assertEqual(reg["metrics"], {"eval_map": 0.41234567, "eval_map_50": 0.7})
             self.assertEqual(reg["model_uri"], "runs:/stub-run-1/model")
             self.assertEqual(reg["tags"]["lakevision.run_id"], "run-123")
+            copied = f"{d}/models/main.cv.detector/4"
+            self.assertEqual(reg["copied_to"], copied)
+            manifest = read_json(f"{copied}/manifest.json")
+            self.assertEqual((manifest["name"], manifest["version"]), ("main.cv.detector", "4"))
+            import hashlib
+            with open(f"{copied}/model.onnx", "rb") as f:
+                self.assertEqual(manifest["files"]["model.onnx"], {"sha256": hashlib.sha256(f.read()).hexdigest(),
+                                                                   "bytes": len(b"fake onnx")})
+            self.assertEqual(set(manifest["files"]), {"model.onnx", "model.json"})
 
     def test_a_failed_alias_puts_the_moved_ones_back(self):
         with tempfile.TemporaryDirectory() as d:
@@ -344,9 +353,11 @@ class RegisterJob(unittest.TestCase):
             self.assertIn("PERMISSION_DENIED", reg["error"])
             self.assertEqual(len(reg["rolled_back"]), 2)
 
-    def test_failed_registration_moves_no_alias_and_says_why(self):
+    def test_failed_registration_moves_no_alias_copies_nothing_and_says_why(self):
         with tempfile.TemporaryDirectory() as d:
-            p, calls, reg = self.register(d, "--alias", "champion", LV_MLFLOW_STUB_STATUS="FAILED_REGISTRATION")
+            p, calls, reg = self.register(d, "--alias", "champion", "--copy-to", f"{d}/models",
+                                          LV_MLFLOW_STUB_STATUS="FAILED_REGISTRATION")
+            self.assertFalse(os.path.exists(f"{d}/models/4"))
             self.assertEqual(p.returncode, 1)
             self.assertIn("FAILED_REGISTRATION: stub: copying artifacts failed", p.stderr)
             self.assertIn("no alias was moved", p.stderr)
