@@ -60,7 +60,9 @@ function metricChange(from: VersionMetrics | null, to: VersionMetrics | null) {
   if (!name) return null;
   const a = from?.primary?.name === name ? from.primary.value : null;
   const b = to?.primary?.name === name ? to.primary.value : null;
-  return { name, from: a, to: b, delta: a !== null && b !== null ? b - a : null };
+  const label = [...(to?.headline ?? []), ...(from?.headline ?? [])]
+    .find((h) => h.key === name || `eval_${h.key}` === name)?.label ?? name;
+  return { name: label, from: a, to: b, delta: a !== null && b !== null ? b - a : null };
 }
 
 /**

@@ -25,6 +25,26 @@ function safeHref(url: string): string | null {
   return null;
 }
 
+/** Tailwind classes per element, so the card reads as a document under the CSS reset. */
+const CLS = {
+  h: [
+    "",
+    "",
+    "text-xl font-semibold mt-2",
+    "text-lg font-semibold mt-4",
+    "font-semibold mt-3",
+    "font-medium mt-2",
+  ],
+  p: "my-2",
+  ul: "list-disc pl-5 my-2 space-y-0.5",
+  table: "my-2 text-sm border-collapse",
+  th: "border-b border-slate-300 px-2 py-1 text-left font-medium",
+  td: "border-b border-slate-100 px-2 py-1",
+  a: "text-blue-700 hover:underline",
+  code: "rounded bg-slate-100 px-1 font-mono text-xs",
+  pre: "my-2 overflow-x-auto rounded bg-slate-100 p-2 font-mono text-xs",
+};
+
 /** Inline markup on already-split text: `code`, **bold**, *em*, [text](url). */
 function inline(src: string): string {
   const out: string[] = [];
@@ -32,7 +52,7 @@ function inline(src: string): string {
   const parts = src.split(/(`[^`]*`)/);
   for (const p of parts) {
     if (p.startsWith("`") && p.endsWith("`") && p.length >= 2) {
-      out.push(`<code>${escapeHtml(p.slice(1, -1))}</code>`);
+      out.push(`<code class="${CLS.code}">${escapeHtml(p.slice(1, -1))}</code>`);
       continue;
     }
     let s = escapeHtml(p);
@@ -40,7 +60,7 @@ function inline(src: string): string {
       // href was escaped with the rest; undo the entity for the check, escape again for output.
       const raw = href.replace(/&amp;/g, "&");
       const ok = safeHref(raw);
-      return ok ? `<a href="${escapeHtml(ok)}">${text}</a>` : text;
+      return ok ? `<a class="${CLS.a}" href="${escapeHtml(ok)}">${text}</a>` : text;
     });
     s = s.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
     s = s.replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>");
@@ -59,7 +79,7 @@ export function renderMarkdown(md: string): string {
   const html: string[] = [];
   let para: string[] = [];
   const flush = () => {
-    if (para.length) html.push(`<p>${inline(para.join(" "))}</p>`);
+    if (para.length) html.push(`<p class="${CLS.p}">${inline(para.join(" "))}</p>`);
     para = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -68,14 +88,14 @@ export function renderMarkdown(md: string): string {
       flush();
       const body: string[] = [];
       for (i++; i < lines.length && !/^```/.test(lines[i]); i++) body.push(lines[i]);
-      html.push(`<pre><code>${escapeHtml(body.join("\n"))}</code></pre>`);
+      html.push(`<pre class="${CLS.pre}"><code>${escapeHtml(body.join("\n"))}</code></pre>`);
       continue;
     }
     const h = line.match(/^(#{1,4})\s+(.*)$/);
     if (h) {
       flush();
       const n = h[1].length + 1; // the page owns <h1>
-      html.push(`<h${n}>${inline(h[2])}</h${n}>`);
+      html.push(`<h${n} class="${CLS.h[n]}">${inline(h[2])}</h${n}>`);
       continue;
     }
     if (/^\s*[-*]\s+/.test(line)) {
@@ -85,7 +105,7 @@ export function renderMarkdown(md: string): string {
         items.push(`<li>${inline(lines[i].replace(/^\s*[-*]\s+/, ""))}</li>`);
       }
       i--;
-      html.push(`<ul>${items.join("")}</ul>`);
+      html.push(`<ul class="${CLS.ul}">${items.join("")}</ul>`);
       continue;
     }
     if (/^\s*\|/.test(line) && i + 1 < lines.length && /^\s*\|?\s*:?-{3,}/.test(lines[i + 1])) {
@@ -95,9 +115,13 @@ export function renderMarkdown(md: string): string {
       for (i += 2; i < lines.length && /^\s*\|/.test(lines[i]); i++) rows.push(tableRow(lines[i]));
       i--;
       html.push(
-        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join("")}</tr></thead>` +
+        `<table class="${CLS.table}"><thead><tr>${
+          head.map((c) => `<th class="${CLS.th}">${inline(c)}</th>`).join("")
+        }</tr></thead>` +
           `<tbody>${
-            rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join("")}</tr>`).join("")
+            rows.map((r) =>
+              `<tr>${r.map((c) => `<td class="${CLS.td}">${inline(c)}</td>`).join("")}</tr>`
+            ).join("")
           }</tbody></table>`,
       );
       continue;

@@ -1,4 +1,4 @@
-import { assertEquals, assertStringIncludes } from "@/tests/assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "@/tests/assert.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 Deno.test("[markdown] raw HTML and script in a card are shown as text, never markup", () => {
@@ -10,8 +10,8 @@ Deno.test("[markdown] raw HTML and script in a card are shown as text, never mar
   assertEquals(html.includes("<img"), false);
   assertEquals(html.includes("<i>"), false);
   assertStringIncludes(html, "&lt;script&gt;");
-  assertStringIncludes(html, "<code>&lt;b&gt;</code>");
-  assertStringIncludes(html, "<td>&lt;i&gt;x&lt;/i&gt;</td>");
+  assertStringIncludes(html, "&lt;b&gt;</code>");
+  assertStringIncludes(html, ">&lt;i&gt;x&lt;/i&gt;</td>");
 });
 
 Deno.test("[markdown] only http(s), mailto and app paths become links", () => {
@@ -19,8 +19,8 @@ Deno.test("[markdown] only http(s), mailto and app paths become links", () => {
     "[run](/training/r1) [x](javascript:alert(1)) [d](https://example.com/a?b=1&c=2) " +
       "[p](//evil.example/x)",
   );
-  assertStringIncludes(html, '<a href="/training/r1">run</a>');
-  assertStringIncludes(html, '<a href="https://example.com/a?b=1&amp;c=2">d</a>');
+  assertStringIncludes(html, 'href="/training/r1">run</a>');
+  assertStringIncludes(html, 'href="https://example.com/a?b=1&amp;c=2">d</a>');
   assertEquals(html.includes("javascript:"), false);
   assertEquals(html.includes('href="//evil'), false);
 });
@@ -29,8 +29,8 @@ Deno.test("[markdown] headings, lists, tables, emphasis and code blocks render",
   const html = renderMarkdown(
     "## Metrics\n\n- **mAP** 0.5\n- *note*\n\n| k | v |\n|---|---|\n| a | 1 |\n\n```\nx < y\n```",
   );
-  assertStringIncludes(html, "<h3>Metrics</h3>");
-  assertStringIncludes(html, "<ul><li><strong>mAP</strong> 0.5</li><li><em>note</em></li></ul>");
-  assertStringIncludes(html, "<th>k</th>");
-  assertStringIncludes(html, "<pre><code>x &lt; y</code></pre>");
+  assertMatch(html, /<h3 class="[^"]+">Metrics<\/h3>/);
+  assertMatch(html, /<ul [^>]+><li><strong>mAP<\/strong> 0.5<\/li><li><em>note<\/em><\/li><\/ul>/);
+  assertMatch(html, /<th [^>]+>k<\/th>/);
+  assertMatch(html, /<pre [^>]+><code>x &lt; y<\/code><\/pre>/);
 });
