@@ -7,7 +7,7 @@
  * metrics beside the model.
  */
 import { z } from "zod";
-import { BadRequestError } from "@/lib/errors.ts";
+import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import type { FilesApi, JobsApi, ModelVersion, RegisterRequest, Registration } from "../types.ts";
 import { DatabricksError } from "./api_error.ts";
 import type { NodeType } from "./clusters.ts";
@@ -189,7 +189,13 @@ export function registrationFlow(deps: RegistrationDeps): {
   /** Once the version number is known: wait for READY, then finish the files. */
   async function followVersion(prev: Registration, version: string): Promise<Registration> {
     const req = prev.request;
-    const v = await deps.getVersion(req.name, version);
+    let v: ModelVersion;
+    try {
+      v = await deps.getVersion(req.name, version);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      return failed(prev, `${e.message} The registration job reported it; see the job's output.`);
+    }
     if (v.status === "FAILED_REGISTRATION") {
       return failed(
         prev,
@@ -282,7 +288,11 @@ export function registrationFlow(deps: RegistrationDeps): {
       }
       // SUCCEEDED: register.py has written registration.json.
       const path = `${prev.request.sourceDir.replace(/\/+$/, "")}/registration.json`;
-      const text = await deps.files.readText(path).catch(() => null);
+      // Only a missing file is final; any other failure is retried on the next call.
+      const text = await deps.files.readText(path).catch((e) => {
+        if (e instanceof NotFoundError || (e as { status?: number }).status === 404) return null;
+        throw e;
+      });
       const parsed = text === null ? null : RegistrationFileSchema.safeParse((() => {
         try {
           return JSON.parse(text);

@@ -317,3 +317,25 @@ Deno.test("[registration] cluster choice: smallest usable CPU node, newest LTS C
   })();
   assert(none instanceof DatabricksError && /CPU node type/.test(none.message));
 });
+
+Deno.test("[registration] a passing outage while reading registration.json is retried; a missing file fails", async () => {
+  await using t = await setupFake({ retry: { maxAttempts: 1 } });
+  await withRunFiles(t);
+  let reg = await t.ws.registry.register(request());
+  t.fake.jobs.set(reg.jobRunId!, "SUCCESS");
+  await t.fake.jobs.settled(reg.jobRunId!);
+  const file = `/api/2.0/fs/files${SOURCE}/registration.json`;
+  t.fake.fail(file, { status: 503 });
+  await assertRejects(() => t.ws.registry.registration(reg), DatabricksError);
+  reg = await t.ws.registry.registration(reg);
+  assertEquals([reg.state, reg.version], ["running", "1"]);
+  let gone = await t.ws.registry.register(request());
+  t.fake.jobs.set(gone.jobRunId!, "SUCCESS");
+  await t.fake.jobs.settled(gone.jobRunId!);
+  await t.ws.files.delete(`${SOURCE}/registration.json`);
+  gone = await t.ws.registry.registration(gone);
+  assertEquals([gone.state, gone.message], [
+    "failed",
+    `The registration job ended without a readable ${SOURCE}/registration.json; see the job's output.`,
+  ]);
+});
