@@ -40,7 +40,7 @@ function fakeWorkspace(
       ...ws.registry,
       async *listModels() {
         if (extra.slowRegistry) await new Promise((r) => setTimeout(r, 2600));
-        for (const name of extra.models ?? []) yield { name };
+        for (const name of extra.models ?? []) yield { name, aliases: [] };
       },
     },
     serving: { ...ws.serving, list: () => Promise.resolve(extra.endpoints ?? []) },
