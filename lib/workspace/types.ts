@@ -203,31 +203,105 @@ export interface RegistryApi {
   updateVersion(name: string, version: string, patch: { description: string }): Promise<void>;
 }
 
+/** Model Serving's workload sizes and types (the local endpoint takes the same words). */
+export const WORKLOAD_SIZES = ["Small", "Medium", "Large"] as const;
+export const WORKLOAD_TYPES = ["CPU", "GPU_SMALL", "GPU_MEDIUM", "GPU_LARGE"] as const;
+
+/** One model version an endpoint serves. */
 export interface ServedEntity {
+  /** `catalog.schema.model`. */
   model: string;
   version: string;
-  workloadSize?: string;
-  workloadType?: string;
+  /** The served entity's name in the endpoint (routes refer to it); derived when omitted. */
+  name?: string;
+  workloadSize?: typeof WORKLOAD_SIZES[number] | string;
+  workloadType?: typeof WORKLOAD_TYPES[number] | string;
   scaleToZero?: boolean;
+  /** Share of the traffic, 0–100; all entities together make 100. */
   trafficPercent?: number;
+  /** Deployment state of this entity (Databricks `state.deployment`, local: loading/ready/...). */
+  state?: string;
+  stateMessage?: string;
+}
+
+/** What to create, or to change an endpoint to (`PUT .../config` on Databricks: in place). */
+export interface EndpointSpec {
+  name: string;
+  entities: ServedEntity[];
+  /** Inference tables through AI Gateway (Databricks); the local endpoint logs to the app. */
+  inferenceTables?: boolean;
+  routeOptimized?: boolean;
+  /** Who asked (recorded by the local adapter; Databricks records its own creator). */
+  createdBy?: string;
+}
+
+/** The HTTP request an action would send, shown to the person before it is sent. */
+export interface PlannedRequest {
+  method: string;
+  path: string;
+  body: unknown;
 }
 
 export interface Endpoint {
   name: string;
+  /** READY: answers requests; UPDATING: a config update is in progress while it serves. */
   state: "READY" | "NOT_READY" | "UPDATING" | "FAILED";
+  /** Databricks `state.config_update` (local: the same words). */
+  configUpdate?: "NOT_UPDATING" | "IN_PROGRESS" | "UPDATE_FAILED" | string;
   message?: string;
   entities: ServedEntity[];
+  /** Invocation URL (route-optimized endpoints have their own host). */
   url?: string;
+  creator?: string;
+  createdAt?: number;
   updatedAt?: number;
+  inferenceTables?: boolean;
+  routeOptimized?: boolean;
+  /** Local endpoints: how the model was loaded and runs. */
+  runtime?: {
+    loaded: boolean;
+    /** Model download + session creation, and the first (warm-up) inference. */
+    loadMs?: number;
+    warmupMs?: number;
+    /** onnxruntime execution provider, e.g. "cpu". */
+    provider?: string;
+    /** Unloaded after this many idle minutes (scale to zero); 0 = never. */
+    idleUnloadMinutes?: number;
+  };
+}
+
+/** Request counts, errors and latency per time bucket. */
+export interface EndpointMetrics {
+  /** Bucket width in ms. */
+  bucketMs: number;
+  points: {
+    t: number;
+    requests: number;
+    errors: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+  }[];
+  /** Where the numbers come from ("measured by the app", "metrics export"). */
+  source: string;
 }
 
 export interface ServingApi {
+  /** Endpoints with their state and served entities (Databricks: each read with get, list gives summaries). */
   list(): Promise<Endpoint[]>;
   get(name: string): Promise<Endpoint>;
-  createOrUpdate(name: string, entities: ServedEntity[]): Promise<Endpoint>;
+  /** The request `create` (no such endpoint) or `update` (it exists) would send. */
+  plan(spec: EndpointSpec): Promise<PlannedRequest>;
+  /** Creates an endpoint; it becomes READY later (poll `get`). ConflictError when it exists. */
+  create(spec: EndpointSpec): Promise<Endpoint>;
+  /** Changes an existing endpoint's served entities / traffic in place. */
+  update(spec: EndpointSpec): Promise<Endpoint>;
   delete(name: string): Promise<void>;
   /** Body and response in Databricks Model Serving's formats (see DESIGN.md). */
   invoke(name: string, body: unknown): Promise<unknown>;
+  /** Build or server logs of one served entity; `null` when the workspace has none. */
+  logs(name: string, entity: string, kind: "build" | "server"): Promise<string | null>;
+  /** Traffic over time; `null` with a reason when the workspace does not offer it. */
+  metrics(name: string): Promise<EndpointMetrics | { unavailable: string }>;
 }
 
 export interface ComputeInfo {
