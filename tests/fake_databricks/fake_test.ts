@@ -185,9 +185,9 @@ Deno.test("[fake_databricks] the simulated register.py refuses flags the real on
     "--stage",
     "x",
   ]);
-  assertEquals([bad.result_state, bad.error], [
+  assertEquals([bad.result_state, bad.logs.split("\n")[1]], [
     "FAILED",
-    "register.py: error: unrecognized arguments: --stage",
+    "[failed] register.py: error: unrecognized arguments: --stage",
   ]);
   const ok = await submit([
     "--run-dir",

@@ -22,6 +22,13 @@ const FLAGS = new Set([
   "--wait-seconds",
   "--registry-uri",
   "--experiment",
+  "--run-id",
+  "--config-name",
+  "--config-version",
+  "--dataset",
+  "--scan-id",
+  "--metrics-json",
+  "--poll-seconds",
 ]);
 const REPEATED = new Set(["--alias", "--tag"]);
 
@@ -63,7 +70,7 @@ function parseFlags(params: string[]): Map<string, string[]> {
 function localPath(fake: FakeDatabricks, path: string): string {
   const m = /^\/Volumes\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
   if (!m || !fake.files.volumes.has(`${m[1]}.${m[2]}.${m[3]}`) || path.includes("/../")) {
-    throw new JobFailure(`JobError: ${path} is not in a Unity Catalog volume this job can read`);
+    throw new JobFailure(`${path} is not in a Unity Catalog volume this job can read`);
   }
   return `${fake.files.root}/v${path.slice("/Volumes".length)}`;
 }
@@ -81,13 +88,13 @@ export async function runRegisterJob(fake: FakeDatabricks, r: FakeRun): Promise<
     r.logs = log;
   } catch (e) {
     if (!(e instanceof JobFailure)) throw e;
+    // register.py prints the reason on stderr ("[failed] ...", in the task's logs) and exits 1;
+    // the task's own error then only says the script exited.
     fake.jobs.set(r.run_id, "FAILED", {
-      error: e.message,
-      logs: `[register] ${e.message}\n`,
+      error: "SystemExit: 1",
+      logs: `[registering] ${r.run_name}\n[failed] ${e.message}\n`,
       message: "Task main failed with message: Workload failed, see run output for details.",
     });
-    const run = fake.jobs.runs.get(r.run_id);
-    if (run) run.error_trace = `Traceback (most recent call last):\n  ...\n${e.message}`;
   }
 }
 
@@ -97,37 +104,37 @@ async function register(fake: FakeDatabricks, params: string[]): Promise<string>
   const runDir = one("--run-dir")!.replace(/\/+$/, "");
   const name = one("--name")!;
   if (name.split(".").length !== 3 || name.split(".").some((p) => !p)) {
-    throw new JobFailure(`JobError: --name must be catalog.schema.model (got '${name}')`);
+    throw new JobFailure(`--name must be catalog.schema.model (got '${name}')`);
   }
   const aliases = flags.get("--alias") ?? [];
   for (const a of aliases) {
     const problem = aliasError(a);
-    if (problem) throw new JobFailure(`mlflow.exceptions.MlflowException: ${problem}`);
+    if (problem) throw new JobFailure(`--alias '${a}': ${problem}`);
   }
   const tags: Record<string, string> = {};
   for (const t of flags.get("--tag") ?? []) {
     const i = t.indexOf("=");
-    if (i <= 0) throw new JobFailure(`JobError: --tag must be key=value (got '${t}')`);
+    if (i <= 0) throw new JobFailure(`--tag must be key=value (got '${t}')`);
     tags[t.slice(0, i)] = t.slice(i + 1);
   }
   const wait = one("--wait-seconds");
-  if (wait !== undefined && !/^\d+$/.test(wait)) {
+  if (wait !== undefined && !/^\d+(\.\d*)?$/.test(wait)) {
     throw new JobFailure(
-      `register.py: error: argument --wait-seconds: invalid int value: '${wait}'`,
+      `register.py: error: argument --wait-seconds: invalid float value: '${wait}'`,
     );
   }
   const files: Record<string, Uint8Array> = {};
   for (const f of MODEL_FILES) {
     const p = `${runDir}/${f}`;
     files[f] = await Deno.readFile(localPath(fake, p)).catch(() => {
-      throw new JobFailure(`JobError: ${p} not found; train.py (or export.py) writes it`);
+      throw new JobFailure(`${p} not found; train.py (or export.py) writes it`);
     });
   }
   let meta: { task?: string };
   try {
     meta = JSON.parse(new TextDecoder().decode(files["model.json"]));
   } catch {
-    throw new JobFailure(`JobError: ${runDir}/model.json is not valid JSON`);
+    throw new JobFailure(`${runDir}/model.json is not valid JSON`);
   }
   const mlflowRunId = fake.mlflow.addRun({
     experiment: one("--experiment") ?? "/Shared/lakevision/registrations",

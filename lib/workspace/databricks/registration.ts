@@ -151,13 +151,17 @@ export function registrationFlow(deps: RegistrationDeps): {
     endedAt: now(),
   });
 
-  /** The failed task's own error (a Python exception line), else the run's state message. */
+  /**
+   * Why the job failed: register.py's last `[failed] ...` line (its stderr is in the task's
+   * logs), else the task's error, else the run's state message.
+   */
   async function jobError(runId: string, fallback?: string): Promise<string> {
     try {
       const run = await deps.jobsClient.get(Number(runId));
       const task = run.tasks[0];
       const out = task ? await deps.jobsClient.output(task.run_id) : undefined;
-      const error = out?.error?.trim();
+      const said = [...(out?.logs ?? "").matchAll(/^\[failed\] (.+)$/gm)].pop()?.[1]?.trim();
+      const error = said || out?.error?.trim();
       if (error) return error.length > 600 ? `${error.slice(0, 600)}…` : error;
       return run.state.state_message || fallback || "the job reported no reason";
     } catch {

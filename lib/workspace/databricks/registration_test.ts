@@ -220,7 +220,7 @@ Deno.test("[registration] a failed job says the job's own error", async () => {
   assertEquals(reg.state, "failed");
   assertEquals(
     reg.message,
-    `The registration job failed: JobError: ${SOURCE}/model.onnx not found; train.py (or export.py) writes it`,
+    `The registration job failed: ${SOURCE}/model.onnx not found; train.py (or export.py) writes it`,
   );
   assertEquals(reg.version, undefined);
   assertEquals(t.fake.models.models.size, 0, "nothing registered");
