@@ -128,7 +128,7 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
 export function pyRound(x: number, digits: number): number {
   if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return x;
   const tie = exactTie(Math.abs(x), digits);
-  if (tie === null) return Number(x.toFixed(digits)) || 0 * x;
+  if (tie === null) return Number(x.toFixed(digits));
   const q = tie % 2n === 0n ? tie : tie + 1n;
   const v = Number(`${q}e-${digits}`);
   return x < 0 ? -v : v;
