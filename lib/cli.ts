@@ -44,6 +44,11 @@ const OPTIONAL_AREAS: [string, string, string][] = [
     "models register | import | list | show | alias — the model registry",
     "@/lib/registry/cli.ts",
   ],
+  [
+    "endpoints",
+    "endpoints create | list | show | delete | invoke — serving",
+    "@/lib/serving/cli.ts",
+  ],
 ];
 
 async function discoverAreas(): Promise<void> {
