@@ -78,6 +78,10 @@ export async function findEvalRun(
   ws: Workspace,
   id: string,
 ): Promise<{ summary: EvalRunSummary; record?: RunRecord; tracking?: TrackingRun }> {
+  // Run ids are short; a longer one names no run (and would not fit in a KV key).
+  if (new TextEncoder().encode(id).byteLength > 512) {
+    throw new NotFoundError(`No run "${id.slice(0, 80)}…" in the app or the tracking server.`);
+  }
   const record = await getRun(id).catch((e) => {
     if (e instanceof NotFoundError) return null;
     throw e;

@@ -45,6 +45,8 @@ export async function saveRecommendedThreshold(rec: RecommendedThreshold): Promi
  * `threshold` as their default confidence.
  */
 export async function getRecommendedThreshold(runId: string): Promise<RecommendedThreshold | null> {
+  // No run has an id this long, and a longer one would not fit in a KV key.
+  if (new TextEncoder().encode(runId).byteLength > 512) return null;
   const kv = await getKv();
   return (await kv.get<RecommendedThreshold>(key(runId))).value;
 }
