@@ -49,6 +49,11 @@ const OPTIONAL_AREAS: [string, string, string][] = [
     "endpoints create | list | show | delete | invoke — serving",
     "@/lib/serving/cli.ts",
   ],
+  [
+    "batch",
+    "batch --model M --version N --input DIR --output F.jsonl [--wait]",
+    "@/lib/serving/batch_cli.ts",
+  ],
 ];
 
 async function discoverAreas(): Promise<void> {
