@@ -7,7 +7,7 @@ import { validateConfig } from "@/lib/config/validate.ts";
 import { parseConfigYaml, stringifyConfig } from "@/lib/config/yaml_io.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
 
-const FIXTURES = new URL("../../shared/fixtures/accelerator-configs/", import.meta.url);
+const FIXTURES = new URL("../tests/fixtures/accelerator-configs/", import.meta.url);
 
 function time(_label: string, n: number, fn: () => void): number {
   for (let i = 0; i < 20; i++) fn();

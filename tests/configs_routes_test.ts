@@ -4,7 +4,7 @@ import { newConfig } from "@/lib/config/templates.ts";
 import { docToFormValues } from "@/lib/config/form.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 
-const FIXTURES = new URL("../../shared/fixtures/accelerator-configs/", import.meta.url);
+const FIXTURES = new URL("./fixtures/accelerator-configs/", import.meta.url);
 
 async function withApp(fn: (app: TestApp) => Promise<void>) {
   const app = await testApp();

@@ -13,10 +13,8 @@ from tests.helpers import JOBS, make_imagefolder, read_status, run_job, write_co
 from lakevision_jobs.config import load_config, resolve_config
 from lakevision_jobs.errors import ConfigError
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(JOBS)), "shared", "fixtures", "accelerator-configs")
-if not os.path.isdir(FIXTURES):  # the checkout may sit beside shared/ rather than contain it
-    FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(JOBS))), "shared", "fixtures",
-                            "accelerator-configs")
+# Copies kept in the repository (tests/fixtures/PROVENANCE.md says where they come from).
+FIXTURES = os.path.join(os.path.dirname(JOBS), "tests", "fixtures", "accelerator-configs")
 
 
 def _base(**model):
@@ -26,7 +24,6 @@ def _base(**model):
 
 
 class AcceleratorFiles(unittest.TestCase):
-    @unittest.skipUnless(os.path.isdir(FIXTURES), "shared/fixtures not found beside the checkout")
     def test_every_accelerator_config_resolves_with_the_accelerators_task_mapping(self):
         import yaml
         expected = {

@@ -23,7 +23,6 @@ def _xyxy(b):
 
 
 class CocoAp(unittest.TestCase):
-    @unittest.skipUnless(os.path.isdir(COCO), "shared/fixtures/coco not found")
     def test_bbox_ap_matches_pycocotools_on_the_100_image_subset(self):
         with open(os.path.join(COCO, "instances_val2014_100.json")) as f:
             gt = json.load(f)
@@ -106,7 +105,6 @@ class OtherMeters(unittest.TestCase):
 
 
 class Rle(unittest.TestCase):
-    @unittest.skipUnless(os.path.isdir(COCO), "shared/fixtures/coco not found")
     def test_compressed_rle_round_trips_the_official_segm_results(self):
         with open(os.path.join(COCO, "instances_val2014_fakesegm100_results.json")) as f:
             res = json.load(f)

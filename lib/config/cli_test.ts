@@ -3,7 +3,7 @@ import { main } from "./cli.ts";
 import { parseConfigYaml } from "./yaml_io.ts";
 import { validateConfig } from "./validate.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/accelerator-configs/", import.meta.url);
+const FIXTURES = new URL("../../tests/fixtures/accelerator-configs/", import.meta.url);
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];

@@ -3,7 +3,7 @@ import { parse as parseYaml12 } from "yaml";
 import { validateConfig } from "./validate.ts";
 import { MAX_YAML_BYTES, parseConfigYaml, stringifyConfig } from "./yaml_io.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/accelerator-configs/", import.meta.url);
+const FIXTURES = new URL("../../tests/fixtures/accelerator-configs/", import.meta.url);
 
 function fixtures(): Array<[string, string]> {
   return [...Deno.readDirSync(FIXTURES)]

@@ -9,7 +9,7 @@ import { problemsToCsv } from "./problems.ts";
 import { main } from "./cli.ts";
 
 const FIXTURE = new URL(
-  "../../../shared/fixtures/coco/instances_val2014_100.json",
+  "../../tests/fixtures/coco/instances_val2014_100.json",
   import.meta.url,
 );
 const LABELME = "/usr/share/doc/labelme-examples/examples";
@@ -579,7 +579,7 @@ Deno.test("[eda] compressed RLE strings decode to the runs pycocotools gives", a
   const res = JSON.parse(
     await Deno.readTextFile(
       new URL(
-        "../../../shared/fixtures/coco/instances_val2014_fakesegm100_results.json",
+        "../../tests/fixtures/coco/instances_val2014_fakesegm100_results.json",
         import.meta.url,
       ),
     ),

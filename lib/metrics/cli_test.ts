@@ -2,7 +2,7 @@ import { assert, assertClose, assertEquals } from "@/tests/assert.ts";
 import { encodePng } from "../image/png.ts";
 import { main } from "./cli.ts";
 
-const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url).pathname;
+const FIX = new URL("../../tests/fixtures/coco/", import.meta.url).pathname;
 const GT = FIX + "instances_val2014_100.json";
 const BBOX = FIX + "instances_val2014_fakebbox100_results.json";
 const expected = JSON.parse(Deno.readTextFileSync(FIX + "expected.json"));

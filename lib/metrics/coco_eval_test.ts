@@ -4,7 +4,7 @@ import { type CocoGt, parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { formatCocoSummary } from "./coco_summary.ts";
 import { rleToString } from "./mask_rle.ts";
 
-const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url);
+const FIX = new URL("../../tests/fixtures/coco/", import.meta.url);
 const read = (f: string) => JSON.parse(Deno.readTextFileSync(new URL(f, FIX)));
 const expected = read("expected.json");
 const loadGt = () => parseCocoGt(read("instances_val2014_100.json"), "instances_val2014_100.json");

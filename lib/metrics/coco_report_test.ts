@@ -3,7 +3,7 @@ import { evaluateCoco } from "./coco_eval.ts";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { cocoReport } from "./coco_report.ts";
 
-const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url);
+const FIX = new URL("../../tests/fixtures/coco/", import.meta.url);
 const read = (f: string) => JSON.parse(Deno.readTextFileSync(new URL(f, FIX)));
 
 Deno.test("[coco_report] per-category rows agree with the summary stats", () => {

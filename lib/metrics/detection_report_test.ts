@@ -2,7 +2,7 @@ import { assert, assertClose, assertEquals } from "@/tests/assert.ts";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import { detectionReport } from "./detection_report.ts";
 
-const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url);
+const FIX = new URL("../../tests/fixtures/coco/", import.meta.url);
 const read = (f: string) => JSON.parse(Deno.readTextFileSync(new URL(f, FIX)));
 const expected = read("expected.json");
 

@@ -14,7 +14,7 @@ import {
   segmentationToRle,
 } from "./mask_rle.ts";
 
-const FIX = new URL("../../../shared/fixtures/coco/", import.meta.url);
+const FIX = new URL("../../tests/fixtures/coco/", import.meta.url);
 
 Deno.test("[mask_rle] compressed strings round-trip through decode and encode", () => {
   const res = JSON.parse(

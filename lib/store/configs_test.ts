@@ -6,7 +6,7 @@ import { BadRequestError, ConflictError } from "@/lib/errors.ts";
 import { ConfigStore, StaleVersionError, volumeOf } from "./configs.ts";
 
 const VOLUME = "/Volumes/main/cv/data";
-const FIXTURES = new URL("../../../shared/fixtures/accelerator-configs/", import.meta.url);
+const FIXTURES = new URL("../../tests/fixtures/accelerator-configs/", import.meta.url);
 
 /** An in-memory FilesApi that records writes and refuses overwrites like the real ones. */
 class MemoryFiles implements FilesApi {
