@@ -198,6 +198,14 @@ export default function RunLive(
               Evaluate
             </a>
           )}
+          {run.status === "succeeded" && (
+            <a
+              href={`/models?run=${encodeURIComponent(run.id)}#register`}
+              class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"
+            >
+              Register model
+            </a>
+          )}
           <a
             href={`/configs/${encodeURIComponent(run.config.name)}/edit?from=${run.config.version}`}
             class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"

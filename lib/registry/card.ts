@@ -83,7 +83,7 @@ export function buildCard(c: CardInput): string {
     if (f.classes.length && f.classMetric) out.push(...classTable(f.classMetric, f.classes));
     if (f.evaluationNote) out.push(`Note: ${md(f.evaluationNote)}`, "");
     out.push(
-      `[Full evaluation](/evaluation?run=${encodeURIComponent(f.runId)}) of the source run.`,
+      `[Full evaluation](/evaluation?runs=${encodeURIComponent(f.runId)}) of the source run.`,
       "",
     );
   } else {

@@ -198,7 +198,7 @@ export default function VersionPage({ data }: PageProps<Data>) {
                 {lineage.runId && (
                   <>
                     {" · "}
-                    <a class={link} href={`/evaluation?run=${encodeURIComponent(lineage.runId)}`}>
+                    <a class={link} href={`/evaluation?runs=${encodeURIComponent(lineage.runId)}`}>
                       evaluation
                     </a>
                   </>
