@@ -5,7 +5,9 @@ Per image (DESIGN.md "Serving contract"):
   instance seg.:   the detection fields + masks: [COCO RLE {size, counts}]
   classification:  {top_k: [{label, label_name, score}]}
   semantic / panoptic: {mask_png (base64 class-index PNG), classes, width, height}
-Used by evaluate.py, batch_infer.py and the MLflow pyfunc wrapper of register.py.
+Used by evaluate.py, batch_infer.py and the MLflow pyfunc wrapper of register.py. The model.json
+options (jobs/README.md "model.json") are read exactly as lib/inference/ reads them (model_json.ts,
+preprocess.ts, postprocess.ts), so Model Serving, the app's local endpoint and the browser agree.
 """
 
 import base64
@@ -19,18 +21,77 @@ from PIL import Image
 
 from .errors import JobError
 
+ACTIVATIONS = ("none", "softmax", "sigmoid")
+LAYOUTS = ("NCHW", "NHWC")
+COLORS = ("RGB", "BGR")
+SEMANTIC_FORMATS = ("class_index", "scores")
 
-def pil_to_input(images, height, width, mean, std):
-    """Stretch-resize, scale to [0,1], normalise: the model.json input recipe, NCHW float32."""
+
+def pil_to_input(images, height, width, mean, std, scale=1 / 255, layout="NCHW", color="RGB"):
+    """The model.json input recipe: stretch-resize (Pillow BILINEAR), channels in `color` order,
+    x = (pixel·scale − mean) / std in float32 (mean/std in that channel order), NCHW or NHWC."""
     arrs = []
     for im in images:
         im = im.convert("RGB").resize((width, height), Image.BILINEAR)
-        t = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(height, width, 3)
-        arrs.append(t.permute(2, 0, 1).float() / 255)
-    x = torch.stack(arrs)
+        arrs.append(torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(height, width, 3))
+    x = torch.stack(arrs).permute(0, 3, 1, 2).float()
+    if color == "BGR":
+        x = x.flip(1)
+    # 1/255 divides (what jobs/ exports, as preprocess.ts does); any other scale multiplies in float32
+    x = x / 255 if abs(scale - 1 / 255) < 1e-12 else x * torch.tensor(scale, dtype=torch.float32)
     m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
-    return (x - m) / s
+    x = (x - m) / s
+    if layout == "NHWC":
+        x = x.permute(0, 2, 3, 1)
+    return x.contiguous()
+
+
+def label_names(meta):
+    """Class names by 0-based label: `labels`, else Hugging Face `id2label` ({"0": "cat", ...})."""
+    if meta.get("labels"):
+        return list(meta["labels"])
+    m = meta.get("id2label") or {}
+    if not m:
+        raise JobError("model.json needs labels (class names by label), or id2label")
+    if set(m) != {str(i) for i in range(len(m))}:
+        raise JobError(f"model.json id2label must number labels 0..{len(m) - 1} without gaps (got keys "
+                       f"{', '.join(sorted(m, key=lambda k: (len(k), k)))})")
+    return [m[str(i)] for i in range(len(m))]
+
+
+def output_activation(meta):
+    """`output_activation`, else the decoding's own `activation`, else softmax for classification and
+    none otherwise (detection scores, mask probabilities and class indices come out ready)."""
+    if meta.get("output_activation"):
+        return meta["output_activation"]
+    dec = meta["decoding"]
+    if dec.get("type") == "classification":
+        return dec.get("activation") or "softmax"
+    return "none"
+
+
+def check_model_json(meta):
+    """Refuses model.json values this reader would misread, naming the field and the allowed values."""
+    inp, dec = meta.get("input") or {}, meta.get("decoding") or {}
+    for where, value, allowed in (("output_activation", meta.get("output_activation"), ACTIVATIONS),
+                                  ("decoding.activation", dec.get("activation"), ACTIVATIONS),
+                                  ("input.layout", inp.get("layout"), LAYOUTS),
+                                  ("input.color", inp.get("color"), COLORS),
+                                  ("input.dtype", inp.get("dtype"), ("float32",)),
+                                  ("input.resize", inp.get("resize"), ("stretch",))):
+        if value is not None and value not in allowed:
+            raise JobError(f"model.json {where} is {value!r}; allowed: {', '.join(allowed)}")
+    if dec.get("type") == "semantic_segmentation" and dec.get("format", "class_index") not in SEMANTIC_FORMATS:
+        raise JobError(f"model.json decoding.format is {dec['format']!r}; allowed: {', '.join(SEMANTIC_FORMATS)}")
+    scale = inp.get("scale", 1 / 255)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise JobError(f"model.json input.scale must be a number > 0 (got {scale!r})")
+    mt = dec.get("mask_threshold", 0.5)
+    if isinstance(mt, bool) or not isinstance(mt, (int, float)) or not 0 <= mt <= 1:
+        raise JobError(f"model.json decoding.mask_threshold must be a number in [0, 1] (got {mt!r})")
+    label_names(meta)
+    return meta
 
 
 def decode_image(value):
@@ -66,6 +127,8 @@ class Predictor:
         self.defaults = {"confidence_threshold": 0.5, "max_detections": 100, "top_k": 5, **(defaults or {})}
         self._run = runner
         self.kind = kind
+        self.mean, self.std = [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]
+        self.scale, self.layout, self.color = 1 / 255, "NCHW", "RGB"
 
     @classmethod
     def load(cls, path, device="cpu", prefer="auto"):
@@ -93,22 +156,24 @@ class Predictor:
         if not os.path.isfile(meta_path):
             raise JobError(f"{meta_path} not found (model.json must sit beside model.onnx)")
         with open(meta_path, encoding="utf-8") as f:
-            meta = json.load(f)
+            meta = check_model_json(json.load(f))
         providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
         sess = ort.InferenceSession(onnx_path, providers=providers)
         inp, dec = meta["input"], meta["decoding"]
-        names = meta["outputs"]
+        names = meta.get("outputs") or [o.name for o in sess.get_outputs()]
+        activation = output_activation(meta)
 
         def run(x):
             outs = []
             xs = [x[i:i + 1] for i in range(x.shape[0])] if inp.get("batch") == 1 else [x]
             for xb in xs:
                 res = dict(zip(names, (torch.from_numpy(o) for o in sess.run(None, {inp["name"]: xb.numpy()}))))
-                outs.extend(_split_outputs(res, dec, xb.shape[0]))
+                outs.extend(_split_outputs(res, dec, xb.shape[0], activation))
             return outs
 
-        p = cls(meta["task"], meta["labels"], inp["height"], inp["width"], meta.get("defaults"), run, "onnx")
+        p = cls(meta["task"], label_names(meta), inp["height"], inp["width"], meta.get("defaults"), run, "onnx")
         p.mean, p.std = inp["mean"], inp["std"]
+        p.scale, p.layout, p.color = inp.get("scale", 1 / 255), inp.get("layout", "NCHW"), inp.get("color", "RGB")
         p.decoding = dec
         return p
 
@@ -144,43 +209,61 @@ class Predictor:
         k = int(self.defaults["top_k"] if top_k is None else top_k)
         pils = [decode_image(im) for im in images]
         sizes = [im.size for im in pils]
-        x = pil_to_input(pils, self.height, self.width, self.mean, self.std)
+        x = pil_to_input(pils, self.height, self.width, self.mean, self.std, self.scale, self.layout, self.color)
         raw = self._run(x)
         return [self._format(r, w, h, thr, md, k) for r, (w, h) in zip(raw, sizes)]
 
     def _format(self, r, w, h, thr, md, k):
         names = self.labels
         if self.task == "classification":
-            probs = r["probs"].float()
-            s, i = probs.topk(min(k, len(names)))
-            return {"top_k": [{"label": int(j), "label_name": names[int(j)], "score": round(float(v), 6)}
-                              for v, j in zip(s, i)]}
+            probs = r["probs"].float().flatten().tolist()
+            # equal scores: lowest label first (as argmax; lib/inference/torch_like.ts topIndices)
+            top = sorted(range(len(probs)), key=lambda j: (-probs[j], j))[:max(0, min(k, len(names)))]
+            return {"top_k": [{"label": j, "label_name": names[j] if j < len(names) else str(j),
+                               "score": round(probs[j], 6)} for j in top]}
         if self.task in ("detection", "instance_segmentation"):
             keep = (r["scores"] >= thr).nonzero().flatten()
-            keep = keep[r["scores"][keep].argsort(descending=True)][:md]
+            keep = keep[r["scores"][keep].argsort(descending=True, stable=True)][:max(0, md)]
+            labels = [int(v) for v in r["labels"][keep]]
+            bad = next((v for v in labels if not 0 <= v < len(names)), None)
+            if bad is not None:
+                raise JobError(f"the model predicted label {bad}, but model.json has {len(names)} labels")
             sx, sy = w / self.width, h / self.height
             boxes = (r["boxes"][keep].float() * torch.tensor([sx, sy, sx, sy])).tolist()
             out = {"boxes": [[round(v, 2) for v in b] for b in boxes],
                    "scores": [round(float(v), 5) for v in r["scores"][keep]],
-                   "labels": [int(v) for v in r["labels"][keep]],
-                   "label_names": [names[int(v)] for v in r["labels"][keep]]}
+                   "labels": labels, "label_names": [names[v] for v in labels]}
             if self.task == "instance_segmentation" and r.get("masks") is not None:
-                from .datasets import mask_to_rle
-                m = r["masks"][keep].float()
-                m = tnf.interpolate(m[None], size=(h, w), mode="bilinear", align_corners=False)[0] > 0.5 \
-                    if len(m) else m.view(0, h, w).bool()
-                out["masks"] = [mask_to_rle(mm) for mm in m]
+                out["masks"] = _instance_masks(r, keep, w, h)
             return out
         if self.task == "panoptic_segmentation" and "segments" in r:
             mask = _panoptic_class_map(r)
         else:
             mask = r["mask"]
+        lo, hi = (int(mask.min()), int(mask.max())) if mask.numel() else (0, 0)
+        if lo < 0 or hi > 65535:
+            raise JobError(f"the model's mask has class ids outside 0..65535 ({lo}..{hi})")
         mask = tnf.interpolate(mask[None, None].float(), size=(h, w), mode="nearest")[0, 0].to(torch.int64)
         buf = io.BytesIO()
         from .predictions import save_class_png
         save_class_png(mask, buf)
         return {"mask_png": base64.b64encode(buf.getvalue()).decode("ascii"),
                 "classes": sorted(int(c) for c in mask.unique().tolist() if c != 255), "width": w, "height": h}
+
+
+def _instance_masks(r, keep, w, h):
+    """Kept masks bilinear-resized to the original size, > `mask_threshold` (0.5 unless model.json says), as RLE."""
+    from .datasets import mask_to_rle
+    m = r["masks"]
+    if m.dim() == 4 and m.shape[1] == 1:  # [K, 1, H, W], as torchvision's Mask R-CNN gives them
+        m = m[:, 0]
+    if m.dim() != 3 or m.shape[0] != r["scores"].shape[0]:
+        raise JobError(f"masks output has shape {list(r['masks'].shape)}; expected [{r['scores'].shape[0]}, H, W]")
+    m = m[keep].float()
+    thr = r.get("mask_threshold", 0.5)
+    m = tnf.interpolate(m[None], size=(h, w), mode="bilinear", align_corners=False)[0] > thr \
+        if len(m) else m.view(0, h, w).bool()
+    return [mask_to_rle(mm) for mm in m]
 
 
 def _panoptic_class_map(r):
@@ -191,18 +274,26 @@ def _panoptic_class_map(r):
     return out
 
 
-def _split_outputs(res, dec, n):
-    """ONNX outputs -> the per-image dicts TaskModel.predict returns."""
+def _split_outputs(res, dec, n, activation=None):
+    """ONNX outputs -> the per-image dicts TaskModel.predict returns. `activation` is model.json's
+    (output_activation(meta)); None: the decoding's own (softmax for classification)."""
     t = dec["type"]
+    if activation is None:
+        activation = output_activation({"decoding": dec})
     if t == "classification":
-        return [{"probs": p} for p in res[dec["output"]].float().softmax(-1)]
+        out = res[dec["output"]]
+        return [{"probs": p} for p in _activate(out.reshape(-1, out.shape[-1]), activation)]
     if t in ("detection", "instance_segmentation"):
         d = {"boxes": res[dec["boxes"]], "scores": res[dec["scores"]], "labels": res[dec["labels"]]}
         if t == "instance_segmentation":
             d["masks"] = res[dec["masks"]]
+            d["mask_threshold"] = dec.get("mask_threshold", 0.5)
         return [d]
     if t == "semantic_segmentation":
-        return [{"mask": m} for m in res[dec["output"]]]
+        out = res[dec["output"]]
+        if dec.get("format", "class_index") == "scores":
+            return [{"mask": m} for m in _score_maps(out, activation, dec.get("threshold", 0.5))]
+        return [{"mask": m} for m in out.reshape(-1, *out.shape[-2:])]
     if t == "mask_classification":  # Mask2Former-style (class, mask) queries, decoded per task
         from .hf import _universal_instances, _universal_panoptic
         cls, masks = res[dec["class_probs"]].float(), res[dec["mask_probs"]].float()
@@ -213,6 +304,29 @@ def _split_outputs(res, dec, n):
             return [_universal_instances(c, m, 100) for c, m in zip(cls, masks)]
         return [{"mask": torch.einsum("qc,qhw->chw", c[:, :-1], m).argmax(0)} for c, m in zip(cls, masks)]
     raise JobError(f"unknown decoding type {t!r} in model.json")
+
+
+def _activate(scores, activation):
+    """float32 probabilities from raw scores along the last axis, as lib/inference/torch_like.ts."""
+    if activation == "softmax":
+        return scores.float().softmax(-1)
+    if activation == "sigmoid":  # 1 / (1 + e^-x) in float64, rounded once to float32, as sigmoid32
+        return torch.sigmoid(scores.float().double()).float()
+    return scores.float()
+
+
+def _score_maps(scores, activation, threshold):
+    """[N, C, H, W] (or [C, H, W]) per-class scores -> [N, H, W] class ids: argmax over C, first on
+    ties (softmax and sigmoid keep the order, so raw scores decide); C = 1: class 1 where the score,
+    after sigmoid when that is the activation, is ≥ threshold."""
+    if scores.dim() == 3:
+        scores = scores[None]
+    if scores.dim() != 4 or 0 in scores.shape:
+        raise JobError(f"score map has shape {list(scores.shape)}; expected [N, C, H, W]")
+    if scores.shape[1] == 1:
+        v = _activate(scores[:, 0], "sigmoid") if activation == "sigmoid" else scores[:, 0].float()
+        return (v >= threshold).to(torch.int64)
+    return scores.argmax(1)
 
 
 def _has_ort():
