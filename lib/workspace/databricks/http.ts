@@ -84,6 +84,8 @@ export interface RequestOptions {
   what?: string;
   /** Full URL instead of host + path (serving endpoints' own URLs). */
   url?: string;
+  /** Send no Authorization header (OAuth token exchange, which carries its credential in the body). */
+  anonymous?: boolean;
 }
 
 /** Adds `https://` when missing and drops trailing slashes. */
@@ -185,6 +187,16 @@ export class HttpClient {
     return await this.#send(opts, false) as Response;
   }
 
+  /** The bearer token, or the signal's reason when a limit ends the wait for it. */
+  async #token(signal: AbortSignal): Promise<string> {
+    try {
+      return await abortable(this.auth.token(), signal);
+    } catch (e) {
+      if (signal.aborted && e === signal.reason) throw e;
+      throw new TokenError(e);
+    }
+  }
+
   #ctx(opts: RequestOptions): Required<ErrorContext> {
     return {
       method: opts.method,
@@ -241,8 +253,10 @@ export class HttpClient {
           const headers: Record<string, string> = {
             "user-agent": "lakevision/1.0",
             ...opts.headers,
-            authorization: `Bearer ${await abortable(this.auth.token(), signal)}`,
           };
+          if (!opts.anonymous) {
+            headers.authorization = `Bearer ${await this.#token(signal)}`;
+          }
           let body: BodyInit | undefined;
           if (opts.rawBody !== undefined) {
             body = opts.rawBody as BodyInit;
@@ -261,6 +275,9 @@ export class HttpClient {
           if (res.ok && !readText) return res;
           outcome = { res, text: opts.method === "HEAD" ? "" : await res.text() };
         } catch (e) {
+          // The token source's own failure (a wrong secret: 401) is already a typed error that
+          // says what to fix; only an abort while waiting for it is this call's timeout.
+          if (e instanceof TokenError) throw e.cause;
           outcome = { error: e };
         } finally {
           clearTimeout(timer);
@@ -320,6 +337,13 @@ export class HttpClient {
     } finally {
       clearTimeout(budgetTimer);
     }
+  }
+}
+
+/** Wraps a token source's failure so that #send rethrows it as it is, never as a network error. */
+class TokenError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("token source failed");
   }
 }
 

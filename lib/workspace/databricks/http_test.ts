@@ -204,3 +204,30 @@ Deno.test("[http] a slow GET times out per attempt and is retried; the timeout i
   assertEquals(t.fake.count("/api/2.0/serving-endpoints"), 3);
   assert(e.message.includes("no answer within 0.1 s, after 3 attempts"), e.message);
 });
+
+Deno.test("[http] a token source's own failure keeps its status and message, not a 502 network error", async () => {
+  const refused = new DatabricksError(
+    "Getting an OAuth token (M2M) failed.",
+    "UNAUTHENTICATED",
+    401,
+  );
+  let fetched = 0;
+  const http = new HttpClient({
+    host: "https://example.invalid",
+    auth: {
+      method: "oauth-m2m",
+      label: "test",
+      token: () => Promise.reject(refused),
+      invalidate: () => true,
+    },
+    fetch: () => {
+      fetched++;
+      return Promise.resolve(new Response("{}"));
+    },
+  });
+  const e = await assertRejects(
+    () => http.json({ method: "GET", path: "/api/2.0/x" }, z.unknown()),
+    DatabricksError,
+  );
+  assertEquals([e, e.status, fetched], [refused, 401, 0]);
+});
