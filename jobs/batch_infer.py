@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Run a trained, exported or registered model over many images and write the results.
 
-    python jobs/batch_infer.py --model runs/r1 --input /Volumes/main/cv/data/new_images \
-        --output /Volumes/main/cv/data/results/r1.jsonl --run-dir /Volumes/main/cv/data/batch/b1
+    python jobs/batch_infer.py --model /Volumes/main/cv/data/models/main.cv.det/3 \
+        --input /Volumes/main/cv/data/new_images \
+        --output /Volumes/main/cv/data/batch/b1/results.jsonl --run-dir /Volumes/main/cv/data/batch/b1
     python jobs/batch_infer.py --model models:/main.cv.detector@champion \
         --input-table main.cv.images --path-column path --output-table main.cv.detections
 
---model: a run directory, model.onnx (model.json beside it), a .pt checkpoint, or an MLflow URI
-(models:/..., runs:/...) of a model logged by register.py. Each output row is
-{"path", "prediction" (the serving contract's per-image object), "error"}; one unreadable image
-becomes a row with its error, never a failed job. Progress goes to <run-dir>/status.json.
+--model: a folder holding model.onnx + model.json (a registered version's folder or a run
+directory), model.onnx itself, a .pt checkpoint, or an MLflow URI (models:/..., runs:/...) of a
+model logged by register.py. Each output row is {"path", "prediction" (the serving contract's
+per-image object), "error"}; an unreadable image becomes a row with its error, never a failed
+job. Rows are appended per batch of images; --resume keeps the rows already written and skips
+their images, so a cancelled batch continues without duplicates. Progress goes to
+<run-dir>/status.json (phase, step = images done, total_steps, eta_seconds, errors).
 """
 
 import argparse
 import glob
-import json
 import os
 import sys
 import time
@@ -22,26 +25,31 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lakevision_jobs.datasets import IMAGE_EXTS  # noqa: E402
+from lakevision_jobs.batch import list_folder, open_sink  # noqa: E402
 from lakevision_jobs.errors import JobError, clean_message  # noqa: E402
-from lakevision_jobs.inference import Predictor  # noqa: E402
 from lakevision_jobs.signals import STOP  # noqa: E402
 from lakevision_jobs.tracking import RunTracker, suppress_noisy_warnings  # noqa: E402
 
 
 def get_args_parser():
     p = argparse.ArgumentParser(description="Lakevision batch inference")
-    p.add_argument("--model", required=True, help="run dir, model.onnx, checkpoint .pt, or models:/ / runs:/ URI")
+    p.add_argument("--model", required=True,
+                   help="folder with model.onnx + model.json, model.onnx, checkpoint .pt, or models:/ / runs:/ URI")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--input", help="folder of images (searched recursively)")
+    src.add_argument("--input", help="folder of JPEG / PNG images (searched recursively)")
     src.add_argument("--input-table", help="Delta table with image paths or bytes (needs Spark)")
+    p.add_argument("--path-root", default=None,
+                   help="how result rows name --input (default: --input as given), e.g. its volume path")
     p.add_argument("--path-column", default="path", help="column of --input-table holding file paths")
     p.add_argument("--content-column", default=None, help="column of --input-table holding image bytes")
     dst = p.add_mutually_exclusive_group(required=True)
-    dst.add_argument("--output", help="result file: .jsonl, or .parquet (needs pandas + pyarrow)")
-    dst.add_argument("--output-table", help="Delta table to write (needs Spark)")
+    dst.add_argument("--output", help="result file: .jsonl, or .parquet (needs pyarrow)")
+    dst.add_argument("--output-table", help="Delta table to append to (needs Spark)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the rows already in the output and skip their images (default: start over)")
     p.add_argument("--run-dir", default=None, help="where status.json goes (default: beside --output)")
-    p.add_argument("--batch-size", type=int, default=8, help="images per forward pass")
+    p.add_argument("--batch-size", type=int, default=8, help="images per forward pass and per append")
+    p.add_argument("--limit", type=int, default=0, help="stop after this many images in total (0: all)")
     p.add_argument("--confidence-threshold", type=float, default=None, help="detection score cut (default: model's)")
     p.add_argument("--max-detections", type=int, default=None, help="detections kept per image")
     p.add_argument("--top-k", type=int, default=None, help="classes returned per image (classification)")
@@ -53,37 +61,50 @@ def get_args_parser():
 
 def main(args):
     suppress_noisy_warnings()
+    if args.batch_size < 1:
+        print("[failed] --batch-size must be at least 1", file=sys.stderr)
+        return 2
     run_dir = args.run_dir or os.path.dirname(os.path.abspath(args.output or ".")) or "."
-    tracker = RunTracker(run_dir, "batch_infer")
+    tracker = RunTracker(run_dir, "batch_infer", resume=args.resume)
     STOP.install(on_request=tracker.cancel_requested)
+    sink = None
     try:
         tracker.phase("building_model", args.model)
         predictor = load_predictor(args)
         tracker.update(task=predictor.task, model=args.model, backend=predictor.kind)
         tracker.phase("loading_data")
         items = list_inputs(args)
+        if args.limit > 0:
+            items = items[:args.limit]
         total = len(items)
         if not total:
-            raise JobError(f"no images found in {args.input or args.input_table}")
-        tracker.phase("predicting", f"{total} images")
-        rows, errors, t0 = [], 0, time.time()
-        for start in range(0, total, args.batch_size):
+            raise JobError(f"no JPEG or PNG images found in {args.path_root or args.input or args.input_table}")
+        sink = open_sink(args, _spark)
+        todo = [it for it in items if it[0] not in sink.done]
+        done0 = total - len(todo)
+        tracker.phase("predicting", f"{len(todo)} of {total} images" + (f" ({done0} already done)" if done0 else ""))
+        tracker.update(step=done0, total_steps=total, errors=sink.errors, skipped=done0, output=sink.target)
+        t0 = time.time()
+        done = done0
+        for start in range(0, len(todo), args.batch_size):
             if STOP.requested:
                 break
-            batch = items[start:start + args.batch_size]
-            rows.extend(predict_batch(predictor, batch, args))
-            errors = sum(1 for r in rows if r["error"])
-            done = len(rows)
-            rate = done / max(time.time() - t0, 1e-9)
+            rows = predict_batch(predictor, todo[start:start + args.batch_size], args)
+            sink.append(rows)  # written even when a cancel came meanwhile: these rows are complete
+            done += len(rows)
+            rate = (done - done0) / max(time.time() - t0, 1e-9)
             tracker.update(step=done, total_steps=total, eta_seconds=round((total - done) / rate, 1),
-                           errors=errors, images_per_second=round(rate, 2))
-        target = write_rows(rows, args)
-        if STOP.requested:
+                           errors=sink.errors, images_per_second=round(rate, 2))
+        complete = done == total
+        target = sink.close(complete)
+        sink = None
+        if not complete:
             tracker.finish("cancelled")
+            print(f"[cancelled] {done} of {total} images written to {target}; --resume continues", flush=True)
             return STOP.exit_code
         tracker.update(output=target)
         tracker.finish("succeeded")
-        print(f"[succeeded] {len(rows)} images ({errors} unreadable) -> {target}", flush=True)
+        print(f"[succeeded] {total} images ({tracker.status.get('errors', 0)} with errors) -> {target}", flush=True)
         return 0
     except JobError as e:
         print(f"[failed] {clean_message(e)}", file=sys.stderr, flush=True)
@@ -93,11 +114,13 @@ def main(args):
         traceback.print_exc()
         tracker.finish("failed", error=f"{type(e).__name__}: {clean_message(e)}")
         return 1
+    finally:
+        if sink is not None:
+            sink.close(False)
 
 
 def load_predictor(args):
-    import torch
-    device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+    from lakevision_jobs.inference import Predictor
     path = args.model
     if path.startswith(("models:/", "runs:/")):
         try:
@@ -113,71 +136,65 @@ def load_predictor(args):
         return Predictor.from_onnx(found[0])
     if not os.path.exists(path):
         raise JobError(f"--model: not found: {path}")
+    if os.path.isdir(path) and not os.path.isdir(os.path.join(path, "checkpoints")):
+        # a registered version's folder: model.onnx + model.json only
+        onnx = os.path.join(path, "model.onnx")
+        if not os.path.isfile(onnx):
+            raise JobError(f"--model: {path} has no model.onnx")
+        return Predictor.from_onnx(onnx)
+    import torch
+    device = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
     return Predictor.load(path, device=device, prefer=args.prefer)
 
 
 def list_inputs(args):
-    """[(path, bytes or None)] from a folder or a Delta table."""
+    """[(shown path, file path or bytes)] from a folder or a Delta table."""
     if args.input:
-        if not os.path.isdir(args.input):
-            raise JobError(f"--input: folder not found: {args.input}")
-        out = []
-        for dirpath, _, files in sorted(os.walk(args.input)):
-            out += [(os.path.join(dirpath, f), None) for f in sorted(files) if f.lower().endswith(IMAGE_EXTS)]
-        return out
+        return list_folder(args.input, args.path_root)
     spark = _spark()
+    if not spark.catalog.tableExists(args.input_table):
+        raise JobError(f"--input-table {args.input_table} does not exist or is not readable")
     df = spark.read.table(args.input_table)
     cols = [args.path_column] + ([args.content_column] if args.content_column else [])
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise JobError(f"{args.input_table} has no column(s) {missing}; columns: {df.columns}")
-    return [(r[args.path_column], bytes(r[args.content_column]) if args.content_column else None)
-            for r in df.select(*cols).collect()]
+    rows = df.select(*cols).collect()
+    out = [(str(r[args.path_column]), bytes(r[args.content_column]) if args.content_column else
+            _dbfs_path(str(r[args.path_column]))) for r in rows]
+    out.sort(key=lambda t: t[0])
+    return out
+
+
+def _dbfs_path(p):
+    return p[len("dbfs:"):] if p.startswith("dbfs:/Volumes/") else p
 
 
 def predict_batch(predictor, batch, args):
-    images, rows = [], []
-    for path, data in batch:
-        try:
-            im = predictor_image(data if data is not None else path)
-            images.append((path, im))
-        except Exception as e:  # a broken file is a row with its error, not a failed job
-            rows.append({"path": path, "prediction": None, "error": f"cannot read image: {clean_message(e)}"})
-    if images:
-        preds = predictor.predict([im for _, im in images], confidence_threshold=args.confidence_threshold,
-                                  max_detections=args.max_detections, top_k=args.top_k)
-        rows += [{"path": p, "prediction": pr, "error": None} for (p, _), pr in zip(images, preds)]
-    return rows
-
-
-def predictor_image(value):
+    """Result rows for a batch, in input order; a broken image is a row with its error."""
     from lakevision_jobs.inference import decode_image
-    im = decode_image(value)
-    im.load()
-    return im.convert("RGB")
-
-
-def write_rows(rows, args):
-    if args.output_table:
-        spark = _spark()
-        data = [(r["path"], json.dumps(r["prediction"]) if r["prediction"] is not None else None, r["error"]) for r in rows]
-        spark.createDataFrame(data, "path string, prediction string, error string") \
-            .write.mode("append").saveAsTable(args.output_table)
-        return args.output_table
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    if args.output.endswith(".parquet"):
+    images, rows = [], {}
+    for shown, source in batch:
         try:
-            import pandas as pd
-        except ImportError:
-            raise JobError("--output .parquet needs pandas and pyarrow; use .jsonl") from None
-        pd.DataFrame([{**r, "prediction": json.dumps(r["prediction"])} for r in rows]).to_parquet(args.output)
-        return args.output
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r) + "\n")
-    os.replace(tmp, args.output)
-    return args.output
+            im = decode_image(source)
+            im.load()
+            images.append((shown, im.convert("RGB")))
+        except Exception as e:  # a broken file is a row with its error, not a failed job
+            rows[shown] = {"path": shown, "prediction": None, "error": f"cannot read image: {clean_message(e)}"}
+    params = dict(confidence_threshold=args.confidence_threshold, max_detections=args.max_detections,
+                  top_k=args.top_k)
+    if images:
+        try:
+            preds = predictor.predict([im for _, im in images], **params)
+            for (p, _), pr in zip(images, preds):
+                rows[p] = {"path": p, "prediction": pr, "error": None}
+        except JobError:
+            for p, im in images:  # find the image that fails, keep the others
+                try:
+                    rows[p] = {"path": p, "prediction": predictor.predict([im], **params)[0], "error": None}
+                except JobError as e:
+                    rows[p] = {"path": p, "prediction": None, "error": clean_message(e)}
+    return [rows[shown] for shown, _ in batch]
 
 
 def _spark():
