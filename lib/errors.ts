@@ -87,6 +87,14 @@ export class UnprocessableError extends HttpError {
   }
 }
 
+/** 503: busy or not ready yet; `retryAfterSeconds` becomes the `Retry-After` header. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(503, message);
+    this.name = "ServiceUnavailableError";
+  }
+}
+
 /**
  * A function that hides the server's own folders in text shown to people: a path under
  * `<dataDir>/volumes` becomes its volume path (`/Volumes/c/s/v/...`), anything else under the

@@ -17,7 +17,7 @@ export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export async function buildApp(settings: Settings) {
   await Deno.mkdir(settings.dataDir, { recursive: true });
   await openKv(`${settings.dataDir}/kv.sqlite3`);
-  const workspace = await createWorkspace(settings);
+  const workspace = await createWorkspace(settings, { serveEndpoints: true });
   if (settings.demo) startDemoSeeding(settings, workspace); // background; the home page shows it
   // Re-attach to local jobs that outlived a restart (or mark them lost) without waiting for a visit.
   startMonitor(workspace);

@@ -13,8 +13,14 @@ import { createDatabricksWorkspace } from "./databricks/factory.ts";
  */
 export { workspaceForRequest } from "./databricks/factory.ts";
 
-/** Creates the workspace the settings ask for. */
-export function createWorkspace(settings: Settings): Promise<Workspace> {
+/**
+ * Creates the workspace the settings ask for. `serveEndpoints`: this process is the app's server
+ * and serves local endpoints (loads their models); the CLI and tests leave it off.
+ */
+export function createWorkspace(
+  settings: Settings,
+  opts: { serveEndpoints?: boolean } = {},
+): Promise<Workspace> {
   if (settings.workspace === "databricks") {
     return Promise.resolve(createDatabricksWorkspace(settings));
   }
@@ -22,5 +28,14 @@ export function createWorkspace(settings: Settings): Promise<Workspace> {
     dataDir: settings.dataDir,
     python: settings.python,
     volume: settings.volume,
+    serveEndpoints: opts.serveEndpoints,
+    serverUrl: `http://${loopbackHost(settings.hostname)}:${settings.port}`,
   }));
+}
+
+/** The host other local processes reach this server at. */
+function loopbackHost(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "" || hostname === "localhost") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
 }

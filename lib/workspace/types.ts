@@ -285,6 +285,14 @@ export interface EndpointMetrics {
   source: string;
 }
 
+/** How one invocation was served, as the workspace tells it. */
+export interface InvocationInfo {
+  /** The served entity that answered (Databricks' `served-model-name` response header). */
+  servedEntity?: string;
+  /** True when the model had to be loaded for this request (scaled to zero, or just restarted). */
+  coldStart?: boolean;
+}
+
 export interface ServingApi {
   /** Endpoints with their state and served entities (Databricks: each read with get, list gives summaries). */
   list(): Promise<Endpoint[]>;
@@ -296,8 +304,11 @@ export interface ServingApi {
   /** Changes an existing endpoint's served entities / traffic in place. */
   update(spec: EndpointSpec): Promise<Endpoint>;
   delete(name: string): Promise<void>;
-  /** Body and response in Databricks Model Serving's formats (see DESIGN.md). */
-  invoke(name: string, body: unknown): Promise<unknown>;
+  /**
+   * Body and response in Databricks Model Serving's formats (see DESIGN.md). `info`, when given,
+   * is filled in with how the request was served (the route turns it into response headers).
+   */
+  invoke(name: string, body: unknown, info?: InvocationInfo): Promise<unknown>;
   /** Build or server logs of one served entity; `null` when the workspace has none. */
   logs(name: string, entity: string, kind: "build" | "server"): Promise<string | null>;
   /** Traffic over time; `null` with a reason when the workspace does not offer it. */

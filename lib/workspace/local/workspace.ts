@@ -3,7 +3,6 @@
  * folders, registry and endpoints in KV. Parts whose stage has not landed yet say so plainly
  * (HTTP 501 with a message) instead of pretending.
  */
-import { WorkspaceError } from "@/lib/errors.ts";
 import type {
   AreaHealth,
   ComputeApi,
@@ -16,6 +15,7 @@ import type {
 import { LocalFiles } from "./files.ts";
 import { LocalJobs } from "./jobs.ts";
 import { LocalRegistry } from "./registry.ts";
+import { LocalServing } from "./serving.ts";
 import { findPython } from "./python.ts";
 import { LocalTracking } from "./tracking.ts";
 
@@ -26,14 +26,10 @@ export interface LocalWorkspaceOptions {
   python?: string;
   /** The volume the app uses for its own files. */
   volume: string;
-}
-
-function notYet(area: string, stage: string): WorkspaceError {
-  return new WorkspaceError(
-    `Local ${area} is not available yet: it arrives with the ${stage} stage.`,
-    "NOT_IMPLEMENTED",
-    501,
-  );
+  /** Load and serve endpoints in this process: the app's server only, never the CLI. */
+  serveEndpoints?: boolean;
+  /** Where the server answers on loopback, so other processes can forward invocations. */
+  serverUrl?: string;
 }
 
 /** Creates the local workspace. */
@@ -60,13 +56,14 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
   const jobs: JobsApi = new LocalJobs({ dataDir: opts.dataDir, files, python: opts.python });
   const tracking: TrackingApi = new LocalTracking(files, opts.volume);
   const registry: RegistryApi = new LocalRegistry(files);
-  const serving: ServingApi = {
-    list: () => Promise.resolve([]),
-    get: () => Promise.reject(notYet("serving", "Deployment")),
-    createOrUpdate: () => Promise.reject(notYet("serving", "Deployment")),
-    delete: () => Promise.reject(notYet("serving", "Deployment")),
-    invoke: () => Promise.reject(notYet("serving", "Deployment")),
-  };
+  const localServing = new LocalServing({
+    workspace: () => ws,
+    volume: opts.volume,
+    serve: opts.serveEndpoints,
+    serverUrl: opts.serverUrl,
+  });
+  const serving: ServingApi = localServing;
+  if (opts.serveEndpoints) void localServing.start();
   const ws: Workspace = {
     kind: "local",
     describe: () => `local workspace in ${opts.dataDir}`,
@@ -128,19 +125,7 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
           return `run folders under ${opts.volume}/runs (${n} found)`;
         }),
       );
-      for (
-        const [area, stage] of [
-          ["serving", "Deployment"],
-        ] as const
-      ) {
-        out.push({
-          area,
-          ok: false,
-          unavailable: true,
-          detail: `not available yet (arrives with ${stage})`,
-          ms: 0,
-        });
-      }
+      out.push(await timed("serving", () => localServing.health()));
       return out;
     },
   };
