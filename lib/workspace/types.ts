@@ -240,6 +240,11 @@ export interface PlannedRequest {
   method: string;
   path: string;
   body: unknown;
+  /**
+   * Requests the action sends first, in order (Databricks: an update that switches inference
+   * tables sends `PUT .../ai-gateway` before this `PUT .../config`).
+   */
+  before?: PlannedRequest[];
 }
 
 export interface Endpoint {

@@ -216,6 +216,8 @@ export class FakeDatabricks {
       return apiError(503, "TEMPORARILY_UNAVAILABLE", "The service is temporarily unavailable.");
     }
     if (path === "/oidc/v1/token" && req.method === "POST") return await this.#token(req);
+    // Route-optimized endpoints' data plane takes only its own exchanged tokens.
+    if (path.startsWith("/ro/")) return await this.serving.dataPlane(req, path);
     const identity = this.identityOf(req);
     if (!identity) {
       return apiError(401, "UNAUTHENTICATED", "Invalid access token.");
@@ -276,8 +278,9 @@ export class FakeDatabricks {
       else if (path === "/__fake/latency") this.latency(Number(b.ms), b.path as string | undefined);
       else if (path === "/__fake/clear") this.clearFaults();
       else if (run) this.jobs.set(run[1], b.state as "RUNNING", b as Record<string, string>);
-      else if (ep) this.serving.settle(ep[1], b.failed === true);
-      else return apiError(404, "ENDPOINT_NOT_FOUND", `No fake control at ${path}.`);
+      else if (ep) {
+        this.serving.settle(ep[1], b.failed === true, b.message as string | undefined);
+      } else return apiError(404, "ENDPOINT_NOT_FOUND", `No fake control at ${path}.`);
     } catch (e) {
       return apiError(400, "INVALID_PARAMETER_VALUE", (e as Error).message);
     }
@@ -341,6 +344,11 @@ export class FakeDatabricks {
   async #token(req: Request): Promise<Response> {
     const basic = req.headers.get("authorization")?.match(/^Basic (.+)$/)?.[1];
     const form = new URLSearchParams(await req.text());
+    if (form.get("grant_type") === "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+      const assertion = this.tokens.get(form.get("assertion") ?? "");
+      const live = assertion && (assertion.expiresAt ?? Infinity) > Date.now();
+      return this.serving.exchange(form, live ? assertion : undefined);
+    }
     let clientId = form.get("client_id") ?? "";
     let secret = form.get("client_secret") ?? "";
     if (basic) [clientId, secret] = atob(basic).split(":");

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { WorkspaceError } from "@/lib/errors.ts";
-import type { Clock } from "./http.ts";
+import type { Clock, HttpClient } from "./http.ts";
 import { normalizeHost, REAL_CLOCK } from "./http.ts";
 import { DatabricksError } from "./api_error.ts";
 import { errorFromResponse, requestIdFrom } from "./api_error.ts";
@@ -327,4 +327,109 @@ export function resolveAuth(
     undefined,
     "Profiles using `databricks auth login` (U2M) are not supported; use a PAT or OAuth M2M.",
   );
+}
+
+/** The identities whose tokens are OAuth tokens, which the data-plane token exchange accepts. */
+const OAUTH_METHODS: AuthMethod[] = ["oauth-m2m", "forwarded-user"];
+
+/**
+ * Data-plane tokens for route-optimized serving endpoints, as the SDK's `DataPlaneTokenSource`
+ * gets them: the acting identity's OAuth token is exchanged at the workspace's `/oidc/v1/token`
+ * (grant `urn:ietf:params:oauth:grant-type:jwt-bearer`, the endpoint's
+ * `data_plane_info.query_info.authorization_details`, the token as `assertion`, no client
+ * credentials). Each token is cached per identity and endpoint until 40 s before it expires.
+ * PATs cannot be exchanged (the SDK refuses them the same way).
+ */
+export class DataPlaneTokens {
+  readonly #cache = new Map<string, { token: string; refreshAt: number }>();
+  readonly #pending = new Map<string, Promise<string>>();
+  /** How many exchanges were made (tests and diagnostics). */
+  exchanged = 0;
+
+  /** A token source for one endpoint's data plane, exchanging `http`'s own identity's token. */
+  source(
+    http: HttpClient,
+    endpoint: { name: string; url: string; authorizationDetails?: string },
+  ): TokenSource {
+    const where = `${endpoint.url}\n${endpoint.authorizationDetails ?? ""}`;
+    return {
+      method: http.auth.method,
+      label: `data-plane token for endpoint ${endpoint.name}`,
+      token: async () => {
+        if (!OAUTH_METHODS.includes(http.auth.method)) {
+          throw new WorkspaceError(
+            `Endpoint ${endpoint.name} is route-optimized: it is queried at its own URL with a ` +
+              `data-plane token, which only an OAuth identity can get (this app uses ${http.auth.label}).`,
+            "ROUTE_OPTIMIZED_NEEDS_OAUTH",
+            400,
+            undefined,
+            "Use OAuth M2M (DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET of a service principal with CAN_QUERY on the endpoint) instead of a personal access token.",
+          );
+        }
+        if (!endpoint.authorizationDetails) {
+          throw new WorkspaceError(
+            `Endpoint ${endpoint.name} is route-optimized but the workspace gave no data_plane_info.query_info.authorization_details to exchange a token with.`,
+            "UNEXPECTED_RESPONSE",
+            502,
+          );
+        }
+        const assertion = await http.auth.token();
+        const key = `${assertion}\n${where}`;
+        const hit = this.#cache.get(key);
+        const now = http.clock.now();
+        if (hit && now < hit.refreshAt) return hit.token;
+        let pending = this.#pending.get(key);
+        if (!pending) {
+          pending = this.#exchange(http, endpoint.name, assertion, endpoint.authorizationDetails)
+            .then(({ token, ttlMs }) => {
+              this.#prune(http.clock.now());
+              this.#cache.set(key, { token, refreshAt: http.clock.now() + ttlMs - 40_000 });
+              return token;
+            })
+            .finally(() => this.#pending.delete(key));
+          this.#pending.set(key, pending);
+        }
+        return await pending;
+      },
+      invalidate: () => {
+        for (const k of this.#cache.keys()) if (k.endsWith(`\n${where}`)) this.#cache.delete(k);
+        return true;
+      },
+    };
+  }
+
+  async #exchange(
+    http: HttpClient,
+    name: string,
+    assertion: string,
+    authorizationDetails: string,
+  ): Promise<{ token: string; ttlMs: number }> {
+    const form = new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      authorization_details: authorizationDetails,
+      assertion,
+    });
+    const answer = await http.json({
+      method: "POST",
+      path: "/oidc/v1/token",
+      anonymous: true,
+      idempotent: true,
+      rawBody: new TextEncoder().encode(form.toString()),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      what: `Getting a data-plane token for endpoint ${name}`,
+    }, tokenAnswer);
+    this.exchanged++;
+    return { token: answer.access_token, ttlMs: (answer.expires_in ?? 3600) * 1000 };
+  }
+
+  #prune(now: number): void {
+    for (const [k, v] of this.#cache) if (v.refreshAt <= now) this.#cache.delete(k);
+  }
+
+  toJSON(): unknown {
+    return { cached: this.#cache.size, tokens: REDACTED };
+  }
+  [Symbol.for("Deno.customInspect")](): string {
+    return `DataPlaneTokens(${this.#cache.size} cached, ${REDACTED})`;
+  }
 }

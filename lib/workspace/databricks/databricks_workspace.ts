@@ -16,6 +16,7 @@ import { DatabricksError } from "./api_error.ts";
 import {
   type AuthMethod,
   type DatabricksSettings,
+  DataPlaneTokens,
   resolveAuth,
   settingsFromEnv,
   StaticToken,
@@ -26,13 +27,8 @@ import { filesApi } from "./port_files.ts";
 import { type Clock, HttpClient, type RetryPolicy } from "./http.ts";
 import { JobsClient } from "./jobs.ts";
 import { MlflowClient } from "./mlflow.ts";
-import {
-  computeApi,
-  type InvocationRoutes,
-  registryApi,
-  servingApi,
-  trackingApi,
-} from "./port_adapters.ts";
+import { computeApi, registryApi, trackingApi } from "./port_adapters.ts";
+import { type InvocationRoutes, servingApi } from "./port_serving.ts";
 import { jobsApi } from "./port_jobs.ts";
 import { registrationCluster, registrationFlow } from "./registration.ts";
 import { ServingClient } from "./serving.ts";
@@ -88,6 +84,8 @@ interface Shared {
   upload?: Promise<unknown>;
   uploader: WorkspaceImportClient;
   routes: InvocationRoutes;
+  /** Data-plane tokens of route-optimized endpoints, per identity and endpoint. */
+  dataPlane: DataPlaneTokens;
   /** The registration job's cluster, chosen once from the workspace's node types and runtimes. */
   registrationCluster?: Promise<Record<string, unknown>>;
 }
@@ -189,7 +187,8 @@ export class DatabricksWorkspace implements Workspace {
     this.sql = new SqlClient(this.http);
     this.importer = new WorkspaceImportClient(this.http);
     this.files = filesApi(this.filesClient);
-    this.#shared = shared ?? { uploader: this.importer, routes: new Map() };
+    this.#shared = shared ??
+      { uploader: this.importer, routes: new Map(), dataPlane: new DataPlaneTokens() };
     this.jobs = jobsApi(
       this.jobsClient,
       this.jobsDir,
@@ -209,7 +208,12 @@ export class DatabricksWorkspace implements Workspace {
         clock: this.http.clock,
       }),
     );
-    this.serving = servingApi(this.servingClient, this.host, this.#shared.routes, this.http.clock);
+    this.serving = servingApi(this.servingClient, {
+      host: this.host,
+      dataPlane: this.#shared.dataPlane,
+      routes: this.#shared.routes,
+      clock: this.http.clock,
+    });
     this.compute = computeApi(this.clusters);
   }
 

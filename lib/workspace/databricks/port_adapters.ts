@@ -1,25 +1,20 @@
 /**
- * The Workspace port's tracking, registry, serving and compute parts on top of the Databricks
- * clients: request building and the mapping of Databricks states to the port's.
+ * The Workspace port's tracking, registry and compute parts on top of the Databricks clients:
+ * request building and the mapping of Databricks states to the port's (serving: port_serving.ts).
  */
-import { BadRequestError } from "@/lib/errors.ts";
 import type {
   ComputeApi,
   ComputeInfo,
-  Endpoint,
   MetricPoint,
   ModelVersion,
   RegisteredModelInfo,
   RegistryApi,
-  ServedEntity,
-  ServingApi,
   TrackingApi,
   TrackingRun,
 } from "../types.ts";
 import type { ClustersClient } from "./clusters.ts";
 import { isGpuMlRuntime } from "./clusters.ts";
 import type { MlflowClient, MlflowRun } from "./mlflow.ts";
-import type { EndpointConfig, ServingClient, ServingEndpoint } from "./serving.ts";
 import { CREATED_BY_TAG } from "./registration.ts";
 import type {
   MlflowVersionFacts,
@@ -123,7 +118,11 @@ function modelInfoOf(m: RegisteredModel): RegisteredModelInfo {
 }
 
 /** Maps `fn` over `items` with at most `limit` calls in flight, keeping order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (x: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -210,146 +209,6 @@ export function registryApi(
     },
     async updateVersion(name, version, patch) {
       await uc.updateVersion(name, version, { comment: patch.description });
-    },
-  };
-}
-
-/** Served entity name for a model version: `<model>-<version>`, API-safe. */
-export function servedEntityName(model: string, version: string): string {
-  return `${model.split(".").pop()}-${version}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 63);
-}
-
-/** The endpoint config for a list of served model versions (traffic must add up to 100). */
-export function endpointConfig(entities: ServedEntity[]): EndpointConfig {
-  if (!entities.length) {
-    throw new BadRequestError("An endpoint needs at least one served model version.");
-  }
-  const withTraffic = entities.filter((e) => e.trafficPercent !== undefined);
-  if (withTraffic.length && withTraffic.length !== entities.length) {
-    throw new BadRequestError("Give a traffic percentage for every served version, or for none.");
-  }
-  const total = withTraffic.reduce((s, e) => s + (e.trafficPercent ?? 0), 0);
-  if (withTraffic.length && total !== 100) {
-    throw new BadRequestError(`Traffic percentages add up to ${total}, not 100.`);
-  }
-  const served = entities.map((e) => ({
-    name: servedEntityName(e.model, e.version),
-    entity_name: e.model,
-    entity_version: e.version,
-    workload_size: e.workloadSize ?? "Small",
-    ...(e.workloadType ? { workload_type: e.workloadType } : {}),
-    scale_to_zero_enabled: e.scaleToZero ?? true,
-  }));
-  // Without percentages, traffic is split evenly (the remainder goes to the first version).
-  const even = Math.floor(100 / entities.length);
-  const routes = entities.length > 1 || withTraffic.length
-    ? entities.map((e, i) => ({
-      served_entity_name: served[i].name,
-      traffic_percentage: e.trafficPercent ?? (i === 0 ? 100 - even * (entities.length - 1) : even),
-    }))
-    : undefined;
-  return { served_entities: served, ...(routes ? { traffic_config: { routes } } : {}) };
-}
-
-/** Maps an endpoint's ready / config_update / deployment states to the port's. */
-export function endpointOf(e: ServingEndpoint, host: string): Endpoint {
-  const cfg = e.config ?? e.pending_config;
-  const ents = cfg?.served_entities ?? [];
-  const failed = ents.find((s) => s.state?.deployment === "DEPLOYMENT_FAILED");
-  const { ready, config_update: cu } = e.state;
-  const state: Endpoint["state"] = cu === "UPDATE_FAILED" || failed
-    ? "FAILED"
-    : ready === "READY"
-    ? (cu === "IN_PROGRESS" ? "UPDATING" : "READY")
-    : "NOT_READY";
-  const routes = cfg?.traffic_config?.routes ?? [];
-  return {
-    name: e.name,
-    state,
-    message: ents.map((s) => s.state?.deployment_state_message).find((m) => m) ||
-      (cu === "UPDATE_FAILED" ? "The last configuration update failed." : undefined),
-    entities: ents.map((s) => ({
-      model: s.entity_name ?? "",
-      version: s.entity_version ?? "",
-      workloadSize: s.workload_size,
-      workloadType: s.workload_type,
-      scaleToZero: s.scale_to_zero_enabled,
-      trafficPercent: routes.find((r) => (r.served_entity_name ?? r.served_model_name) === s.name)
-        ?.traffic_percentage ?? (ents.length === 1 ? 100 : undefined),
-    })),
-    url: invocationUrl(e, host),
-    updatedAt: e.last_updated_timestamp,
-  };
-}
-
-/**
- * Where invocations go: a route-optimized endpoint's own URL (`endpoint_url`, set only for
- * those; such endpoints take OAuth tokens only), else the workspace's path.
- */
-export function invocationUrl(
-  e: Pick<ServingEndpoint, "name" | "endpoint_url">,
-  host: string,
-): string {
-  const u = e.endpoint_url?.trim().replace(/\/+$/, "");
-  if (!u) return `${host}/serving-endpoints/${e.name}/invocations`;
-  const abs = /^https?:\/\//.test(u) ? u : `https://${u}`;
-  if (abs.endsWith("/invocations")) return abs;
-  if (abs.includes("/serving-endpoints/")) return `${abs}/invocations`;
-  return `${abs}/serving-endpoints/${e.name}/invocations`;
-}
-
-/** Endpoint name → its route-optimized invocation URL (undefined: the workspace path), with when it was learned. */
-export type InvocationRoutes = Map<string, { url?: string; at: number }>;
-
-const ROUTE_TTL_MS = 5 * 60_000;
-
-/** Serving part of the port. `routes` caches which endpoints are route-optimized. */
-export function servingApi(
-  serving: ServingClient,
-  host: string,
-  routes: InvocationRoutes = new Map(),
-  clock: { now(): number } = Date,
-): ServingApi {
-  const learn = (e: ServingEndpoint) => {
-    routes.set(e.name, {
-      url: e.endpoint_url ? invocationUrl(e, host) : undefined,
-      at: clock.now(),
-    });
-    return endpointOf(e, host);
-  };
-  return {
-    async list() {
-      return (await serving.list()).map(learn);
-    },
-    async get(name) {
-      return learn(await serving.get(name));
-    },
-    async createOrUpdate(name, entities) {
-      const config = endpointConfig(entities);
-      try {
-        await serving.get(name);
-      } catch (e) {
-        if ((e as { status?: number }).status !== 404) throw e;
-        try {
-          return learn(await serving.create(name, config));
-        } catch (e2) {
-          // Someone created it meanwhile: fall through to an update.
-          if ((e2 as { errorCode?: string }).errorCode !== "RESOURCE_ALREADY_EXISTS") throw e2;
-        }
-      }
-      return learn(await serving.updateConfig(name, config));
-    },
-    async delete(name) {
-      routes.delete(name);
-      await serving.delete(name);
-    },
-    async invoke(name, body) {
-      let route = routes.get(name);
-      if (!route || clock.now() - route.at > ROUTE_TTL_MS) {
-        learn(await serving.get(name));
-        route = routes.get(name);
-      }
-      return await serving.invoke(name, body, { url: route?.url });
     },
   };
 }
