@@ -210,6 +210,8 @@ Deno.test("[http] a token source's own failure keeps its status and message, not
     "Getting an OAuth token (M2M) failed.",
     "UNAUTHENTICATED",
     401,
+    undefined,
+    "Check DATABRICKS_CLIENT_SECRET.",
   );
   let fetched = 0;
   const http = new HttpClient({
