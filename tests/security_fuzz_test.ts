@@ -6,6 +6,7 @@
 import { loadSettings } from "@/fresh.config.ts";
 import { newConfig } from "@/lib/config/templates.ts";
 import { setKv } from "@/lib/store/kv.ts";
+import { stopMonitor } from "@/lib/training/refresh.ts";
 import { createApp, toFileUrl } from "@/lib/web/app.ts";
 import { buildRouteTable, type RouteFile, walkFiles } from "@/lib/web/routes.ts";
 import { createWorkspace } from "@/lib/workspace/mod.ts";
@@ -645,6 +646,7 @@ export async function runFuzz(opts: { requests: number; seed: number }): Promise
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
+    stopMonitor();
     kv.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
