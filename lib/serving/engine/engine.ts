@@ -123,15 +123,16 @@ export class ServingEngine {
   async deploy(name: string, generation: number, entities: EngineEntity[]): Promise<void> {
     const old = this.#deployed.get(name);
     const fresh: Slot[] = [];
+    /** Old slots whose sessions the new configuration takes over at the switch. */
+    const taken = new Set<Slot>();
     try {
       for (const e of entities) {
         const reuse = old?.slots.find((s) =>
-          s.model && s.entity.model === e.model && s.entity.version === e.version
+          s.model && !taken.has(s) && s.entity.model === e.model && s.entity.version === e.version
         );
         if (reuse) {
-          fresh.push({ ...reuse, entity: e, inflight: 0 });
-          reuse.retired = true; // its session now belongs to the new slot
-          reuse.model = undefined;
+          taken.add(reuse);
+          fresh.push({ entity: e, inflight: 0, lastUsed: reuse.lastUsed, last: reuse.last });
           continue;
         }
         const slot: Slot = { entity: e, inflight: 0, lastUsed: this.#now() };
@@ -139,18 +140,19 @@ export class ServingEngine {
         fresh.push(slot);
       }
     } catch (e) {
-      // Give reused sessions back to the old slots, release the new ones.
-      for (const s of fresh) {
-        const back = old?.slots.find((o) =>
-          o.retired && o.entity.model === s.entity.model &&
-          o.entity.version === s.entity.version && !o.model
-        );
-        if (back) {
-          back.model = s.model;
-          back.retired = false;
-        } else await s.model?.release().catch(() => {});
-      }
+      for (const s of fresh) await s.model?.release().catch(() => {});
       throw e;
+    }
+    // The switch, without an await: old slots keep serving until here.
+    for (let i = 0, k = 0; i < entities.length; i++) {
+      if (fresh[i].model) continue;
+      const from = [...taken][k++];
+      if (!from.model) {
+        // Scaled to zero meanwhile: the new slot loads on its first request.
+        continue;
+      }
+      fresh[i].model = from.model;
+      from.model = undefined;
     }
     const queue = old?.queue ?? new BoundedQueue({
       concurrency: this.opts.concurrency ?? CONCURRENCY,

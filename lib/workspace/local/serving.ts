@@ -179,6 +179,16 @@ export class LocalServing implements ServingApi {
     await Promise.all(work);
   }
 
+  /** Unloads idle scale-to-zero sessions now (the server does it every 30 s; tests call it). */
+  sweep(now?: number): void {
+    this.#engine?.sweep(now);
+  }
+
+  /** Writes pending metrics and logs to KV now. */
+  async flush(): Promise<void> {
+    await this.#engine?.flush();
+  }
+
   /** Stops polling and releases every session (tests; the server ends with the process). */
   async close(): Promise<void> {
     for (const t of this.#timers.splice(0)) clearInterval(t);
@@ -296,9 +306,13 @@ export class LocalServing implements ServingApi {
     if (!engine) return await this.#forward(name, body, info);
     let r = await this.#record(name);
     if (this.#handled.get(name) !== r.generation) {
-      // Created or changed by another process since the last poll: load it now.
-      await this.#deploy(name, r.generation);
-      r = await this.#record(name);
+      // Created or changed by another process since the last poll: load it now; while a
+      // previous configuration serves, it answers and the new one loads in the background.
+      const loading = this.#deploy(name, r.generation);
+      if (engine.generation(name) === undefined) {
+        await loading;
+        r = await this.#record(name);
+      } else loading.catch(() => {});
     }
     if (engine.generation(name) === undefined) {
       if (r.state === "FAILED") {
