@@ -552,14 +552,15 @@ export async function runFuzz(opts: { requests: number; seed: number }): Promise
     const volume = settings.volume;
     const ds = await writeDetectionDataset(dataDir, 6);
     await writeFinishedRun(dataDir, ds, { id: RUN, name: "fuzz run", quality: 0.5, seed: 1 });
-    await app.request(`${ORIGIN}/api/configs`, {
+    const seeded = await app.request(`${ORIGIN}/api/configs`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: ORIGIN },
       body: JSON.stringify({
         name: "fuzz",
         doc: newConfig("detection", "facebook/detr-resnet-50", { volume }),
       }),
-    }).then((r) => r.body?.cancel());
+    });
+    await seeded.body?.cancel();
 
     const table = buildRouteTable(await walkFiles(`${ROOT}/routes`));
     const routes = table.routes;
@@ -602,7 +603,7 @@ export async function runFuzz(opts: { requests: number; seed: number }): Promise
         const started = performance.now();
         let status: number | "timeout";
         let text = "";
-        let timer: number | undefined;
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
           const res = await Promise.race([
             app.request(`${ORIGIN}${path}`, init),
