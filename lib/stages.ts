@@ -94,7 +94,7 @@ export const STAGES: Stage[] = [
     icon: "✦",
     summary: "Try a model on your images, in the browser or against an endpoint.",
     plans: ["In-browser ONNX (WASM / WebGPU) and endpoint calls with overlays"],
-    available: false,
+    available: true,
   },
   {
     id: "history",

@@ -36,7 +36,8 @@ export async function copyOrtWasm(root = ROOT): Promise<string[]> {
   await Deno.mkdir(`${root}/static/ort`, { recursive: true });
   const copied: string[] = [];
   for await (const e of Deno.readDir(dist)) {
-    if (/^ort-wasm.*\.(wasm|mjs)$/.test(e.name)) {
+    // The two builds the Playground loads: onnxruntime-web/wasm and onnxruntime-web/webgpu.
+    if (/^ort-wasm-simd-threaded(\.asyncify)?\.(wasm|mjs)$/.test(e.name)) {
       await Deno.copyFile(`${dist}/${e.name}`, `${root}/static/ort/${e.name}`);
       copied.push(e.name);
     }

@@ -1,0 +1,116 @@
+import { useEffect, useState } from "preact/hooks";
+import { Controls } from "@/components/inference/Controls.tsx";
+import { ResultCard } from "@/components/inference/ResultCard.tsx";
+import { ResultsTable } from "@/components/inference/ResultsTable.tsx";
+import { batchZip, resultsCsv, saveBlob } from "@/components/inference/results.ts";
+import { contractJson, refilter } from "@/components/inference/runner.ts";
+import { BTN2 } from "@/components/inference/SlotPicker.tsx";
+import {
+  activeSlotsSig,
+  batchSig,
+  imagesSig,
+  paramsSig,
+  resultsSig,
+} from "@/components/inference/state.ts";
+
+interface Props {
+  /** Shown before any result exists. */
+  emptyHint: string;
+}
+
+/** Results: controls that re-filter instantly, the gallery, the table, downloads, and lv-results. */
+export default function PlaygroundResults({ emptyHint }: Props) {
+  const [json, setJson] = useState<{ a: string | null; b: string | null }>({ a: null, b: null });
+  const p = paramsSig.value;
+  // Threshold, max detections and top-k re-decode kept outputs; the model does not run again.
+  useEffect(() => {
+    const t = setTimeout(() => refilter(), 30);
+    return () => clearTimeout(t);
+  }, [p.confidence_threshold, p.max_detections, p.top_k]);
+  const results = resultsSig.value;
+  const running = batchSig.value.running;
+  useEffect(() => {
+    if (running) return;
+    let stop = false;
+    (async () => {
+      const [a, b] = await Promise.all([contractJson("a"), contractJson("b")]);
+      if (!stop) setJson({ a: a && JSON.stringify(a), b: b && JSON.stringify(b) });
+    })().catch(() => {});
+    return () => (stop = true);
+  }, [results, running]);
+
+  const slots = activeSlotsSig.value;
+  const images = imagesSig.value;
+  const any = Object.keys(results).length > 0;
+  const first = slots[0]?.info;
+  const labels = [...new Set(slots.flatMap((s) => s.info?.labels ?? []))];
+  const ids = slots.map((s) => s.id);
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(":", "");
+  return (
+    <section aria-labelledby="lv-results-h">
+      <h2 id="lv-results-h" class="font-semibold text-slate-900 mb-2">3. Results</h2>
+      {first && <Controls task={first.task} labels={first.labels ?? labels} />}
+      {!any && <p class="mt-3 text-sm text-slate-500">{emptyHint}</p>}
+      {any && (
+        <>
+          <div class="mt-3 flex flex-wrap gap-2" data-testid="downloads">
+            {ids.map((s) => (
+              <button
+                key={s}
+                type="button"
+                class={BTN2}
+                disabled={!json[s]}
+                data-download={`json-${s}`}
+                onClick={() =>
+                  saveBlob(
+                    new Blob([json[s]!], { type: "application/json" }),
+                    `predictions-${s}-${stamp}.json`,
+                  )}
+              >
+                JSON{ids.length > 1 ? ` (${s === "a" ? "first" : "second"})` : ""}
+              </button>
+            ))}
+            <button
+              type="button"
+              class={BTN2}
+              data-download="csv"
+              onClick={() =>
+                saveBlob(
+                  new Blob([resultsCsv(ids)], { type: "text/csv" }),
+                  `predictions-${stamp}.csv`,
+                )}
+            >
+              CSV
+            </button>
+            <button
+              type="button"
+              class={BTN2}
+              data-download="zip"
+              onClick={async () => saveBlob(await batchZip(ids), `playground-${stamp}.zip`)}
+            >
+              Zip (images + JSON + CSV)
+            </button>
+          </div>
+          <ul class="mt-3 grid gap-4 lg:grid-cols-2" data-testid="gallery">
+            {images.map((img) => (
+              <ResultCard
+                key={img.id}
+                image={img}
+                cells={slots.map((s) => ({ slot: s, result: results[`${s.id}:${img.id}`] }))}
+              />
+            ))}
+          </ul>
+          <ResultsTable images={images} slots={slots} results={results} />
+        </>
+      )}
+      {json.a && <JsonScript id="lv-results" text={json.a} />}
+      {json.b && <JsonScript id="lv-results-b" text={json.b} />}
+    </section>
+  );
+}
+
+/** The results as the page's machine-readable JSON (what the JSON download gives). */
+function JsonScript({ id, text }: { id: string; text: string }) {
+  // Rendered in the browser only, as a DOM text node: no HTML parsing, nothing to escape.
+  return <script type="application/json" id={id}>{text}</script>;
+}

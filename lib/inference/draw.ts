@@ -1,0 +1,183 @@
+/**
+ * Playground overlays on a canvas: boxes with label and score, instance masks and class-index
+ * masks in the app's class colours (lib/data/colors.ts, as the server's mask overlays) with an
+ * opacity, and a class filter. Also turns an endpoint's serving-contract answer back into the
+ * same Prediction the browser decodes, and filters it as decodeOutputs would, so both kinds of
+ * result draw, compare and re-filter alike. Drawing needs a canvas; nothing here loads onnxruntime.
+ */
+import { classRgb } from "@/lib/data/colors.ts";
+import { rleCountsFromString } from "@/lib/image/coco_rle.ts";
+import type { ServingEntry } from "@/lib/inference/contract.ts";
+import type {
+  ClassificationPrediction,
+  DetectionPrediction,
+  Prediction,
+  SegmentationPrediction,
+} from "@/lib/inference/postprocess.ts";
+
+/** How to draw. */
+export interface DrawOptions {
+  /** Labels / class ids not drawn (the class filter). */
+  hidden?: ReadonlySet<number>;
+  /** Mask opacity 0–1. */
+  opacity?: number;
+  /** Class names for masks (boxes carry their own). */
+  labels?: readonly string[];
+}
+
+/** Draws `image` and the prediction over it, at the image's own size. */
+export function drawPrediction(
+  canvas: HTMLCanvasElement | OffscreenCanvas,
+  image: CanvasImageSource & { width: number; height: number },
+  p: Prediction | undefined,
+  o: DrawOptions = {},
+): void {
+  const w = image.width, h = image.height;
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D | null;
+  if (!ctx) return;
+  ctx.drawImage(image, 0, 0, w, h);
+  if (!p || "top_k" in p) return;
+  const hidden = o.hidden ?? new Set<number>();
+  const opacity = o.opacity ?? 0.5;
+  if ("boxes" in p) {
+    if (p.masks) drawInstanceMasks(ctx, p, w, h, hidden, opacity);
+    drawBoxes(ctx, p, w, h, hidden);
+  } else drawClassMask(ctx, p, hidden, opacity);
+}
+
+function drawBoxes(
+  ctx: CanvasRenderingContext2D,
+  p: DetectionPrediction,
+  w: number,
+  h: number,
+  hidden: ReadonlySet<number>,
+) {
+  const line = Math.max(2, Math.round(Math.min(w, h) / 200));
+  const font = Math.max(11, Math.round(Math.min(w, h) / 32));
+  ctx.font = `${font}px ui-sans-serif, system-ui, sans-serif`;
+  ctx.textBaseline = "top";
+  p.boxes.forEach(([x1, y1, x2, y2], i) => {
+    if (hidden.has(p.labels[i])) return;
+    const [r, g, b] = classRgb(p.labels[i]);
+    ctx.strokeStyle = `rgb(${r},${g},${b})`;
+    ctx.lineWidth = line;
+    ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+    const text = `${p.label_names[i]} ${p.scores[i].toFixed(2)}`;
+    const tw = ctx.measureText(text).width + 6;
+    const ty = y1 - font - 4 >= 0 ? y1 - font - 4 : y1;
+    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillRect(x1, ty, tw, font + 4);
+    ctx.fillStyle = "#fff";
+    ctx.fillText(text, x1 + 3, ty + 2);
+  });
+}
+
+function drawInstanceMasks(
+  ctx: CanvasRenderingContext2D,
+  p: DetectionPrediction,
+  w: number,
+  h: number,
+  hidden: ReadonlySet<number>,
+  opacity: number,
+) {
+  const img = ctx.getImageData(0, 0, w, h);
+  const a = Math.max(0, Math.min(1, opacity));
+  p.masks!.forEach((m, i) => {
+    if (hidden.has(p.labels[i]) || m.length !== w * h) return;
+    const [r, g, b] = classRgb(p.labels[i]);
+    for (let j = 0; j < m.length; j++) if (m[j]) blend(img.data, j, r, g, b, a);
+  });
+  ctx.putImageData(img, 0, 0);
+}
+
+function drawClassMask(
+  ctx: CanvasRenderingContext2D,
+  p: SegmentationPrediction,
+  hidden: ReadonlySet<number>,
+  opacity: number,
+) {
+  if (p.mask.length !== p.width * p.height) return;
+  const img = ctx.getImageData(0, 0, p.width, p.height);
+  const a = Math.max(0, Math.min(1, opacity));
+  const lut = new Map<number, [number, number, number]>();
+  for (let j = 0; j < p.mask.length; j++) {
+    const c = p.mask[j];
+    if (c === 255 || hidden.has(c)) continue;
+    let rgb = lut.get(c);
+    if (!rgb) lut.set(c, rgb = classRgb(c));
+    blend(img.data, j, rgb[0], rgb[1], rgb[2], a);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function blend(d: Uint8ClampedArray, j: number, r: number, g: number, b: number, a: number) {
+  const o = 4 * j;
+  d[o] = d[o] * (1 - a) + r * a;
+  d[o + 1] = d[o + 1] * (1 - a) + g * a;
+  d[o + 2] = d[o + 2] * (1 - a) + b * a;
+}
+
+/** Pixels per class of a class-index mask (for the legend and comparisons). */
+export function classAreas(p: SegmentationPrediction): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const c of p.mask) if (c !== 255) out.set(c, (out.get(c) ?? 0) + 1);
+  return out;
+}
+
+/** An endpoint's answer for one image as a Prediction (mask PNGs and RLE decoded). */
+export async function fromServingEntry(e: ServingEntry): Promise<Prediction> {
+  if ("top_k" in e) return { top_k: e.top_k } as ClassificationPrediction;
+  if ("boxes" in e) {
+    const { masks, ...rest } = e;
+    if (!masks) return rest;
+    return { ...rest, masks: masks.map((m) => rleToMask(m.counts, m.size[0], m.size[1])) };
+  }
+  const { decodePng } = await import("@/lib/image/png.ts");
+  const png = decodePng(Uint8Array.from(atob(e.mask_png), (c) => c.charCodeAt(0)), "mask_png");
+  if (png.channels !== 1) throw new Error("the endpoint's mask_png is not a one-channel class PNG");
+  return { classes: e.classes, width: png.width, height: png.height, mask: png.data };
+}
+
+/** A COCO compressed RLE (column-major runs, zeros first) as a row-major 0/1 mask. */
+export function rleToMask(counts: string, height: number, width: number): Uint8Array {
+  const runs = rleCountsFromString(counts, true);
+  const out = new Uint8Array(width * height);
+  let pos = 0, v = 0;
+  for (const n of runs) {
+    if (v) {
+      for (let k = pos; k < pos + n && k < out.length; k++) {
+        // Runs are column-major; the mask is row-major.
+        const x = Math.floor(k / height), y = k % height;
+        out[y * width + x] = 1;
+      }
+    }
+    pos += n;
+    v ^= 1;
+  }
+  return out;
+}
+
+/**
+ * An endpoint answer (asked with permissive parameters) filtered as decodeOutputs filters: score
+ * ≥ threshold, best first, at most max_detections; top-k cut to k. Masks follow their boxes.
+ */
+export function filterPrediction(
+  p: Prediction,
+  params: { confidence_threshold: number; max_detections: number; top_k: number },
+): Prediction {
+  if ("top_k" in p) return { top_k: p.top_k.slice(0, Math.max(0, params.top_k)) };
+  if (!("boxes" in p)) return p;
+  const thr = Math.fround(params.confidence_threshold);
+  const keep = p.scores.map((s, i) => [s, i] as const).filter(([s]) => s >= thr)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Math.max(0, params.max_detections))
+    .map(([, i]) => i);
+  return {
+    boxes: keep.map((i) => p.boxes[i]),
+    scores: keep.map((i) => p.scores[i]),
+    labels: keep.map((i) => p.labels[i]),
+    label_names: keep.map((i) => p.label_names[i]),
+    ...(p.masks ? { masks: keep.map((i) => p.masks![i]) } : {}),
+  };
+}
