@@ -19,7 +19,7 @@ import { readJobStatus } from "@/lib/training/run_files.ts";
 import { DatabricksWorkspace } from "@/lib/workspace/databricks/databricks_workspace.ts";
 import type { JobRun, Workspace } from "@/lib/workspace/types.ts";
 import { runsHere, startHere, stopHere } from "./app_runner.ts";
-import { createBatch, getBatch, newBatchId, updateBatch } from "./records.ts";
+import { createBatch, getBatch, listBatches, newBatchId, updateBatch } from "./records.ts";
 import {
   BATCH_TERMINAL,
   type BatchRecord,
@@ -499,4 +499,25 @@ export async function waitForBatch(
     if (Date.now() > end) return rec;
     await new Promise((r) => setTimeout(r, opts.everyMs ?? 500));
   }
+}
+
+/** The context for a request's state (or the CLI's equivalent). */
+export function batchContext(state: {
+  workspace: Workspace;
+  settings: { volume: string };
+  user: { name: string };
+}): BatchContext {
+  return {
+    ws: state.workspace,
+    volume: state.settings.volume.replace(/\/+$/, ""),
+    user: state.user.name,
+  };
+}
+
+/** Batches, newest first, the active ones refreshed first. */
+export async function listFresh(ctx: BatchContext, limit = 100): Promise<BatchRecord[]> {
+  const all = await listBatches({ limit });
+  return await Promise.all(
+    all.map((b) => BATCH_TERMINAL.has(b.status) ? b : refreshBatch(ctx.ws, b).catch(() => b)),
+  );
 }

@@ -1,0 +1,173 @@
+/**
+ * Reading a batch's results for pages and downloads: rows page by page with counts, one image of
+ * the batch (only paths its results name, inside its input folder), and the server-drawn SVG
+ * overlay of a row's prediction (boxes and labels, top classes, or the class mask as an image).
+ */
+import { HttpError, NotFoundError } from "@/lib/errors.ts";
+import { classColor } from "@/lib/data/colors.ts";
+import { displaySize, parseImageHeader } from "@/lib/data/image_header.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
+import { parseResultLines, type ResultRow } from "./result_log.ts";
+import type { BatchRecord } from "./types.ts";
+
+/** One page of rows and the totals of the file. */
+export interface ResultsPage {
+  rows: ResultRow[];
+  total: number;
+  errors: number;
+  offset: number;
+  /** Why there are no rows to show (Delta output, Parquet file, nothing written yet). */
+  note?: string;
+}
+
+/**
+ * Rows `offset .. offset+limit` of a batch's JSONL output (`errorsOnly` keeps error rows, `path`
+ * the row of one image).
+ */
+export async function readResults(
+  ws: Workspace,
+  rec: BatchRecord,
+  opts: { offset?: number; limit?: number; errorsOnly?: boolean; path?: string } = {},
+): Promise<ResultsPage> {
+  const offset = Math.max(0, opts.offset ?? 0), limit = Math.min(opts.limit ?? 50, 500);
+  const path = resultFile(rec);
+  if (!path) {
+    return {
+      rows: [],
+      total: 0,
+      errors: 0,
+      offset,
+      note: rec.output.kind === "table"
+        ? `Results are in the Delta table ${rec.output.table}; query it in Databricks SQL.`
+        : `Results are in ${describe(rec)} (Parquet); download it to read them.`,
+    };
+  }
+  let text: string;
+  try {
+    text = await ws.files.readText(path);
+  } catch (e) {
+    if (e instanceof NotFoundError || (e as { status?: number }).status === 404) {
+      return { rows: [], total: 0, errors: 0, offset, note: "No results written yet." };
+    }
+    throw e;
+  }
+  const all = parseResultLines(text).rows;
+  const errors = all.filter((r) => r.error).length;
+  const pick = all.filter((r) =>
+    (!opts.errorsOnly || r.error) && (opts.path === undefined || r.path === opts.path)
+  );
+  return { rows: pick.slice(offset, offset + limit), total: pick.length, errors, offset };
+}
+
+function describe(rec: BatchRecord): string {
+  return rec.output.kind === "file" ? rec.output.path : rec.output.table;
+}
+
+/** The JSONL file the pages read: the output itself, or a Parquet output's append log. */
+export function resultFile(rec: BatchRecord): string | null {
+  if (rec.output.kind !== "file") return null;
+  if (rec.output.path.endsWith(".jsonl")) return rec.output.path;
+  return null;
+}
+
+/** The bytes of one of the batch's images, refused unless it lies in the batch's input folder. */
+export async function batchImage(
+  ws: Workspace,
+  rec: BatchRecord,
+  path: string,
+): Promise<{ bytes: Uint8Array; type: string }> {
+  if (rec.input.kind !== "folder") {
+    throw new HttpError(404, "This batch read a Delta table; its images are not served here.");
+  }
+  const root = rec.input.path.replace(/\/+$/, "") + "/";
+  if (!path.startsWith(root) || path.split("/").includes("..")) {
+    throw new HttpError(404, `${path} is not an image of this batch.`);
+  }
+  const bytes = await ws.files.readBytes(path);
+  const h = parseImageHeader(bytes.subarray(0, 4096));
+  const kind = h && typeof h === "object" ? h.kind : null;
+  if (kind !== "jpeg" && kind !== "png") {
+    throw new HttpError(415, `${path} is not a JPEG or PNG image.`);
+  }
+  return { bytes, type: kind === "png" ? "image/png" : "image/jpeg" };
+}
+
+/** Width and height of an image from its header, when readable. */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const h = parseImageHeader(bytes.subarray(0, 65536));
+  return h && typeof h === "object" ? displaySize(h) : null;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * An SVG of the image with the prediction drawn over it: boxes with label and score
+ * (detection), the top classes (classification), or the class mask (segmentation). `href` is
+ * where the browser loads the image from; `size` its pixel size (boxes are in its pixels).
+ */
+export function overlaySvg(
+  row: ResultRow,
+  href: string,
+  size: { width: number; height: number },
+): string {
+  const { width: w, height: h } = size;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">`,
+    `<image href="${esc(href)}" x="0" y="0" width="${w}" height="${h}"/>`,
+  ];
+  const font = Math.max(9, Math.round(Math.min(w, h) / 18));
+  const p = row.prediction as Record<string, unknown> | null;
+  if (row.error || !p) {
+    parts.push(
+      `<rect x="0" y="0" width="${w}" height="${font * 1.6}" fill="#b91c1c" opacity="0.85"/>`,
+      `<text x="4" y="${font * 1.2}" font-size="${font}" fill="#fff">${
+        esc(row.error ?? "no prediction")
+      }</text>`,
+    );
+  } else if (Array.isArray(p.boxes)) {
+    const boxes = p.boxes as number[][];
+    const names = (p.label_names as string[]) ?? [];
+    const labels = (p.labels as number[]) ?? [];
+    const scores = (p.scores as number[]) ?? [];
+    const stroke = Math.max(1, Math.round(Math.min(w, h) / 200));
+    boxes.forEach((b, i) => {
+      const [x1, y1, x2, y2] = b;
+      const c = classColor(labels[i] ?? i);
+      const text = `${names[i] ?? labels[i]} ${Math.round((scores[i] ?? 0) * 100)}%`;
+      parts.push(
+        `<rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${
+          Math.max(0, y2 - y1)
+        }" fill="none" stroke="${c}" stroke-width="${stroke}"/>`,
+        `<rect x="${x1}" y="${Math.max(0, y1 - font * 1.3)}" width="${
+          text.length * font * 0.6 + 6
+        }" height="${font * 1.3}" fill="${c}"/>`,
+        `<text x="${x1 + 3}" y="${Math.max(font, y1 - font * 0.3)}" font-size="${font}" ` +
+          `fill="#fff">${esc(text)}</text>`,
+      );
+    });
+  } else if (Array.isArray(p.top_k)) {
+    const top = (p.top_k as { label: number; label_name: string; score: number }[]).slice(0, 3);
+    parts.push(
+      `<rect x="0" y="0" width="${w}" height="${font * 1.5 * top.length + 4}" fill="#0f172a" ` +
+        `opacity="0.7"/>`,
+    );
+    top.forEach((t, i) =>
+      parts.push(
+        `<text x="4" y="${font * 1.3 * (i + 1)}" font-size="${font}" fill="${
+          i ? "#e2e8f0" : "#fff"
+        }" font-weight="${i ? 400 : 700}">${esc(t.label_name)} ${
+          (t.score * 100).toFixed(1)
+        }%</text>`,
+      )
+    );
+  } else if (typeof p.mask_png === "string") {
+    parts.push(
+      `<image href="data:image/png;base64,${p.mask_png}" x="0" y="0" width="${w}" height="${h}" ` +
+        `opacity="0.45" style="image-rendering:pixelated"/>`,
+    );
+  }
+  parts.push("</svg>");
+  return parts.join("");
+}

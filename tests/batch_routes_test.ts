@@ -1,0 +1,126 @@
+/**
+ * The batch pages and API in memory: the start form (Post/Redirect/Get, errors beside the
+ * field), the detail page with its gallery, the results API, overlays drawn as SVG, images only
+ * from the batch's input folder, the download, and cancel/resume through the API.
+ */
+import { assertEquals, assertStringIncludes } from "@/tests/assert.ts";
+import { encodePng } from "@/lib/image/png.ts";
+import { importModel } from "@/lib/registry/register.ts";
+import { drainHere } from "@/lib/serving/batch/app_runner.ts";
+import { waitForBatch } from "@/lib/serving/batch/service.ts";
+import { formPost, jsonPost, testApp } from "@/tests/helpers.ts";
+
+const FIX = new URL("./fixtures/onnx/tiny_classifier/", import.meta.url);
+
+async function setup() {
+  const t = await testApp();
+  const volume = t.settings.volume;
+  await importModel(
+    { ws: t.workspace, volume, user: "tester" },
+    await Deno.readFile(new URL("model.onnx", FIX)),
+    await Deno.readTextFile(new URL("model.json", FIX)),
+    { name: "main.cv.tiny" },
+  );
+  const dir = `${volume}/photos`;
+  for (let i = 0; i < 3; i++) {
+    const px = new Uint8Array(16 * 12 * 3).map((_, j) => (j * (i + 2)) % 256);
+    await t.workspace.files.write(
+      `${dir}/p${i}.png`,
+      encodePng({ width: 16, height: 12, channels: 3, data: px }),
+    );
+  }
+  return { t, volume, dir };
+}
+
+Deno.test("[batch routes] the form starts a batch; the detail page, results, overlay and download follow it", async () => {
+  const { t, volume, dir } = await setup();
+  try {
+    const bad = await t.request(
+      "/deployments/batch",
+      formPost({ model: "main.cv.tiny", version: "1", input_path: `${volume}/missing` }),
+    );
+    assertEquals(bad.status, 400);
+    assertStringIncludes(await bad.text(), "does not exist");
+    const res = await t.request(
+      "/deployments/batch",
+      formPost({ model: "main.cv.tiny", version: "1", input_path: dir }),
+    );
+    assertEquals(res.status, 303);
+    const loc = res.headers.get("location")!;
+    const id = decodeURIComponent(loc.split("/").pop()!);
+    const done = await waitForBatch(t.workspace, id, { everyMs: 50, timeoutMs: 30_000 });
+    assertEquals(done.status, "succeeded", done.message);
+    const page = await t.request(loc);
+    assertEquals(page.status, 200);
+    assertStringIncludes(page.headers.get("content-type") ?? "", "text/html");
+    const html = await page.text();
+    assertStringIncludes(html, "3 of 3");
+    assertStringIncludes(html, `/api/batch/${id}/overlay?path=`);
+    const list = await t.request("/deployments/batch");
+    assertEquals(list.status, 200);
+    assertStringIncludes(await list.text(), id);
+
+    const results = await t.request(`/api/batch/${id}/results?limit=2`);
+    assertEquals(results.status, 200);
+    const body = await results.json();
+    assertEquals([body.total, body.errors, body.rows.length], [3, 0, 2]);
+    const svg = await t.request(
+      `/api/batch/${id}/overlay?path=${encodeURIComponent(`${dir}/p1.png`)}`,
+    );
+    assertEquals(svg.status, 200);
+    assertEquals(svg.headers.get("content-type"), "image/svg+xml");
+    const text = await svg.text();
+    assertStringIncludes(text, 'viewBox="0 0 16 12"');
+    assertStringIncludes(text, "%</text>");
+    const img = await t.request(
+      `/api/batch/${id}/image?path=${encodeURIComponent(`${dir}/p1.png`)}`,
+    );
+    assertEquals(img.status, 200);
+    assertEquals(img.headers.get("content-type"), "image/png");
+    await img.body?.cancel();
+    for (const p of [`${volume}/models/main.cv.tiny/1/model.onnx`, `${dir}/../models/x.png`]) {
+      const refused = await t.request(`/api/batch/${id}/image?path=${encodeURIComponent(p)}`);
+      assertEquals(refused.status, 404, p);
+      await refused.body?.cancel();
+    }
+    const dl = await t.request(`/api/batch/${id}/download`);
+    assertEquals(dl.status, 200);
+    assertStringIncludes(dl.headers.get("content-disposition") ?? "", "attachment");
+    assertEquals((await dl.text()).trim().split("\n").length, 3);
+  } finally {
+    await drainHere();
+    await t.close();
+  }
+});
+
+Deno.test("[batch routes] the JSON API starts, refuses a bad request with its fields, and resumes only a stopped batch", async () => {
+  const { t, dir } = await setup();
+  try {
+    const bad = await t.request(
+      "/api/batch",
+      jsonPost({ model: "main.cv.tiny", input: { kind: "folder", path: "/tmp" } }),
+    );
+    assertEquals(bad.status, 400);
+    const err = (await bad.json()).error;
+    assertStringIncludes(err.message, "must be a path in a volume");
+    assertEquals(err.details[0].path, "input.path");
+    const res = await t.request(
+      "/api/batch",
+      jsonPost({ model: "main.cv.tiny", version: "1", input: { kind: "folder", path: dir } }),
+    );
+    assertEquals(res.status, 201);
+    const { batch } = await res.json();
+    await waitForBatch(t.workspace, batch.id, { everyMs: 50, timeoutMs: 30_000 });
+    const got = await t.request(`/api/batch/${batch.id}`);
+    assertEquals((await got.json()).batch.status, "succeeded");
+    const resume = await t.request(`/api/batch/${batch.id}/resume`, jsonPost({}));
+    assertEquals(resume.status, 409);
+    await resume.body?.cancel();
+    const cancel = await t.request(`/api/batch/${batch.id}/cancel`, jsonPost({}));
+    assertEquals(cancel.status, 200);
+    assertEquals((await cancel.json()).batch.status, "succeeded");
+  } finally {
+    await drainHere();
+    await t.close();
+  }
+});
