@@ -30,6 +30,9 @@ export const MAX_ENDPOINT_NAME = 63;
 /** Most served entities one endpoint takes here (two for an A/B split, room for a third). */
 export const MAX_ENTITIES = 3;
 
+/** Names the app's own pages use under /deployments/. */
+const RESERVED_NAMES = ["batch", "new"];
+
 /** Problems with an endpoint name, empty when it is valid (Model Serving's rules). */
 export function endpointNameProblems(name: string): string[] {
   if (!name) return ["The endpoint name is empty."];
@@ -45,6 +48,11 @@ export function endpointNameProblems(name: string): string[] {
   }
   if (/^databricks-/i.test(name)) {
     return ['Names starting with "databricks-" are reserved for Databricks\' own endpoints.'];
+  }
+  if (RESERVED_NAMES.includes(name.toLowerCase())) {
+    return [
+      `"${name}" is the address of another Deployment page (/deployments/${name}); pick another name.`,
+    ];
   }
   return [];
 }
@@ -435,4 +443,40 @@ export function zodMessage(err: z.ZodError): string {
   return "The request is not valid: " +
     err.issues.slice(0, 5).map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") +
     ".";
+}
+
+/** A registered model with the versions the form offers (newest first). */
+export interface VersionChoice {
+  model: string;
+  versions: { version: string; status: string; aliases: string[] }[];
+  /** The version holding @champion, when one does. */
+  champion?: string;
+}
+
+/** Models and versions for the form's pickers (at most 100 models × 30 versions). */
+export async function versionChoices(ctx: ServingContext): Promise<VersionChoice[]> {
+  const out: VersionChoice[] = [];
+  for await (const m of ctx.ws.registry.listModels()) {
+    const versions: VersionChoice["versions"] = [];
+    for await (const v of ctx.ws.registry.listVersions(m.name)) {
+      versions.push({ version: v.version, status: String(v.status), aliases: v.aliases });
+      if (versions.length >= 30) break;
+    }
+    const champion = m.aliases.find((a) => a.alias === "champion")?.version;
+    out.push({ model: m.name, versions, champion });
+    if (out.length >= 100) break;
+  }
+  return out.sort((a, b) => a.model.localeCompare(b.model));
+}
+
+/** The `model@version` the form starts with: `model`'s champion, else the first champion, else the newest READY version. */
+export function defaultRef(choices: VersionChoice[], model?: string): string {
+  const pick = (c: VersionChoice) => {
+    const v = c.champion ?? c.versions.find((x) => x.status === "READY")?.version;
+    return v ? `${c.model}@${v}` : "";
+  };
+  const named = choices.find((c) => c.model === model);
+  if (named) return pick(named);
+  const champ = choices.find((c) => c.champion);
+  return champ ? pick(champ) : choices.map(pick).find(Boolean) ?? "";
 }
