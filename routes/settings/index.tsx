@@ -61,6 +61,7 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
         )}
       </section>
       <WorkspaceHealth initial={data.health} checkedAt={data.checkedAt} />
+      <a class="block mt-6 text-sm text-blue-700" href="/settings/rates">Endpoint cost rates →</a>
     </Page>
   );
 }
