@@ -85,7 +85,7 @@ export const STAGES: Stage[] = [
     icon: "⇪",
     summary: "Serve a registered model on a Model Serving endpoint.",
     plans: ["Create and update endpoints, traffic split, scale to zero, health"],
-    available: false,
+    available: true,
   },
   {
     id: "inference",
