@@ -36,6 +36,14 @@ export interface UrlFetchOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * TEST HOOK ONLY, for in-process route tests (`app.request`): when set, it is the default
+ * `allowAddressForTests`. Nothing outside tests sets it, and no request or setting can.
+ */
+export const urlFetchTestHook: { allowAddress: ((address: string) => boolean) | null } = {
+  allowAddress: null,
+};
+
 /** A fetched image. */
 export interface FetchedImage {
   bytes: Uint8Array;
@@ -164,7 +172,8 @@ async function checkHost(url: URL, opts: UrlFetchOptions, signal: AbortSignal): 
   }
   for (const a of addresses) {
     const why = blockedReason(a);
-    if (why && !opts.allowAddressForTests?.(a)) {
+    const allow = opts.allowAddressForTests ?? urlFetchTestHook.allowAddress;
+    if (why && !allow?.(a)) {
       const named = a === host ? host : `${host} (resolves to ${a})`;
       throw new UrlFetchError(
         403,
