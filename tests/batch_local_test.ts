@@ -2,20 +2,15 @@
  * Batch inference on the local workspace, end to end: the tiny classifier imported with
  * importModel, a generated image folder in the volume, the batch run by the app (onnxruntime-web,
  * lib/inference decoding) writing one JSONL row per image; cancel then resume without duplicates;
- * bad inputs. Agreement: each row equals what lib/inference answers for the same image run
- * directly (the local endpoint's decoding — lib/serving/engine had not landed), and the fixture's
+ * bad inputs. Agreement: each row equals the answer of a real local endpoint (LocalServing,
+ * invoked in the serving contract's `dataframe_split` form) for the same image, and the fixture's
  * test image gets jobs/lakevision_jobs/inference.py's own answer (expected.json).
  */
-import * as ort from "onnxruntime-web";
 import jpeg from "jpeg-js";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@/tests/assert.ts";
 import { BadRequestError, ConflictError } from "@/lib/errors.ts";
 import { encodePng } from "@/lib/image/png.ts";
-import { decodeRgba } from "@/lib/image/rgba.ts";
-import { toServingEntry } from "@/lib/inference/contract.ts";
-import { parseModelJson } from "@/lib/inference/model_json.ts";
-import { decodeOutputs, type OutputTensor } from "@/lib/inference/postprocess.ts";
-import { preprocess } from "@/lib/inference/preprocess.ts";
+import { base64 } from "@/lib/inference/contract.ts";
 import { importModel } from "@/lib/registry/register.ts";
 import { drainHere, setImageDelayForTests } from "@/lib/serving/batch/app_runner.ts";
 import { parseResultLines, type ResultRow } from "@/lib/serving/batch/result_log.ts";
@@ -28,6 +23,7 @@ import {
   waitForBatch,
 } from "@/lib/serving/batch/service.ts";
 import { getBatch } from "@/lib/serving/batch/records.ts";
+import { LocalServing } from "@/lib/workspace/local/serving.ts";
 import { testApp } from "@/tests/helpers.ts";
 
 const FIX = new URL("./fixtures/onnx/tiny_classifier/", import.meta.url);
@@ -86,28 +82,37 @@ async function rows(ctx: BatchContext, path: string): Promise<ResultRow[]> {
   return parseResultLines(await ctx.ws.files.readText(path)).rows;
 }
 
-/** lib/inference run directly on one image: what the local endpoint answers for it. */
-async function directAnswers(images: Uint8Array[]) {
-  const meta = parseModelJson(modelJson);
-  const session = await ort.InferenceSession.create(onnx, { executionProviders: ["wasm"] });
-  const out = [];
-  for (const bytes of images) {
-    const im = decodeRgba(bytes, "image");
-    const x = preprocess(im, meta);
-    const res = await session.run({
-      [meta.input.name]: new ort.Tensor("float32", x.tensor, x.dims),
+/** What a local endpoint serving the same version answers for each image. */
+async function endpointAnswers(ctx: BatchContext, images: Uint8Array[]): Promise<unknown[]> {
+  const serving = new LocalServing({
+    workspace: () => ctx.ws,
+    volume: ctx.volume,
+    serve: true,
+    idleUnloadMinutes: 15,
+    pollMs: 50,
+  });
+  await serving.start();
+  try {
+    await serving.create({
+      name: "tiny-ep",
+      entities: [{ model: "main.cv.tiny", version: "1" }],
+      createdBy: "tester",
     });
-    const outputs = Object.fromEntries(
-      Object.entries(res).map(([k, v]) => [k, { data: v.data, dims: v.dims } as OutputTensor]),
-    );
-    const c = { width: im.width, height: im.height };
-    out.push(toServingEntry(decodeOutputs(outputs, meta, c), c));
+    const until = Date.now() + 20_000;
+    while ((await serving.get("tiny-ep")).state !== "READY") {
+      if (Date.now() > until) throw new Error("the endpoint did not become READY");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const res = await serving.invoke("tiny-ep", {
+      dataframe_split: { columns: ["image"], data: images.map((b) => [base64(b)]) },
+    }) as { predictions: unknown[] };
+    return res.predictions;
+  } finally {
+    await serving.close();
   }
-  await session.release();
-  return out;
 }
 
-Deno.test("[batch] a folder batch writes one row per image, agreeing with lib/inference and jobs/ Python", async () => {
+Deno.test("[batch] a folder batch writes one row per image, agreeing with the local endpoint and jobs/ Python", async () => {
   const { t, ctx, dir, files } = await setup(9);
   try {
     await t.workspace.files.write(
@@ -136,9 +141,9 @@ Deno.test("[batch] a folder batch writes one row per image, agreeing with lib/in
     const broken = got.find((r) => r.path.endsWith("broken.jpg"))!;
     assertEquals(broken.prediction, null);
     assertStringIncludes(broken.error ?? "", "cannot read image");
-    // every good image answers as lib/inference does for it directly
+    // every good image gets the local endpoint's answer for it
     const paths = Object.keys(files);
-    const direct = await directAnswers(paths.map((p) => files[p]));
+    const direct = await endpointAnswers(ctx, paths.map((p) => files[p]));
     paths.forEach((p, i) => {
       const row = got.find((r) => r.path === p);
       assert(row, `no row for ${p}`);
@@ -244,7 +249,7 @@ Deno.test("[batch] bad inputs: outside a volume, a missing folder, missing model
     const { batch } = await startBatch(ctx, { ...base, input: { kind: "folder", path: dir } });
     const done = await waitForBatch(ctx.ws, batch.id, { everyMs: 50, timeoutMs: 30_000 });
     assertEquals(done.status, "failed");
-    assertStringIncludes(done.message ?? "", "model files are missing");
+    assertStringIncludes(done.message ?? "", "are missing from the volume");
   } finally {
     await drainHere();
     await t.close();

@@ -147,7 +147,8 @@ export async function runBatch(
   try {
     await ws.files.mkdirs(rec.runDir);
     await write({ phase: "building_model", message: rec.modelDir });
-    predictor = await loadPredictor(ws, rec.modelDir);
+    const volume = rec.modelDir.slice(0, -`/models/${rec.model}/${rec.version}`.length);
+    predictor = await loadPredictor(ws, volume, rec.model, rec.version);
     await write({ task: predictor.task, backend: predictor.backend, phase: "loading_data" });
     if (rec.input.kind !== "folder" || rec.output.kind !== "file") {
       throw new Error(

@@ -1,83 +1,65 @@
 /**
- * One model version as the batch runner uses it in the app's process: the version's verified
- * model.onnx + model.json, run with onnxruntime (WASM build, CPU, one thread) and decoded with
- * lib/inference — the preprocessing, decoding and contract JSON the local endpoint and the
- * Playground answer with, which were made to agree with jobs/lakevision_jobs/inference.py.
+ * One model version as the batch runner uses it in the app's process: loaded by the local
+ * endpoint's own loader (lib/serving/engine/model.ts — the version's checksummed model.onnx +
+ * model.json, onnxruntime-node on the CPU, one warm-up inference) and answered with its
+ * `predict`, so a batch row and the endpoint's answer for the same image are the same code's
+ * output (lib/inference decoding, which was made to agree with jobs/lakevision_jobs/inference.py).
  */
-import * as ort from "onnxruntime-web";
 import { HttpError } from "@/lib/errors.ts";
-import { decodeImageOffThread } from "@/lib/image/decode_pool.ts";
-import { checkModelFits } from "@/lib/inference/check_model.ts";
-import { type ServingEntry, toServingEntry } from "@/lib/inference/contract.ts";
-import { type ModelJson, parseModelJson } from "@/lib/inference/model_json.ts";
-import { readOnnxGraph } from "@/lib/inference/onnx_graph.ts";
-import {
-  decodeOutputs,
-  type DecodeParams,
-  type OutputTensor,
-} from "@/lib/inference/postprocess.ts";
-import { preprocess } from "@/lib/inference/preprocess.ts";
-import { readManifest, readVerified } from "@/lib/registry/files.ts";
+import type { ServingEntry } from "@/lib/inference/contract.ts";
+import type { DecodeParams } from "@/lib/inference/postprocess.ts";
+import { loadModel } from "@/lib/serving/engine/model.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-
-ort.env.wasm.numThreads = 1;
 
 /** A loaded model that answers one image at a time. */
 export interface BatchPredictor {
   task: string;
-  /** Execution backend, shown on the page ("onnxruntime-web (wasm, CPU)"). */
+  /** Execution backend, shown on the page. */
   backend: string;
-  /** The serving-contract entry for one image's bytes; throws for an unreadable image. */
+  /** The serving-contract entry for one image's bytes; ImageError for an unusable image. */
   predict(bytes: Uint8Array, what: string, params: DecodeParams): Promise<ServingEntry>;
   close(): Promise<void>;
 }
 
-/** An image that cannot be decoded (the row gets an error, the batch goes on). */
+/** An image that cannot be used (the row gets this error, the batch goes on). */
 export class ImageError extends Error {}
 
-/** Loads a version folder's model, checked against its manifest and its graph. */
-export async function loadPredictor(ws: Workspace, dir: string): Promise<BatchPredictor> {
-  const manifest = await readManifest(ws, dir);
-  let onnx: Uint8Array, metaText: Uint8Array;
+/** Loads `model` version `version` from the app's volume, as the local endpoint does. */
+export async function loadPredictor(
+  ws: Workspace,
+  volume: string,
+  model: string,
+  version: string,
+): Promise<BatchPredictor> {
+  let loaded;
   try {
-    onnx = await readVerified(ws, dir, "model.onnx", manifest);
-    metaText = await readVerified(ws, dir, "model.json", manifest);
+    loaded = await loadModel(ws, volume, model, version);
   } catch (e) {
     if ((e as { status?: number }).status === 404) {
       throw new HttpError(
         404,
-        `The model files are missing from ${dir} (model.onnx and model.json); register the ` +
-          "version again.",
+        `The model files of ${model} version ${version} are missing from the volume ` +
+          `(${(e as Error).message}); register the version again.`,
       );
     }
     throw e;
   }
-  const meta: ModelJson = parseModelJson(new TextDecoder().decode(metaText), `${dir}/model.json`);
-  checkModelFits(readOnnxGraph(onnx, `${dir}/model.onnx`), meta);
-  const session = await ort.InferenceSession.create(onnx, { executionProviders: ["wasm"] });
   return {
-    task: meta.task,
-    backend: "onnxruntime-web (wasm, CPU)",
+    task: loaded.meta.task,
+    backend: `onnxruntime-node (${loaded.provider})`,
     async predict(bytes, what, params) {
-      let image;
       try {
-        image = await decodeImageOffThread(bytes, what);
+        return await loaded.predict(bytes, params, what);
       } catch (e) {
-        throw new ImageError(`cannot read image: ${e instanceof Error ? e.message : e}`);
+        // The engine answers an unusable image (unreadable, too large) with a 4xx.
+        if (e instanceof HttpError && e.status >= 400 && e.status < 500) {
+          throw new ImageError(`cannot read image: ${e.message}`);
+        }
+        throw e;
       }
-      const x = preprocess(image, meta);
-      const out = await session.run({
-        [meta.input.name]: new ort.Tensor("float32", x.tensor, x.dims),
-      });
-      const outputs: Record<string, OutputTensor> = {};
-      for (const [k, t] of Object.entries(out)) {
-        outputs[k] = { data: t.data as OutputTensor["data"], dims: t.dims };
-      }
-      const ctx = { width: image.width, height: image.height, params };
-      return toServingEntry(decodeOutputs(outputs, meta, ctx), ctx);
     },
     async close() {
-      await session.release();
+      await loaded.release();
     },
   };
 }

@@ -28,8 +28,8 @@ export const BATCH_TERMINAL: ReadonlySet<BatchStatus> = new Set([
 ]);
 
 /**
- * Who runs the images: `app` — this app's process, onnxruntime (WASM) with the same decoding as
- * the local endpoint; `job` — `jobs/batch_infer.py` as a workspace job (a Databricks cluster, or a
+ * Who runs the images: `app` — this app's process, with the local endpoint's engine (onnxruntime-node,
+ * CPU) and its decoding; `job` — `jobs/batch_infer.py` as a workspace job (a Databricks cluster, or a
  * local subprocess when its Python has onnxruntime).
  */
 export const RUNNERS = ["app", "job"] as const;

@@ -8,7 +8,7 @@ export const handler: Handlers = {
   async GET(_req, ctx) {
     const path = ctx.url.searchParams.get("path") ?? "";
     const img = await batchImage(batchContext(ctx.state).ws, await getBatch(ctx.params.id), path);
-    return new Response(img.bytes, {
+    return new Response(img.bytes as Uint8Array<ArrayBuffer>, {
       headers: { "content-type": img.type, "cache-control": "private, max-age=300" },
     });
   },
