@@ -49,7 +49,7 @@ export default function PlaygroundResults({ emptyHint }: Props) {
   return (
     <section aria-labelledby="lv-results-h">
       <h2 id="lv-results-h" class="font-semibold text-slate-900 mb-2">3. Results</h2>
-      {first && <Controls task={first.task} labels={first.labels ?? labels} />}
+      {first && <Controls task={first.task ?? taskOf(results)} labels={first.labels ?? labels} />}
       {!any && <p class="mt-3 text-sm text-slate-500">{emptyHint}</p>}
       {any && (
         <>
@@ -91,7 +91,10 @@ export default function PlaygroundResults({ emptyHint }: Props) {
               Zip (images + JSON + CSV)
             </button>
           </div>
-          <ul class="mt-3 grid gap-4 lg:grid-cols-2" data-testid="gallery">
+          <ul
+            class={`mt-3 grid gap-4 ${slots.length === 1 ? "lg:grid-cols-2" : ""}`}
+            data-testid="gallery"
+          >
             {images.map((img) => (
               <ResultCard
                 key={img.id}
@@ -113,4 +116,11 @@ export default function PlaygroundResults({ emptyHint }: Props) {
 function JsonScript({ id, text }: { id: string; text: string }) {
   // Rendered in the browser only, as a DOM text node: no HTML parsing, nothing to escape.
   return <script type="application/json" id={id}>{text}</script>;
+}
+
+/** An endpoint's task, from the shape of its answers (its model.json is not in the browser). */
+function taskOf(results: Record<string, { prediction?: object }>): string | undefined {
+  const p = Object.values(results).find((r) => r.prediction)?.prediction;
+  if (!p) return undefined;
+  return "top_k" in p ? "classification" : "boxes" in p ? "detection" : "semantic_segmentation";
 }

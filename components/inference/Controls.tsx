@@ -11,34 +11,39 @@ interface Props {
 const set = (patch: Partial<Params>) => (paramsSig.value = { ...paramsSig.value, ...patch });
 const num = (e: Event) => Number((e.target as HTMLInputElement).value);
 
-/** Threshold, max detections, top-k, mask opacity and the class filter: instant, no re-run. */
+/**
+ * Threshold and max detections (detection tasks), top-k (classification), mask opacity and the
+ * class filter: each applies at once, without running the model again.
+ */
 export function Controls({ task, labels }: Props) {
   const p = paramsSig.value;
   const detection = task === "detection" || task === "instance_segmentation";
   const masks = task !== "classification" && task !== "detection";
   return (
     <div class="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-2">
-      <label class="block">
-        <span class="flex justify-between text-slate-700">
-          Confidence threshold{" "}
-          <output data-testid="threshold">{p.confidence_threshold.toFixed(2)}</output>
-        </span>
-        <input
-          type="range"
-          name="confidence_threshold"
-          min="0"
-          max="1"
-          step="0.01"
-          class="w-full"
-          value={p.confidence_threshold}
-          onInput={(e) => set({ confidence_threshold: num(e) })}
-        />
-        <span class="text-xs text-slate-500">Default: {thresholdSourceSig.value}</span>
-      </label>
+      {detection && (
+        <label class="block">
+          <span class="flex justify-between text-slate-700">
+            Confidence threshold{" "}
+            <output data-testid="threshold">{p.confidence_threshold.toFixed(2)}</output>
+          </span>
+          <input
+            type="range"
+            name="confidence_threshold"
+            min="0"
+            max="1"
+            step="0.01"
+            class="w-full"
+            value={p.confidence_threshold}
+            onInput={(e) => set({ confidence_threshold: num(e) })}
+          />
+          <span class="text-xs text-slate-500">Default: {thresholdSourceSig.value}</span>
+        </label>
+      )}
       <div class="flex gap-4">
         {detection && (
           <label class="block">
-            <span class="text-slate-700">Max detections</span>
+            <span class="block text-slate-700">Max detections</span>
             <input
               type="number"
               name="max_detections"
@@ -52,7 +57,7 @@ export function Controls({ task, labels }: Props) {
         )}
         {task === "classification" && (
           <label class="block">
-            <span class="text-slate-700">Top-k</span>
+            <span class="block text-slate-700">Top-k</span>
             <input
               type="number"
               name="top_k"
@@ -66,7 +71,7 @@ export function Controls({ task, labels }: Props) {
         )}
         {masks && (
           <label class="block flex-1">
-            <span class="text-slate-700">Mask opacity {Math.round(p.opacity * 100)} %</span>
+            <span class="block text-slate-700">Mask opacity {Math.round(p.opacity * 100)} %</span>
             <input
               type="range"
               name="opacity"
