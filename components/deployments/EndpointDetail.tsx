@@ -13,7 +13,7 @@ export function EntityTable({ endpoint: e }: { endpoint: Endpoint }) {
       <table class="w-full text-sm" aria-label="Served versions">
         <thead class="text-left text-slate-600">
           <tr>
-            <th class="py-1 pr-3 font-medium">Served entity</th>
+            <th class="py-1 pr-3 font-medium whitespace-nowrap">Served entity</th>
             <th class="py-1 pr-3 font-medium">Version</th>
             <th class="py-1 pr-3 font-medium">State</th>
             <th class="py-1 pr-3 font-medium">Size</th>
@@ -153,7 +153,7 @@ export function LogsPanel({ logs }: { logs: EntityLogs[] }) {
               : (
                 <details key={k} open={k === "server"}>
                   <summary class="cursor-pointer text-blue-700">{k} log</summary>
-                  <pre class="mt-1 max-h-72 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100">{l[k] || "(empty)"}</pre>
+                  <pre class="mt-1 max-h-72 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-900 p-3 text-xs text-slate-100">{l[k] || "(empty)"}</pre>
                 </details>
               )
           )}

@@ -15,7 +15,7 @@ export function SmokeResult({ r }: { r: Result }) {
   const font = Math.max(3, Math.round(long / 16));
   const o = r.overlay;
   return (
-    <div class="grid gap-4 md:grid-cols-2" data-smoke={r.id} data-ok={String(r.ok)}>
+    <div class="grid items-start gap-4 md:grid-cols-2" data-smoke={r.id} data-ok={String(r.ok)}>
       <figure class="rounded border border-slate-200 bg-white p-1">
         <svg
           viewBox={`0 0 ${w} ${h}`}
@@ -120,7 +120,9 @@ export function SmokeResult({ r }: { r: Result }) {
           <dt class="text-slate-500">Sent to</dt>
           <dd class="col-span-2 font-mono text-xs">
             {r.target.model} v{r.target.version}
-            {r.servedEntity && <span class="text-slate-600">· answered by {r.servedEntity}</span>}
+            {r.servedEntity && (
+              <span class="text-slate-600">{` · answered by ${r.servedEntity}`}</span>
+            )}
           </dd>
           <dt class="text-slate-500">Result</dt>
           <dd class="col-span-2">{describe(r)}</dd>

@@ -43,6 +43,11 @@ export function metricsCharts(m: EndpointMetrics): ChartSpec[] {
   const caption = `${m.source}; one point per ${per}.`;
   const lat = (k: "p50Ms" | "p95Ms") =>
     pts.filter((p) => p[k] !== null).map((p) => ({ x: x(p.t), y: p[k] as number }));
+  // At least ten minutes wide and from zero up, so one busy minute does not fill the chart.
+  const xDomain: [number, number] = [Math.min(-10, pts.length ? x(pts[0].t) : 0), 0];
+  const top = (v: number) => Math.max(1, Math.ceil(v * 1.2));
+  const maxReq = Math.max(0, ...pts.map((p) => p.requests));
+  const maxLat = Math.max(0, ...pts.map((p) => p.p95Ms ?? p.p50Ms ?? 0));
   return [
     {
       id: "endpoint-requests",
@@ -51,6 +56,8 @@ export function metricsCharts(m: EndpointMetrics): ChartSpec[] {
       caption,
       xLabel: "minutes before the latest point",
       yLabel: `requests per ${per}`,
+      xDomain,
+      yDomain: [0, top(maxReq)],
       series: [{ label: "requests", points: pts.map((p) => ({ x: x(p.t), y: p.requests })) }],
     },
     {
@@ -60,6 +67,7 @@ export function metricsCharts(m: EndpointMetrics): ChartSpec[] {
       caption,
       xLabel: "minutes before the latest point",
       yLabel: "% of requests",
+      xDomain,
       yDomain: [0, 100],
       series: [{
         label: "errors %",
@@ -76,9 +84,11 @@ export function metricsCharts(m: EndpointMetrics): ChartSpec[] {
       caption,
       xLabel: "minutes before the latest point",
       yLabel: "ms",
+      xDomain,
+      yDomain: [0, top(maxLat)],
       series: [
         { label: "p50", points: lat("p50Ms") },
-        { label: "p95", points: lat("p95Ms"), dashed: true },
+        { label: "p95", points: lat("p95Ms") },
       ],
     },
   ];

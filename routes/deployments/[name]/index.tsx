@@ -102,17 +102,17 @@ export default function EndpointPage({ data }: PageProps<Data>) {
               method="post"
               action={endpointHref(e.name, "/smoke")}
               encType="multipart/form-data"
-              class="flex flex-wrap items-end gap-3 mb-3 text-sm"
+              class="mb-3 text-sm"
             >
-              <label class="block">
-                <span class="block text-slate-600 mb-1">
-                  {data.sampleMissing
-                    ? "Image to send"
-                    : "Image (optional: a validation image is sent otherwise)"}
-                </span>
-                <input type="file" name="image" accept="image/*" class="text-sm" />
+              <label class="block text-slate-600 mb-1" for="smoke-image">
+                {data.sampleMissing
+                  ? "Image to send"
+                  : "Image (optional: a validation image is sent otherwise)"}
               </label>
-              <button type="submit" class={BUTTON}>Run smoke test</button>
+              <div class="flex flex-wrap items-center gap-3">
+                <input id="smoke-image" type="file" name="image" accept="image/*" class="text-sm" />
+                <button type="submit" class={BUTTON}>Run smoke test</button>
+              </div>
             </form>
             {data.sampleMissing && <p class="text-xs text-slate-500 mb-2">{data.sampleMissing}</p>}
             <Notice text={data.smokeError} tone="red" />
