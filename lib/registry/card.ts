@@ -64,6 +64,7 @@ export function buildCard(c: CardInput): string {
       );
     }
     out.push(`- Run: [${md(f.name)} (${f.runId})](/training/${encodeURIComponent(f.runId)})`, "");
+    out.push(...edaLines(f));
   } else {
     out.push("- Imported model: its training data is not known to Lakevision.", "");
   }
@@ -101,6 +102,26 @@ export function buildCard(c: CardInput): string {
     "",
   );
   return out.join("\n");
+}
+
+function edaLines(f: RunFacts): string[] {
+  const e = f.eda;
+  if (!e) return [];
+  if (!e.splits.length) return [`Dataset scan: ${md(e.note ?? "none")}.`, ""];
+  const rows = [
+    `Dataset scan (${md(e.format ?? "unknown format")}, ${e.problems} problem(s) found):`,
+    "",
+    "| Split | Images | Annotations | Classes | Balance | Images without annotations |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const s of e.splits) {
+    rows.push(
+      `| ${md(s.name)} | ${s.images} | ${s.annotations} | ${s.classes} | ${s.imbalance} | ` +
+        `${s.imagesWithoutAnnotations} |`,
+    );
+  }
+  rows.push("");
+  return rows;
 }
 
 function classTable(metric: string, classes: ClassMetric[]): string[] {

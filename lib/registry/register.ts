@@ -319,6 +319,7 @@ function lineageTags(f: RunFacts, meta: ModelJson): Record<string, string> {
     if (h.value !== null && h.value >= 0) t[`lakevision.metric.${h.key}`] = h.value.toFixed(4);
   }
   if (f.threshold) t["lakevision.recommended_threshold"] = f.threshold.threshold.toFixed(3);
+  if (f.eda?.scanId) t["lakevision.scan_id"] = f.eda.scanId;
   return t;
 }
 
@@ -341,6 +342,7 @@ function cardInputs(name: string, meta: ModelJson, facts: RunFacts | null): Card
         threshold: facts.threshold ?? null,
         evaluatedAt: facts.evaluatedAt,
         evaluationNote: facts.evaluationNote,
+        eda: facts.eda ?? null,
       }
       : null,
   };

@@ -11,6 +11,7 @@ import { getRecommendedThreshold, type RecommendedThreshold } from "@/lib/evalua
 import { classRows, type Headline } from "@/lib/evaluation/types.ts";
 import { PRIMARY_METRIC } from "@/lib/training/types.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
+import { type EdaSummary, edaSummary } from "./eda.ts";
 
 /** A per-class row as stored in metrics.json. */
 export interface ClassMetric {
@@ -42,6 +43,8 @@ export interface RunFacts {
   evaluatedAt?: number;
   /** Why only logged metrics are recorded, when the evaluation could not run. */
   evaluationNote?: string;
+  /** The training data's scan (counts, classes, problems). */
+  eda?: EdaSummary;
 }
 
 const CLASS_METRIC: Record<string, [string, string]> = {
@@ -110,6 +113,13 @@ export async function runFacts(ws: Workspace, runId: string): Promise<RunFacts> 
   const primaryHeadline = facts.headline.find((h) => h.key === facts.primary.name);
   if (primaryHeadline) facts.primary.value = primaryHeadline.value;
   facts.threshold = await getRecommendedThreshold(runId) ?? undefined;
+  const splits = [
+    ...(facts.dataset ? [{ name: "train", path: facts.dataset }] : []),
+    ...(inputs?.imageDir || inputs?.groundTruth
+      ? [{ name: "val", path: (inputs.groundTruth ?? inputs.imageDir)! }]
+      : []),
+  ];
+  facts.eda = await edaSummary(ws.files, splits);
   return facts;
 }
 
