@@ -304,3 +304,48 @@ Deno.test("[deployments routes] cost rates: defaults labelled as estimates, a ba
     await x.close();
   }
 });
+
+Deno.test("[deployments routes] a segmentation smoke test lays the returned mask over the uploaded image", async () => {
+  const x = await setup();
+  try {
+    const seg = new URL("./fixtures/onnx/tiny_segmenter/", import.meta.url);
+    await importModel(
+      { ws: x.ws, volume: x.t.settings.volume, user: "tester" },
+      await Deno.readFile(new URL("model.onnx", seg)),
+      await Deno.readTextFile(new URL("model.json", seg)),
+      { name: "main.cv.seg" },
+    );
+    let res = await x.req(
+      "/api/endpoints",
+      jsonPost({
+        name: "seg-ep",
+        entities: [{ model: "main.cv.seg", version: "1", trafficPercent: 100 }],
+      }),
+    );
+    assertEquals(res.status, 201);
+    await ready(x.ws, "seg-ep");
+    // No validation data recorded: the page asks for an image, and a click without one says why.
+    let html = await (await x.req("/deployments/seg-ep")).text();
+    assertStringIncludes(html, "Upload an image to test with.");
+    const fd = new FormData();
+    fd.set("image", new File([testPng(50, 37) as Uint8Array<ArrayBuffer>], "pic.png"));
+    res = await x.req("/deployments/seg-ep/smoke", {
+      method: "POST",
+      headers: { origin: "http://localhost", "sec-fetch-site": "same-origin" },
+      body: fd,
+    });
+    assertEquals(res.status, 303);
+    html = await (await x.req(res.headers.get("location")!.replace(/#.*/, ""))).text();
+    assertStringIncludes(html, 'data-overlay="segmentation"');
+    assertStringIncludes(html, "pic.png (uploaded)");
+    const mask = /href="(\/api\/data\/file\?path=[^"]+overlay=mask)"/.exec(html)?.[1];
+    assert(mask, "mask overlay image");
+    res = await x.req(mask.replaceAll("&amp;", "&"));
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "image/png");
+    assertEquals([...new Uint8Array(await res.arrayBuffer()).subarray(1, 4)], [80, 78, 71]);
+    assertStringIncludes(html, "chars)"); // the raw JSON shows mask_png shortened
+  } finally {
+    await x.close();
+  }
+});
