@@ -102,10 +102,8 @@ export class LocalRegistry implements RegistryApi {
 
   async getVersion(name: string, version: string): Promise<ModelVersion> {
     const kv = await getKv();
-    const [m, v] = await Promise.all([
-      this.#model(name),
-      kv.get(versionKey(name, checkVersion(version))),
-    ]);
+    const key = versionKey(checkName(name), checkVersion(version));
+    const [m, v] = await Promise.all([this.#model(name), kv.get(key)]);
     if (!v.value) throw new NotFoundError(`Model ${name} has no version ${version}.`);
     return versionOf(VersionRecord.parse(v.value), m);
   }
@@ -215,7 +213,7 @@ export class LocalRegistry implements RegistryApi {
 
   async #model(name: string): Promise<ModelRecord> {
     const kv = await getKv();
-    const e = await kv.get(modelKey(name));
+    const e = await kv.get(modelKey(checkName(name)));
     if (!e.value) throw new NotFoundError(`No registered model ${name}.`);
     return ModelRecord.parse(e.value);
   }
@@ -234,7 +232,7 @@ export class LocalRegistry implements RegistryApi {
   async #updateModel(name: string, change: (m: ModelRecord) => void): Promise<void> {
     const kv = await getKv();
     for (let attempt = 0; attempt < 30; attempt++) {
-      const cur = await kv.get(modelKey(name));
+      const cur = await kv.get(modelKey(checkName(name)));
       if (!cur.value) throw new NotFoundError(`No registered model ${name}.`);
       const m = ModelRecord.parse(cur.value);
       change(m);
@@ -250,7 +248,7 @@ export class LocalRegistry implements RegistryApi {
     change: (v: VersionRecord) => void,
   ): Promise<void> {
     const kv = await getKv();
-    const key = versionKey(name, checkVersion(version));
+    const key = versionKey(checkName(name), checkVersion(version));
     for (let attempt = 0; attempt < 30; attempt++) {
       const cur = await kv.get(key);
       if (!cur.value) throw new NotFoundError(`Model ${name} has no version ${version}.`);
@@ -260,6 +258,18 @@ export class LocalRegistry implements RegistryApi {
     }
     throw new Error("too many concurrent changes to the version record");
   }
+}
+
+/** Longest name a KV key can hold safely (three 255-character identifiers and two dots). */
+const MAX_NAME = 767;
+
+function checkName(name: string): string {
+  if (name.length > MAX_NAME) {
+    throw new BadRequestError(
+      `The model name is ${name.length} characters; the limit is ${MAX_NAME}.`,
+    );
+  }
+  return name;
 }
 
 function checkVersion(v: string): string {
