@@ -6,8 +6,8 @@ import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 
 const FIXTURES = new URL("./fixtures/accelerator-configs/", import.meta.url);
 
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await testApp();
+async function withApp(fn: (app: TestApp) => Promise<void>, env: Record<string, string> = {}) {
+  const app = await testApp(env);
   try {
     await fn(app);
   } finally {
@@ -258,6 +258,7 @@ Deno.test("[configs routes] editing an imported accelerator file keeps task_type
   }));
 
 Deno.test("[configs routes] two people saving the same config at once both get their own version", () =>
+  // Identity headers are trusted only behind the Databricks Apps proxy.
   withApp(async (app) => {
     const doc = newConfig("detection", "facebook/detr-resnet-50", { volume: app.settings.volume });
     const responses = await Promise.all(
@@ -286,4 +287,4 @@ Deno.test("[configs routes] two people saving the same config at once both get t
         `v${v}.yaml`,
       );
     }
-  }));
+  }, { DATABRICKS_APP_PORT: "8000" }));

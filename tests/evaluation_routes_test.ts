@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { testApp } from "./helpers.ts";
+import { formPost, testApp } from "./helpers.ts";
 import { taskRunRecord, writeDetectionDataset, writeFinishedRun } from "./evaluation_testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -134,7 +134,10 @@ Deno.test({
     let html = await res.text();
     assertStringIncludes(html, `The ground-truth file ${s.ds.gtPath} does not exist.`);
     assertStringIncludes(html, 'name="gt"');
-    res = await s.app.request(`/evaluation?runs=${A}&gt=${encodeURIComponent(moved)}`);
+    // Choosing the file is a same-origin POST (a GET never stores anything).
+    res = await s.app.request("/evaluation", formPost({ runs: A, gt: moved }));
+    assertEquals(res.status, 303);
+    res = await s.app.request(`/evaluation?runs=${A}`);
     assertEquals(res.status, 200);
     html = await res.text();
     assertStringIncludes(html, 'data-testid="run-view"');
@@ -142,7 +145,8 @@ Deno.test({
     res = await s.app.request(`/api/evaluation/${A}/cell?row=0&col=0`);
     assertEquals(res.status, 200);
     assertEquals((await res.json()).row, "red");
-    res = await s.app.request(`/evaluation?runs=${A}&gt=relative.json`);
+    res = await s.app.request("/evaluation", formPost({ runs: A, gt: "relative.json" }));
+    assertEquals(res.status, 422);
     html = await res.text();
     assertStringIncludes(html, "must be a /Volumes/ path");
   },
