@@ -33,6 +33,10 @@ export interface ConfigEditorProps {
   values: FormValues;
   /** The version this edit started from, if any. */
   baseVersion: number | null;
+  /** The config's latest version when the editor opened (a save is refused if it changed). */
+  expectedLatest: number | null;
+  /** Why the server refused the last save (e.g. someone saved a newer version meanwhile). */
+  saveError: string | null;
   /** The change note typed so far. */
   message: string;
   /** `databricks` also checks that data paths are under /Volumes/. */
@@ -129,6 +133,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
         <input type="hidden" name="form_task" value={task} />
         <input type="hidden" name="base" value={JSON.stringify(props.base)} />
         <input type="hidden" name="base_version" value={props.baseVersion ?? ""} />
+        <input type="hidden" name="expected_latest" value={props.expectedLatest ?? ""} />
         <div class="rounded-lg border border-slate-200 bg-white p-4 grid grid-cols-1 md:grid-cols-2 gap-4">
           <div>
             <label for="f-name" class="block text-sm font-medium text-slate-800">Name</label>
@@ -202,6 +207,15 @@ export default function ConfigEditor(props: ConfigEditorProps) {
             : `Valid ${result.task ?? ""} config`}
           {result.warnings.length > 0 && `, ${result.warnings.length} warning(s)`}
         </div>
+        {props.saveError && (
+          <p
+            role="alert"
+            class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
+            data-errors="save"
+          >
+            {props.saveError}
+          </p>
+        )}
         <div class="flex gap-2">
           <button
             type="submit"

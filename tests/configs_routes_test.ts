@@ -288,3 +288,31 @@ Deno.test("[configs routes] two people saving the same config at once both get t
       );
     }
   }, { DATABRICKS_APP_PORT: "8000" }));
+
+Deno.test("[configs routes] editing from an older version saves; a save after someone else's is refused with both versions named", () =>
+  withApp(async (app) => {
+    const doc = newConfig("detection", "facebook/detr-resnet-50", { volume: app.settings.volume });
+    for (let i = 0; i < 2; i++) {
+      const r = await app.request("/api/configs", jsonPost({ name: "old", doc }));
+      assertEquals(r.status, 201);
+    }
+    // The editor opened from v1 while v2 is the latest: it says so in the form and saves v3.
+    const html = await (await app.request("/configs/old/edit?from=1")).text();
+    assertStringIncludes(html, 'name="expected_latest" value="2"');
+    let res = await app.request(
+      "/configs/old/edit?from=1",
+      formPost(formFor("old", doc, { base_version: "1", expected_latest: "2" })),
+    );
+    assertEquals(res.status, 303);
+    // Someone saved v4 meanwhile: the form from before v3 comes back with the reason, unsaved.
+    await app.request("/api/configs", jsonPost({ name: "old", doc }));
+    res = await app.request(
+      "/configs/old/edit?from=1",
+      formPost(formFor("old", doc, { base_version: "1", expected_latest: "3", message: "mine" })),
+    );
+    assertEquals(res.status, 409);
+    const again = await res.text();
+    assertStringIncludes(again, "v4 is now the latest");
+    assertStringIncludes(again, 'data-errors="save"');
+    assertStringIncludes(again, "mine");
+  }));

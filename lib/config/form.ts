@@ -137,6 +137,8 @@ export interface PostedConfigForm {
   name: string;
   message: string;
   baseVersion: number | null;
+  /** The latest version the editor saw when it opened. */
+  expectedLatest: number | null;
   /** The task the form was laid out for. */
   task: Task;
   base: ConfigDoc;
@@ -176,10 +178,12 @@ export function readConfigForm(
     }
   }
   const bv = Number(text("base_version"));
+  const el = Number(text("expected_latest") || NaN);
   return {
     name: text("name").trim(),
     message: text("message").trim().slice(0, 500),
     baseVersion: Number.isInteger(bv) && bv > 0 ? bv : null,
+    expectedLatest: Number.isInteger(el) && el > 0 ? el : null,
     task,
     base,
     values,

@@ -9,7 +9,7 @@ import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import type { Task } from "@/lib/config/tasks.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
-import { configStoreFor } from "@/lib/store/configs.ts";
+import { configStoreFor, StaleVersionError } from "@/lib/store/configs.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
 
@@ -27,11 +27,18 @@ export function authorOf(state: State): string {
 /** Editor data for a starting document. */
 export function editorData(
   state: State,
-  init: Omit<EditorData, "kind" | "values" | "target" | "nameError" | "message"> & {
-    values?: FormValues;
-    nameError?: string | null;
-    message?: string;
-  },
+  init:
+    & Omit<
+      EditorData,
+      "kind" | "values" | "target" | "nameError" | "message" | "saveError" | "expectedLatest"
+    >
+    & {
+      values?: FormValues;
+      nameError?: string | null;
+      message?: string;
+      saveError?: string | null;
+      expectedLatest?: number | null;
+    },
 ): EditorData {
   return {
     kind: "editor",
@@ -39,6 +46,8 @@ export function editorData(
     values: init.values ?? docToFormValues(init.base, init.task),
     nameError: init.nameError ?? null,
     message: init.message ?? "",
+    saveError: init.saveError ?? null,
+    expectedLatest: init.expectedLatest ?? null,
     target: state.settings.workspace,
   };
 }
@@ -67,29 +76,39 @@ export async function saveFromForm(
     nameError = "already exists: open it and save a new version instead";
   }
   const result = validateConfig(posted.doc, { target: ctx.state.settings.workspace });
-  if (nameError || !result.ok) {
-    const data = editorData(ctx.state, {
+  const again = (extra: { nameError?: string | null; saveError?: string | null }) =>
+    editorData(ctx.state, {
       title: page.title,
       crumbs: page.crumbs,
       action: ctx.url.pathname + ctx.url.search,
       name,
       nameEditable: !page.fixedName,
-      nameError,
       task: result.task ?? posted.task,
       base: posted.base,
       values: posted.values,
       baseVersion: posted.baseVersion,
+      expectedLatest: posted.expectedLatest,
       message: posted.message,
       submitLabel: page.fixedName ? "Save new version" : "Save",
+      ...extra,
     });
-    return ctx.render(data, { status: 422 });
+  if (nameError || !result.ok) return ctx.render(again({ nameError }), { status: 422 });
+  let saved;
+  try {
+    saved = await store.save(name, posted.doc, {
+      author: authorOf(ctx.state),
+      message: posted.message,
+      baseVersion: posted.baseVersion,
+      expectedLatest: posted.expectedLatest,
+      source: "form",
+    });
+  } catch (e) {
+    // Someone saved a newer version meanwhile: keep what was typed, say so, save nothing.
+    if (e instanceof StaleVersionError) {
+      return ctx.render(again({ saveError: e.message }), { status: 409 });
+    }
+    throw e;
   }
-  const saved = await store.save(name, posted.doc, {
-    author: authorOf(ctx.state),
-    message: posted.message,
-    baseVersion: posted.baseVersion,
-    source: "form",
-  });
   return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${saved.version.version}`);
 }
 

@@ -26,6 +26,7 @@ export const handler: Handlers<EditorData> = {
       task: isTask(v.task) ? v.task : config.task,
       base: v.doc,
       baseVersion: v.version,
+      expectedLatest: config.latestVersion,
       submitLabel: "Save new version",
     }));
   },
