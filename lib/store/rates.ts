@@ -10,10 +10,13 @@ import { WORKLOAD_SIZES, WORKLOAD_TYPES } from "@/lib/workspace/types.ts";
 import { logActivity } from "./activity.ts";
 import { getKv } from "./kv.ts";
 
+const figure = (max: number) =>
+  z.number({ error: "must be a number" }).min(0, "must be 0 or more")
+    .max(max, `must be at most ${max.toLocaleString("en-US")}`);
 const PerSize = z.object({
-  Small: z.number().min(0).max(100_000),
-  Medium: z.number().min(0).max(100_000),
-  Large: z.number().min(0).max(100_000),
+  Small: figure(100_000),
+  Medium: figure(100_000),
+  Large: figure(100_000),
 });
 
 /** DBU per hour for each workload type and size, and the price of one DBU. */
@@ -21,7 +24,7 @@ export const ServingRatesSchema = z.object({
   /** ISO 4217 code shown beside money figures. */
   currency: z.string().regex(/^[A-Z]{3}$/, "a three-letter currency code such as USD"),
   /** Price of one DBU of serverless real-time inference. */
-  pricePerDbu: z.number().min(0).max(1000),
+  pricePerDbu: figure(1000),
   dbuPerHour: z.object({
     CPU: PerSize,
     GPU_SMALL: PerSize,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Page } from "@/components/Page.tsx";
-import { BUTTON, BUTTON2, INPUT, Notice, When } from "@/components/registry/parts.tsx";
+import { BUTTON, BUTTON2, Notice, When } from "@/components/registry/parts.tsx";
 import { HOURS_PER_MONTH } from "@/lib/serving/cost.ts";
 import {
   DEFAULT_RATES,
@@ -75,7 +75,7 @@ export default function RatesPage({ data }: PageProps<Data>) {
         aria-label={k.replace("dbu.", "DBU per hour, ").replace(".", " ")}
         inputMode="decimal"
         value={val(k, v)}
-        class={`${INPUT} w-24 tabular-nums ${data.problems[k] ? "border-red-500" : ""}`}
+        class={field(!!data.problems[k])}
         aria-invalid={data.problems[k] ? "true" : undefined}
         title={data.problems[k]}
       />
@@ -112,7 +112,7 @@ export default function RatesPage({ data }: PageProps<Data>) {
               name="price_per_dbu"
               inputMode="decimal"
               value={val("price_per_dbu", r.pricePerDbu)}
-              class={`${INPUT} w-28 tabular-nums`}
+              class={field(!!data.problems.price_per_dbu)}
               aria-invalid={data.problems.price_per_dbu ? "true" : undefined}
             />
             {data.problems.price_per_dbu && (
@@ -125,7 +125,7 @@ export default function RatesPage({ data }: PageProps<Data>) {
               name="currency"
               value={val("currency", r.currency)}
               maxLength={3}
-              class={`${INPUT} w-20 uppercase`}
+              class={`${field(!!data.problems.currency)} uppercase`}
               aria-invalid={data.problems.currency ? "true" : undefined}
             />
             {data.problems.currency && (
@@ -165,4 +165,11 @@ export default function RatesPage({ data }: PageProps<Data>) {
       </form>
     </Page>
   );
+}
+
+/** A short number field, red when its figure is not valid. */
+function field(bad: boolean): string {
+  return `w-28 rounded-md border px-2 py-1.5 text-sm bg-white tabular-nums ${
+    bad ? "border-red-500 ring-1 ring-red-300" : "border-slate-300"
+  }`;
 }

@@ -198,6 +198,22 @@ Deno.test({
           "console: Failed to load resource: the server responded with a status of 400 (Bad Request)",
         ]);
       });
+      await t.step("cost rates are editable estimates in Settings", async () => {
+        await page.goto(`${s.baseUrl}/settings`, { waitUntil: "networkidle" });
+        await Promise.all([
+          page.waitForURL(/\/settings\/rates$/),
+          page.click('text="Endpoint cost rates →"'),
+        ]);
+        assert(
+          (await page.textContent("main"))?.includes(
+            "editable estimates, not your contract prices",
+          ),
+        );
+        await page.fill('input[name="dbu.CPU.Small"]', "-1");
+        await page.click('button[value="save"]');
+        await page.waitForSelector('input[name="dbu.CPU.Small"][aria-invalid="true"]');
+        await s.screenshot(page, "deployments-rates");
+      });
     } catch (e) {
       console.error(s.serverLog().slice(-4000));
       throw e;
