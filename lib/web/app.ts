@@ -7,7 +7,13 @@ import { compress } from "hono/compress";
 import { h } from "preact";
 import type { ComponentType, VNode } from "preact";
 import type { Settings } from "@/fresh.config.ts";
-import { BadRequestError, hostPathHider, HttpError, WorkspaceError } from "@/lib/errors.ts";
+import {
+  BadRequestError,
+  hostPathHider,
+  HttpError,
+  ServiceUnavailableError,
+  WorkspaceError,
+} from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
 import { ensureBundle } from "./bundle.ts";
@@ -130,7 +136,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   };
 
   const wantsJson = (req: Request, url: URL) =>
-    url.pathname.startsWith("/api/") ||
+    url.pathname.startsWith("/api/") || url.pathname.startsWith("/serving-endpoints/") ||
     (req.headers.get("accept")?.includes("application/json") &&
       !req.headers.get("accept")?.includes("text/html"));
 
@@ -157,6 +163,9 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
         path: url.pathname,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
+    }
+    if (err instanceof ServiceUnavailableError) {
+      c.header("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
     }
     if (wantsJson(c.req.raw, url) || !ErrorPage) {
       return c.json({

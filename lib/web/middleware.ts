@@ -79,7 +79,8 @@ export function securityHeaders(): MiddlewareHandler {
     h.set("Referrer-Policy", "same-origin");
     h.set("X-Frame-Options", "DENY");
     h.set("Cross-Origin-Opener-Policy", "same-origin");
-    h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    // The Inference Playground may use the webcam on this origin; nothing else may.
+    h.set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
   };
 }
 
