@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   LAKEVISION_LOG: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LAKEVISION_PYTHON: z.string().min(1).optional(),
   LAKEVISION_DEMO: z.enum(["0", "1"]).default("1"),
+  /** Idle minutes before a local scale-to-zero endpoint unloads its model; 0 = never. */
+  LAKEVISION_ENDPOINT_IDLE_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(15),
   DATABRICKS_APP_NAME: z.string().optional(),
   DATABRICKS_HOST: z.string().min(1).optional(),
   DATABRICKS_TOKEN: z.string().min(1).optional(),
@@ -50,6 +52,8 @@ export interface Settings {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   python?: string;
   demo: boolean;
+  /** Local endpoints with scale to zero unload their model after this many idle minutes. */
+  endpointIdleMinutes: number;
   /** The volume the app keeps its configs, runs and datasets in. */
   volume: string;
   /** True when running inside Databricks Apps. */
@@ -116,6 +120,7 @@ export function loadSettings(
     logLevel: e.LAKEVISION_LOG,
     python: e.LAKEVISION_PYTHON,
     demo: e.LAKEVISION_DEMO === "1",
+    endpointIdleMinutes: e.LAKEVISION_ENDPOINT_IDLE_MINUTES,
     volume: (e.LAKEVISION_VOLUME ?? "/Volumes/main/lakevision/data").replace(/\/$/, ""),
     databricksApp,
     behindAppsProxy: e.DATABRICKS_APP_PORT !== undefined,

@@ -29,6 +29,7 @@ export function createWorkspace(
     python: settings.python,
     volume: settings.volume,
     serveEndpoints: opts.serveEndpoints,
+    endpointIdleMinutes: settings.endpointIdleMinutes,
     serverUrl: `http://${loopbackHost(settings.hostname)}:${settings.port}`,
   }));
 }

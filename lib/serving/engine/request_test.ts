@@ -3,7 +3,7 @@ import { BadRequestError, ServiceUnavailableError } from "@/lib/errors.ts";
 import { EndpointMeter, metricsFromStored } from "./metrics.ts";
 import { BoundedQueue } from "./queue.ts";
 import { imageBytes, parseInvocation } from "./request.ts";
-import { idleUnloadMinutes } from "./settings.ts";
+import { loadSettings } from "@/fresh.config.ts";
 
 Deno.test("[serving request] every Model Serving input format yields the same images and params", () => {
   const want = { images: ["QUJD", "REVG"], params: { top_k: 2 } };
@@ -82,10 +82,10 @@ Deno.test("[serving metrics] per-minute counts and nearest-rank p50/p95 survive 
 });
 
 Deno.test("[serving settings] LAKEVISION_ENDPOINT_IDLE_MINUTES defaults to 15 and refuses nonsense", () => {
-  assertEquals(idleUnloadMinutes({}), 15);
-  assertEquals(idleUnloadMinutes({ LAKEVISION_ENDPOINT_IDLE_MINUTES: "0" }), 0);
+  assertEquals(loadSettings({}).endpointIdleMinutes, 15);
+  assertEquals(loadSettings({ LAKEVISION_ENDPOINT_IDLE_MINUTES: "0" }).endpointIdleMinutes, 0);
   assertStringIncludes(
-    assertThrows(() => idleUnloadMinutes({ LAKEVISION_ENDPOINT_IDLE_MINUTES: "soon" })).message,
+    assertThrows(() => loadSettings({ LAKEVISION_ENDPOINT_IDLE_MINUTES: "soon" })).message,
     "LAKEVISION_ENDPOINT_IDLE_MINUTES",
   );
 });

@@ -24,7 +24,6 @@ import {
 } from "@/lib/serving/endpoint_config.ts";
 import { type EngineEntity, logsKey, ServingEngine } from "@/lib/serving/engine/engine.ts";
 import { metricsFromStored, metricsKey } from "@/lib/serving/engine/metrics.ts";
-import { idleUnloadMinutes } from "@/lib/serving/engine/settings.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type {
@@ -114,7 +113,7 @@ export class LocalServing implements ServingApi {
   readonly #idleMinutes: number;
 
   constructor(readonly opts: LocalServingOptions) {
-    this.#idleMinutes = opts.idleUnloadMinutes ?? idleUnloadMinutes();
+    this.#idleMinutes = opts.idleUnloadMinutes ?? 15;
   }
 
   /** Starts serving in this process: loads every endpoint (background) and follows changes. */

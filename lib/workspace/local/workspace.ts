@@ -30,6 +30,8 @@ export interface LocalWorkspaceOptions {
   serveEndpoints?: boolean;
   /** Where the server answers on loopback, so other processes can forward invocations. */
   serverUrl?: string;
+  /** Idle minutes before a scale-to-zero endpoint unloads its model (0: never). */
+  endpointIdleMinutes?: number;
 }
 
 /** Creates the local workspace. */
@@ -61,6 +63,7 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
     volume: opts.volume,
     serve: opts.serveEndpoints,
     serverUrl: opts.serverUrl,
+    idleUnloadMinutes: opts.endpointIdleMinutes,
   });
   const serving: ServingApi = localServing;
   if (opts.serveEndpoints) void localServing.start();
