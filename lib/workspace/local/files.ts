@@ -241,5 +241,12 @@ function fsError(e: unknown, vp: VolumePath): unknown {
   if (code === "ENOTEMPTY") {
     return new ConflictError(`Folder ${p} is not empty.`);
   }
-  return e;
+  // Anything else (disk full, I/O error, read-only file system): the OS message names host
+  // paths, so it stays in the log; the person gets the volume path and the error's kind.
+  console.error(`local files: ${vp.path}: ${e.message}`);
+  return new WorkspaceError(
+    `Could not access ${p}: ${code ?? e.name} (the server log has the details).`,
+    code ?? "IO_ERROR",
+    code === "ENOSPC" ? 507 : 500,
+  );
 }
