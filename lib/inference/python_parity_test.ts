@@ -184,6 +184,23 @@ Deno.test({
       width: 300,
       height: 200,
     });
+    // the model.json options jobs/ also honours: sigmoid / no activation, and id2label names
+    for (const act of ["sigmoid", "none"]) {
+      const { labels: _drop, ...meta } = base("classification", {
+        type: "classification",
+        output: "logits",
+      }, ["a", "b", "c", "d", "e"]);
+      cases.push({
+        meta: {
+          ...meta,
+          output_activation: act,
+          id2label: { "0": "a", "1": "b", "2": "c", "3": "d", "4": "e" },
+        },
+        outputs: { logits: { data: logits, dims: [2, 5] } },
+        width: 300,
+        height: 200,
+      });
+    }
     // detection and instance segmentation: K = 40 candidates at 64 × 48, image 123 × 77
     const k = 40;
     const boxes = new Float32Array(4 * k);

@@ -18,7 +18,8 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "jobs"))
-from lakevision_jobs.inference import Predictor, _split_outputs, pil_to_input  # noqa: E402
+from lakevision_jobs.inference import (  # noqa: E402
+    Predictor, _split_outputs, label_names, output_activation, pil_to_input)
 
 DTYPES = {"float32": np.float32, "int64": np.int64}
 
@@ -28,7 +29,9 @@ def preprocess(case):
     im = Image.fromarray(rgba, "RGBA")
     inp = case["input"]
     resized = im.convert("RGB").resize((inp["width"], inp["height"]), Image.BILINEAR)
-    x = pil_to_input([im], inp["height"], inp["width"], inp["mean"], inp["std"])
+    x = pil_to_input([im], inp["height"], inp["width"], inp["mean"], inp["std"],
+                     scale=inp.get("scale", 1 / 255), layout=inp.get("layout", "NCHW"),
+                     color=inp.get("color", "RGB"))
     return {"resized": base64.b64encode(resized.tobytes()).decode(),
             "tensor": base64.b64encode(x.numpy().astype(np.float32).tobytes()).decode()}
 
@@ -40,13 +43,13 @@ def decode(case):
         arr = np.frombuffer(base64.b64decode(t["b64"]), dtype=DTYPES[t["dtype"]]).reshape(t["dims"])
         res[name] = torch.from_numpy(arr.copy())
     inp = meta["input"]
-    p = Predictor(meta["task"], meta["labels"], inp["height"], inp["width"], meta.get("defaults"), None, "onnx")
+    p = Predictor(meta["task"], label_names(meta), inp["height"], inp["width"], meta.get("defaults"), None, "onnx")
     params = case.get("params") or {}
     thr = float(params.get("confidence_threshold", p.defaults["confidence_threshold"]))
     md = int(params.get("max_detections", p.defaults["max_detections"]))
     k = int(params.get("top_k", p.defaults["top_k"]))
     n = next(iter(res.values())).shape[0]
-    r = _split_outputs(res, meta["decoding"], n)[case.get("index", 0)]
+    r = _split_outputs(res, meta["decoding"], n, output_activation(meta))[case.get("index", 0)]
     return p._format(r, case["width"], case["height"], thr, md, k)
 
 
