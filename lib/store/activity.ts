@@ -21,9 +21,18 @@ export type Activity = z.infer<typeof ActivitySchema>;
 
 const PREFIX = ["activity"];
 
-/** Sortable id: time first, then randomness so same-millisecond entries stay distinct. */
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * Sortable id: time first, then a per-process counter (so entries written in the same
+ * millisecond keep their order), then randomness so other processes' entries stay distinct.
+ */
 function activityId(now: number): string {
-  return now.toString(36).padStart(9, "0") + "-" + crypto.randomUUID().slice(0, 8);
+  seq = now === lastMs ? (seq + 1) & 0xffff : 0;
+  lastMs = now;
+  return now.toString(36).padStart(9, "0") + "-" + seq.toString(16).padStart(4, "0") +
+    crypto.randomUUID().slice(0, 4);
 }
 
 /** Appends an entry; returns it. */

@@ -24,7 +24,6 @@ import {
 } from "@/lib/serving/endpoint_config.ts";
 import { type EngineEntity, logsKey, ServingEngine } from "@/lib/serving/engine/engine.ts";
 import { metricsFromStored, metricsKey } from "@/lib/serving/engine/metrics.ts";
-import { logActivity } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type {
   Endpoint,
@@ -241,12 +240,6 @@ export class LocalServing implements ServingApi {
     if (!res.ok) throw new ConflictError(`An endpoint named ${name} already exists.`);
     await kv.delete(metricsKey(name));
     await kv.delete(logsKey(name));
-    await logActivity({
-      who: spec.createdBy ?? "unknown",
-      what: "created endpoint",
-      subject: `endpoint:${name}`,
-      details: { entities: entities.map((e) => `${e.model}@${e.version} ${e.trafficPercent}%`) },
-    });
     this.#kick(name, rec.generation);
     return this.#view(rec, this.#engine ? null : await this.#server());
   }
@@ -275,12 +268,6 @@ export class LocalServing implements ServingApi {
     };
     const res = await kv.atomic().check(got).set(endpointKey(name), rec).commit();
     if (!res.ok) throw new ConflictError(`Endpoint ${name} changed meanwhile; try again.`);
-    await logActivity({
-      who: spec.createdBy ?? "unknown",
-      what: "updated endpoint",
-      subject: `endpoint:${name}`,
-      details: { entities: entities.map((e) => `${e.model}@${e.version} ${e.trafficPercent}%`) },
-    });
     this.#kick(name, rec.generation);
     return this.#view(rec, this.#engine ? null : await this.#server());
   }
@@ -289,7 +276,6 @@ export class LocalServing implements ServingApi {
     await this.#record(name);
     const kv = await getKv();
     await kv.delete(endpointKey(name));
-    await logActivity({ who: "unknown", what: "deleted endpoint", subject: `endpoint:${name}` });
     const engine = this.#engine;
     if (engine) {
       this.#handled.delete(name);
