@@ -70,8 +70,8 @@ export default function VersionPage({ data }: PageProps<Data>) {
                 <>
                   <div
                     class="model-card text-sm text-slate-800 space-y-2"
-                    // deno-lint-ignore react-no-danger
                     // renderMarkdown escapes every character of the source before adding markup.
+                    // deno-lint-ignore react-no-danger
                     dangerouslySetInnerHTML={{ __html: data.cardHtml }}
                   />
                   <details class="mt-4">
