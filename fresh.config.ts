@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   LAKEVISION_LOG: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LAKEVISION_PYTHON: z.string().min(1).optional(),
   LAKEVISION_DEMO: z.enum(["0", "1"]).default("1"),
+  /** Largest image (pixels) decoded anywhere; read by lib/image/budget.ts, checked here. */
+  LAKEVISION_MAX_DECODE_PIXELS: z.coerce.number().int().positive().optional(),
   /** Idle minutes before a local scale-to-zero endpoint unloads its model; 0 = never. */
   LAKEVISION_ENDPOINT_IDLE_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(15),
   DATABRICKS_APP_NAME: z.string().optional(),
