@@ -97,9 +97,14 @@ export default function DeploymentsPage({ data }: PageProps<Data>) {
       title="Deployment"
       description="Serve registered model versions on Model Serving endpoints (on this machine in the local workspace): traffic splits, scale to zero, smoke tests, monitoring and cost."
       actions={
-        <a class="text-sm text-blue-700 hover:underline self-center" href="/settings/rates">
-          Cost rates
-        </a>
+        <>
+          <a class="text-sm text-blue-700 hover:underline self-center" href="/deployments/batch">
+            Batch inference
+          </a>
+          <a class="text-sm text-blue-700 hover:underline self-center" href="/settings/rates">
+            Cost rates
+          </a>
+        </>
       }
     >
       {refresh && !data.plan && <meta http-equiv="refresh" content="5" />}
