@@ -33,7 +33,7 @@ export default function Home({ data, state }: PageProps<Data>) {
           <strong>
             {state.workspace.kind === "local" ? "embedded local workspace" : "Databricks workspace"}
           </strong>{" "}
-          ({state.workspace.describe()});{" "}
+          (the app keeps its files in <code>{state.settings.volume}</code>);{" "}
           <a class="text-sky-700 underline" href="/settings">Settings</a> shows its health.
         </p>
       </section>
