@@ -4,6 +4,10 @@
  * sources, so URLs are content-addressed and served with immutable cache headers. A build whose
  * sources did not change is reused; builds go to a temp folder and are renamed into place, so
  * concurrent starts (tests) never see half a build.
+ *
+ * Hosts without subprocesses or file writes (Deno Deploy) use bundles built ahead of time with
+ * `deno task build`: the build records its id in `static/_lv/latest.json`, and a start that may
+ * not run `deno bundle` serves that build (see `ensureBundle`).
  */
 import { walkFiles } from "./routes.ts";
 import { classTokens } from "./twind.ts";
@@ -77,16 +81,53 @@ async function safelistFor(root: string): Promise<string> {
   return [...tokens].sort().join(" ");
 }
 
-/** Builds (or reuses) the island bundles. */
+/** True when this process may start subprocesses (Deno Deploy and `--allow-run`-less runs may not). */
+export function canBuild(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds (or reuses) the island bundles. A process that may not run `deno bundle` (`prebuilt`,
+ * or no run permission) never builds: it uses the build of these sources if present, else the
+ * last one `deno task build` recorded (its scripts may predate a source edit; a warning says so),
+ * else serves pages without islands' scripts, which still render on the server.
+ */
 export async function ensureBundle(
   root: string,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; prebuilt?: boolean; warn?: (message: string) => void } = {},
 ): Promise<BundleInfo> {
   const islands = await listIslands(root);
   const buildId = await hashSources(root);
   const base = `${root}/static/_lv`;
   const dir = `${base}/${buildId}`;
-  if (opts.force || !(await exists(`${dir}/manifest.json`))) {
+  const have = await exists(`${dir}/manifest.json`);
+  if (!opts.force && !have && (opts.prebuilt || !canBuild())) {
+    const warn = opts.warn ?? ((m: string) => console.warn(m));
+    const latest = await Deno.readTextFile(`${base}/latest.json`).then(
+      (t) => String(JSON.parse(t).buildId),
+      () => undefined,
+    );
+    if (
+      latest && /^[0-9a-f]{16}$/.test(latest) && await exists(`${base}/${latest}/manifest.json`)
+    ) {
+      warn(
+        `Island bundles: no build for these sources (${buildId}); serving the last one built ` +
+          `(${latest}). Run \`deno task build\` before deploying.`,
+      );
+      return await readManifest(base, latest);
+    }
+    warn(
+      "Island bundles were not built and this host cannot build them: pages render without " +
+        "their interactive parts. Run `deno task build` before deploying.",
+    );
+    return { buildId, dir, clientUrl: "", islands: {}, safelist: "" };
+  }
+  if (opts.force || !have) {
     await Deno.mkdir(base, { recursive: true });
     const tmp = await Deno.makeTempDir({ dir: base, prefix: ".build-" });
     const entries = ["lib/web/client.ts", ...islands.map((n) => `islands/${n}.tsx`)];
@@ -128,7 +169,13 @@ export async function ensureBundle(
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }
     await pruneOldBuilds(base, buildId);
+    await Deno.writeTextFile(`${base}/latest.json`, JSON.stringify({ buildId }));
   }
+  return await readManifest(base, buildId);
+}
+
+async function readManifest(base: string, buildId: string): Promise<BundleInfo> {
+  const dir = `${base}/${buildId}`;
   const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
   const url = (rel: string) => `/_lv/${buildId}/${rel}`;
   return {
@@ -152,7 +199,7 @@ async function findOutput(dir: string, name: string): Promise<string> {
 async function pruneOldBuilds(base: string, keep: string): Promise<void> {
   const cutoff = Date.now() - 10 * 60_000;
   for await (const e of Deno.readDir(base)) {
-    if (!e.isDirectory || e.name === keep) continue;
+    if (!e.isDirectory || e.name === keep || e.name === "latest.json") continue;
     const st = await Deno.stat(`${base}/${e.name}`).catch(() => null);
     // Old builds linger a while so pages already open keep loading their scripts.
     if (st?.mtime && st.mtime.getTime() < cutoff) {

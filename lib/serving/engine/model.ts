@@ -5,7 +5,7 @@
  * answered with the shared pre/post-processing in lib/inference, so the local endpoint, the
  * Playground and the pyfunc wrapper decode alike.
  */
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { BadRequestError, HttpError } from "@/lib/errors.ts";
 import { decodeImageOffThread } from "@/lib/image/decode_pool.ts";
 import { checkModelFits } from "@/lib/inference/check_model.ts";
@@ -20,6 +20,15 @@ import {
 import { preprocess } from "@/lib/inference/preprocess.ts";
 import { readManifest, readVerified, versionDir } from "@/lib/registry/files.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
+
+/**
+ * onnxruntime-node, loaded on first use: its native binding needs FFI, which hosts such as Deno
+ * Deploy do not give, and only local endpoints and the app batch runner load models.
+ */
+let ortModule: Promise<typeof Ort> | undefined;
+function loadOrt(): Promise<typeof Ort> {
+  return ortModule ??= import("onnxruntime-node");
+}
 
 /** The execution provider local endpoints use. */
 export const PROVIDER = "cpu";
@@ -76,6 +85,7 @@ export async function loadModel(
     `${model} version ${version} model.json`,
   );
   checkModelFits(readOnnxGraph(onnx), meta);
+  const ort = await loadOrt();
   const session = await ort.InferenceSession.create(onnx, {
     executionProviders: [PROVIDER],
     intraOpNumThreads: opts.intraOpThreads ?? 1,
