@@ -4,6 +4,7 @@ import EvalConfusion from "@/islands/EvalConfusion.tsx";
 import { detectionCharts, historyCharts, TIDE_LABELS } from "@/lib/evaluation/charts.ts";
 import type { ImageDetail } from "@/lib/evaluation/images.ts";
 import { CLASS_COLUMNS, classRows, type RunEvaluation } from "@/lib/evaluation/types.ts";
+import { noThresholdReason } from "@/lib/evaluation/headline.ts";
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { AnnotatedImage, BoxLegend } from "./AnnotatedImage.tsx";
 import { HeadlineCards, Section, TrustNote } from "./Headline.tsx";
@@ -91,9 +92,10 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
           <Section
             id="curves"
             title="Curves and the recommended threshold"
-            note={`Recommended confidence threshold: ${
-              rep.recommendedThreshold.toFixed(2)
-            } — the F1-optimal cut over all classes. It is saved with the run as the default threshold for Deployment and the Inference Playground (not built yet).`}
+            note={noThresholdReason(rep) ??
+              `Recommended confidence threshold: ${
+                rep.recommendedThreshold.toFixed(2)
+              } — the F1-optimal cut over all classes. It is saved with the run as the default threshold for Deployment and the Inference Playground.`}
           >
             <EvalCharts specs={detectionCharts(ev)} />
           </Section>

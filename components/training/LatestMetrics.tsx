@@ -1,3 +1,4 @@
+import { COCO_NO_GT } from "@/lib/evaluation/headline.ts";
 import { primaryMetric, type RunRecord } from "@/lib/training/types.ts";
 
 function shown(v: number): string {
@@ -23,7 +24,17 @@ export function LatestMetrics({ run }: { run: RunRecord }) {
           }`}
         >
           <dt class="text-xs text-slate-500">{n}</dt>
-          <dd class="font-mono text-sm tabular-nums text-slate-900">{shown(run.lastMetrics[n])}</dd>
+          {run.lastMetrics[n] === -1 && n.startsWith("eval_ma")
+            ? (
+              <dd class="font-mono text-sm text-slate-900" title={COCO_NO_GT} data-no-gt>
+                — <span class="font-sans text-xs text-slate-500">no objects this size</span>
+              </dd>
+            )
+            : (
+              <dd class="font-mono text-sm tabular-nums text-slate-900">
+                {shown(run.lastMetrics[n])}
+              </dd>
+            )}
         </div>
       ))}
     </dl>

@@ -18,7 +18,7 @@ import { readMetrics } from "@/lib/training/run_files.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { contentHash, readCached, writeCached } from "./cache.ts";
 import { evaluateClassificationRun, evaluateMaskRun } from "./evaluate_other.ts";
-import { detectionHeadline, loggedHeadline } from "./headline.ts";
+import { detectionHeadline, loggedHeadline, noThresholdReason } from "./headline.ts";
 import { evalInputs, findEvalRun, labelsOfRunDir, taskOfRunDir } from "./sources.ts";
 import { saveRecommendedThreshold } from "./threshold.ts";
 import type { EvalInputs, HistorySeries, RunEvaluation, WorstImage } from "./types.ts";
@@ -212,19 +212,22 @@ export async function evaluateRun(
     }
     const out = { evaluation, cells: cellImages };
     await writeCached(s.id, hash, out);
-    await saveRecommendedThreshold({
-      runId: s.id,
-      threshold: rep.recommendedThreshold,
-      precision: rep.sweep.overall.best.precision,
-      recall: rep.sweep.overall.best.recall,
-      f1: rep.sweep.overall.best.f1,
-      iou: rep.sweep.iouThreshold,
-      perClass: Object.fromEntries(
-        Object.entries(rep.sweep.perClass).map(([k, c]) => [k, c.best.threshold]),
-      ),
-      contentHash: hash,
-      computedAt: Date.now(),
-    });
+    // a run that detects nothing has no threshold worth defaulting deployment to
+    if (!noThresholdReason(rep)) {
+      await saveRecommendedThreshold({
+        runId: s.id,
+        threshold: rep.recommendedThreshold,
+        precision: rep.sweep.overall.best.precision,
+        recall: rep.sweep.overall.best.recall,
+        f1: rep.sweep.overall.best.f1,
+        iou: rep.sweep.iouThreshold,
+        perClass: Object.fromEntries(
+          Object.entries(rep.sweep.perClass).map(([k, c]) => [k, c.best.threshold]),
+        ),
+        contentHash: hash,
+        computedAt: Date.now(),
+      });
+    }
     return out;
   }
   const labels = await labelsOfRunDir(ws, runDir);
@@ -234,7 +237,7 @@ export async function evaluateRun(
     ? await evaluateMaskRun(ws, task, inputs, labels, s.id, opts.force)
     : null;
   if (!other) return none(`Evaluation views for the task "${task}" are not available.`, inputs);
-  if ("note" in other) return none(other.note, inputs);
+  if (!("kind" in other)) return none(other.note, inputs);
   const evaluation: RunEvaluation = {
     ...base,
     task,

@@ -27,6 +27,7 @@ type Part = Pick<
   | "classification"
   | "semantic"
   | "panoptic"
+  | "note"
 >;
 
 /** A local path for a volume file or folder: the file itself locally, a temp copy otherwise. */
@@ -86,11 +87,21 @@ export async function evaluateClassificationRun(
       }
       throw e;
     });
-    const n = Math.max(
-      labels.length,
+    // the model's labels fix the class count; a label past them is an error, not a new class
+    const n = labels.length || Math.max(
       ...samples.map((s) => Math.max(s.label, ...s.topK.map((p) => p.label)) + 1),
     );
-    const r = classificationMetrics(samples, n, [1, 5]);
+    let r;
+    try {
+      r = classificationMetrics(samples, n, [1, 5]);
+    } catch (e) {
+      if (e instanceof MetricsInputError) {
+        throw new BadRequestError(
+          `${inputs.predictions}: ${e.message} (model.json lists ${labels.length} labels)`,
+        );
+      }
+      throw e;
+    }
     const all = Array.from({ length: n }, (_, i) => labels[i] ?? names.get(i) ?? String(i));
     const part: Part = {
       kind: "classification",
@@ -182,6 +193,12 @@ export async function evaluateMaskRun(
           labels: Object.fromEntries(cats.map((c) => [c.id, c.name ?? `${c.id}`])),
         },
       };
+    }
+    const missing = part.semantic?.missing ?? part.panoptic?.missing ?? 0;
+    if (missing > 0) {
+      part.note = `${missing} ground-truth image${
+        missing === 1 ? " has" : "s have"
+      } no prediction; each counts as entirely missed.`;
     }
     part.seconds = (performance.now() - t0) / 1000;
     await writeCached(runId, hash, part);

@@ -41,9 +41,33 @@ export const DEFINITIONS: Record<string, [string, string]> = {
   eval_loss: ["Validation loss", "Loss on the validation set at the last evaluation."],
 };
 
+/** What COCO's -1 means; shown instead of the number. */
+export const COCO_NO_GT =
+  "— : no ground-truth objects in this size range (COCO reports -1), so there is nothing to score.";
+
 function h(key: string, value: number | null | undefined): Headline {
   const [label, definition] = DEFINITIONS[key] ?? [key, ""];
+  // COCO's -1 is "no ground truth here", not a score: shown as "—" with that reason
+  if (value === -1) return { key, label, value: null, definition: `${definition} ${COCO_NO_GT}` };
   return { key, label, value: value ?? null, definition };
+}
+
+/**
+ * Why a detection run has no meaningful recommended threshold, or null when it has one: with no
+ * detections, or none that matches an object, every cut gives F1 = 0 and the sweep's "best"
+ * (1.000) would only be its last point.
+ */
+export function noThresholdReason(
+  rep: Pick<DetectionReport, "detections" | "sweep">,
+): string | null {
+  if (rep.detections === 0) {
+    return "The model made no detections above the training job's score cut (0.05 for " +
+      "torchvision detectors), so there is no threshold to recommend.";
+  }
+  if (!(rep.sweep.overall.best.f1 > 0)) {
+    return `None of the model's ${rep.detections} detections matches an object at IoU ≥ ${rep.sweep.iouThreshold}, so there is no threshold to recommend.`;
+  }
+  return null;
 }
 
 /** Detection headline: COCO stats, mask mAP when present, and the recommended threshold. */
@@ -56,7 +80,10 @@ export function detectionHeadline(rep: DetectionReport): Headline[] {
     h("mar_100", s.mar_100),
   ];
   if (rep.segm) out.push(h("segm_map", rep.segm.stats.map));
-  out.push(h("threshold", rep.recommendedThreshold), h("f1", rep.sweep.overall.best.f1));
+  const none = noThresholdReason(rep);
+  if (none) {
+    out.push({ key: "threshold", label: DEFINITIONS.threshold[0], value: null, definition: none });
+  } else out.push(h("threshold", rep.recommendedThreshold), h("f1", rep.sweep.overall.best.f1));
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
+import { noThresholdReason } from "./headline.ts";
 import { CLASS_COLUMNS, classRows, fmtMetric, type RunEvaluation } from "./types.ts";
 import { toCsv } from "@/lib/csv.ts";
 
@@ -171,9 +172,10 @@ function mdRun(e: RunEvaluation): string {
     const b = rep.sweep.overall.best;
     out.push(
       "",
-      `Recommended confidence threshold: **${b.threshold.toFixed(2)}** (precision ${
-        b.precision.toFixed(3)
-      }, recall ${b.recall.toFixed(3)}, F1 ${b.f1.toFixed(3)}).`,
+      noThresholdReason(rep) ??
+        `Recommended confidence threshold: **${b.threshold.toFixed(2)}** (precision ${
+          b.precision.toFixed(3)
+        }, recall ${b.recall.toFixed(3)}, F1 ${b.f1.toFixed(3)}).`,
     );
   }
   return out.join("\n");
@@ -216,15 +218,19 @@ function mdCompare(c: Comparison): string {
   return out.join("\n");
 }
 
+/** Whether a run's numbers are COCO's (detection and instance masks): only then the note. */
+export function usesCoco(e: RunEvaluation): boolean {
+  return e.kind === "detection";
+}
+
 /** The Markdown report. */
 export function reportMarkdown(evals: RunEvaluation[]): string {
   const parts = [
     `# Evaluation report`,
     "",
     `Generated ${new Date().toISOString()} by Lakevision.`,
-    "",
-    `_${COCO_TRUST}_`,
   ];
+  if (evals.some(usesCoco)) parts.push("", `_${COCO_TRUST}_`);
   if (evals.length > 1) parts.push("", mdCompare(compareRuns(evals)));
   for (const e of evals) parts.push("", mdRun(e));
   return parts.join("\n") + "\n";

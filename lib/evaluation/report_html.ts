@@ -4,7 +4,7 @@
  */
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
-import { COCO_TRUST } from "./report.ts";
+import { COCO_TRUST, usesCoco } from "./report.ts";
 import { barChartSvg, heatmapSvg, lineChartSvg, svgDataUri } from "./svg.ts";
 import { TIDE_LABELS } from "./charts.ts";
 import { CLASS_COLUMNS, classRows, fmtMetric, type RunEvaluation } from "./types.ts";
@@ -267,8 +267,8 @@ export function reportHtml(evals: RunEvaluation[]): string {
   const body = [
     `<h1>${esc(title)}</h1>`,
     `<p class="muted">Generated ${new Date().toISOString()} by Lakevision.</p>`,
-    `<p class="trust">${esc(COCO_TRUST)}</p>`,
   ];
+  if (evals.some(usesCoco)) body.push(`<p class="trust">${esc(COCO_TRUST)}</p>`);
   if (evals.length > 1) body.push(compareSection(compareRuns(evals)));
   evals.forEach((e, i) => body.push(runSection(e, i === 0 && evals.length === 1)));
   return `<!doctype html>

@@ -1,4 +1,4 @@
-import { assert, assertStringIncludes } from "@/tests/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { reportCsv, reportMarkdown } from "./report.ts";
 import type { RunEvaluation } from "./types.ts";
 
@@ -44,4 +44,34 @@ Deno.test("[report] CSV report cells that a spreadsheet would run as formulas ar
   const csv = reportCsv([hostileRun()]);
   assertStringIncludes(csv, `"'=HYPERLINK(""http://evil"")"`);
   assert(!/(^|,)=/m.test(csv), "no cell starts with =");
+});
+
+Deno.test("[report] a classification report carries no COCO disclaimer", async () => {
+  const { reportHtml } = await import("./report_html.ts");
+  const { COCO_TRUST } = await import("./report.ts");
+  const run = hostileRun();
+  Object.assign(run.classification!, { confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], roc: [] });
+  assert(!reportMarkdown([run]).includes("pycocotools"), "markdown without COCO note");
+  assert(!reportHtml([run]).includes("pycocotools"), "html without COCO note");
+  const det = { ...run, kind: "detection", classification: undefined } as RunEvaluation;
+  assertStringIncludes(reportMarkdown([det]), COCO_TRUST);
+});
+
+Deno.test("[headline] COCO's -1 shows as no value with its reason; no detections, no threshold", async () => {
+  const { detectionHeadline, loggedHeadline } = await import("./headline.ts");
+  const logged = loggedHeadline("detection", { eval_map: -1, eval_map_50: 0.4 });
+  assertEquals(logged[0].value, null);
+  assertStringIncludes(logged[0].definition, "no ground-truth objects in this size range");
+  assertEquals(logged[1].value, 0.4);
+  const f1 = new Array(101).fill(0);
+  const rep = {
+    bbox: { stats: { map: 0, map_50: 0, map_75: 0, mar_100: 0 } },
+    sweep: { iouThreshold: 0.5, overall: { f1, best: { threshold: 1, f1: 0 } } },
+    recommendedThreshold: 1,
+    detections: 0,
+  } as unknown as Parameters<typeof detectionHeadline>[0];
+  const th = detectionHeadline(rep).find((h) => h.key === "threshold")!;
+  assertEquals(th.value, null);
+  assertStringIncludes(th.definition, "The model made no detections above");
+  assert(!detectionHeadline(rep).some((h) => h.key === "f1"), "no F1 at a threshold that isn't");
 });

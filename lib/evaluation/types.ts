@@ -85,8 +85,9 @@ export interface RunEvaluation {
   history: HistorySeries[];
   detection?: DetectionView;
   classification?: ClassificationResult & { labels: string[] };
-  semantic?: SemsegResult & { labels: string[]; images: number };
-  panoptic?: PanopticResult & { images: number; labels?: Record<string, string> };
+  /** `missing`: ground-truth images without a prediction, counted as all missed. */
+  semantic?: SemsegResult & { labels: string[]; images: number; missing?: number };
+  panoptic?: PanopticResult & { images: number; missing?: number; labels?: Record<string, string> };
 }
 
 /** The rows of a per-class table, whatever the task. */

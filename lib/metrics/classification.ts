@@ -4,6 +4,7 @@
  * definitions, zero_division=0, averaged over the labels present in truth or prediction),
  * the confusion matrix, and one-vs-rest ROC and precision-recall curves per class.
  */
+import { MetricsInputError } from "./input_error.ts";
 import { pairwiseSum } from "./numeric.ts";
 
 /** One image's ranked predictions (best first) and its true class. */
@@ -36,7 +37,7 @@ export interface ClassificationResult {
   numClasses: number;
   samples: number;
   accuracy: number;
-  /** k -> share of samples whose label is among the first k predictions. */
+  /** k -> share of samples whose label is among the first k predictions (only k < classes). */
   topK: Record<string, number>;
   /** Rows: true class, columns: top-1 predicted class. */
   confusion: number[][];
@@ -53,8 +54,18 @@ export interface ClassificationResult {
 const safeDiv = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
 /**
+ * Sorts a top-k list by score, best first; equal scores go to the lowest label, as `argmax`
+ * (NumPy, PyTorch) picks the first maximum. Files are not trusted to be sorted already.
+ */
+export function rankTopK(topK: { label: number; score: number }[]) {
+  return [...topK].sort((a, b) => b.score - a.score || a.label - b.label);
+}
+
+/**
  * Computes all metrics. A class missing from an image's top-k scores 0 for that image in the
  * curves, which is exact for ranking when k covers every class and a lower bound otherwise.
+ * Top-k lists are ranked with `rankTopK`; a true or predicted label outside [0, numClasses)
+ * is an error, never a silent skip.
  */
 export function classificationMetrics(
   samples: ClassificationSample[],
@@ -63,6 +74,27 @@ export function classificationMetrics(
   maxCurvePoints = 201,
 ): ClassificationResult {
   const C = numClasses, n = samples.length;
+  samples = samples.map((s, i) => {
+    const where = s.key ?? `sample ${i}`;
+    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= C) {
+      throw new MetricsInputError(
+        where,
+        "label",
+        `true label ${s.label} is not a class index below the ${C} classes`,
+      );
+    }
+    const bad = s.topK.find((p) => !Number.isInteger(p.label) || p.label < 0 || p.label >= C);
+    if (bad) {
+      throw new MetricsInputError(
+        where,
+        "top_k",
+        `predicted label ${bad.label} is not a class index below the ${C} classes`,
+      );
+    }
+    return { ...s, topK: rankTopK(s.topK) };
+  });
+  // top-k with k >= C is 100% by construction: it says nothing, so it is not reported
+  ks = ks.filter((k) => k === 1 || k < C);
   const cm = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   const hits = ks.map(() => 0);
   for (const s of samples) {

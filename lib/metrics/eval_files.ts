@@ -79,13 +79,15 @@ const stem = (name: string) => basename(name, extname(name));
 /**
  * Semantic segmentation from class-index PNGs. `pred` is a predictions JSON (rows with
  * `mask_png` relative to its folder and `file_name`) or a folder of PNGs; ground truth PNGs are
- * found in `gtDir` by the image's file stem.
+ * found in `gtDir` by the image's file stem. Every ground-truth PNG counts: one without a
+ * prediction scores as all pixels missed (`missing` says how many); two predictions for one
+ * image are an error.
  */
 export async function evaluateSemsegFiles(
   pred: string,
   gtDir: string,
   opts: SemsegOptions,
-): Promise<SemsegResult & { images: number }> {
+): Promise<SemsegResult & { images: number; missing: number }> {
   const pairs: { pred: string; gt: string }[] = [];
   const isDir = (await Deno.stat(pred).catch((e) => {
     throw new MetricsInputError(pred, "", ioProblem(e));
@@ -111,7 +113,27 @@ export async function evaluateSemsegFiles(
     });
   }
   if (pairs.length === 0) throw new MetricsInputError(pred, "", "no prediction masks found");
+  const seen = new Set<string>();
+  for (const p of pairs) {
+    if (seen.has(p.gt)) {
+      throw new MetricsInputError(pred, "", `two predictions for the image of ${basename(p.gt)}`);
+    }
+    seen.add(p.gt);
+  }
+  // a labelled image without a prediction counts as every pixel missed, or skipping it
+  // would raise the score
+  const missing = (await listPngs(gtDir)).map((n) => join(gtDir, n)).filter((g) => !seen.has(g));
   const acc = new SemsegAccumulator(opts);
+  for (const gt of missing) {
+    const gp = await readPng(gt);
+    let gm: Uint16Array;
+    try {
+      gm = classIndexMap(gp);
+    } catch (e) {
+      throw new MetricsInputError(gt, "", (e as Error).message);
+    }
+    acc.add(new Int32Array(gm.length).fill(-1), gm, gt);
+  }
   for (const p of pairs) {
     const [pp, gp] = [await readPng(p.pred), await readPng(p.gt)];
     if (pp.width !== gp.width || pp.height !== gp.height) {
@@ -134,7 +156,7 @@ export async function evaluateSemsegFiles(
     }
     acc.add(pm, gm, p.pred);
   }
-  return { ...acc.result(), images: pairs.length };
+  return { ...acc.result(), images: pairs.length + missing.length, missing: missing.length };
 }
 
 interface PanopticAnn {
@@ -164,13 +186,15 @@ function panopticAnns(json: unknown, source: string): PanopticAnn[] {
 /**
  * Panoptic quality from a COCO panoptic ground truth (JSON + PNG folder) and predictions in
  * the jobs' format (rows with `png` relative to the JSON's folder) or COCO panoptic format.
+ * A ground-truth image without a prediction counts as all missed (`missing` says how many);
+ * an image predicted twice is an error.
  */
 export async function evaluatePanopticFiles(
   gtJson: string,
   gtDir: string,
   predJson: string,
   predDir?: string,
-): Promise<PanopticResult & { images: number }> {
+): Promise<PanopticResult & { images: number; missing: number }> {
   const gtRaw = await readJsonFile(gtJson);
   const cats = (gtRaw as { categories?: { id: number; isthing?: number; name?: string }[] })
     ?.categories;
@@ -183,6 +207,7 @@ export async function evaluatePanopticFiles(
   const gtByImage = new Map(panopticAnns(gtRaw, gtJson).map((a) => [String(a.image_id), a]));
   const preds = panopticAnns(await readJsonFile(predJson), predJson);
   const pDir = predDir ?? dirname(predJson);
+  const predicted = new Set<string>();
   for (let i = 0; i < preds.length; i++) {
     const p = preds[i];
     const g = gtByImage.get(String(p.image_id));
@@ -193,6 +218,14 @@ export async function evaluatePanopticFiles(
         `image ${p.image_id} not in ${gtJson}`,
       );
     }
+    if (predicted.has(String(p.image_id))) {
+      throw new MetricsInputError(
+        predJson,
+        `[${i}].image_id`,
+        `image ${p.image_id} has two predictions`,
+      );
+    }
+    predicted.add(String(p.image_id));
     const pPath = resolve(pDir, p.png ?? p.file_name ?? "");
     const gPath = join(gtDir, g.file_name ?? `${stem(String(g.image_id))}.png`);
     const [pp, gp] = [await readPng(pPath), await readPng(gPath)];
@@ -208,7 +241,23 @@ export async function evaluatePanopticFiles(
     }
     acc.addImage(gm, g.segments_info, pm, p.segments_info, pPath);
   }
-  return { ...acc.result(), images: preds.length };
+  // panopticapi refuses a ground-truth image without a prediction; here it counts as an
+  // all-void prediction (every segment missed), so the score cannot rise by leaving images out
+  let missing = 0;
+  for (const [id, g] of gtByImage) {
+    if (predicted.has(id)) continue;
+    const gPath = join(gtDir, g.file_name ?? `${stem(id)}.png`);
+    let gm: Uint32Array;
+    try {
+      gm = panopticIdMap(await readPng(gPath));
+    } catch (e) {
+      if (e instanceof MetricsInputError) throw e;
+      throw new MetricsInputError(gPath, "", (e as Error).message);
+    }
+    acc.addImage(gm, g.segments_info, new Uint32Array(gm.length), [], gPath);
+    missing++;
+  }
+  return { ...acc.result(), images: preds.length + missing, missing };
 }
 
 /**
@@ -245,6 +294,7 @@ export async function loadClassification(
     } else throw new MetricsInputError(gtPath, "", "expected an object or a list of labels");
   }
   const names = new Map<number, string>();
+  const keys = new Set<string>();
   const samples = list.map((r, i): ClassificationSample => {
     const at = `[${i}]`;
     if (!r || !Array.isArray(r.top_k) || r.top_k.length === 0) {
@@ -260,6 +310,10 @@ export async function loadClassification(
       if (typeof p.label_name === "string") names.set(p.label as number, p.label_name);
     });
     const key = String(r.file_name ?? r.image_id ?? i);
+    if (keys.has(key)) {
+      throw new MetricsInputError(predPath, `${at}`, `image ${key} has two predictions`);
+    }
+    keys.add(key);
     const label = truth ? truth.get(String(r.file_name)) ?? truth.get(String(r.image_id)) : r.label;
     if (!Number.isInteger(label) || label < 0) {
       throw new MetricsInputError(
