@@ -73,6 +73,8 @@ class TaskModel(nn.Module):
 
 
 def _tv_builder(name):
+    if name in TINY_BUILDERS:
+        return TINY_BUILDERS[name]
     import torchvision.models as tvm
     for mod in (tvm, getattr(tvm, "detection", None), getattr(tvm, "segmentation", None)):
         fn = getattr(mod, name, None) if mod is not None else None
@@ -92,6 +94,103 @@ def _call(fn, attempts):
         except TypeError as e:
             last = e
     raise JobError(f"cannot build torchvision/{fn.__name__}: {last}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tiny detectors assembled from torchvision parts: they train from scratch on a CPU in minutes
+# (the local demos), where torchvision's own builders need a GPU or ImageNet weights to learn.
+
+
+class TinyBackbone(nn.Module):
+    """Conv-BN-ReLU stages to strides 8/16/32 with a torchvision FPN on top (`out_channels` wide).
+
+    Plain 3×3 convs rather than a MobileNet: depthwise layers are slow per FLOP on a CPU and
+    learn slower from random weights; at 64 channels this is ~0.5 M parameters.
+    """
+
+    def __init__(self, out_channels=64, widths=(16, 32, 64, 96, 128)):
+        super().__init__()
+        from torchvision.ops import FeaturePyramidNetwork
+
+        def stage(cin, cout, blocks=1):
+            layers = [nn.Conv2d(cin, cout, 3, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            for _ in range(blocks):
+                layers += [nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            return nn.Sequential(*layers)
+
+        w = widths
+        self.stem = nn.Sequential(stage(3, w[0], 0), stage(w[0], w[1]))      # stride 4
+        self.c3 = stage(w[1], w[2])                                           # stride 8
+        self.c4 = stage(w[2], w[3])                                           # stride 16
+        self.c5 = stage(w[3], w[4])                                           # stride 32
+        self.fpn = FeaturePyramidNetwork([w[2], w[3], w[4]], out_channels)
+        self.out_channels = out_channels
+
+    def forward(self, x):
+        from collections import OrderedDict
+        c3 = self.c3(self.stem(x))
+        c4 = self.c4(c3)
+        c5 = self.c5(c4)
+        return self.fpn(OrderedDict([("0", c3), ("1", c4), ("2", c5)]))
+
+
+def _tiny_common(kw, name):
+    """Pops the arguments torchvision builders take that tiny models answer themselves."""
+    weights = [kw.pop("weights", None), kw.pop("weights_backbone", None)]
+    if any(w is not None for w in weights):
+        print(f"[weights] {name} has no pretrained weights; training from random weights", flush=True)
+    size = kw.pop("image_size", 320)
+    # The job resizes to model.image_size already; the inner transform must not resize again.
+    kw.setdefault("min_size", min(size))
+    kw.setdefault("max_size", max(size))
+    return kw
+
+
+def fcos_tiny(num_classes, fpn_channels=64, num_convs=2, **kw):
+    """FCOS (anchor-free, one stage) with a tiny backbone and a 2-conv head; strides 8/16/32."""
+    from torchvision.models.detection import FCOS
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.fcos import FCOSHead
+    kw = _tiny_common(kw, "fcos_tiny")
+    limit = kw.pop("box_detections_per_img", None)
+    if limit:
+        kw.setdefault("detections_per_img", limit)
+    backbone = TinyBackbone(fpn_channels)
+    anchors = AnchorGenerator(sizes=((8,), (16,), (32,)), aspect_ratios=((1.0,),) * 3)
+    head = FCOSHead(fpn_channels, 1, num_classes, num_convs=num_convs)
+    kw.setdefault("score_thresh", 0.05)
+    kw.setdefault("topk_candidates", 300)
+    return FCOS(backbone, num_classes, anchor_generator=anchors, head=head, **kw)
+
+
+def maskrcnn_tiny(num_classes, fpn_channels=64, **kw):
+    """Mask R-CNN with a tiny backbone, small anchors for small pictures, and slim box/mask heads."""
+    from torchvision.models.detection import MaskRCNN
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+    from torchvision.ops import MultiScaleRoIAlign
+    kw = _tiny_common(kw, "maskrcnn_tiny")
+    kw.pop("detections_per_img", None)
+    backbone = TinyBackbone(fpn_channels)
+    c = fpn_channels
+    levels = ["0", "1", "2"]
+    defaults = dict(
+        rpn_anchor_generator=AnchorGenerator(sizes=((16,), (32,), (64,)), aspect_ratios=((0.5, 1.0, 2.0),) * 3),
+        rpn_pre_nms_top_n_train=600, rpn_post_nms_top_n_train=300,
+        rpn_pre_nms_top_n_test=300, rpn_post_nms_top_n_test=100,
+        rpn_batch_size_per_image=128, box_batch_size_per_image=128,
+        box_roi_pool=MultiScaleRoIAlign(levels, 7, 2),
+        box_head=TwoMLPHead(c * 7 * 7, 256), box_predictor=FastRCNNPredictor(256, num_classes),
+        mask_roi_pool=MultiScaleRoIAlign(levels, 14, 2),
+        mask_head=MaskRCNNHeads(c, (64, 64), 1), mask_predictor=MaskRCNNPredictor(64, 64, num_classes),
+    )
+    for k, v in defaults.items():
+        kw.setdefault(k, v)
+    return MaskRCNN(backbone, None, **kw)  # the predictors above carry num_classes
+
+
+TINY_BUILDERS = {"fcos_tiny": fcos_tiny, "maskrcnn_tiny": maskrcnn_tiny}
 
 
 def build_torchvision(cfg, labels):
@@ -121,6 +220,8 @@ def build_torchvision(cfg, labels):
     elif task in ("detection", "instance_segmentation"):
         base = {"weights": None, "weights_backbone": weights_kw.get("weights_backbone"), "num_classes": c + 1}
         limits = [{"box_detections_per_img": m.max_detections}, {"detections_per_img": m.max_detections}, {}]
+        if m.builder in TINY_BUILDERS:
+            base["image_size"] = tuple(m.image_size)
         model = _with_download(lambda: _call(fn, [{**base, **lim, **user_kw} for lim in limits]), m, tried)
         cls = TvInstanceSeg if task == "instance_segmentation" else TvDetector
         tm = cls(model, task, labels, m.image_size, [0, 0, 0], [1, 1, 1], m.model_name,

@@ -284,6 +284,16 @@ export const MODEL_SEEDS: Seed[] = [
     over: { learningRate: 1e-3 },
   },
   {
+    id: "torchvision/fcos_tiny",
+    name: "FCOS Tiny (torchvision parts, CPU)",
+    tasks: ["detection"],
+    family: "fcos",
+    size: "Small",
+    params: "0.75M",
+    image: range(160, 64, 640),
+    over: { batchSize: 8, learningRate: 2e-3, maxEpochs: 30 },
+  },
+  {
     id: "torchvision/fasterrcnn_mobilenet_v3_large_320_fpn",
     name: "Faster R-CNN MobileNetV3-Large 320 FPN (torchvision)",
     tasks: ["detection"],
@@ -332,6 +342,16 @@ export const MODEL_SEEDS: Seed[] = [
     params: "11M",
     image: range(320, 64, 1024),
     over: { batchSize: 8, learningRate: 1e-3, maxEpochs: 20 },
+  },
+  {
+    id: "torchvision/maskrcnn_tiny",
+    name: "Mask R-CNN Tiny (torchvision parts, CPU)",
+    tasks: ["instance_segmentation"],
+    family: "maskrcnn",
+    size: "Small",
+    params: "1.6M",
+    image: range(160, 64, 640),
+    over: { batchSize: 4, learningRate: 2e-3, maxEpochs: 20 },
   },
   {
     id: "torchvision/maskrcnn_resnet50_fpn",
