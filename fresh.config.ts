@@ -38,9 +38,17 @@ const EnvSchema = z.object({
   ).optional(),
   /** Set by Databricks Apps on newer runtimes: the app's own URL. */
   DATABRICKS_APP_URL: z.url().optional(),
-  LAKEVISION_VOLUME: z.string().regex(
-    /^\/Volumes\/[^/]+\/[^/]+\/[^/]+\/?$/,
-    "must look like /Volumes/<catalog>/<schema>/<volume>",
+  /**
+   * `/Volumes/<catalog>/<schema>/<volume>`, or `<catalog>.<schema>.<volume>` as Databricks Apps
+   * passes a volume resource through `valueFrom`.
+   */
+  LAKEVISION_VOLUME: z.string().trim().transform((v) =>
+    /^[^./\s]+\.[^./\s]+\.[^./\s]+$/.test(v) ? `/Volumes/${v.replaceAll(".", "/")}` : v
+  ).pipe(
+    z.string().regex(
+      /^\/Volumes\/[^/]+\/[^/]+\/[^/]+\/?$/,
+      "must look like /Volumes/<catalog>/<schema>/<volume> or <catalog>.<schema>.<volume>",
+    ),
   ).optional(),
 });
 
