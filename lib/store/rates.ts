@@ -102,3 +102,80 @@ function num(v: string | undefined): number {
   const s = (v ?? "").trim();
   return s === "" ? NaN : Number(s);
 }
+
+/**
+ * Rates for training runs on Databricks: DBU per node-hour by node type (a run costs
+ * nodes × hours × DBU/h × price), with a fallback for node types not listed. Local runs cost
+ * no DBUs; they are shown in CPU (or GPU) hours.
+ *
+ * Key: ["settings","run_rates"] → RunRates.
+ */
+export const RunRatesSchema = z.object({
+  /** Price of one DBU of Jobs Compute (currency: the serving rates' currency). */
+  pricePerDbu: figure(1000),
+  /** DBU per hour of a node type not listed below. */
+  defaultDbuPerHour: figure(10_000),
+  nodeTypes: z.array(z.object({
+    nodeType: z.string().trim().min(1).max(100),
+    dbuPerHour: figure(10_000),
+  })).max(50),
+  updatedAt: z.number().optional(),
+  updatedBy: z.string().optional(),
+});
+export type RunRates = z.infer<typeof RunRatesSchema>;
+
+/**
+ * Defaults: $0.15 per DBU (AWS list price of Jobs Compute, Premium) and the published DBU/h of
+ * common GPU instances (g4dn.xlarge T4 ≈ 0.71 … p4d.24xlarge A100 ≈ 26.7). Estimates.
+ */
+export const DEFAULT_RUN_RATES: RunRates = {
+  pricePerDbu: 0.15,
+  defaultDbuPerHour: 2,
+  nodeTypes: [
+    { nodeType: "g4dn.xlarge", dbuPerHour: 0.71 },
+    { nodeType: "g4dn.12xlarge", dbuPerHour: 5.5 },
+    { nodeType: "g5.xlarge", dbuPerHour: 1.07 },
+    { nodeType: "g5.12xlarge", dbuPerHour: 7.5 },
+    { nodeType: "p3.2xlarge", dbuPerHour: 4.15 },
+    { nodeType: "p4d.24xlarge", dbuPerHour: 26.7 },
+    { nodeType: "Standard_NC4as_T4_v3", dbuPerHour: 0.75 },
+    { nodeType: "Standard_NC24ads_A100_v4", dbuPerHour: 6.5 },
+  ],
+};
+
+const RUN_KEY = ["settings", "run_rates"];
+
+/** The run rates in use: the saved ones, else the defaults. */
+export async function getRunRates(): Promise<RunRates & { isDefault: boolean }> {
+  const kv = await getKv();
+  const r = RunRatesSchema.safeParse((await kv.get(RUN_KEY)).value);
+  return r.success ? { ...r.data, isDefault: false } : { ...DEFAULT_RUN_RATES, isDefault: true };
+}
+
+/** Saves edited run rates; logged. */
+export async function saveRunRates(rates: RunRates, who: string): Promise<RunRates> {
+  const full = RunRatesSchema.parse({ ...rates, updatedAt: Date.now(), updatedBy: who });
+  const kv = await getKv();
+  await kv.set(RUN_KEY, full);
+  await logActivity({
+    who,
+    what: "edited run cost rates",
+    subject: "settings:run_rates",
+    details: { pricePerDbu: full.pricePerDbu },
+  });
+  return full;
+}
+
+/** Run rates from a form: `price_per_dbu`, `default_dbu`, and `node_types` lines "type = DBU/h". */
+export function runRatesFromForm(form: Record<string, string>): RunRates {
+  const nodeTypes = (form.node_types ?? "").split("\n").map((l) => l.trim()).filter(Boolean)
+    .map((l) => {
+      const [t, v] = l.split("=").map((s) => s.trim());
+      return { nodeType: t ?? "", dbuPerHour: num(v) };
+    });
+  return RunRatesSchema.parse({
+    pricePerDbu: num(form.price_per_dbu),
+    defaultDbuPerHour: num(form.default_dbu),
+    nodeTypes,
+  });
+}

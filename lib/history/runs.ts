@@ -1,0 +1,143 @@
+/**
+ * What a finished (or running) training run used and cost: wall and queue time, GPU and CPU
+ * hours, peak memory and throughput when the job reported them (status.json `resources`,
+ * written by jobs/lakevision_jobs/resources.py), and estimated DBUs and money.
+ *
+ * Resources are copied out of status.json once per run (background) into
+ * ["history","resources",runId] so analytics never read run folders on a request.
+ */
+import { getKv } from "@/lib/store/kv.ts";
+import type { RunRates } from "@/lib/store/rates.ts";
+import { listRuns } from "@/lib/training/records.ts";
+import { readJobStatus } from "@/lib/training/run_files.ts";
+import { primaryMetric, type RunRecord, TERMINAL } from "@/lib/training/types.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
+
+/** What status.json `resources` holds (all optional: a job reports what it can measure). */
+export interface RunResources {
+  peakCpuMemMb?: number;
+  peakGpuMemMb?: number;
+  imagesPerSecond?: number;
+}
+
+/** One run's usage and estimated cost. */
+export interface RunFacts {
+  id: string;
+  name: string;
+  createdBy: string;
+  createdAt: number;
+  status: RunRecord["status"];
+  task: string;
+  model: string;
+  compute: "local" | "databricks";
+  nodeType: string | null;
+  nodes: number;
+  gpus: number;
+  /** Seconds from launch to start, when known. */
+  queueSeconds: number | null;
+  /** Seconds from start to end (or to now while running). */
+  wallSeconds: number | null;
+  gpuHours: number;
+  /** Local runs: hours of the local process. */
+  cpuHours: number;
+  metric: { name: string; value: number | null };
+  resources: RunResources | null;
+  /** Estimated DBUs (Databricks runs; null locally). */
+  dbu: number | null;
+  /** Estimated money, in the serving rates' currency (null locally). */
+  cost: number | null;
+}
+
+/** Usage and estimated cost of one run; `now` closes a run still going. */
+export function runFacts(
+  r: RunRecord,
+  rates: RunRates,
+  resources: RunResources | null = null,
+  now = Date.now(),
+): RunFacts {
+  const start = r.startedAt ?? null;
+  const end = r.endedAt ?? (TERMINAL.has(r.status) ? r.updatedAt : now);
+  const wall = start !== null ? Math.max(0, end - start) / 1000 : null;
+  const queue = start !== null ? Math.max(0, start - r.createdAt) / 1000 : null;
+  const hours = (wall ?? 0) / 3600;
+  const c = r.compute;
+  const databricks = c.kind === "databricks";
+  const nodes = databricks ? c.nodes : 1;
+  const gpus = databricks ? c.nodes * c.gpusPerNode : c.device === "cuda" ? 1 : 0;
+  const nodeType = databricks ? c.nodeType ?? null : null;
+  const perHour = nodeType
+    ? rates.nodeTypes.find((n) => n.nodeType === nodeType)?.dbuPerHour ?? rates.defaultDbuPerHour
+    : rates.defaultDbuPerHour;
+  const dbu = databricks ? nodes * hours * perHour : null;
+  return {
+    id: r.id,
+    name: r.name,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    status: r.status,
+    task: r.config.task,
+    model: r.config.model,
+    compute: c.kind,
+    nodeType,
+    nodes,
+    gpus,
+    queueSeconds: queue,
+    wallSeconds: wall,
+    gpuHours: gpus * hours,
+    cpuHours: databricks ? 0 : hours,
+    metric: primaryMetric(r),
+    resources,
+    dbu,
+    cost: dbu === null ? null : dbu * rates.pricePerDbu,
+  };
+}
+
+const resKey = (id: string) => ["history", "resources", id];
+
+/** Reads `resources` from a status.json object (snake_case as the job writes it). */
+export function resourcesFromStatus(st: unknown): RunResources | null {
+  const r = (st as { resources?: Record<string, unknown> } | null)?.resources;
+  if (!r || typeof r !== "object") return null;
+  const n = (v: unknown) => typeof v === "number" && Number.isFinite(v) ? v : undefined;
+  const out: RunResources = {
+    peakCpuMemMb: n(r.peak_cpu_mem_mb),
+    peakGpuMemMb: n(r.peak_gpu_mem_mb),
+    imagesPerSecond: n(r.images_per_second),
+  };
+  return Object.values(out).some((v) => v !== undefined) ? out : null;
+}
+
+/** Stored resources of many runs (missing ones are absent from the map). */
+export async function storedResources(ids: string[]): Promise<Map<string, RunResources>> {
+  const kv = await getKv();
+  const out = new Map<string, RunResources>();
+  for (let i = 0; i < ids.length; i += 10) {
+    const got = await kv.getMany(ids.slice(i, i + 10).map(resKey));
+    got.forEach((e, j) => {
+      if (e.value) out.set(ids[i + j], e.value as RunResources);
+    });
+  }
+  return out;
+}
+
+/** Saves what a run reported (tests and import). */
+export async function saveResources(id: string, r: RunResources): Promise<void> {
+  await (await getKv()).set(resKey(id), r);
+}
+
+/**
+ * Copies `resources` out of the status.json of finished runs that have none stored yet
+ * (background work; a run folder that cannot be read is tried again next time).
+ */
+export async function harvestResources(ws: Workspace, limit = 50): Promise<number> {
+  const runs = (await listRuns({ limit: 2000 })).filter((r) => TERMINAL.has(r.status));
+  const have = await storedResources(runs.map((r) => r.id));
+  let n = 0;
+  for (const r of runs) {
+    if (have.has(r.id) || n >= limit) continue;
+    n++;
+    const st = await readJobStatus(ws, r.runDir).catch(() => null);
+    await saveResources(r.id, resourcesFromStatus(st) ?? {});
+  }
+  return n;
+}
