@@ -54,6 +54,11 @@ const OPTIONAL_AREAS: [string, string, string][] = [
     "batch --model M --version N --input DIR --output F.jsonl [--wait]",
     "@/lib/serving/batch_cli.ts",
   ],
+  [
+    "history",
+    "history list [--type T] [--since DATE] [--json] | export | import <file>",
+    "@/lib/history/cli.ts",
+  ],
 ];
 
 async function discoverAreas(): Promise<void> {
