@@ -50,6 +50,13 @@ export class FakeFiles {
     await Deno.writeFile(local, typeof data === "string" ? new TextEncoder().encode(data) : data);
   }
 
+  /** Moves a finished temp file to a volume path (multipart completion). */
+  async moveIn(path: string, tmp: string): Promise<void> {
+    const local = this.#local(path)!;
+    await Deno.mkdir(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+    await Deno.rename(tmp, local);
+  }
+
   /** Size of a stored file, or undefined when absent (test assertions). */
   async sizeOf(path: string): Promise<number | undefined> {
     const local = this.#local(path);
@@ -67,6 +74,8 @@ export class FakeFiles {
 
   async route(req: Request, url: URL, path: string, _id: Identity): Promise<Response | undefined> {
     if (path.startsWith("/api/2.1/unity-catalog/volumes")) return this.#volumesApi(url, path);
+    const urls = await this.fake?.multipart.urls(req, path);
+    if (urls) return urls;
     if (path === "/api/2.1/unity-catalog/catalogs") {
       const names = [...new Set([...this.volumes.values()].map((v) => v.catalog))].sort();
       const max = Number(url.searchParams.get("max_results")) || names.length;
@@ -134,8 +143,28 @@ export class FakeFiles {
         };
         if (req.method === "HEAD") return new Response(null, { headers });
         const f = await Deno.open(local, { read: true });
+        const range = /^bytes=(\d+)-$/.exec(req.headers.get("range") ?? "");
+        if (range) {
+          const from = Number(range[1]);
+          if (from >= stat.size) {
+            f.close();
+            return apiError(416, "INVALID_PARAMETER_VALUE", "Range not satisfiable.");
+          }
+          await f.seek(from, Deno.SeekMode.Start);
+          return new Response(f.readable, {
+            status: 206,
+            headers: {
+              ...headers,
+              "content-length": String(stat.size - from),
+              "content-range": `bytes ${from}-${stat.size - 1}/${stat.size}`,
+            },
+          });
+        }
         return new Response(f.readable, { headers });
       }
+      case "POST":
+        if (stat?.isDirectory) return apiError(409, "ALREADY_EXISTS", `'${vpath}' is a directory.`);
+        return await this.fake!.multipart.fileAction(req, url, vpath, !!stat?.isFile);
       case "PUT": {
         if (stat?.isDirectory) return apiError(409, "ALREADY_EXISTS", `'${vpath}' is a directory.`);
         if (stat && url.searchParams.get("overwrite") !== "true") {

@@ -29,6 +29,128 @@ export interface FakeRun {
 
 const BASE = /^\/api\/2\.[12]\/jobs\/runs\//;
 
+/** runs/get and runs/list return at most this many tasks per page (Jobs API 2.2). */
+export const TASK_PAGE = 100;
+
+/** Fields of SubmitRun and SubmitTask, per the Databricks SDK (databricks/sdk/service/jobs.py). */
+const SUBMIT_FIELDS = new Set([
+  "access_control_list",
+  "budget_policy_id",
+  "email_notifications",
+  "environment_variables",
+  "environments",
+  "git_source",
+  "health",
+  "idempotency_token",
+  "notification_settings",
+  "performance_target",
+  "queue",
+  "run_as",
+  "run_name",
+  "tags",
+  "tasks",
+  "timeout_seconds",
+  "usage_policy_id",
+  "webhook_notifications",
+]);
+const TASK_FIELDS = new Set([
+  "task_key",
+  "agentic_task",
+  "ai_runtime_task",
+  "alert_task",
+  "clean_rooms_notebook_task",
+  "compute",
+  "condition_task",
+  "dashboard_task",
+  "dbt_cloud_task",
+  "dbt_platform_task",
+  "dbt_task",
+  "depends_on",
+  "description",
+  "disable_auto_optimization",
+  "disabled",
+  "email_notifications",
+  "environment_key",
+  "environment_variables_key",
+  "existing_cluster_id",
+  "for_each_task",
+  "gen_ai_compute_task",
+  "genie_task",
+  "health",
+  "libraries",
+  "max_retries",
+  "min_retry_interval_millis",
+  "new_cluster",
+  "notebook_task",
+  "notification_settings",
+  "pipeline_task",
+  "power_bi_task",
+  "python_operator_task",
+  "python_wheel_task",
+  "retry_on_timeout",
+  "run_if",
+  "run_job_task",
+  "spark_jar_task",
+  "spark_python_task",
+  "spark_submit_task",
+  "sql_task",
+  "timeout_seconds",
+  "webhook_notifications",
+]);
+/** compute.ClusterSpec fields (databricks/sdk/service/compute.py). */
+const CLUSTER_FIELDS = new Set([
+  "apply_policy_default_values",
+  "autoscale",
+  "autotermination_minutes",
+  "aws_attributes",
+  "azure_attributes",
+  "cluster_log_conf",
+  "cluster_name",
+  "custom_tags",
+  "data_security_mode",
+  "docker_image",
+  "driver_instance_pool_id",
+  "driver_node_type_id",
+  "enable_elastic_disk",
+  "enable_local_disk_encryption",
+  "gcp_attributes",
+  "init_scripts",
+  "instance_pool_id",
+  "is_single_node",
+  "kind",
+  "node_type_id",
+  "num_workers",
+  "policy_id",
+  "runtime_engine",
+  "single_user_name",
+  "spark_conf",
+  "spark_env_vars",
+  "spark_version",
+  "ssh_public_keys",
+  "use_ml_runtime",
+  "workload_type",
+]);
+const LIBRARY_KINDS = new Set(["cran", "egg", "jar", "maven", "pypi", "requirements", "whl"]);
+
+/** The first field the Jobs API would refuse in a runs/submit body, as its error message. */
+export function unknownSubmitField(body: Record<string, unknown>): string | undefined {
+  const bad = (where: string, k: string) =>
+    `Invalid JSON given in the body of the request - unknown field '${k}' in ${where}.`;
+  for (const k of Object.keys(body)) if (!SUBMIT_FIELDS.has(k)) return bad("SubmitRun", k);
+  for (const t of (body.tasks as Record<string, unknown>[]) ?? []) {
+    for (const k of Object.keys(t)) if (!TASK_FIELDS.has(k)) return bad("SubmitTask", k);
+    const c = t.new_cluster as Record<string, unknown> | undefined;
+    for (const k of Object.keys(c ?? {})) if (!CLUSTER_FIELDS.has(k)) return bad("ClusterSpec", k);
+    for (const lib of (t.libraries as Record<string, unknown>[]) ?? []) {
+      const kinds = Object.keys(lib);
+      if (kinds.length !== 1 || !LIBRARY_KINDS.has(kinds[0])) {
+        return bad("Library", kinds.find((k) => !LIBRARY_KINDS.has(k)) ?? kinds.join(","));
+      }
+    }
+  }
+  return undefined;
+}
+
 export class FakeJobs {
   readonly runs = new Map<number, FakeRun>();
   #nextId = 1000;
@@ -74,7 +196,11 @@ export class FakeJobs {
     }
   }
 
-  #view(r: FakeRun) {
+  /** A run as runs/get shows it; `tasks` = false leaves them out (runs/list without expand_tasks). */
+  #view(r: FakeRun, tasks: boolean | { from: number } = { from: 0 }) {
+    const from = typeof tasks === "object" ? tasks.from : 0;
+    const page = r.tasks.slice(from, from + TASK_PAGE);
+    const more = from + TASK_PAGE < r.tasks.length;
     return {
       run_id: r.run_id,
       run_name: r.run_name,
@@ -89,10 +215,15 @@ export class FakeJobs {
       start_time: r.start_time,
       ...(r.end_time ? { end_time: r.end_time } : {}),
       run_page_url: `${this.fake.url}/#job/runs/${r.run_id}`,
-      tasks: r.tasks.map((t) => ({
-        ...t,
-        state: { life_cycle_state: r.life_cycle_state, result_state: r.result_state },
-      })),
+      ...(tasks === false ? {} : {
+        tasks: page.map((t) => ({
+          ...t,
+          state: { life_cycle_state: r.life_cycle_state, result_state: r.result_state },
+        })),
+      }),
+      ...(tasks !== false && typeof tasks === "object"
+        ? { has_more: more, ...(more ? { next_page_token: btoa(String(from + TASK_PAGE)) } : {}) }
+        : {}),
     };
   }
 
@@ -107,6 +238,8 @@ export class FakeJobs {
       if (!Array.isArray(tasks) || tasks.length === 0) {
         return badRequest("At least one task is required.");
       }
+      const unknown = unknownSubmitField(body);
+      if (unknown) return badRequest(unknown);
       for (const t of tasks) {
         if (typeof t.task_key !== "string") return badRequest("Task key must be specified.");
         if (!t.new_cluster && !t.existing_cluster_id && !t.environment_key) {
@@ -137,7 +270,10 @@ export class FakeJobs {
     if (op === "get" && req.method === "GET") {
       const r = this.#find(q.get("run_id"));
       if (r instanceof Response) return r;
-      const view = this.#view(r);
+      const token = q.get("page_token");
+      const from = token ? Number(atob(token)) : 0;
+      if (!Number.isInteger(from) || from < 0) return badRequest(`Invalid page_token '${token}'.`);
+      const view = this.#view(r, { from });
       if (this.fake.autoAdvance) this.#advance(r);
       return json(view);
     }
@@ -168,13 +304,22 @@ export class FakeJobs {
       return json({});
     }
     if (op === "list" && req.method === "GET") {
-      const limit = Number(q.get("limit") ?? 25);
-      if (limit > 25 || limit < 1) return badRequest("limit must be between 1 and 25.");
+      // SDK: "greater than 0 and less than 25", default 20; 0 means the maximum.
+      const limit = q.has("limit") ? Number(q.get("limit")) || 25 : 20;
+      if (limit > 25 || limit < 0) return badRequest("limit must be between 1 and 25.");
+      if (q.has("offset")) return badRequest("offset is deprecated; use page_token.");
+      const expand = q.get("expand_tasks") === "true";
       let runs = [...this.runs.values()].sort((a, b) => b.run_id - a.run_id);
       if (q.get("active_only") === "true") {
         runs = runs.filter((r) => r.life_cycle_state !== "TERMINATED");
       }
-      const { slice, next } = page(runs.map((r) => this.#view(r)), q.get("page_token"), limit);
+      // Tasks only with expand_tasks=true (and then at most the first 100, unpaged).
+      const views = runs.map((r) => {
+        const v = this.#view(r, expand);
+        if (expand) v.tasks = v.tasks!.slice(0, TASK_PAGE);
+        return v;
+      });
+      const { slice, next } = page(views, q.get("page_token"), limit);
       return json({ runs: slice, has_more: !!next, ...(next ? { next_page_token: next } : {}) });
     }
     return undefined;

@@ -10,6 +10,7 @@
 import { apiError, delay, json, newRequestId, readJson } from "./util.ts";
 import { FakeFiles } from "./files_routes.ts";
 import { FakeJobs } from "./jobs_routes.ts";
+import { FakeMultipart } from "./multipart_routes.ts";
 import { FakeMlflow } from "./mlflow_routes.ts";
 import { FakeUcModels } from "./uc_routes.ts";
 import { FakeServing } from "./serving_routes.ts";
@@ -51,6 +52,25 @@ export interface Identity {
   servicePrincipal?: boolean;
   /** The token is an OAuth token (M2M or a forwarded user token), not a PAT. */
   oauth?: boolean;
+  /**
+   * A Databricks Apps user token: only the OAuth scopes the app declared. Calls outside them
+   * answer 403 however much the user may do (undefined = a full token: PAT or all-apis).
+   */
+  scopes?: string[];
+}
+
+/**
+ * The user authorization scope each API needs (Databricks Apps docs); an API no user scope
+ * covers (jobs, workspace, clusters, MLflow, UC models) is refused to every scoped token.
+ */
+export function requiredScope(path: string): string | undefined {
+  if (path.startsWith("/api/2.0/fs/")) return "files.files";
+  if (path.startsWith("/api/2.0/sql/")) return "sql";
+  if (path.startsWith("/api/2.0/serving-endpoints") || path.startsWith("/serving-endpoints/")) {
+    return "serving.serving-endpoints";
+  }
+  if (path === "/api/2.0/preview/scim/v2/Me") return "iam.current-user:read";
+  return undefined;
 }
 
 export interface FakeOptions {
@@ -82,6 +102,7 @@ export class FakeDatabricks {
   readonly requests: Recorded[] = [];
   readonly files: FakeFiles;
   readonly jobs = new FakeJobs(this);
+  readonly multipart = new FakeMultipart(this);
   readonly mlflow = new FakeMlflow(this);
   readonly models = new FakeUcModels(this);
   readonly serving = new FakeServing(this);
@@ -163,6 +184,11 @@ export class FakeDatabricks {
     this.tokens.set(token, identity);
   }
 
+  /** Accepts a Databricks Apps user token carrying only `scopes` (an OAuth token). */
+  addUserToken(token: string, userName: string, scopes: string[]): void {
+    this.tokens.set(token, { userName, oauth: true, scopes });
+  }
+
   /** Registers an OAuth M2M client (a service principal). */
   addClient(clientId: string, secret: string, name = "lakevision-app"): void {
     this.clients.set(clientId, {
@@ -218,9 +244,21 @@ export class FakeDatabricks {
     if (path === "/oidc/v1/token" && req.method === "POST") return await this.#token(req);
     // Route-optimized endpoints' data plane takes only its own exchanged tokens.
     if (path.startsWith("/ro/")) return await this.serving.dataPlane(req, path);
+    // Presigned cloud-storage URLs of multipart uploads carry their own signature.
+    if (path.startsWith("/__storage/")) return await this.multipart.storage(req, path);
     const identity = this.identityOf(req);
     if (!identity) {
       return apiError(401, "UNAUTHENTICATED", "Invalid access token.");
+    }
+    if (identity.scopes) {
+      const need = requiredScope(path);
+      if (!need || !identity.scopes.includes(need)) {
+        return apiError(
+          403,
+          "PERMISSION_DENIED",
+          `Provided OAuth token does not have required scopes: ${need ?? "all-apis"}`,
+        );
+      }
     }
     try {
       const res = await this.#route(req, url, path, identity);

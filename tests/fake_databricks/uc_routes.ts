@@ -255,6 +255,8 @@ export class FakeUcModels {
       const cat = q.get("catalog_name");
       const sch = q.get("schema_name");
       if (sch && !cat) return badRequest("schema_name requires catalog_name.");
+      // "If catalog_name is specified, schema_name must be specified" (SDK RegisteredModels.list).
+      if (cat && !sch) return badRequest("catalog_name requires schema_name.");
       const all = [...this.models.values()].filter((m) =>
         (!cat || m.full_name.startsWith(`${cat}.`)) &&
         (!sch || m.full_name.startsWith(`${cat}.${sch}.`))

@@ -3,6 +3,7 @@
  * `WorkspaceError`s that say what failed, why (in Databricks' words) and what to do about it.
  */
 import { z } from "zod";
+import { userScopeHint } from "./scopes.ts";
 import { WorkspaceError } from "@/lib/errors.ts";
 
 /** A WorkspaceError from the Databricks adapter, with the request it belongs to. */
@@ -32,6 +33,8 @@ export interface ErrorContext {
   path: string;
   /** Human description of the action, e.g. "Listing /Volumes/main/cv/data". */
   what?: string;
+  /** The call was made with the signed-in user's forwarded token (scopes apply). */
+  asUser?: boolean;
 }
 
 const errorDetail = z.looseObject({
@@ -121,10 +124,15 @@ export function volumeOf(path: string): string | undefined {
 }
 
 /** What to do about an error, worded for the person using the app. */
-export function hintFor(code: string, status: number, ctx: ErrorContext): string | undefined {
+export function hintFor(
+  code: string,
+  status: number,
+  ctx: ErrorContext & { databricksMessage?: string },
+): string | undefined {
   const p = ctx.path;
   const reading = ctx.method === "GET" || ctx.method === "HEAD";
   if (code === "PERMISSION_DENIED" || status === 403) {
+    if (ctx.asUser && /scope/i.test(ctx.databricksMessage ?? "")) return userScopeHint(p);
     if (p.startsWith("/api/2.0/fs/")) {
       const vol = volumeOf(p) ?? "the volume";
       const [cat, sch] = vol.split(".");
@@ -224,7 +232,7 @@ export function errorFromResponse(
     parsed.code,
     status,
     parsed.requestId,
-    hintFor(parsed.code, status, ctx),
+    hintFor(parsed.code, status, { ...ctx, databricksMessage: parsed.message }),
     parsed.message,
     attempts,
   );

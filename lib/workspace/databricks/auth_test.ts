@@ -13,9 +13,9 @@ Deno.test("[auth] precedence: forwarded user token > OAuth M2M > PAT > profile",
   assertEquals(resolveAuth(base).host, "https://h.example.com");
 });
 
-Deno.test("[auth] a forwarded user token takes precedence for that user's requests", async () => {
-  await using t = await setupFake();
-  t.fake.addToken("user-token-alice", { userName: "alice@example.com" });
+Deno.test("[auth] a forwarded user token is used for the scopes the app declares", async () => {
+  await using t = await setupFake({ userScopes: ["iam.current-user:read"] });
+  t.fake.addUserToken("user-token-alice", "alice@example.com", ["iam.current-user:read"]);
   const asApp = await t.ws.whoami();
   const alice = t.ws.forUser("user-token-alice");
   assertEquals(alice.authMethod, "forwarded-user");

@@ -34,6 +34,7 @@ import { registrationCluster, registrationFlow } from "./registration.ts";
 import { ServingClient } from "./serving.ts";
 import { SqlClient, type SqlParam, type SqlValue } from "./sql.ts";
 import { UcModelsClient } from "./uc_models.ts";
+import type { UserScope } from "./scopes.ts";
 import { WorkspaceImportClient } from "./workspace_import.ts";
 import { z } from "zod";
 
@@ -63,6 +64,13 @@ export interface DatabricksWorkspaceSettings extends DatabricksSettings {
   retry?: Partial<RetryPolicy>;
   /** Largest single upload (default 5 GiB, the Files API limit). */
   maxPutBytes?: number;
+  /** Uploads above this size use the Files API's multipart upload (default 5 GiB). */
+  multipartThreshold?: number;
+  /**
+   * The Databricks Apps user authorization scopes the app declares (LAKEVISION_USER_SCOPES):
+   * a forwarded user token is used only for calls one of these covers (see scopes.ts).
+   */
+  userScopes?: readonly string[];
 }
 
 /** Test seams: a fetch to intercept requests and a clock to skip back-off waits. */
@@ -77,6 +85,13 @@ export interface Identity {
   userName: string;
   displayName?: string;
   servicePrincipal: boolean;
+}
+
+/** The signed-in user a per-request view acts for (see forUser). */
+interface UserView {
+  http: HttpClient;
+  /** Shown in records and logs: e-mail or user name from the Apps proxy, when known. */
+  name?: string;
 }
 
 /** State every view of one workspace shares (see forUser). */
@@ -147,6 +162,8 @@ export class DatabricksWorkspace implements Workspace {
   readonly serving: ServingApi;
   readonly compute: ComputeApi;
   readonly #deps: DatabricksDeps;
+  readonly #user?: UserView;
+  readonly #identityHttp: HttpClient;
   /** Shared with forUser() views: the one-per-process jobs/ upload (as the app) and the cache of
    * endpoints' invocation URLs. */
   readonly #shared: Shared;
@@ -160,6 +177,7 @@ export class DatabricksWorkspace implements Workspace {
     deps: DatabricksDeps = {},
     http?: HttpClient,
     shared?: Shared,
+    user?: UserView,
   ) {
     this.#settings = settings;
     this.#deps = deps;
@@ -178,13 +196,21 @@ export class DatabricksWorkspace implements Workspace {
       });
     }
     this.host = this.http.host;
-    this.filesClient = new FilesClient(this.http, settings.maxPutBytes ?? SINGLE_PUT_LIMIT);
+    this.#user = user;
+    // The user's token only where a declared scope covers the call; the app's otherwise.
+    const scopes = new Set(settings.userScopes ?? []);
+    const as = (scope: UserScope) => user && scopes.has(scope) ? user.http : this.http;
+    this.filesClient = new FilesClient(as("files.files"), {
+      maxPutBytes: settings.maxPutBytes ?? SINGLE_PUT_LIMIT,
+      multipartThreshold: settings.multipartThreshold,
+    });
     this.jobsClient = new JobsClient(this.http);
     this.mlflowClient = new MlflowClient(this.http);
     this.models = new UcModelsClient(this.http);
-    this.servingClient = new ServingClient(this.http);
+    this.servingClient = new ServingClient(as("serving.serving-endpoints"));
     this.clusters = new ClustersClient(this.http);
-    this.sql = new SqlClient(this.http);
+    this.sql = new SqlClient(as("sql"));
+    this.#identityHttp = as("iam.current-user:read");
     this.importer = new WorkspaceImportClient(this.http);
     this.files = filesApi(this.filesClient);
     this.#shared = shared ??
@@ -217,14 +243,26 @@ export class DatabricksWorkspace implements Workspace {
     this.compute = computeApi(this.clusters);
   }
 
-  /** How requests authenticate ("forwarded-user", "oauth-m2m", "pat", "profile"). */
+  /**
+   * How the app's own requests authenticate ("oauth-m2m", "pat", "profile"); "forwarded-user"
+   * for a per-request view, whose calls covered by a declared scope use the user's token.
+   */
   get authMethod(): AuthMethod {
-    return this.http.auth.method;
+    return this.#user ? "forwarded-user" : this.http.auth.method;
   }
 
   /** Safe to show on the Settings page; never contains a secret. */
   get authLabel(): string {
-    return this.http.auth.label;
+    if (!this.#user) return this.http.auth.label;
+    const scopes = this.#settings.userScopes ?? [];
+    return `${this.http.auth.label}; signed-in user's token for ${
+      scopes.length ? scopes.join(", ") : "nothing (no user scopes declared)"
+    }`;
+  }
+
+  /** The signed-in user a per-request view acts for (e-mail or user name), when known. */
+  get actingUser(): string | undefined {
+    return this.#user?.name;
   }
 
   get jobsDir(): string {
@@ -266,17 +304,21 @@ export class DatabricksWorkspace implements Workspace {
   }
 
   /**
-   * The same workspace acting as the signed-in user of a Databricks App (their forwarded
-   * X-Forwarded-Access-Token); cheap, so build one per request. Without a token, returns this.
+   * The per-request view for the signed-in user of a Databricks App (their forwarded
+   * X-Forwarded-Access-Token); cheap, so build one per request. The user's token is used only
+   * for calls a declared user scope covers (`userScopes`: files, SQL, serving, identity); jobs,
+   * code upload, clusters, MLflow and Unity Catalog models stay with the app's own identity.
+   * Without a token, returns this.
    */
-  forUser(forwardedToken: string | undefined | null): DatabricksWorkspace {
+  forUser(forwardedToken: string | undefined | null, userName?: string): DatabricksWorkspace {
     if (!forwardedToken) return this;
     const auth = new StaticToken(forwardedToken, "forwarded-user", "signed-in user (forwarded)");
     return new DatabricksWorkspace(
-      { ...this.#settings, forwardedToken },
+      this.#settings,
       this.#deps,
-      this.http.derive({ auth }),
+      this.http,
       this.#shared,
+      { http: this.http.derive({ auth }), name: userName },
     );
   }
 
@@ -305,7 +347,7 @@ export class DatabricksWorkspace implements Workspace {
 
   /** Who the workspace sees (SCIM /Me). */
   async whoami(): Promise<Identity> {
-    const me = await this.http.json(
+    const me = await this.#identityHttp.json(
       {
         method: "GET",
         path: "/api/2.0/preview/scim/v2/Me",
@@ -320,7 +362,8 @@ export class DatabricksWorkspace implements Workspace {
     return {
       userName: me.userName,
       displayName: me.displayName,
-      servicePrincipal: !!me.applicationId || this.authMethod === "oauth-m2m",
+      servicePrincipal: !!me.applicationId ||
+        this.#identityHttp.auth.method === "oauth-m2m",
     };
   }
 
@@ -374,6 +417,10 @@ export class DatabricksWorkspace implements Workspace {
       this.#deps,
       this.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2, budgetMs: 15_000 } }),
       this.#shared,
+      this.#user && {
+        ...this.#user,
+        http: this.#user.http.derive({ timeoutMs: 10_000, retry: { maxAttempts: 2 } }),
+      },
     );
     const vol = this.volume;
     const checks: [AreaHealth["area"], () => Promise<string>][] = [

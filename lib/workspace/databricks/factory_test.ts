@@ -31,8 +31,8 @@ Deno.test("[factory] the app's settings build a Databricks adapter scoped to the
 });
 
 Deno.test("[factory] a request with X-Forwarded-Access-Token acts as that user; others as the app", async () => {
-  await using t = await setupFake();
-  t.fake.addToken("alice-token", { userName: "alice@example.com" });
+  await using t = await setupFake({ userScopes: ["iam.current-user:read"] });
+  t.fake.addUserToken("alice-token", "alice@example.com", ["iam.current-user:read"]);
   const asUser = workspaceForRequest(
     t.ws,
     new Headers({ "x-forwarded-access-token": "alice-token" }),

@@ -6,6 +6,13 @@ import { z } from "zod";
 import { parseVolumePath } from "../volume_path.ts";
 import { DatabricksError } from "./api_error.ts";
 import { type HttpClient, paginate } from "./http.ts";
+import {
+  DEFAULT_PART_SIZE,
+  initiateMultipart,
+  type MultipartState,
+  type OnProgress,
+  uploadParts,
+} from "./files_multipart.ts";
 
 /** Largest body one Files API PUT accepts (5 GiB). */
 export const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
@@ -167,15 +174,48 @@ function guardBody(
   }, { highWaterMark: 0 });
 }
 
+/** Limits of uploads: one PUT up to `maxPutBytes`; multipart above `multipartThreshold`. */
+export interface FilesLimits {
+  maxPutBytes?: number;
+  /** Known sizes above this go through multipart upload (default: maxPutBytes). */
+  multipartThreshold?: number;
+  /** Part size of multipart uploads (default 10 MiB, the SDK's). */
+  partSize?: number;
+}
+
 /** Low-level Files API calls. */
 export class FilesClient {
-  constructor(readonly http: HttpClient, readonly maxPutBytes = SINGLE_PUT_LIMIT) {}
+  readonly maxPutBytes: number;
+  readonly multipartThreshold: number;
+  readonly partSize: number;
+  constructor(readonly http: HttpClient, limits: FilesLimits = {}) {
+    this.maxPutBytes = limits.maxPutBytes ?? SINGLE_PUT_LIMIT;
+    this.multipartThreshold = Math.min(
+      limits.multipartThreshold ?? this.maxPutBytes,
+      this.maxPutBytes,
+    );
+    this.partSize = limits.partSize ?? DEFAULT_PART_SIZE;
+  }
 
-  /** Streams a file's bytes; the caller reads or cancels the stream. */
+  /**
+   * Streams a file's bytes; the caller reads or cancels the stream. `offset` continues an
+   * earlier download from that byte (`Range: bytes=offset-`); with `retries`, a connection that
+   * drops mid-way is picked up again from the byte reached; `onProgress` sees bytes so far.
+   */
   async download(
     path: string,
-    opts: { range?: string; signal?: AbortSignal; idleMs?: number } = {},
+    opts: {
+      range?: string;
+      signal?: AbortSignal;
+      idleMs?: number;
+      offset?: number;
+      retries?: number;
+      onProgress?: OnProgress;
+    } = {},
   ): Promise<ReadableStream<Uint8Array>> {
+    if (opts.offset !== undefined || opts.retries || opts.onProgress) {
+      return this.#resumingDownload(path, opts);
+    }
     const p = checkVolumePath(path);
     const stall = new AbortController();
     const res = await this.http.raw({
@@ -189,6 +229,49 @@ export class FilesClient {
     return guardBody(res.body, p, opts.idleMs ?? 60_000, () => stall.abort());
   }
 
+  #resumingDownload(
+    path: string,
+    opts: {
+      signal?: AbortSignal;
+      idleMs?: number;
+      offset?: number;
+      retries?: number;
+      onProgress?: OnProgress;
+    },
+  ): ReadableStream<Uint8Array> {
+    let at = opts.offset ?? 0;
+    let left = opts.retries ?? 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let total: number | undefined;
+    const open = async () => {
+      if (total === undefined) total = (await this.headFile(path))?.size;
+      const body = await this.download(path, {
+        range: at > 0 ? `bytes=${at}-` : undefined,
+        signal: opts.signal,
+        idleMs: opts.idleMs,
+      });
+      reader = body.getReader();
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: async (ctl) => {
+        for (;;) {
+          try {
+            if (!reader) await open();
+            const r = await reader!.read();
+            if (r.done) return ctl.close();
+            at += r.value.byteLength;
+            opts.onProgress?.(at, total);
+            return ctl.enqueue(r.value);
+          } catch (e) {
+            reader = undefined;
+            if (left-- <= 0 || opts.signal?.aborted) throw e;
+          }
+        }
+      },
+      cancel: (reason) => reader?.cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
   /**
    * Uploads bytes or a stream in one PUT, then checks the stored size so a silently truncated or
    * empty file is reported, never accepted. `size` lets a stream be refused before sending.
@@ -196,10 +279,22 @@ export class FilesClient {
   async upload(
     path: string,
     data: Uint8Array | ReadableStream<Uint8Array>,
-    opts: { overwrite?: boolean; size?: number; signal?: AbortSignal; idleMs?: number } = {},
+    opts: {
+      overwrite?: boolean;
+      size?: number;
+      signal?: AbortSignal;
+      idleMs?: number;
+      onProgress?: OnProgress;
+      /** A failed multipart upload's state (ResumableUploadError.resume) to continue. */
+      resume?: MultipartState;
+    } = {},
   ): Promise<{ bytes: number }> {
     const p = checkVolumePath(path);
     const known = data instanceof Uint8Array ? data.byteLength : opts.size;
+    if (known !== undefined && (known > this.multipartThreshold || opts.resume)) {
+      const done = await this.#multipart(p, data, known, opts);
+      if (done) return done;
+    }
     if (known !== undefined && known > this.maxPutBytes) {
       if (data instanceof ReadableStream) await data.cancel();
       throw tooLarge(p, known, this.maxPutBytes);
@@ -217,7 +312,10 @@ export class FilesClient {
       timer = setTimeout(() => stall.abort(), ms);
     };
     if (data instanceof ReadableStream) {
-      const l = limitStream(data, this.maxPutBytes, p, () => arm(idleMs), () => arm(600_000));
+      const l = limitStream(data, this.maxPutBytes, p, () => {
+        arm(idleMs);
+        opts.onProgress?.(l.sent(), known);
+      }, () => arm(600_000));
       body = l.stream;
       sent = l.sent;
       sourceError = l.sourceError;
@@ -283,6 +381,55 @@ export class FilesClient {
       );
     }
     return { bytes };
+  }
+
+  /**
+   * Multipart upload of a file of known size; undefined when the workspace offers no multipart
+   * session (then a single PUT is tried, which refuses sizes over its limit).
+   */
+  async #multipart(
+    p: string,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    size: number,
+    opts: {
+      overwrite?: boolean;
+      signal?: AbortSignal;
+      onProgress?: OnProgress;
+      resume?: MultipartState;
+    },
+  ): Promise<{ bytes: number } | undefined> {
+    const enc = encodePath(p);
+    let state = opts.resume;
+    if (state && (state.path !== p || state.size !== size)) {
+      throw new DatabricksError(
+        `Resuming the upload of ${p} failed: the saved state is for ${state.path} (${state.size} bytes).`,
+        "INVALID_PARAMETER_VALUE",
+        400,
+        undefined,
+        "Start the upload again without the saved state.",
+      );
+    }
+    if (!state) {
+      const token = await initiateMultipart(this.http, enc, p, opts.overwrite ?? true);
+      if (!token) return undefined;
+      // Parts grow for huge files so that they stay under 10,000 (S3's limit).
+      const partSize = Math.max(this.partSize, Math.ceil(size / 10_000));
+      state = { path: p, sessionToken: token, partSize, size, etags: {} };
+    }
+    await uploadParts(this.http, enc, state, data, opts);
+    const stored = await this.headFile(p);
+    if (!stored || (stored.size !== undefined && stored.size !== size)) {
+      throw new DatabricksError(
+        `Uploading ${p} failed: sent ${size} bytes in parts but the volume holds ${
+          stored ? `${stored.size} bytes` : "no file"
+        }.`,
+        "UPLOAD_INCOMPLETE",
+        502,
+        undefined,
+        "The upload was cut short; upload the file again.",
+      );
+    }
+    return { bytes: size };
   }
 
   /** File metadata from headers, or null when no such file. */

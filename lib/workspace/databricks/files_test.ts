@@ -90,16 +90,13 @@ Deno.test("[files] PERMISSION_DENIED says which volume privilege is missing", as
   assert(r.hint?.includes("READ VOLUME on volume main.cv.data"), r.hint);
 });
 
-Deno.test("[files] uploads over the single-PUT limit fail clearly and leave no file (bytes or stream)", async () => {
+Deno.test("[files] over the single-PUT limit: known sizes go multipart, an unknown-length stream fails clearly", async () => {
   await using t = await setupFake({ maxPutBytes: 1024 });
-  const big = new Uint8Array(4096);
-  const e1 = await assertRejects(() => t.ws.files.write(`${VOLUME}/big.bin`, big), DatabricksError);
-  assertEquals([e1.status, e1.errorCode], [413, "REQUEST_TOO_LARGE"]);
-  assert(
-    e1.message.includes("single-upload limit") && e1.message.includes("Nothing was written"),
-    e1.message,
-  );
+  const big = new Uint8Array(4096).map((_, i) => i % 256);
+  await t.ws.files.write(`${VOLUME}/big.bin`, big);
   assertEquals(t.fake.count(`/api/2.0/fs/files${VOLUME}/big.bin`, "PUT"), 0);
+  assertEquals(t.fake.count(`/api/2.0/fs/files${VOLUME}/big.bin`, "POST"), 2); // initiate, complete
+  assertEquals(await t.ws.files.readBytes(`${VOLUME}/big.bin`), big);
   // A stream of unknown length is cut off as soon as it passes the limit.
   let chunks = 0;
   const stream = new ReadableStream<Uint8Array>({

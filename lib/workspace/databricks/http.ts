@@ -202,6 +202,7 @@ export class HttpClient {
       method: opts.method,
       path: opts.url ? new URL(opts.url).pathname : opts.path,
       what: opts.what ?? `${opts.method} ${opts.path}`,
+      asUser: this.auth.method === "forwarded-user",
     };
   }
 

@@ -140,7 +140,11 @@ export class JobsClient {
     }, z.looseObject({}));
   }
 
-  /** One-time runs, newest first, 25 per page. */
+  /**
+   * One-time runs, newest first, with their tasks (`expand_tasks=true`: without it runs/list
+   * returns no `tasks`, so no run directory). Pages follow `next_page_token`, as the SDK does;
+   * `pageSize` (1–25) only when the caller wants small pages, e.g. a health check.
+   */
   list(opts: { activeOnly?: boolean; pageSize?: number } = {}): AsyncGenerator<Run> {
     return paginate(async (token) => {
       const page = await this.http.json({
@@ -148,13 +152,14 @@ export class JobsClient {
         path: "/api/2.2/jobs/runs/list",
         query: {
           run_type: "SUBMIT_RUN",
-          limit: Math.min(opts.pageSize ?? 25, 25),
+          expand_tasks: true,
+          limit: opts.pageSize ? Math.max(1, Math.min(opts.pageSize, 25)) : undefined,
           active_only: opts.activeOnly || undefined,
           page_token: token,
         },
         what: "Listing runs",
       }, RunListSchema);
-      return { items: page.runs, next: page.has_more === false ? undefined : page.next_page_token };
+      return { items: page.runs, next: page.next_page_token || undefined };
     });
   }
 }

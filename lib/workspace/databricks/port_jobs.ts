@@ -140,7 +140,7 @@ export function jobsApi(
       let n = 0;
       const limit = opts.limit ?? Infinity;
       if (limit <= 0) return;
-      for await (const r of jobs.list({ pageSize: Math.min(25, limit) })) {
+      for await (const r of jobs.list({ pageSize: limit < 25 ? limit : undefined })) {
         yield jobRunOf(r);
         if (++n >= limit) return;
       }

@@ -145,16 +145,24 @@ const enc = encodeURIComponent;
 export class UcModelsClient {
   constructor(readonly http: HttpClient) {}
 
-  /** Models, optionally within one catalog / schema (list answers carry no aliases). */
+  /**
+   * Models, optionally within one schema (list answers carry no aliases). The API takes a
+   * catalog only together with a schema; a catalog alone lists the metastore's models and
+   * keeps that catalog's.
+   */
   models(opts: { catalog?: string; schema?: string; pageSize?: number } = {}) {
+    const scoped = !!(opts.catalog && opts.schema);
+    const keep = (m: RegisteredModel) =>
+      scoped || !opts.catalog || m.catalog_name === opts.catalog ||
+      m.full_name.startsWith(`${opts.catalog}.`);
     return paginate(async (token) => {
       const r = await this.http.json(
         {
           method: "GET",
           path: "/api/2.1/unity-catalog/models",
           query: {
-            catalog_name: opts.catalog,
-            schema_name: opts.catalog ? opts.schema : undefined,
+            catalog_name: scoped ? opts.catalog : undefined,
+            schema_name: scoped ? opts.schema : undefined,
             max_results: opts.pageSize ?? 100,
             page_token: token,
           },
@@ -165,7 +173,7 @@ export class UcModelsClient {
           next_page_token: z.string().nullish(),
         }),
       );
-      return { items: r.registered_models, next: r.next_page_token };
+      return { items: r.registered_models.filter(keep), next: r.next_page_token };
     });
   }
 
