@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { toCsv } from "@/lib/csv.ts";
+import { BadRequestError } from "@/lib/errors.ts";
 import { type Activity, ACTIVITY_TYPES, type ActivityQuery, typeOf } from "@/lib/store/activity.ts";
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/, "a date such as 2026-11-30");
@@ -114,5 +115,17 @@ export function timelineCsv(items: Activity[]): string {
       a.subject,
       JSON.stringify(a.details),
     ]),
+  ]);
+}
+
+/** The filter of an API request; a bad field is a 400 naming it. */
+export function apiFilter(p: URLSearchParams): TimelineFilter {
+  const r = TimelineFilterSchema.safeParse(
+    Object.fromEntries([...p.entries()].filter(([, v]) => v.trim() !== "")),
+  );
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new BadRequestError(`${i.path.join(".")}: ${i.message}`, [
+    { path: i.path.join("."), message: i.message },
   ]);
 }

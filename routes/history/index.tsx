@@ -1,52 +1,64 @@
 import { Page } from "@/components/Page.tsx";
 import { EmptyState } from "@/components/EmptyState.tsx";
-import { type Activity, listActivity } from "@/lib/store/activity.ts";
+import { HistoryNav } from "@/components/history/HistoryNav.tsx";
+import { TimelineFilters } from "@/components/history/TimelineFilters.tsx";
+import { BadRequestError } from "@/lib/errors.ts";
+import {
+  filterFromParams,
+  filterParams,
+  subjectHref,
+  type TimelineFilter,
+  toQuery,
+} from "@/lib/history/timeline.ts";
+import { type Activity, queryActivity, typeOf } from "@/lib/store/activity.ts";
+import { preferencesFor } from "@/lib/store/preferences.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Data {
   items: Activity[];
-  q: string;
+  filter: TimelineFilter;
+  next: string | null;
+  error?: string;
 }
 
 export const handler: Handlers<Data> = {
   async GET(_req, ctx) {
-    const q = (ctx.url.searchParams.get("q") ?? "").trim().slice(0, 200);
-    const all = await listActivity({ limit: 500 });
-    const needle = q.toLowerCase();
-    const items = needle
-      ? all.filter((a) => `${a.who} ${a.what} ${a.subject}`.toLowerCase().includes(needle))
-      : all;
-    return ctx.render({ items: items.slice(0, 200), q });
+    let filter: TimelineFilter;
+    try {
+      filter = filterFromParams(ctx.url.searchParams);
+    } catch (e) {
+      const issue = (e as { issues?: { path: unknown[]; message: string }[] }).issues?.[0];
+      if (!issue) throw e;
+      const msg = `${issue.path.join(".")}: ${issue.message}`;
+      return ctx.render({ items: [], filter: {}, next: null, error: msg }, { status: 400 });
+    }
+    const prefs = await preferencesFor(ctx.state);
+    const q = toQuery(filter, prefs.pageSize);
+    if (Number.isNaN(q.since) || Number.isNaN(q.until)) throw new BadRequestError("Bad date.");
+    const page = await queryActivity(q);
+    return ctx.render({ items: page.items, filter, next: page.next });
   },
 };
 
-/** Everything that happened in this workspace, newest first. */
+/** Everything that happened in this workspace, newest first, filtered on the server. */
 export default function HistoryPage({ data }: PageProps<Data>) {
+  const filtered = Object.keys(filterParams({ ...data.filter, limit: undefined })).length > 0;
   return (
     <Page
       title="History"
       description="Who did what, when, and to which configuration, run, model or endpoint."
     >
-      <form method="get" class="mb-4 flex gap-2" role="search">
-        <label class="sr-only" for="q">Filter</label>
-        <input
-          id="q"
-          name="q"
-          value={data.q}
-          placeholder="Filter by person, action or subject"
-          class="w-full max-w-md rounded-md border border-slate-300 px-3 py-1.5 text-sm"
-        />
-        <button
-          type="submit"
-          class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white"
-        >
-          Filter
-        </button>
-      </form>
+      <HistoryNav active="timeline" />
+      <TimelineFilters filter={data.filter} />
+      {data.error && (
+        <p role="alert" class="mb-3 rounded bg-red-50 px-3 py-2 text-sm text-red-800">
+          {data.error}
+        </p>
+      )}
       {data.items.length === 0
         ? (
           <EmptyState
-            title={data.q ? "Nothing matches this filter" : "Nothing has happened yet"}
+            title={filtered ? "Nothing matches this filter" : "Nothing has happened yet"}
             action={{ label: "Create a configuration", href: "/configs" }}
           >
             Saving a configuration, scanning a dataset or launching a run will show up here.
@@ -54,11 +66,12 @@ export default function HistoryPage({ data }: PageProps<Data>) {
         )
         : (
           <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="w-full text-sm">
+            <table class="w-full text-sm" data-timeline>
               <thead class="bg-slate-50 text-left text-slate-600">
                 <tr>
                   <th class="px-3 py-2 font-medium">When</th>
                   <th class="px-3 py-2 font-medium">Who</th>
+                  <th class="px-3 py-2 font-medium">Type</th>
                   <th class="px-3 py-2 font-medium">What</th>
                   <th class="px-3 py-2 font-medium">Subject</th>
                   <th class="px-3 py-2 font-medium">
@@ -67,39 +80,66 @@ export default function HistoryPage({ data }: PageProps<Data>) {
                 </tr>
               </thead>
               <tbody>
-                {data.items.map((a) => (
-                  <tr key={a.id} class="border-t border-slate-100">
-                    <td class="px-3 py-2 whitespace-nowrap text-slate-500">
-                      <time dateTime={new Date(a.when).toISOString()}>
-                        {new Date(a.when).toISOString().replace("T", " ").slice(0, 19)} UTC
-                      </time>
-                    </td>
-                    <td class="px-3 py-2">{a.who}</td>
-                    <td class="px-3 py-2">{a.what}</td>
-                    <td class="px-3 py-2 font-mono text-xs">{a.subject}</td>
-                    <td class="px-3 py-2">
-                      {undoable(a) && (
-                        <form method="post" action="/models/undo">
-                          <input type="hidden" name="activity" value={a.id} />
-                          <button
-                            type="submit"
-                            class="rounded-md border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-                          >
-                            Undo
-                          </button>
-                        </form>
-                      )}
-                      {a.details.undoneBy
-                        ? <span class="text-xs text-slate-500">undone</span>
-                        : null}
-                    </td>
-                  </tr>
-                ))}
+                {data.items.map((a) => <Row key={a.id} a={a} />)}
               </tbody>
             </table>
           </div>
         )}
+      <nav class="mt-3 flex justify-between text-sm" aria-label="Pages">
+        {data.filter.cursor
+          ? (
+            <a
+              class="text-blue-700"
+              href={`/history?${filterParams({ ...data.filter, cursor: undefined })}`}
+            >
+              ← Newest
+            </a>
+          )
+          : <span />}
+        {data.next && (
+          <a
+            class="text-blue-700"
+            rel="next"
+            href={`/history?${filterParams(data.filter, data.next)}`}
+          >
+            Older →
+          </a>
+        )}
+      </nav>
     </Page>
+  );
+}
+
+function Row({ a }: { a: Activity }) {
+  const href = subjectHref(a.subject);
+  return (
+    <tr class="border-t border-slate-100" data-type={typeOf(a)}>
+      <td class="px-3 py-2 whitespace-nowrap text-slate-500">
+        <time dateTime={new Date(a.when).toISOString()}>
+          {new Date(a.when).toISOString().replace("T", " ").slice(0, 19)} UTC
+        </time>
+      </td>
+      <td class="px-3 py-2">{a.who}</td>
+      <td class="px-3 py-2 text-xs text-slate-600">{typeOf(a)}</td>
+      <td class="px-3 py-2">{a.what}</td>
+      <td class="px-3 py-2 font-mono text-xs">
+        {href ? <a class="text-blue-700 hover:underline" href={href}>{a.subject}</a> : a.subject}
+      </td>
+      <td class="px-3 py-2">
+        {undoable(a) && (
+          <form method="post" action="/models/undo">
+            <input type="hidden" name="activity" value={a.id} />
+            <button
+              type="submit"
+              class="rounded-md border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
+            >
+              Undo
+            </button>
+          </form>
+        )}
+        {a.details.undoneBy ? <span class="text-xs text-slate-500">undone</span> : null}
+      </td>
+    </tr>
   );
 }
 
