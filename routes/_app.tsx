@@ -1,9 +1,15 @@
 import type { LayoutProps } from "@/lib/web/types.ts";
 
 /** The body shell around every page (the kernel writes `<head>`: title, CSS, scripts). */
-export default function App({ Component }: LayoutProps) {
+export default function App({ Component, state }: LayoutProps) {
+  // Dark theme (a preference): the light palette inverted, media turned back (static/_lv CSS-free).
+  const dark = state.theme === "dark";
   return (
-    <div class="min-h-screen bg-slate-50 text-slate-800 font-sans antialiased">
+    <div
+      class={`min-h-screen bg-slate-50 text-slate-800 font-sans antialiased${dark ? " dark" : ""}`}
+      data-theme={dark ? "dark" : "light"}
+      style={dark ? "filter: invert(0.9) hue-rotate(180deg)" : undefined}
+    >
       <a
         href="#main"
         class="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 bg-white px-3 py-1 rounded shadow"
