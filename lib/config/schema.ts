@@ -1,10 +1,12 @@
 /**
  * Zod schemas for the seven config sections, built from the field descriptions in
  * fields.ts. Sections keep unknown keys (the accelerator allows extras); the validator flags
- * them. Browser-safe: the form island imports this same module.
+ * them. Browser-safe: the form island imports this same module, so it is written against zod's
+ * tree-shakable `zod/mini` API (a few KB in the browser instead of the whole library); the
+ * messages are this module's own, so they read the same as with classic zod.
  */
 
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type FieldSpec, type SectionKey, SECTIONS, type SectionSpec } from "./fields.ts";
 
 /** A short rendering of a bad value for error messages. */
@@ -23,30 +25,32 @@ type Issue = { input?: unknown };
 const typeError = (what: string) => (iss: Issue) =>
   iss.input === undefined ? "is required" : `must be ${what}, got ${showValue(iss.input)}`;
 
-function numberSchema(f: FieldSpec, int: boolean): z.ZodType {
-  let s = z.number({ error: typeError(int ? "a whole number" : "a number") });
+function numberSchema(f: FieldSpec, int: boolean): z.ZodMiniType {
+  const checks = [];
   if (int) {
-    s = s.int({ error: (iss: Issue) => `must be a whole number, got ${showValue(iss.input)}` });
+    checks.push(
+      z.int({ error: (iss: Issue) => `must be a whole number, got ${showValue(iss.input)}` }),
+    );
   }
   if (f.min !== undefined) {
-    s = s.min(f.min, {
+    checks.push(z.minimum(f.min, {
       error: (iss: Issue) => `must be at least ${f.min}, got ${showValue(iss.input)}`,
-    });
+    }));
   }
   if (f.max !== undefined) {
-    s = s.max(f.max, {
+    checks.push(z.maximum(f.max, {
       error: (iss: Issue) => `must be at most ${f.max}, got ${showValue(iss.input)}`,
-    });
+    }));
   }
-  return s;
+  return z.number({ error: typeError(int ? "a whole number" : "a number") }).check(...checks);
 }
 
 const LAX_TRUE = ["true", "1", "yes", "on"];
 const LAX_FALSE = ["false", "0", "no", "off"];
 
-function booleanSchema(f: FieldSpec): z.ZodType {
+function booleanSchema(f: FieldSpec): z.ZodMiniType {
   if (!f.laxBoolean) return z.boolean({ error: typeError("true or false") });
-  return z.unknown().superRefine((v, ctx) => {
+  return refined((v, ctx) => {
     if (typeof v === "boolean") return;
     if (typeof v === "string" && [...LAX_TRUE, ...LAX_FALSE].includes(v.toLowerCase())) return;
     ctx.addIssue({
@@ -67,9 +71,9 @@ export function toBoolean(v: unknown, fallback: boolean): boolean {
 }
 
 /** Enum values as the job reads them: `precision: 32` and `enabled: true` are fine. */
-function enumSchema(f: FieldSpec): z.ZodType {
+function enumSchema(f: FieldSpec): z.ZodMiniType {
   const ok = new Set([...f.options!, ...(f.accepts ?? [])].map((o) => o.toLowerCase()));
-  return z.unknown().superRefine((v, ctx) => {
+  return refined((v, ctx) => {
     const text = typeof v === "string" || typeof v === "number" || typeof v === "boolean"
       ? String(v).toLowerCase()
       : null;
@@ -83,7 +87,7 @@ function enumSchema(f: FieldSpec): z.ZodType {
   });
 }
 
-function imageSizeSchema(f: FieldSpec): z.ZodType {
+function imageSizeSchema(f: FieldSpec): z.ZodMiniType {
   const min = f.min ?? 1, max = f.max ?? 100000;
   const one = (n: unknown): string | null => {
     if (typeof n !== "number" || !Number.isInteger(n)) {
@@ -92,7 +96,7 @@ function imageSizeSchema(f: FieldSpec): z.ZodType {
     if (n < min || n > max) return `must be between ${min} and ${max} px, got ${n}`;
     return null;
   };
-  return z.unknown().superRefine((v, ctx) => {
+  return refined((v, ctx) => {
     if (v === undefined) return ctx.addIssue({ code: "custom", message: "is required" });
     if (Array.isArray(v)) {
       if (v.length < 1 || v.length > 2) {
@@ -109,16 +113,23 @@ function imageSizeSchema(f: FieldSpec): z.ZodType {
   });
 }
 
+/** Any value, checked by `fn` (which reports through `ctx.addIssue`). */
+function refined(fn: (v: unknown, ctx: z.core.$RefinementCtx<unknown>) => void): z.ZodMiniType {
+  return z.unknown().check(z.superRefine(fn));
+}
+
 /** The zod schema for one field's value. */
-export function fieldSchema(f: FieldSpec): z.ZodType {
-  let s: z.ZodType;
+export function fieldSchema(f: FieldSpec): z.ZodMiniType {
+  let s: z.ZodMiniType;
   switch (f.type) {
     case "string":
     case "path":
-      s = z.string({ error: typeError("text") });
-      if (f.required === true || f.type === "path") {
-        s = (s as z.ZodString).trim().min(1, { error: "must not be empty" });
-      }
+      s = f.required === true || f.type === "path"
+        ? z.string({ error: typeError("text") }).check(
+          z.trim(),
+          z.minLength(1, { error: "must not be empty" }),
+        )
+        : z.string({ error: typeError("text") });
       break;
     case "int":
       s = numberSchema(f, true);
@@ -151,22 +162,22 @@ export function fieldSchema(f: FieldSpec): z.ZodType {
     default:
       s = z.unknown();
   }
-  if (f.nullable) s = s.nullable();
+  if (f.nullable) s = z.nullable(s);
   // Requiredness is decided per task by the validator; the schema accepts absence.
-  return s.optional();
+  return z.optional(s);
 }
 
 /** The zod schema of one section: known fields typed, extra keys kept. */
-export function sectionSchema(section: SectionSpec): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
+export function sectionSchema(section: SectionSpec): z.ZodMiniType {
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const f of section.fields) shape[f.key] = fieldSchema(f);
   return z.looseObject(shape, { error: typeError("a mapping of fields") });
 }
 
 /** Schemas for every section, by key. */
-export const SECTION_SCHEMAS: Record<SectionKey, z.ZodType> = Object.fromEntries(
+export const SECTION_SCHEMAS: Record<SectionKey, z.ZodMiniType> = Object.fromEntries(
   SECTIONS.map((s) => [s.key, sectionSchema(s)]),
-) as Record<SectionKey, z.ZodType>;
+) as Record<SectionKey, z.ZodMiniType>;
 
 /**
  * The whole document: `model` and `data` required, the other five optional, unknown top-level
@@ -176,7 +187,7 @@ export const ConfigSchema = z.looseObject(
   Object.fromEntries(
     SECTIONS.map((
       s,
-    ) => [s.key, s.required ? SECTION_SCHEMAS[s.key] : SECTION_SCHEMAS[s.key].optional()]),
+    ) => [s.key, s.required ? SECTION_SCHEMAS[s.key] : z.optional(SECTION_SCHEMAS[s.key])]),
   ),
   { error: typeError("a mapping of sections (model, data, training, ...)") },
 );
