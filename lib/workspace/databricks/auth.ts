@@ -212,39 +212,66 @@ export function settingsFromEnv(
   };
 }
 
-/** Parses a `.databrickscfg` (INI) file into sections of key → value. */
+/**
+ * Parses a `.databrickscfg` as the SDK's ConfigParser reads it: sections of key → value, keys
+ * lower-cased, `key = value` or `key: value` (the first `=` or `:` splits), whole-line `#` / `;`
+ * comments, indented lines continuing the previous value.
+ */
 export function parseDatabricksCfg(text: string): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
-  let section = "DEFAULT";
+  let section: string | undefined;
+  let lastKey: string | undefined;
   for (const rawLine of text.split(/\r?\n/)) {
     const line = rawLine.trim();
     if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    if (/^\s/.test(rawLine) && section && lastKey) {
+      out[section][lastKey] += `\n${line}`;
+      continue;
+    }
     const sec = /^\[(.+)\]$/.exec(line);
     if (sec) {
       section = sec[1].trim();
       out[section] ??= {};
+      lastKey = undefined;
       continue;
     }
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    (out[section] ??= {})[line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim();
+    const m = /^(.*?)\s*[=:]\s*(.*)$/.exec(line);
+    if (!m || !section) continue;
+    lastKey = m[1].trim().toLowerCase();
+    out[section][lastKey] = m[2].trim();
   }
   return out;
 }
 
-function readProfile(settings: DatabricksSettings): Record<string, string> | undefined {
+const SETTINGS_SECTION = "__settings__";
+
+function cfgError(message: string, hint: string): WorkspaceError {
+  return new WorkspaceError(message, "CONFIG_MISSING", 500, undefined, hint);
+}
+
+/**
+ * The profile to use, as the SDK resolves it: DATABRICKS_CONFIG_PROFILE, else `[__settings__]
+ * default_profile`, else `[DEFAULT]` when it has keys. A named profile must exist; the
+ * fallback may be absent. `__settings__` is never a profile.
+ */
+function readProfile(
+  settings: DatabricksSettings,
+): { name: string; values: Record<string, string> } | undefined {
   if (!settings.configFile) return undefined;
+  if (settings.profile === SETTINGS_SECTION) {
+    throw cfgError(
+      `${SETTINGS_SECTION} is a reserved section of ${settings.configFile}, not a profile.`,
+      "Set DATABRICKS_CONFIG_PROFILE to one of the file's profiles.",
+    );
+  }
   let text: string;
   try {
     text = Deno.readTextFileSync(settings.configFile);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound && !settings.profile) return undefined;
     if (e instanceof Deno.errors.NotFound) {
-      throw new WorkspaceError(
+      throw cfgError(
         `DATABRICKS_CONFIG_PROFILE=${settings.profile} but ${settings.configFile} does not exist.`,
-        "CONFIG_MISSING",
-        500,
-        undefined,
         "Create the profile with `databricks auth login` or `databricks configure`, or unset it.",
       );
     }
@@ -253,78 +280,110 @@ function readProfile(settings: DatabricksSettings): Record<string, string> | und
     }
     throw e;
   }
-  const name = settings.profile ?? "DEFAULT";
   const sections = parseDatabricksCfg(text);
-  const section = sections[name];
-  if (!section && settings.profile) {
-    throw new WorkspaceError(
-      `Profile [${name}] is not in ${settings.configFile} (it has: ${
-        Object.keys(sections).join(", ") || "no profiles"
-      }).`,
-      "CONFIG_MISSING",
-      500,
-      undefined,
-      "Fix DATABRICKS_CONFIG_PROFILE or add the profile to the file.",
+  const fromSettings = sections[SETTINGS_SECTION]?.default_profile?.trim() || undefined;
+  if (fromSettings === SETTINGS_SECTION) {
+    throw cfgError(
+      `[${SETTINGS_SECTION}] default_profile in ${settings.configFile} names the reserved section itself.`,
+      "Set default_profile to one of the file's profiles.",
     );
   }
-  return section;
+  const name = settings.profile ?? fromSettings ?? "DEFAULT";
+  const named = !!(settings.profile ?? fromSettings);
+  const values = sections[name];
+  const profiles = Object.keys(sections).filter((k) => k !== SETTINGS_SECTION);
+  if (!values || (!named && !Object.keys(values).length)) {
+    if (!named) return undefined;
+    throw cfgError(
+      `Profile [${name}]${
+        settings.profile ? "" : ` (the file's default_profile)`
+      } is not in ${settings.configFile} (it has: ${profiles.join(", ") || "no profiles"}).`,
+      "Fix DATABRICKS_CONFIG_PROFILE or [__settings__] default_profile, or add the profile.",
+    );
+  }
+  return { name, values };
 }
 
-/** The resolved host and token source, or a clear error saying what is missing. */
+/**
+ * The resolved host and token source, or a clear error saying what is missing. As in the SDK,
+ * a host or credential in the environment means the config file is not read (unless
+ * DATABRICKS_CONFIG_PROFILE names a profile); and host and credentials always come from one
+ * place: the environment as a whole, or one profile as a whole, never a mix of the two.
+ */
 export function resolveAuth(
   settings: DatabricksSettings,
   opts: { fetch?: typeof fetch; clock?: Clock } = {},
 ): { host: string; auth: TokenSource } {
-  // The profile is only consulted when the environment lacks a host or every credential.
-  const envCreds = settings.forwardedToken || (settings.clientId && settings.clientSecret) ||
-    settings.token;
-  const profile = !settings.host || !envCreds ? readProfile(settings) : undefined;
-  const hostRaw = settings.host ?? profile?.host;
+  const envCreds = !!(settings.forwardedToken || (settings.clientId && settings.clientSecret) ||
+    settings.token);
+  const envAny = envCreds || !!settings.host || !!settings.clientId || !!settings.clientSecret;
+  // A complete environment wins as a whole; a partial one is not topped up from a profile.
+  const useProfile = !(settings.host && envCreds) && (!!settings.profile || !envAny);
+  const profile = useProfile ? readProfile(settings) : undefined;
+  if (profile && envAny) {
+    const env = [
+      settings.host && "DATABRICKS_HOST",
+      settings.token && "DATABRICKS_TOKEN",
+      settings.clientId && "DATABRICKS_CLIENT_ID",
+      settings.clientSecret && "DATABRICKS_CLIENT_SECRET",
+    ].filter(Boolean).join(", ");
+    throw cfgError(
+      `DATABRICKS_CONFIG_PROFILE=${profile.name} is set together with ${env}; the host and ` +
+        "credentials must come from one place, so they are not mixed.",
+      `Unset ${env} to use profile [${profile.name}], or unset DATABRICKS_CONFIG_PROFILE and set ` +
+        "DATABRICKS_HOST with a credential.",
+    );
+  }
+  if (!profile && settings.host && !envCreds) {
+    throw cfgError(
+      `DATABRICKS_HOST=${settings.host} is set but no credential is: set DATABRICKS_TOKEN, or ` +
+        "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET. (A ~/.databrickscfg profile is not " +
+        "mixed with an environment host; it may belong to another workspace.)",
+      "Or unset DATABRICKS_HOST to use a profile as a whole.",
+    );
+  }
+  const hostRaw = profile ? profile.values.host : settings.host;
   if (!hostRaw) {
-    throw new WorkspaceError(
-      "No Databricks workspace is configured: DATABRICKS_HOST is not set and no ~/.databrickscfg profile has a host.",
-      "CONFIG_MISSING",
-      500,
-      undefined,
+    throw cfgError(
+      profile
+        ? `Profile [${profile.name}] of ${settings.configFile} has no host.`
+        : "No Databricks workspace is configured: DATABRICKS_HOST is not set and no ~/.databrickscfg profile has a host.",
       "Set DATABRICKS_HOST (e.g. https://adb-123.azuredatabricks.net) and a credential.",
     );
   }
   const host = normalizeHost(hostRaw);
-  if (settings.forwardedToken) {
+  if (!profile) {
+    if (settings.forwardedToken) {
+      return {
+        host,
+        auth: new StaticToken(
+          settings.forwardedToken,
+          "forwarded-user",
+          "signed-in user (forwarded)",
+        ),
+      };
+    }
+    if (settings.clientId && settings.clientSecret) {
+      return { host, auth: new OAuthM2M(host, settings.clientId, settings.clientSecret, opts) };
+    }
+    return { host, auth: new StaticToken(settings.token!, "pat", "personal access token") };
+  }
+  const { name, values } = profile;
+  if (values.client_id && values.client_secret) {
     return {
       host,
-      auth: new StaticToken(
-        settings.forwardedToken,
-        "forwarded-user",
-        "signed-in user (forwarded)",
-      ),
-    };
-  }
-  if (settings.clientId && settings.clientSecret) {
-    return { host, auth: new OAuthM2M(host, settings.clientId, settings.clientSecret, opts) };
-  }
-  if (settings.token) {
-    return { host, auth: new StaticToken(settings.token, "pat", "personal access token") };
-  }
-  const name = settings.profile ?? "DEFAULT";
-  if (profile?.client_id && profile?.client_secret) {
-    return {
-      host,
-      auth: new OAuthM2M(host, profile.client_id, profile.client_secret, {
+      auth: new OAuthM2M(host, values.client_id, values.client_secret, {
         ...opts,
         label: `profile [${name}] (OAuth M2M)`,
       }),
     };
   }
-  if (profile?.token) {
-    return { host, auth: new StaticToken(profile.token, "profile", `profile [${name}] (token)`) };
+  if (values.token) {
+    return { host, auth: new StaticToken(values.token, "profile", `profile [${name}] (token)`) };
   }
-  throw new WorkspaceError(
-    `No credentials for ${host}: set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, ` +
-      `or a token in profile [${name}] of ${settings.configFile ?? "~/.databrickscfg"}.`,
-    "CONFIG_MISSING",
-    500,
-    undefined,
+  throw cfgError(
+    `No credentials for ${host} in profile [${name}] of ${settings.configFile}: it needs a token, ` +
+      "or client_id and client_secret.",
     "Profiles using `databricks auth login` (U2M) are not supported; use a PAT or OAuth M2M.",
   );
 }

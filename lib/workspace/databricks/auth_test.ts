@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "@/tests/assert.ts";
 import { FakeDatabricks } from "@/tests/fake_databricks/server.ts";
 import { FakeClock, PAT, setupFake } from "@/tests/fake_databricks/testing.ts";
 import { WorkspaceError } from "@/lib/errors.ts";
@@ -144,11 +144,51 @@ Deno.test("[auth] no host or no credential is a configuration error naming the v
   );
 });
 
-Deno.test("[auth] .databrickscfg parsing: sections, comments, spaces, case of keys", () => {
+Deno.test("[auth] .databrickscfg parsing as ConfigParser: `=` or `:`, comments, case of keys, continuations", () => {
   assertEquals(
-    parseDatabricksCfg("host = a\n# c\n[p1]\nToken=t1 \n [p2] \n\nHOST=b"),
-    { DEFAULT: { host: "a" }, p1: { token: "t1" }, p2: { host: "b" } },
+    parseDatabricksCfg(
+      "stray = ignored\n# c\n[p1]\nToken=t1 \n; c\n[p2]\nHOST: https://b.example.com\n" +
+        "token = x\n  y\n[__settings__]\ndefault_profile = p2\n",
+    ),
+    {
+      p1: { token: "t1" },
+      p2: { host: "https://b.example.com", token: "x\ny" },
+      __settings__: { default_profile: "p2" },
+    },
   );
+});
+
+Deno.test("[auth] profiles as the SDK loads them: [__settings__] default_profile, and never mixed with the environment", async () => {
+  const file = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    file,
+    "[__settings__]\ndefault_profile = work\n\n[DEFAULT]\nhost = https://default.example.com\n" +
+      "token = default-token\n\n[work]\nhost: https://work.example.com\ntoken: work-token\n",
+  );
+  try {
+    // No profile named: [__settings__] default_profile picks [work]; `key: value` is read.
+    const viaSettings = resolveAuth({ configFile: file });
+    assertEquals(viaSettings.host, "https://work.example.com");
+    assertEquals(viaSettings.auth.label, "profile [work] (token)");
+    // An environment host with no credential is not topped up with a profile's token.
+    const mixed = assertThrows(
+      () => resolveAuth({ host: "https://other.example.com", configFile: file }),
+      WorkspaceError,
+    );
+    assert(mixed.message.includes("not mixed"), mixed.message);
+    // Host + credential in the environment win as a whole; the file is not read.
+    const env = resolveAuth({ host: "https://env.example.com", token: "env", configFile: file });
+    assertEquals([env.host, env.auth.method], ["https://env.example.com", "pat"]);
+    // A named profile with a partial environment is refused rather than merged.
+    const both = assertThrows(
+      () => resolveAuth({ host: "https://env.example.com", profile: "work", configFile: file }),
+      WorkspaceError,
+    );
+    assert(both.message.includes("DATABRICKS_HOST") && both.hint?.includes("[work]"), both.message);
+    assertThrows(() => resolveAuth({ profile: "__settings__", configFile: file }), WorkspaceError);
+  } finally {
+    await Deno.remove(file);
+  }
 });
 
 Deno.test("[auth] OAuth M2M: a token endpoint answering 503 is asked again", async () => {

@@ -68,9 +68,11 @@ export function createDatabricksWorkspace(
 
 /**
  * The workspace a request should use: inside Databricks Apps with user authorization on, the
- * same adapter acting as the signed-in user (`X-Forwarded-Access-Token`); otherwise unchanged.
+ * per-request view for the signed-in user (`X-Forwarded-Access-Token`, used only for the scopes
+ * the app declares; `X-Forwarded-Email` names who acts); otherwise unchanged.
  */
 export function workspaceForRequest(ws: Workspace, headers: Headers): Workspace {
   const token = headers.get("x-forwarded-access-token");
-  return token && ws instanceof DatabricksWorkspace ? ws.forUser(token) : ws;
+  const who = headers.get("x-forwarded-email") ?? headers.get("x-forwarded-preferred-username");
+  return token && ws instanceof DatabricksWorkspace ? ws.forUser(token, who ?? undefined) : ws;
 }
