@@ -3,6 +3,7 @@
  * A missing or bad value stops start-up with a message that names the variable.
  */
 import { z } from "zod";
+import { KNOWN_USER_SCOPES } from "@/lib/workspace/databricks/scopes.ts";
 
 const WORKSPACE_KINDS = ["local", "databricks"] as const;
 
@@ -31,6 +32,14 @@ const EnvSchema = z.object({
   DATABRICKS_CLIENT_ID: z.string().min(1).optional(),
   DATABRICKS_CLIENT_SECRET: z.string().min(1).optional(),
   DATABRICKS_CONFIG_PROFILE: z.string().min(1).optional(),
+  /**
+   * Databricks Apps user authorization scopes the app declares (comma-separated); the signed-in
+   * user's token is used only for calls these cover. Empty: every call is the app's own.
+   */
+  LAKEVISION_USER_SCOPES: z.string().trim().default("").refine(
+    (v) => scopeList(v).every((s) => (KNOWN_USER_SCOPES as string[]).includes(s)),
+    `must be a comma-separated list of: ${KNOWN_USER_SCOPES.join(", ")}`,
+  ),
   /** Hosts (comma-separated, `name` or `name:port`) the app answers for besides loopback. */
   LAKEVISION_PUBLIC_HOST: z.string().trim().min(1).refine(
     (v) => v.split(",").every((h) => HOST_RE.test(h.trim())),
@@ -85,7 +94,13 @@ export interface Settings {
     clientId?: string;
     clientSecret?: string;
     profile?: string;
+    /** LAKEVISION_USER_SCOPES: the user scopes the app declares (see lib/workspace/databricks/scopes.ts). */
+    userScopes: string[];
   };
+}
+
+function scopeList(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 /** Raised when the environment holds a bad value; the message names every bad variable. */
@@ -144,6 +159,7 @@ export function loadSettings(
       clientId: e.DATABRICKS_CLIENT_ID,
       clientSecret: e.DATABRICKS_CLIENT_SECRET,
       profile: e.DATABRICKS_CONFIG_PROFILE,
+      userScopes: scopeList(e.LAKEVISION_USER_SCOPES),
     },
   };
 }
