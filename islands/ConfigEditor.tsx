@@ -9,10 +9,11 @@ import {
   formValuesToDoc,
   problemsByField,
 } from "@/lib/config/form.ts";
+import { volumePathProblem } from "@/lib/config/data_paths.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import { isTask, type Task } from "@/lib/config/tasks.ts";
-import { validateConfig } from "@/lib/config/validate.ts";
+import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 import { stringifyConfig } from "@/lib/config/yaml_io.ts";
 
 /** The editor's props; also the shape of the editor page's data. */
@@ -43,7 +44,16 @@ export interface ConfigEditorProps {
   target: "local" | "databricks";
   /** Label of the submit button. */
   submitLabel: string;
+  /** What the server found checking the data paths in the workspace, for the values shown. */
+  pathProblems: Problem[];
 }
+
+const PATH_FIELDS = [
+  "data.train_data_path",
+  "data.val_data_path",
+  "data.train_annotation_file",
+  "data.val_annotation_file",
+];
 
 /** The config form with live validation (same zod schema as the server) and a YAML preview. */
 export default function ConfigEditor(props: ConfigEditorProps) {
@@ -58,12 +68,25 @@ export default function ConfigEditor(props: ConfigEditorProps) {
   const doc = useMemo(() => formValuesToDoc(props.base, values, task), [values, task]);
   const result = useMemo(() => validateConfig(doc, { target: props.target }), [doc]);
   const yaml = useMemo(() => stringifyConfig(doc), [doc]);
-  const errors = problemsByField(result.errors, task);
-  const warnings = problemsByField(result.warnings, task);
+  // Data paths: a path outside a volume is an error as it is typed; whether it exists is the
+  // server's finding, shown while the field still holds the value it checked.
+  const pathErrors: Problem[] = PATH_FIELDS.flatMap((k) => {
+    const v = values[k]?.trim();
+    const problem = v ? volumePathProblem(v) : null;
+    return problem ? [{ path: k, message: problem }] : [];
+  });
+  const serverPaths = props.pathProblems.filter((p) =>
+    values[p.path] === props.values[p.path] && !pathErrors.some((e) => e.path === p.path)
+  );
+  const allErrors = [...result.errors, ...pathErrors];
+  const errors = problemsByField(allErrors, task);
+  const warnings = problemsByField([...result.warnings, ...serverPaths], task);
   // A new form starts without a name: say so once the person has typed one or tried to save.
+  // The server's verdict on the name (taken, invalid) stays until the name is changed.
   const liveNameError = props.nameEditable ? configNameProblem(name) : null;
+  const serverNameError = name === props.name ? props.nameError : null;
   const nameError = ready && props.nameEditable
-    ? (nameTouched || blocked ? liveNameError : null)
+    ? (serverNameError ?? (nameTouched || blocked ? liveNameError : null))
     : props.nameError;
   const model = getModel(values["model.model_name"] ?? "");
   const models = useMemo(
@@ -101,7 +124,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
   }
 
   function onSubmit(e: Event) {
-    if (result.errors.length === 0 && !liveNameError) return;
+    if (allErrors.length === 0 && !liveNameError) return;
     e.preventDefault();
     setBlocked(true);
     if (liveNameError) return document.getElementById("f-name")?.focus();
@@ -118,7 +141,8 @@ export default function ConfigEditor(props: ConfigEditorProps) {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  const count = result.errors.length + (nameError ? 1 : 0);
+  const count = allErrors.length + (nameError ? 1 : 0);
+  const warningCount = result.warnings.length + serverPaths.length;
   return (
     <form
       method="post"
@@ -205,7 +229,12 @@ export default function ConfigEditor(props: ConfigEditorProps) {
           {count
             ? `${count} error${count > 1 ? "s" : ""} to fix${blocked ? " before saving" : ""}`
             : `Valid ${result.task ?? ""} config`}
-          {result.warnings.length > 0 && `, ${result.warnings.length} warning(s)`}
+          {warningCount > 0 && `, ${warningCount} warning(s)`}
+          {serverPaths.length > 0 && (
+            <span class="block text-xs" data-path-status>
+              Launching is refused until the data paths marked below exist.
+            </span>
+          )}
         </div>
         {props.saveError && (
           <p
@@ -222,6 +251,15 @@ export default function ConfigEditor(props: ConfigEditorProps) {
             class="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
           >
             {props.submitLabel}
+          </button>
+          <button
+            type="submit"
+            name="activate"
+            value="1"
+            class="rounded-md border border-slate-900 px-3 py-2 text-sm font-medium text-slate-900 hover:bg-slate-50"
+            title="Save, then make this version the one Training launches by default"
+          >
+            {props.submitLabel} and activate
           </button>
           <button
             type="button"

@@ -159,7 +159,10 @@ export default function RunLive(
   }
 
   const active = !TERMINAL.has(run.status);
-  const canResume = run.status === "cancelled" || run.status === "failed";
+  // a run that failed before its first step has no checkpoint: it is edited and relaunched
+  const started = (run.progress?.step ?? 0) > 0 || points.length > 0;
+  const canResume = (run.status === "cancelled" || run.status === "failed") && started;
+  const failedEarly = run.status === "failed" && !started;
   const lines = log.split("\n").slice(-200).join("\n");
   return (
     <div class="space-y-4" data-run-id={run.id}>
@@ -208,15 +211,19 @@ export default function RunLive(
           )}
           <a
             href={`/configs/${encodeURIComponent(run.config.name)}/edit?from=${run.config.version}`}
-            class="rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"
+            class={failedEarly
+              ? "rounded-md bg-slate-900 px-3 py-1 text-sm text-white hover:bg-slate-700"
+              : "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"}
+            data-testid="relaunch"
           >
-            Re-run with changes
+            {failedEarly ? "Edit and relaunch" : "Re-run with changes"}
           </a>
         </div>
       </div>
       <p class="text-xs text-slate-500">
-        Pause = Cancel, then Resume: the run saves its last checkpoint when cancelled and a resumed
-        run continues from it.
+        {failedEarly
+          ? "The run failed before its first step, so there is nothing to resume: fix the config and launch it again."
+          : "Pause = Cancel, then Resume: the run saves its last checkpoint when cancelled and a resumed run continues from it."}
       </p>
       {actionError && (
         <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{actionError}</p>
@@ -263,7 +270,7 @@ export default function RunLive(
       <section class="rounded-lg border border-slate-200 bg-white p-3">
         <h2 class="text-sm font-medium text-slate-800 mb-2">Latest log lines</h2>
         <pre
-          class="max-h-72 overflow-auto rounded bg-slate-900 p-3 text-xs text-slate-100"
+          class="max-h-72 overflow-y-auto whitespace-pre-wrap break-words rounded bg-slate-900 p-3 text-xs text-slate-100"
           data-testid="log"
           ref={logBox}
         >{lines ||
@@ -274,7 +281,17 @@ export default function RunLive(
       {toast && (
         <div
           role="status"
-          class="fixed bottom-4 right-4 max-w-sm rounded-lg bg-slate-900 px-4 py-3 text-sm text-white shadow-lg"
+          // inline, not utility classes: a toast exists only in the browser, so no server
+          // render ever asked for its CSS
+          style={{
+            position: "fixed",
+            bottom: "1rem",
+            right: "1rem",
+            zIndex: 50,
+            maxWidth: "min(24rem, calc(100vw - 2rem))",
+            overflowWrap: "anywhere",
+          }}
+          class="rounded-lg bg-slate-900 px-4 py-3 text-sm text-white shadow-lg"
           data-testid="toast"
         >
           {toast}

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { chooseDistribution, planJob } from "@/lib/training/compute.ts";
 import { computeFromForm, type FieldProblems, type LaunchForm } from "@/lib/training/form.ts";
 import { DISTRIBUTION_LABELS } from "@/lib/training/types.ts";
@@ -43,6 +43,20 @@ interface Props {
 export default function TrainingLaunchForm(p: Props) {
   const [v, setV] = useState<LaunchForm>({ ...p.values, compute: p.kind });
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // The browser restores typed values (Back, reload) into the fields, which hydration leaves
+  // alone; read them back so the state, the preview and the post are what is shown.
+  useEffect(() => {
+    const sync = (e?: PageTransitionEvent) => {
+      const form = formRef.current;
+      if (!form) return;
+      setV((old) => ({ ...old, ...fieldsOf(form) }));
+      if (e?.persisted) setBusy(false);
+    };
+    sync();
+    addEventListener("pageshow", sync);
+    return () => removeEventListener("pageshow", sync);
+  }, []);
   const set = (k: string) => (e: Event) => {
     const t = e.currentTarget as HTMLInputElement;
     setV({ ...v, touched: "1", [k]: t.type === "checkbox" ? (t.checked ? "on" : "") : t.value });
@@ -74,8 +88,11 @@ export default function TrainingLaunchForm(p: Props) {
     <form
       method="post"
       class="space-y-6"
+      ref={formRef}
       onSubmit={(e) => {
-        if (busy) e.preventDefault();
+        if (busy) return e.preventDefault();
+        // what is posted is what the fields show; the state follows them
+        setV((old) => ({ ...old, ...fieldsOf(e.currentTarget as HTMLFormElement) }));
         setBusy(true);
       }}
     >
@@ -106,6 +123,7 @@ export default function TrainingLaunchForm(p: Props) {
                 ))
               )}
             </select>
+            <WillRun configs={p.configs} config={v.config} configPath={v.configPath} />
             {p.configs.length === 0 && (
               <p class="mt-1 text-xs text-slate-600">
                 No configs yet: <a class="text-sky-700 underline" href="/configs/new">create one</a>
@@ -197,5 +215,48 @@ export default function TrainingLaunchForm(p: Props) {
         )}
       </div>
     </form>
+  );
+}
+
+/** The visible fields' values as the browser holds them (hidden inputs come from props). */
+function fieldsOf(form: HTMLFormElement): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const el of Array.from(form.elements)) {
+    const t = el as HTMLInputElement;
+    if (!t.name || t.type === "hidden" || t.type === "submit") continue;
+    if (t.type === "radio") {
+      if (t.checked) out[t.name] = t.value;
+    } else out[t.name] = t.type === "checkbox" ? (t.checked ? "on" : "") : t.value;
+  }
+  return out;
+}
+
+/** Says which config version the launch will run, so a default is never silent. */
+function WillRun(
+  { configs, config, configPath }: {
+    configs: ConfigOption[];
+    config?: string;
+    configPath?: string;
+  },
+) {
+  if (configPath?.trim()) {
+    return (
+      <p class="mt-1 text-xs text-slate-600" data-testid="will-run">
+        Will run the YAML file <span class="font-mono">{configPath.trim()}</span>{" "}
+        (saved as a config version at launch).
+      </p>
+    );
+  }
+  const at = config?.lastIndexOf("@") ?? -1;
+  const c = at > 0 ? configs.find((o) => o.name === config!.slice(0, at)) : undefined;
+  if (!c) return null;
+  const n = Number(config!.slice(at + 1));
+  const latest = c.versions[0];
+  return (
+    <p class="mt-1 text-xs text-slate-600" data-testid="will-run">
+      Will run <strong>{c.name} v{n}</strong>
+      {c.active === n ? " — the active version" : ""}
+      {n !== latest ? ` (the newest is v${latest})` : ""}.
+    </p>
   );
 }

@@ -4,11 +4,17 @@
  */
 import { type Crumb, Page } from "@/components/Page.tsx";
 import ConfigEditor, { type ConfigEditorProps } from "@/islands/ConfigEditor.tsx";
-import { docToFormValues, type FormValues, readConfigForm } from "@/lib/config/form.ts";
+import {
+  docToFormValues,
+  type FormValues,
+  formValuesToDoc,
+  readConfigForm,
+} from "@/lib/config/form.ts";
+import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import type { Task } from "@/lib/config/tasks.ts";
-import { validateConfig } from "@/lib/config/validate.ts";
+import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 import { configStoreFor, StaleVersionError } from "@/lib/store/configs.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
@@ -30,7 +36,14 @@ export function editorData(
   init:
     & Omit<
       EditorData,
-      "kind" | "values" | "target" | "nameError" | "message" | "saveError" | "expectedLatest"
+      | "kind"
+      | "values"
+      | "target"
+      | "nameError"
+      | "message"
+      | "saveError"
+      | "expectedLatest"
+      | "pathProblems"
     >
     & {
       values?: FormValues;
@@ -38,6 +51,7 @@ export function editorData(
       message?: string;
       saveError?: string | null;
       expectedLatest?: number | null;
+      pathProblems?: Problem[];
     },
 ): EditorData {
   return {
@@ -48,8 +62,16 @@ export function editorData(
     message: init.message ?? "",
     saveError: init.saveError ?? null,
     expectedLatest: init.expectedLatest ?? null,
+    pathProblems: init.pathProblems ?? [],
     target: state.settings.workspace,
   };
+}
+
+/** Editor data with the data paths checked in the workspace (shown beside the fields). */
+export async function withPathCheck(state: State, data: EditorData): Promise<EditorData> {
+  const doc = formValuesToDoc(data.base, data.values, data.task);
+  const pathProblems = await checkDataPaths(doc, data.task, state.workspace.files);
+  return { ...data, pathProblems };
 }
 
 /**
@@ -76,6 +98,17 @@ export async function saveFromForm(
     nameError = "already exists: open it and save a new version instead";
   }
   const result = validateConfig(posted.doc, { target: ctx.state.settings.workspace });
+  // A path outside a volume can never work: refused like any other invalid field. A volume
+  // path that does not exist (yet) is saved with a warning; launching refuses it.
+  const pathProblems = await checkDataPaths(
+    posted.doc,
+    result.task ?? posted.task,
+    ctx.state.workspace.files,
+  );
+  const badShape = pathProblems.some((p) => {
+    const v = (posted.doc.data as Record<string, unknown> | undefined)?.[p.path.slice(5)];
+    return typeof v === "string" && volumePathProblem(v) !== null;
+  });
   const again = (extra: { nameError?: string | null; saveError?: string | null }) =>
     editorData(ctx.state, {
       title: page.title,
@@ -90,9 +123,12 @@ export async function saveFromForm(
       expectedLatest: posted.expectedLatest,
       message: posted.message,
       submitLabel: page.fixedName ? "Save new version" : "Save",
+      pathProblems,
       ...extra,
     });
-  if (nameError || !result.ok) return ctx.render(again({ nameError }), { status: 422 });
+  if (nameError || !result.ok || badShape) {
+    return ctx.render(again({ nameError }), { status: 422 });
+  }
   let saved;
   try {
     saved = await store.save(name, posted.doc, {
@@ -109,7 +145,10 @@ export async function saveFromForm(
     }
     throw e;
   }
-  return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${saved.version.version}`);
+  const version = saved.version.version;
+  if (form.get("activate") === "1") await store.activate(name, version, authorOf(ctx.state));
+  const activated = form.get("activate") === "1" ? "&activated=1" : "";
+  return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${version}${activated}`);
 }
 
 /** The island's props: the page data less what only the page uses. */

@@ -11,7 +11,13 @@ import { isTask, type Task, TASK_LABELS, TASKS } from "@/lib/config/tasks.ts";
 import { DEFAULT_MODEL, newConfig } from "@/lib/config/templates.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { Handlers, PageProps, State } from "@/lib/web/types.ts";
-import { type EditorData, editorData, EditorPage, saveFromForm } from "./_editor.tsx";
+import {
+  type EditorData,
+  editorData,
+  EditorPage,
+  saveFromForm,
+  withPathCheck,
+} from "./_editor.tsx";
 
 type Data =
   | { kind: "choose"; task: Task | null; models: ModelSpec[] }
@@ -62,17 +68,20 @@ export const handler: Handlers<Data> = {
       });
     }
     return ctx.render(
-      editorData(ctx.state, {
-        title: TITLE,
-        crumbs: CRUMBS,
-        action: ctx.url.pathname + ctx.url.search,
-        name: "",
-        nameEditable: true,
-        task: start.task,
-        base: start.doc,
-        baseVersion: null,
-        submitLabel: "Save",
-      }),
+      await withPathCheck(
+        ctx.state,
+        editorData(ctx.state, {
+          title: TITLE,
+          crumbs: CRUMBS,
+          action: ctx.url.pathname + ctx.url.search,
+          name: "",
+          nameEditable: true,
+          task: start.task,
+          base: start.doc,
+          baseVersion: null,
+          submitLabel: "Save",
+        }),
+      ),
     );
   },
   async POST(req, ctx) {

@@ -1,5 +1,6 @@
 import { Page } from "@/components/Page.tsx";
 import TrainingLaunchForm, { type ConfigOption } from "@/islands/TrainingLaunchForm.tsx";
+import { assertDataReady } from "@/lib/config/data_ready.ts";
 import { HttpError } from "@/lib/errors.ts";
 import { type FieldProblems, type LaunchForm, launchFromForm } from "@/lib/training/form.ts";
 import { launchRun, newToken } from "@/lib/training/launch.ts";
@@ -76,7 +77,9 @@ export const handler: Handlers<Data> = {
       });
     }
     try {
-      const { run } = await launchRun(await trainingContext(ctx.state), request);
+      const t = await trainingContext(ctx.state);
+      await assertDataReady(t, request);
+      const { run } = await launchRun(t, request);
       return ctx.redirect(`/training/${run.id}`);
     } catch (e) {
       if (!(e instanceof HttpError) || e.status >= 500) throw e;

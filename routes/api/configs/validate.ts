@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
+import type { FilesApi } from "@/lib/workspace/types.ts";
 
 const Body = z.object({
   yaml: z.string().optional(),
@@ -32,12 +34,32 @@ export const handler: Handlers = {
           warnings: [],
         });
       }
-      return Response.json(pick(validateConfig(parsed.doc, { mode, target })));
+      return Response.json(await withPaths(parsed.doc, mode, target, ctx.state.workspace.files));
     }
-    return Response.json(pick(validateConfig(doc, { mode, target })));
+    return Response.json(await withPaths(doc!, mode, target, ctx.state.workspace.files));
   },
 };
 
-function pick(r: ReturnType<typeof validateConfig>) {
-  return { ok: r.ok, task: r.task, errors: r.errors, warnings: r.warnings };
+/**
+ * The rules' verdict plus the data paths checked in the workspace: a path outside a volume is
+ * an error; one that is missing or holds the wrong layout is an error for launch, a warning
+ * while editing (the data may be uploaded later).
+ */
+async function withPaths(
+  doc: Record<string, unknown>,
+  mode: "edit" | "launch",
+  target: "local" | "databricks",
+  files: FilesApi,
+) {
+  const r = validateConfig(doc, { mode, target });
+  const errors = [...r.errors], warnings = [...r.warnings];
+  const data = (doc.data ?? {}) as Record<string, unknown>;
+  for (const p of await checkDataPaths(doc, r.task, files)) {
+    const v = data[p.path.slice("data.".length)];
+    const shape = typeof v === "string" && volumePathProblem(v) !== null;
+    if (shape || mode === "launch") {
+      if (!errors.some((e) => e.path === p.path)) errors.push(p);
+    } else warnings.push(p);
+  }
+  return { ok: errors.length === 0, task: r.task, errors, warnings };
 }

@@ -1,3 +1,4 @@
+import { assertDataReady } from "@/lib/config/data_ready.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { launchRun } from "@/lib/training/launch.ts";
 import { listRuns } from "@/lib/training/records.ts";
@@ -37,7 +38,9 @@ export const handler: Handlers = {
         parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       );
     }
-    const { run, existing } = await launchRun(await trainingContext(ctx.state), parsed.data);
+    const t = await trainingContext(ctx.state);
+    await assertDataReady(t, parsed.data);
+    const { run, existing } = await launchRun(t, parsed.data);
     return Response.json({ run, existing }, { status: existing ? 200 : 201 });
   },
 };

@@ -1,7 +1,13 @@
 import { isTask } from "@/lib/config/tasks.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
-import { type EditorData, editorData, EditorPage, saveFromForm } from "../_editor.tsx";
+import {
+  type EditorData,
+  editorData,
+  EditorPage,
+  saveFromForm,
+  withPathCheck,
+} from "../_editor.tsx";
 
 function crumbs(name: string) {
   return [{ label: "Configs", href: "/configs" }, {
@@ -17,18 +23,23 @@ export const handler: Handlers<EditorData> = {
     const config = await store.get(name);
     const from = Number(ctx.url.searchParams.get("from") ?? config.latestVersion);
     const v = await store.getVersion(name, Number.isInteger(from) ? from : config.latestVersion);
-    return ctx.render(editorData(ctx.state, {
-      title: `Edit ${name}`,
-      crumbs: crumbs(name),
-      action: ctx.url.pathname + ctx.url.search,
-      name,
-      nameEditable: false,
-      task: isTask(v.task) ? v.task : config.task,
-      base: v.doc,
-      baseVersion: v.version,
-      expectedLatest: config.latestVersion,
-      submitLabel: "Save new version",
-    }));
+    return ctx.render(
+      await withPathCheck(
+        ctx.state,
+        editorData(ctx.state, {
+          title: `Edit ${name}`,
+          crumbs: crumbs(name),
+          action: ctx.url.pathname + ctx.url.search,
+          name,
+          nameEditable: false,
+          task: isTask(v.task) ? v.task : config.task,
+          base: v.doc,
+          baseVersion: v.version,
+          expectedLatest: config.latestVersion,
+          submitLabel: "Save new version",
+        }),
+      ),
+    );
   },
   async POST(req, ctx) {
     const store = await configStoreFor(ctx.state);

@@ -2,6 +2,7 @@ import { Badge } from "@/components/Badge.tsx";
 import { Page } from "@/components/Page.tsx";
 import { ProblemList } from "@/components/config/ProblemList.tsx";
 import { getModel } from "@/lib/config/catalog.ts";
+import { checkDataPaths } from "@/lib/config/data_paths.ts";
 import { TASK_LABELS } from "@/lib/config/tasks.ts";
 import { validateConfig, type ValidationResult } from "@/lib/config/validate.ts";
 import {
@@ -29,12 +30,21 @@ export const handler: Handlers<Data> = {
     const history = await store.history(name);
     const v = Number(ctx.url.searchParams.get("v") ?? config.latestVersion);
     const shown = history.find((h) => h.version === v) ?? history[0];
-    const check = validateConfig(shown.doc, {
+    const rules = validateConfig(shown.doc, {
       mode: "launch",
       target: ctx.state.settings.workspace,
     });
+    // "ready to launch" also means the data is there, as the launch itself will check
+    const paths = await checkDataPaths(shown.doc, rules.task, ctx.state.workspace.files);
+    const check = {
+      ...rules,
+      ok: rules.ok && paths.length === 0,
+      errors: [...rules.errors, ...paths],
+    };
     const saved = Number(ctx.url.searchParams.get("saved")) || null;
-    const notice = ctx.url.searchParams.get("notice")?.slice(0, 200) ?? null;
+    const notice = ctx.url.searchParams.get("activated") === "1" && saved
+      ? `Version ${saved} is now the active version: Training launches it by default.`
+      : ctx.url.searchParams.get("notice")?.slice(0, 200) ?? null;
     return ctx.render({ config, shown, check, history, saved, notice });
   },
 };

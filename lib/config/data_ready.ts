@@ -1,0 +1,30 @@
+/**
+ * The launch gate on data: before a run is started (form or API), the config version it would
+ * run has its data paths checked against the workspace (`checkDataPaths`). Server-only; the
+ * editor's live checks import `data_paths.ts` alone.
+ */
+import { BadRequestError } from "@/lib/errors.ts";
+import { resolveConfig, type TrainingContext } from "@/lib/training/launch.ts";
+import type { LaunchRequest } from "@/lib/training/types.ts";
+import { checkDataPaths } from "./data_paths.ts";
+
+/**
+ * Throws a 400 naming each data path that is not a volume path, does not exist or does not hold
+ * the expected layout; nothing is launched then. A resume re-uses its parent's checked config.
+ */
+export async function assertDataReady(
+  ctx: TrainingContext,
+  req: Pick<LaunchRequest, "config" | "configPath" | "compute">,
+): Promise<void> {
+  // the wrong compute is launchRun's refusal to make; a config to check comes after that
+  if (req.compute.kind !== ctx.workspace.kind) return;
+  const version = await resolveConfig(ctx, req);
+  const problems = await checkDataPaths(version.doc, version.task, ctx.workspace.files);
+  if (problems.length === 0) return;
+  throw new BadRequestError(
+    `${version.name} v${version.version} cannot launch: ` +
+      problems.map((p) => `${p.path} ${p.message}`).join("; ") +
+      ". Edit the config's data paths and launch again.",
+    problems,
+  );
+}
