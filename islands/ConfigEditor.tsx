@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { ConfigFields } from "@/components/config/ConfigFields.tsx";
 import { ProblemList } from "@/components/config/ProblemList.tsx";
 import { getModel, modelsForTask, runtimeNote } from "@/lib/config/catalog.ts";
@@ -14,7 +15,6 @@ import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import { isTask, type Task } from "@/lib/config/tasks.ts";
 import { type Problem, validateConfig } from "@/lib/config/validate.ts";
-import { stringifyConfig } from "@/lib/config/yaml_io.ts";
 
 /** The editor's props; also the shape of the editor page's data. */
 export interface ConfigEditorProps {
@@ -46,6 +46,11 @@ export interface ConfigEditorProps {
   submitLabel: string;
   /** What the server found checking the data paths in the workspace, for the values shown. */
   pathProblems: Problem[];
+  /**
+   * The YAML of the values shown, rendered on the server. Later previews come from
+   * /api/configs/validate, so the browser never loads a YAML library.
+   */
+  yaml?: string;
 }
 
 const PATH_FIELDS = [
@@ -55,19 +60,65 @@ const PATH_FIELDS = [
   "data.val_annotation_file",
 ];
 
+/** How the YAML preview stands against the values shown. */
+type PreviewState = "current" | "pending" | "failed";
+
 /** The config form with live validation (same zod schema as the server) and a YAML preview. */
 export default function ConfigEditor(props: ConfigEditorProps) {
-  const [values, setValues] = useState<FormValues>(props.values);
-  const [task, setTask] = useState<Task>(props.task);
-  const [name, setName] = useState(props.name);
-  const [ready, setReady] = useState(false);
-  const [blocked, setBlocked] = useState(false);
-  const [nameTouched, setNameTouched] = useState(false);
-  useEffect(() => setReady(true), []);
+  const valuesSig = useSignal<FormValues>(props.values);
+  const taskSig = useSignal<Task>(props.task);
+  const nameSig = useSignal(props.name);
+  const readySig = useSignal(false);
+  const blockedSig = useSignal(false);
+  const nameTouchedSig = useSignal(false);
+  const yamlSig = useSignal(props.yaml ?? "");
+  const previewSig = useSignal<PreviewState>(props.yaml === undefined ? "pending" : "current");
+  const previewErrorSig = useSignal("");
+  const retrySig = useSignal(0);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
 
-  const doc = useMemo(() => formValuesToDoc(props.base, values, task), [values, task]);
-  const result = useMemo(() => validateConfig(doc, { target: props.target }), [doc]);
-  const yaml = useMemo(() => stringifyConfig(doc), [doc]);
+  const docSig = useComputed(() => formValuesToDoc(props.base, valuesSig.value, taskSig.value));
+  const resultSig = useComputed(() => validateConfig(docSig.value, { target: props.target }));
+  const values = valuesSig.value, task = taskSig.value, name = nameSig.value;
+  const ready = readySig.value, blocked = blockedSig.value, nameTouched = nameTouchedSig.value;
+  const doc = docSig.value, result = resultSig.value, yaml = yamlSig.value;
+
+  // The preview follows the values through the server (debounced; an answer to an older edit is
+  // dropped); the server-rendered one stands until the first edit.
+  const docJson = JSON.stringify(doc);
+  const shownJson = useRef(props.yaml === undefined ? "" : docJson);
+  useEffect(() => {
+    if (docJson === shownJson.current) return;
+    previewSig.value = "pending";
+    let stale = false;
+    const timer = setTimeout(async () => {
+      try {
+        const res = await fetch("/api/configs/validate", {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ doc, mode: "edit" }),
+        });
+        const body = await res.json();
+        if (stale) return;
+        if (!res.ok || typeof body.yaml !== "string") {
+          throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
+        }
+        yamlSig.value = body.yaml;
+        shownJson.current = docJson;
+        previewSig.value = "current";
+      } catch (e) {
+        if (stale) return;
+        previewErrorSig.value = e instanceof Error ? e.message : String(e);
+        previewSig.value = "failed";
+      }
+    }, 250);
+    return () => {
+      clearTimeout(timer);
+      stale = true;
+    };
+  }, [docJson, retrySig.value]);
   // Data paths: a path outside a volume is an error as it is typed; whether it exists is the
   // server's finding, shown while the field still holds the value it checked.
   const pathErrors: Problem[] = PATH_FIELDS.flatMap((k) => {
@@ -103,16 +154,19 @@ export default function ConfigEditor(props: ConfigEditorProps) {
     if (!t.name || !t.name.includes(".")) return;
     const next = { ...values, [t.name]: t.value };
     if (t.name === "model.task_type" && isTask(t.value) && t.value !== task) {
-      setTask(t.value);
-      setValues({ ...docToFormValues(formValuesToDoc(props.base, next, task), t.value), ...next });
-    } else setValues(next);
-    setBlocked(false);
+      taskSig.value = t.value;
+      valuesSig.value = {
+        ...docToFormValues(formValuesToDoc(props.base, next, task), t.value),
+        ...next,
+      };
+    } else valuesSig.value = next;
+    blockedSig.value = false;
   }
 
   function applyModelDefaults() {
     if (!model) return;
     const d = model.defaults;
-    setValues({
+    valuesSig.value = {
       ...values,
       "model.image_size": String(model.imageSize.default),
       "model.learning_rate": formatNumber(d.learningRate),
@@ -120,13 +174,13 @@ export default function ConfigEditor(props: ConfigEditorProps) {
       "data.batch_size": String(d.batchSize),
       "training.monitor_metric": d.monitorMetric,
       "training.monitor_mode": d.monitorMode,
-    });
+    };
   }
 
   function onSubmit(e: Event) {
     if (allErrors.length === 0 && !liveNameError) return;
     e.preventDefault();
-    setBlocked(true);
+    blockedSig.value = true;
     if (liveNameError) return document.getElementById("f-name")?.focus();
     const first = document.querySelector<HTMLElement>("[aria-invalid=true]");
     first?.focus();
@@ -167,8 +221,8 @@ export default function ConfigEditor(props: ConfigEditorProps) {
               value={name}
               readOnly={!props.nameEditable}
               onInput={(e) => {
-                setName((e.target as HTMLInputElement).value);
-                setNameTouched(true);
+                nameSig.value = (e.target as HTMLInputElement).value;
+                nameTouchedSig.value = true;
               }}
               aria-invalid={nameError ? true : undefined}
               class={`mt-1 block w-full rounded-md border px-2 py-1.5 text-sm font-mono ${
@@ -264,16 +318,34 @@ export default function ConfigEditor(props: ConfigEditorProps) {
           <button
             type="button"
             onClick={download}
-            disabled={!ready}
+            disabled={!ready || previewSig.value !== "current"}
+            title={previewSig.value === "current" ? undefined : "Waiting for the preview"}
             class="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-50 disabled:opacity-50"
           >
             Download YAML
           </button>
         </div>
+        {previewSig.value === "failed" && (
+          <p role="alert" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            The preview could not be updated: {previewErrorSig.value}{" "}
+            <button
+              type="button"
+              class="underline"
+              onClick={() =>
+                retrySig.value++}
+            >
+              Try again
+            </button>
+          </p>
+        )}
         <pre
-          class="max-h-[70vh] overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100"
+          class={`max-h-[70vh] overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100 ${
+            previewSig.value === "current" ? "" : "opacity-60"
+          }`}
           aria-label="YAML preview"
+          aria-busy={previewSig.value === "pending"}
           data-yaml-preview
+          data-preview={previewSig.value}
         >{yaml}</pre>
       </aside>
     </form>

@@ -15,6 +15,7 @@ import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import type { Task } from "@/lib/config/tasks.ts";
 import { type Problem, validateConfig } from "@/lib/config/validate.ts";
+import { stringifyConfig } from "@/lib/config/yaml_io.ts";
 import { configStoreFor, StaleVersionError } from "@/lib/store/configs.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { PageProps, RouteContext, State } from "@/lib/web/types.ts";
@@ -164,7 +165,10 @@ export function EditorPage({ data }: PageProps<EditorData>) {
       crumbs={data.crumbs}
       description="Every field has its unit and default; errors appear beside the field as you type."
     >
-      <ConfigEditor {...editorProps(data)} />
+      <ConfigEditor
+        {...editorProps(data)}
+        yaml={stringifyConfig(formValuesToDoc(data.base, data.values, data.task))}
+      />
     </Page>
   );
 }

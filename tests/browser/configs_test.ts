@@ -40,6 +40,8 @@ Deno.test({
       await page.fill("#f-model-image_size", "800");
       await page.waitForSelector('[data-status="valid"]');
       assertEquals(await err.count(), 0);
+      // The preview comes from the server (/api/configs/validate) a moment after the edit.
+      await page.waitForSelector('[data-yaml-preview][data-preview="current"]');
       assertStringIncludes((await page.textContent("[data-yaml-preview]"))!, "batch_size: 8");
 
       // Download YAML from the editor (a client-side file of the live preview).

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
 import { validateConfig } from "@/lib/config/validate.ts";
-import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
+import { parseConfigYaml, stringifyConfig } from "@/lib/config/yaml_io.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
@@ -16,7 +16,10 @@ const Body = z.object({
   "send exactly one of yaml or doc",
 );
 
-/** POST {yaml} or {doc} → {ok, task, errors, warnings}, as `config validate --json` prints. */
+/**
+ * POST {yaml} or {doc} → {ok, task, errors, warnings}, as `config validate --json` prints; for a
+ * {doc}, also `yaml`, the file it saves as (the editor's preview, so browsers need no YAML code).
+ */
 export const handler: Handlers = {
   async POST(req, ctx) {
     const body = Body.safeParse(await readJson(req));
@@ -36,7 +39,10 @@ export const handler: Handlers = {
       }
       return Response.json(await withPaths(parsed.doc, mode, target, ctx.state.workspace.files));
     }
-    return Response.json(await withPaths(doc!, mode, target, ctx.state.workspace.files));
+    return Response.json({
+      ...await withPaths(doc!, mode, target, ctx.state.workspace.files),
+      yaml: stringifyConfig(doc!),
+    });
   },
 };
 
