@@ -63,7 +63,9 @@ export default function SettingsPage({ data, state }: PageProps<Data>) {
       <WorkspaceHealth initial={data.health} checkedAt={data.checkedAt} />
       <a class="block mt-6 text-sm text-blue-700" href="/settings/rates">Endpoint cost rates →</a>
       <a class="block mt-2 text-sm text-blue-700" href="/settings/run-rates">Run cost rates →</a>
-      <a class="block mt-2 text-sm text-blue-700" href="/settings/preferences">Your preferences (defaults, theme) →</a>
+      <a class="block mt-2 text-sm text-blue-700" href="/settings/preferences">
+        Your preferences (defaults, theme) →
+      </a>
     </Page>
   );
 }
