@@ -6,9 +6,8 @@
  */
 import { activityStats } from "@/lib/store/activity.ts";
 import { getRunRates } from "@/lib/store/rates.ts";
-import { listRuns } from "@/lib/training/records.ts";
 import { RUN_STATUSES } from "@/lib/training/types.ts";
-import { type RunFacts, runFacts, storedResources } from "./runs.ts";
+import { allRunFacts as runsFacts, type RunFacts } from "./runs.ts";
 
 /** A chart with the numbers it draws: `labels` × `series` is also its table and CSV. */
 export interface HistoryChart {
@@ -52,11 +51,9 @@ const inRange = (ms: number, r: Range) =>
   (r.since === undefined || ms >= r.since) && (r.until === undefined || ms <= r.until);
 const dayStr = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Every run's facts (resources included), newest first. */
+/** Every run's facts with the run rates in force, newest first. */
 export async function allRunFacts(now = Date.now()): Promise<RunFacts[]> {
-  const [runs, rates] = await Promise.all([listRuns({ limit: 1_000_000 }), getRunRates()]);
-  const res = await storedResources(runs.map((r) => r.id));
-  return runs.map((r) => runFacts(r, rates, res.get(r.id) ?? null, now));
+  return await runsFacts(await getRunRates(), now);
 }
 
 /** Analytics for runs launched and events written in `range`. */

@@ -107,6 +107,47 @@ export function resourcesFromStatus(st: unknown): RunResources | null {
   return Object.values(out).some((v) => v !== undefined) ? out : null;
 }
 
+/** Every stored resources record, by run id (one range read). */
+export async function allResources(): Promise<Map<string, RunResources>> {
+  const kv = await getKv();
+  const out = new Map<string, RunResources>();
+  for await (const e of kv.list<RunResources>({ prefix: ["history", "resources"] })) {
+    out.set(e.key[2] as string, e.value);
+  }
+  return out;
+}
+
+/**
+ * The fields of a run record the facts need, checked without parsing the whole record (the
+ * analytics read every run; the full schema costs most of the page's time).
+ */
+export function asRunRecord(v: unknown): RunRecord | null {
+  const r = v as Partial<RunRecord> | null;
+  if (
+    !r || typeof r.id !== "string" || typeof r.createdAt !== "number" ||
+    typeof r.status !== "string" || !r.config || !r.compute ||
+    typeof r.createdBy !== "string"
+  ) return null;
+  return { ...r, lastMetrics: r.lastMetrics ?? {} } as RunRecord;
+}
+
+/** Every run's facts (resources included), newest first. */
+export async function allRunFacts(rates: RunRates, now = Date.now()): Promise<RunFacts[]> {
+  const kv = await getKv();
+  const [res, runs] = await Promise.all([
+    allResources(),
+    (async () => {
+      const out: RunRecord[] = [];
+      for await (const e of kv.list({ prefix: ["training", "run"] }, { reverse: true })) {
+        const r = asRunRecord(e.value);
+        if (r) out.push(r);
+      }
+      return out;
+    })(),
+  ]);
+  return runs.map((r) => runFacts(r, rates, res.get(r.id) ?? null, now));
+}
+
 /** Stored resources of many runs (missing ones are absent from the map). */
 export async function storedResources(ids: string[]): Promise<Map<string, RunResources>> {
   const kv = await getKv();

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { BadRequestError } from "@/lib/errors.ts";
-import { type Activity, ActivitySchema, insertActivity } from "@/lib/store/activity.ts";
+import { type Activity, ActivitySchema, insertActivities } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import { importPreferences, listPreferences, PreferencesSchema } from "@/lib/store/preferences.ts";
 import { createRun } from "@/lib/training/records.ts";
@@ -88,10 +88,8 @@ export async function importHistory(doc: HistoryExport): Promise<ImportSummary> 
     runs: { added: 0, skipped: 0 },
     preferences: { added: 0, same: 0, conflicts: [] },
   };
-  for (const ev of doc.events) {
-    if (await insertActivity(ev)) out.added++;
-    else out.skipped++;
-  }
+  out.added = await insertActivities(doc.events);
+  out.skipped = doc.events.length - out.added;
   for (const r of doc.runs) {
     const exists = (await kv.get(["training", "run", r.id])).value !== null;
     const ok = !exists && !(await createRun(r)).existing;

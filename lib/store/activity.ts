@@ -6,7 +6,8 @@
  * - ["activity", id] → Activity
  * - ["activity_ix", "t", type, id] · ["activity_ix", "u", who, id] · ["activity_ix", "tu", type,
  *   who, id] · ["activity_ix", "w", word, id] → 0 (references; the entry is read by id)
- * - ["activity_stats", day, "t"|"u", type|who] → KvU64 (events per UTC day, for analytics)
+ * - ["activity_stats", "d"|"m", day|month, "t"|"u", type|who] → KvU64 (events per UTC day and
+ *   month, for analytics)
  * - ["activity_wc", word] → KvU64 (how many events hold a word: the text filter walks the rarest)
  * - ["activity_meta", "index"] → 1 once entries written before the indexes existed are indexed
  */
@@ -127,22 +128,50 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Subtracting from a KvU64 sum wraps modulo 2^64, which is how a counter goes down. */
 const u64 = (n: number) => (n >= 0 ? BigInt(n) : (1n << 64n) + BigInt(n));
 
-/** Every index and counter mutation of one entry (`sign` -1 removes them). */
-function indexOps(op: Deno.AtomicOperation, a: Activity, sign: 1 | -1): Deno.AtomicOperation {
+/** The index references and counters of one entry. */
+function indexKeys(a: Activity): { refs: Deno.KvKey[]; counters: Deno.KvKey[] } {
   const t = typeOf(a);
   const who = clip(a.who);
-  const keys: Deno.KvKey[] = [
-    [IX, "t", t, a.id],
-    [IX, "u", who, a.id],
-    [IX, "tu", t, who, a.id],
-  ];
   const ws = entryWords(a);
-  for (const w of ws) keys.push([IX, "w", w, a.id]);
-  for (const k of keys) sign > 0 ? op.set(k, 0) : op.delete(k);
   const d = day(a.when);
-  op.sum([STATS, d, "t", t], u64(sign));
-  op.sum([STATS, d, "u", who], u64(sign));
-  for (const w of ws) op.sum([WORD_COUNT, w], u64(sign));
+  return {
+    refs: [
+      [IX, "t", t, a.id],
+      [IX, "u", who, a.id],
+      [IX, "tu", t, who, a.id],
+      ...ws.map((w) => [IX, "w", w, a.id]),
+    ],
+    counters: [
+      [STATS, "d", d, "t", t],
+      [STATS, "d", d, "u", who],
+      [STATS, "m", d.slice(0, 7), "t", t],
+      [STATS, "m", d.slice(0, 7), "u", who],
+      ...ws.map((w) => [WORD_COUNT, w]),
+    ],
+  };
+}
+
+/**
+ * Every index and counter mutation of some entries (`sign` -1 removes them); counters shared
+ * by several entries are summed once.
+ */
+function indexOps(
+  op: Deno.AtomicOperation,
+  entries: Activity | Activity[],
+  sign: 1 | -1,
+): Deno.AtomicOperation {
+  const sums = new Map<string, { key: Deno.KvKey; n: number }>();
+  for (const a of Array.isArray(entries) ? entries : [entries]) {
+    const { refs, counters } = indexKeys(a);
+    for (const k of refs) sign > 0 ? op.set(k, 0) : op.delete(k);
+    for (const k of counters) {
+      const id = JSON.stringify(k);
+      const cur = sums.get(id) ?? { key: k, n: 0 };
+      cur.n += sign;
+      sums.set(id, cur);
+    }
+  }
+  for (const { key, n } of sums.values()) op.sum(key, u64(n));
   return op;
 }
 
@@ -158,6 +187,26 @@ export async function insertActivity(full: Activity): Promise<boolean> {
     a,
   );
   return (await indexOps(op, a, 1).commit()).ok;
+}
+
+/**
+ * Stores many new entries (import, generated histories): one atomic write per 20 entries; a
+ * batch holding an id that exists falls back to one by one. Returns how many were added.
+ */
+export async function insertActivities(entries: Activity[]): Promise<number> {
+  const kv = await getKv();
+  let added = 0;
+  for (let i = 0; i < entries.length; i += 20) {
+    const batch = entries.slice(i, i + 20).map((e) => ({ ...e, type: typeOf(e) }));
+    const op = kv.atomic();
+    for (const a of batch) {
+      op.check({ key: [...PREFIX, a.id], versionstamp: null }).set([...PREFIX, a.id], a);
+    }
+    indexOps(op, batch, 1);
+    if ((await op.commit()).ok) added += batch.length;
+    else for (const a of batch) if (await insertActivity(a)) added++;
+  }
+  return added;
 }
 
 /** Appends an entry; returns it. `type` is derived from `what`/`subject` when not given. */
@@ -295,27 +344,69 @@ export async function queryActivity(q: ActivityQuery = {}): Promise<ActivityPage
   return { items: page, next, index, examined };
 }
 
-/** Events per day by type and by user between two days (`YYYY-MM-DD`, inclusive). */
-export async function activityStats(
-  fromDay = "0000-00-00",
-  toDay = "9999-99-99",
-): Promise<{ day: string; dim: "t" | "u"; key: string; count: number }[]> {
+/** One counter of the activity statistics. */
+export interface ActivityStat {
+  /** YYYY-MM-DD, or YYYY-MM for a whole month. */
+  period: string;
+  dim: "t" | "u";
+  key: string;
+  count: number;
+}
+
+/**
+ * Event counts by type ("t") and user ("u") between two days (`YYYY-MM-DD`, inclusive): whole
+ * months from the monthly counters, the partial months at either end from the daily ones.
+ */
+export async function activityStats(fromDay?: string, toDay?: string): Promise<ActivityStat[]> {
   const kv = await getKv();
   await ensureIndexed();
-  const out: { day: string; dim: "t" | "u"; key: string; count: number }[] = [];
-  const selector = { start: [STATS, fromDay], end: [STATS, toDay + "~"] };
-  for await (const e of kv.list<Deno.KvU64>(selector)) {
-    const count = Number(e.value.value);
-    if (count > 0 && count < 2 ** 53) {
-      out.push({
-        day: e.key[1] as string,
-        dim: e.key[2] as "t" | "u",
-        key: e.key[3] as string,
-        count,
-      });
+  const out: ActivityStat[] = [];
+  const read = async (kind: "d" | "m", from: string, to: string) => {
+    const selector = { start: [STATS, kind, from], end: [STATS, kind, to + "~"] };
+    for await (const e of kv.list<Deno.KvU64>(selector)) {
+      const count = Number(e.value.value);
+      if (count > 0 && count < 2 ** 53) {
+        out.push({
+          period: e.key[2] as string,
+          dim: e.key[3] as "t" | "u",
+          key: e.key[4] as string,
+          count,
+        });
+      }
     }
+  };
+  const from = fromDay ?? "0000-01-01";
+  const to = toDay ?? "9999-12-31";
+  const firstFull = from.endsWith("-01") ? from.slice(0, 7) : nextMonth(from.slice(0, 7));
+  const lastFull = isLastDay(to) ? to.slice(0, 7) : prevMonth(to.slice(0, 7));
+  if (firstFull > lastFull) {
+    await read("d", from, to);
+    return out;
   }
+  await read("m", firstFull, lastFull);
+  if (from < firstFull) await read("d", from, `${prevMonth(firstFull)}-31`);
+  if (to.slice(0, 7) > lastFull) await read("d", `${nextMonth(lastFull)}-01`, to);
   return out;
+}
+
+function nextMonth(m: string): string {
+  const [y, mo] = m.split("-").map(Number);
+  return mo === 12
+    ? `${String(y + 1).padStart(4, "0")}-01`
+    : `${m.slice(0, 4)}-${String(mo + 1).padStart(2, "0")}`;
+}
+
+function prevMonth(m: string): string {
+  const [y, mo] = m.split("-").map(Number);
+  return mo === 1
+    ? `${String(y - 1).padStart(4, "0")}-12`
+    : `${m.slice(0, 4)}-${String(mo - 1).padStart(2, "0")}`;
+}
+
+function isLastDay(d: string): boolean {
+  if (d.startsWith("9999")) return true;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t + 86_400_000).getUTCDate() === 1;
 }
 
 /** One entry by id, or null. */
@@ -355,11 +446,13 @@ export async function pruneActivity(before: number): Promise<number> {
     }
     if (batch.length === 0) return removed;
     const op = kv.atomic();
+    const gone: Activity[] = [];
     for (const e of batch) {
       op.check(e).delete(e.key);
       const a = ActivitySchema.safeParse(e.value);
-      if (a.success) indexOps(op, a.data, -1);
+      if (a.success) gone.push(a.data);
     }
+    indexOps(op, gone, -1);
     if ((await op.commit()).ok) removed += batch.length;
   }
 }
@@ -378,12 +471,13 @@ export function ensureIndexed(): Promise<void> {
     const run = async () => {
       const refs = await kv.getMany(batch.map((a) => [IX, "t", typeOf(a), a.id]));
       const op = kv.atomic();
+      const todo = batch.filter((_, i) => refs[i].versionstamp === null);
       batch.forEach((a, i) => {
         if (refs[i].versionstamp !== null) return;
         op.check(refs[i]);
-        indexOps(op, a, 1);
         if (!a.type) op.set([...PREFIX, a.id], { ...a, type: typeOf(a) });
       });
+      indexOps(op, todo, 1);
       await op.commit();
       batch = [];
     };
