@@ -28,8 +28,8 @@ interface Setup extends AsyncDisposable {
   kv: Deno.Kv;
 }
 
-async function setup(): Promise<Setup> {
-  const h = await setupFake();
+async function setup(settings: { experimentRoot?: string } = {}): Promise<Setup> {
+  const h = await setupFake(settings);
   const kv = await Deno.openKv(":memory:");
   setKv(kv);
   const configs = new ConfigStore(kv, { files: h.ws.files, volume: VOL });
@@ -98,8 +98,10 @@ Deno.test({
     const t = b.tasks[0];
     assertEquals(
       Object.keys(t).sort(),
-      ["email_notifications", "new_cluster", "spark_python_task", "task_key"],
+      ["email_notifications", "libraries", "new_cluster", "spark_python_task", "task_key"],
     );
+    // The jobs' dependencies ride with the task, from the uploaded code folder.
+    assertEquals(t.libraries, [{ requirements: `${JOBS_DIR}/${hash}/requirements.txt` }]);
     assertEquals(t.task_key, "main");
     assertEquals(t.spark_python_task.python_file, `${JOBS_DIR}/${hash}/train.py`);
     assertEquals(t.spark_python_task.parameters, [
@@ -205,6 +207,14 @@ Deno.test({
     const t = submitted(s.h, run.jobRunId).tasks[0];
     assertEquals(t.spark_python_task.python_file, `${JOBS_DIR}/${hash}/launch_distributor.py`);
     assertEquals(t.spark_python_task.parameters.slice(0, 2), ["--num-processes", "8"]);
+    // Executors read the code from the volume copy (mounted on every node), not /Workspace.
+    const codeDir = `${VOL}/_lakevision/jobs/${hash}`;
+    assertEquals(t.spark_python_task.parameters.slice(2, 4), ["--code-dir", codeDir]);
+    assertEquals(await s.h.fake.files.sizeOf(`${codeDir}/train.py`) !== undefined, true);
+    assertEquals(
+      await s.h.fake.files.sizeOf(`${codeDir}/lakevision_jobs/tracking.py`) !== undefined,
+      true,
+    );
     assertEquals(t.new_cluster, {
       spark_version: GPU_RUNTIME,
       node_type_id: "Standard_NC24ads_A100_v4",
@@ -271,11 +281,30 @@ Deno.test({
     };
     const [a, b] = await Promise.all([launchRun(s.ctx, req), launchRun(s.ctx, req)]);
     assertEquals(a.run.id, b.run.id);
+    assertEquals(a.run.status, "queued", a.run.message);
     assertEquals(s.h.fake.jobs.runs.size, 1);
     const t = submitted(s.h, a.run.jobRunId).tasks[0];
     assertEquals(t.existing_cluster_id, "0101-abc");
     assertEquals(t.new_cluster, undefined);
     assertEquals(t.spark_python_task.python_file.endsWith("/train.py"), true);
+  },
+});
+
+Deno.test({
+  name:
+    "[training/databricks] a launched run gets its MLflow experiment under LAKEVISION_EXPERIMENT_ROOT",
+  ...opts,
+  async fn() {
+    await using s = await setup({ experimentRoot: "/Shared/lakevision" });
+    const { run } = await launchRun(s.ctx, { config: { name: "shapes" }, compute: dbx({}) });
+    assertEquals(run.status, "queued", run.message);
+    const t = submitted(s.h, run.jobRunId).tasks[0];
+    assertEquals(t.new_cluster.spark_env_vars, {
+      LAKEVISION_EXPERIMENT: "/Shared/lakevision/shapes",
+      MLFLOW_TRACKING_URI: "databricks",
+    });
+    // The experiment's folder exists before the job creates the experiment in it.
+    assert(s.h.fake.count("/api/2.0/workspace/mkdirs") > 0);
   },
 });
 

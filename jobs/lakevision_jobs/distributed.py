@@ -110,3 +110,16 @@ class EpochSampler(torch.utils.data.Sampler):
 
     def __len__(self):
         return max(self.per_rank - self.skip, 0)
+
+
+def run_train_file(train_path, args, env):
+    """What each TorchDistributor process runs: the driver's MLflow environment, then train.py
+    from the volume copy of the code (executors cannot read the driver's workspace folder)."""
+    import runpy
+    import sys
+    os.environ.update(env)
+    code_dir = os.path.dirname(os.path.abspath(train_path))
+    if code_dir not in sys.path:
+        sys.path.insert(0, code_dir)
+    sys.argv = [train_path, *args]
+    runpy.run_path(train_path, run_name="__main__")

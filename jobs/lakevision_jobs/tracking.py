@@ -9,6 +9,7 @@ on Databricks / with MLFLOW_TRACKING_URI set; a failing tracking server never st
 import json
 import math
 import os
+import re
 import socket
 import sys
 import time
@@ -64,6 +65,14 @@ class RunTracker:
                 self.status["resumed_from_step"] = prev.get("step")
             except (OSError, ValueError):
                 pass
+        if os.environ.get("DATABRICKS_RUNTIME_VERSION") or os.environ.get("LAKEVISION_CHECK_REQUIREMENTS"):
+            missing = missing_requirements()
+            if missing:
+                msg = (f"missing job dependencies: {', '.join(missing)} (jobs/requirements.txt is "
+                       "attached to the task as a library; check the cluster's library status)")
+                print(f"[failed] {msg}", file=sys.stderr, flush=True)
+                self.finish("failed", error=msg)
+                raise SystemExit(msg)
         if mlflow_cfg is not None:
             self._start_mlflow(mlflow_cfg)
         self.update()
@@ -127,7 +136,7 @@ class RunTracker:
             try:
                 self._mlflow.log_metrics(clean, step=int(step))
             except Exception as e:
-                warn_once("mlflow-log", f"MLflow log_metrics failed, continuing without it: {e}")
+                self._mlflow_failed("mlflow-log", f"MLflow log_metrics failed, continuing without it: {e}")
 
     def log_params(self, params):
         if self._mlflow is None:
@@ -146,6 +155,12 @@ class RunTracker:
             warn_once("mlflow-artifact", f"MLflow log_artifact failed: {e}")
 
     # -- MLflow ------------------------------------------------------------------------------
+    def _mlflow_failed(self, key, msg):
+        """A tracking failure is shown in the log and in status.json, never silently dropped."""
+        warn_once(key, msg)
+        if self.status.get("mlflow_error") is None:
+            self.update(mlflow_error=msg)
+
     def _start_mlflow(self, cfg):
         wanted = cfg.enabled
         if wanted is False:
@@ -159,8 +174,10 @@ class RunTracker:
             warn_once("mlflow-missing", "mlflow is not importable; metrics go to metrics.jsonl only")
             return
         try:
-            if cfg.experiment_name:
-                mlflow.set_experiment(cfg.experiment_name)
+            # The config's experiment, else the one the app chose under LAKEVISION_EXPERIMENT_ROOT.
+            experiment = cfg.experiment_name or os.environ.get("LAKEVISION_EXPERIMENT")
+            if experiment:
+                mlflow.set_experiment(experiment)
             run_id = self.status.get("mlflow_run_id")
             if run_id:
                 run = mlflow.start_run(run_id=run_id)
@@ -173,8 +190,60 @@ class RunTracker:
             self.status["mlflow_run_id"] = run.info.run_id
             self.status["mlflow_experiment_id"] = run.info.experiment_id
         except Exception as e:
-            warn_once("mlflow-start", f"MLflow could not start a run ({e}); metrics go to metrics.jsonl only")
             self._mlflow = None
+            self._mlflow_failed("mlflow-start", f"MLflow could not start a run ({e}); metrics go to metrics.jsonl only")
+
+
+def _requirement_names(path):
+    """Distribution names in a requirements.txt (comments, options and markers dropped)."""
+    names = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line or line.startswith("-"):
+                continue
+            m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+            if m:
+                names.append(m.group(0))
+    return names
+
+
+def missing_requirements(path=None):
+    """The jobs' dependencies (jobs/requirements.txt) that are not installed."""
+    from importlib import metadata
+    path = path or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "requirements.txt")
+    if not os.path.isfile(path):
+        return []
+    missing = []
+    for name in _requirement_names(path):
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
+def child_env():
+    """What torchrun / TorchDistributor children need for MLflow on Databricks: the tracking
+    URI, the experiment, and the driver's host and token (children have no notebook context, so
+    without these their MLflow calls fail). Printed as a warning when credentials are not found."""
+    env = {k: os.environ[k] for k in ("LAKEVISION_EXPERIMENT", "MLFLOW_TRACKING_URI",
+                                      "DATABRICKS_HOST", "DATABRICKS_TOKEN") if os.environ.get(k)}
+    if not os.environ.get("DATABRICKS_RUNTIME_VERSION"):
+        return env
+    env.setdefault("MLFLOW_TRACKING_URI", "databricks")
+    if "DATABRICKS_HOST" not in env or "DATABRICKS_TOKEN" not in env:
+        try:
+            from mlflow.utils.databricks_utils import get_databricks_host_creds
+            creds = get_databricks_host_creds("databricks")
+            env["DATABRICKS_HOST"] = creds.host
+            if creds.token:
+                env["DATABRICKS_TOKEN"] = creds.token
+        except Exception as e:  # noqa: BLE001 - any failure here means children cannot track
+            warn_once("mlflow-creds", f"MLflow credentials for child processes not found ({e}); "
+                      "their MLflow calls will fail and metrics go to metrics.jsonl only")
+    return env
 
 
 def suppress_noisy_warnings():

@@ -45,25 +45,39 @@ export const TORCHRUN_LAUNCHER = `${HEADER}
 
 if __name__ == "__main__":
     n, rest = _take(sys.argv[1:], "--nproc-per-node")
+    sys.path.insert(0, _here())
+    from lakevision_jobs.tracking import child_env
+    os.environ.update(child_env())  # torchrun's children inherit MLflow's credentials
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}",
            os.path.join(_here(), "train.py"), *rest]
     print("[launcher] " + " ".join(cmd), flush=True)
     sys.exit(subprocess.call(cmd))
 `;
 
-/** Runs train.py on the cluster's GPU workers with Spark's TorchDistributor. */
+/**
+ * Runs train.py on the cluster's GPU workers with Spark's TorchDistributor. Executors read the
+ * code from the volume copy (`--code-dir /Volumes/...`, mounted on every node), not from the
+ * driver's workspace folder, and get the driver's MLflow credentials in the function they run.
+ */
 export const DISTRIBUTOR_LAUNCHER = `${HEADER}
 
 if __name__ == "__main__":
     n, rest = _take(sys.argv[1:], "--num-processes")
+    code = _here()
+    if rest[:1] == ["--code-dir"]:
+        code, rest = rest[1], rest[2:]
+    sys.path.insert(0, _here())
     try:
         from pyspark.ml.torch.distributor import TorchDistributor
     except ImportError as e:
         sys.exit(f"[launcher] TorchDistributor needs Spark (a Databricks ML runtime): {e}")
-    train = os.path.join(_here(), "train.py")
+    from lakevision_jobs.distributed import run_train_file
+    from lakevision_jobs.tracking import child_env
+    train = os.path.join(code, "train.py")
     print(f"[launcher] TorchDistributor(num_processes={n}, local_mode=False, use_gpu=True)"
           f".run({train}, {' '.join(rest)})", flush=True)
-    TorchDistributor(num_processes=n, local_mode=False, use_gpu=True).run(train, *rest)
+    TorchDistributor(num_processes=n, local_mode=False, use_gpu=True).run(
+        run_train_file, train, list(rest), child_env())
 `;
 
 /** The files to upload (jobs/ code plus launchers), sorted, and their content hash. */
@@ -99,6 +113,35 @@ export async function jobsCodeBundle(
 }
 
 const inflight = new Map<string, Promise<{ dir: string; hash: string; uploaded: boolean }>>();
+const volumeInflight = new Map<string, Promise<string>>();
+
+/**
+ * A copy of the code bundle in the volume (`<volume>/_lakevision/jobs/<hash>`), for
+ * TorchDistributor: executors mount /Volumes but cannot read the driver's workspace folder.
+ * Written once per content, marker last.
+ */
+export function ensureJobsCodeInVolume(
+  ws: DatabricksWorkspace,
+  volume: string,
+  jobsDir = DEFAULT_JOBS,
+): Promise<string> {
+  return (async () => {
+    const { hash, files } = await jobsCodeBundle(jobsDir);
+    const dir = `${volume.replace(/\/+$/, "")}/_lakevision/jobs/${hash}`;
+    let p = volumeInflight.get(dir);
+    if (!p) {
+      p = (async () => {
+        if (await ws.files.stat(`${dir}/${MARKER}`)) return dir;
+        for (const f of files) await ws.files.write(`${dir}/${f.path}`, f.bytes);
+        await ws.files.write(`${dir}/${MARKER}`, `Lakevision jobs code ${hash}\n`);
+        return dir;
+      })();
+      volumeInflight.set(dir, p);
+      p.catch(() => volumeInflight.delete(dir));
+    }
+    return await p;
+  })();
+}
 
 /**
  * Makes sure the current `jobs/` code is in the workspace; returns its folder (relative name =

@@ -11,7 +11,7 @@ import { logActivity } from "@/lib/store/activity.ts";
 import type { ConfigStore, ConfigVersion } from "@/lib/store/configs.ts";
 import type { DatabricksWorkspace } from "@/lib/workspace/databricks/databricks_workspace.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-import { ensureJobsCode } from "./code_upload.ts";
+import { ensureJobsCode, ensureJobsCodeInVolume } from "./code_upload.ts";
 import { planJob } from "./compute.ts";
 import { createRun, getRun, newRunId, updateRun } from "./records.ts";
 import { refreshRun, startMonitor } from "./refresh.ts";
@@ -145,8 +145,14 @@ export async function launchRun(
     let command = plan.command;
     if (ctx.workspace.kind === "databricks") {
       await updateRun(id, () => ({ phase: "uploading_code" }));
-      const code = await ensureJobsCode(ctx.workspace as DatabricksWorkspace);
+      const ws = ctx.workspace as DatabricksWorkspace;
+      const code = await ensureJobsCode(ws);
       entrypoint = `${code.hash}/${plan.entrypoint}`;
+      if (plan.distribution === "distributor") {
+        const volumeCode = await ensureJobsCodeInVolume(ws, ctx.volume);
+        plan.args = [...plan.args.slice(0, 2), "--code-dir", volumeCode, ...plan.args.slice(2)];
+      }
+      plan.compute = await databricksExtras(ws, plan.compute ?? {}, code.dir, version.name);
       command = planJob({
         choice: req.compute,
         configPath,
@@ -202,6 +208,38 @@ export async function launchRun(
     });
     return { run, existing: false };
   }
+}
+
+/**
+ * What every Databricks run gets besides its cluster: the jobs' Python dependencies as a task
+ * library (`jobs/requirements.txt`, uploaded with the code; pip leaves what the ML runtime
+ * already satisfies alone), and — on a new cluster — the MLflow experiment under
+ * LAKEVISION_EXPERIMENT_ROOT (`<root>/<config name>`, its folder made first, as the app).
+ */
+async function databricksExtras(
+  ws: DatabricksWorkspace,
+  compute: Record<string, unknown>,
+  codeDir: string,
+  configName: string,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {
+    ...compute,
+    libraries: [{ requirements: `${codeDir}/requirements.txt` }],
+  };
+  const root = ws.defaults.experimentRoot?.replace(/\/+$/, "");
+  const cluster = out.new_cluster as Record<string, unknown> | undefined;
+  if (root && cluster) {
+    await ws.importer.mkdirs(root);
+    out.new_cluster = {
+      ...cluster,
+      spark_env_vars: {
+        ...(cluster.spark_env_vars as Record<string, string> | undefined),
+        LAKEVISION_EXPERIMENT: `${root}/${configName}`,
+        MLFLOW_TRACKING_URI: "databricks",
+      },
+    };
+  }
+  return out;
 }
 
 /** Asks the job to stop; the state turns "cancelled" once the job confirms (seconds). */
