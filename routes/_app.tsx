@@ -2,13 +2,14 @@ import type { LayoutProps } from "@/lib/web/types.ts";
 
 /** The body shell around every page (the kernel writes `<head>`: title, CSS, scripts). */
 export default function App({ Component, state }: LayoutProps) {
-  // Dark theme (a preference): the light palette inverted, media turned back (static/_lv CSS-free).
+  // Dark theme (a preference): the light palette inverted, so no page needs dark: variants.
   const dark = state.theme === "dark";
   return (
     <div
-      class={`min-h-screen bg-slate-50 text-slate-800 font-sans antialiased${dark ? " dark" : ""}`}
+      class={`min-h-screen bg-slate-50 text-slate-800 font-sans antialiased${
+        dark ? " dark invert-[.9] hue-rotate-180" : ""
+      }`}
       data-theme={dark ? "dark" : "light"}
-      style={dark ? "filter: invert(0.9) hue-rotate(180deg)" : undefined}
     >
       <a
         href="#main"
