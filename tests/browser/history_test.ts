@@ -1,0 +1,77 @@
+import { assert, assertEquals } from "../assert.ts";
+import { idFloor } from "@/lib/store/activity.ts";
+import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 5, 1);
+
+/** Twelve events on 1–12 June 2026, alternating run and config events. */
+function historyDoc() {
+  const events = Array.from({ length: 12 }, (_, i) => {
+    const run = i % 2 === 0;
+    return {
+      id: `${idFloor(T0 + i * DAY)}-${i.toString(16).padStart(4, "0")}abcd`,
+      who: run ? "ana" : "bo",
+      what: run ? "launched run" : "saved config",
+      when: T0 + i * DAY,
+      subject: run ? `run:r${i}` : `config:c@v${i}`,
+      details: {},
+    };
+  });
+  return { format: "lakevision-history", version: 1, exportedAt: new Date().toISOString(), events };
+}
+
+Deno.test({
+  name: "[browser] history: filter by type and time range shows the right events; theme switches",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await startSession();
+    try {
+      const page = await s.newPage();
+      const imported = await page.request.post(`${s.baseUrl}/api/history/import`, {
+        data: historyDoc(),
+        headers: { origin: s.baseUrl },
+      });
+      assertEquals(imported.status(), 200);
+      assertEquals((await imported.json()).added, 12);
+      await page.goto(`${s.baseUrl}/history`, { waitUntil: "networkidle" });
+      await waitHydrated(page);
+      assertEquals(await page.locator("table[data-timeline] tbody tr").count(), 12);
+      await page.selectOption('select[name="type"]', "run");
+      await page.fill('input[name="since"]', "2026-06-03");
+      await page.fill('input[name="until"]', "2026-06-09");
+      await Promise.all([page.waitForURL("**/history?*"), page.click('button:has-text("Filter")')]);
+      const rows = page.locator("table[data-timeline] tbody tr");
+      // runs on 3, 5, 7 and 9 June, newest first
+      assertEquals(await rows.count(), 4);
+      assertEquals(await rows.locator("td:nth-child(5)").allTextContents(), [
+        "run:r8",
+        "run:r6",
+        "run:r4",
+        "run:r2",
+      ]);
+      assert((await page.getAttribute('a[href="/training/r8"]', "href")) !== null);
+      await s.screenshot(page, "history-filtered");
+      // Theme: light until the preference says dark.
+      assertEquals(await page.getAttribute("[data-theme]", "data-theme"), "light");
+      await page.goto(`${s.baseUrl}/settings/preferences`, { waitUntil: "networkidle" });
+      await page.selectOption('select[name="theme"]', "dark");
+      await Promise.all([
+        page.waitForURL("**/settings/preferences?*"),
+        page.click('button:has-text("Save preferences")'),
+      ]);
+      assertEquals(await page.getAttribute("[data-theme]", "data-theme"), "dark");
+      await page.goto(`${s.baseUrl}/history`, { waitUntil: "networkidle" });
+      assertEquals(await page.getAttribute("[data-theme]", "data-theme"), "dark");
+      await s.screenshot(page, "history-dark");
+      assertEquals(page.errors, [], "console errors");
+    } catch (e) {
+      console.error(s.serverLog());
+      throw e;
+    } finally {
+      await s.close();
+    }
+  },
+});
