@@ -19,6 +19,27 @@ export const DEFAULT_MODEL: Record<Task, string> = {
   panoptic_segmentation: "facebook/mask2former-swin-base-coco-panoptic",
 };
 
+/** Where a new config will run: the local workspace (CPU PyTorch + torchvision) or Databricks. */
+export type TemplateCompute = "local" | "databricks";
+
+/**
+ * The model each task's built-in template starts from on the local workspace: torchvision
+ * models that train from random weights on a CPU (no `transformers`, no downloads). Panoptic
+ * has none, so its template keeps the Databricks model and says that it cannot run locally.
+ */
+export const LOCAL_DEFAULT_MODEL: Record<Task, string | null> = {
+  detection: "torchvision/fcos_tiny",
+  classification: "torchvision/resnet18",
+  semantic_segmentation: "torchvision/lraspp_mobilenet_v3_large",
+  instance_segmentation: "torchvision/maskrcnn_tiny",
+  panoptic_segmentation: null,
+};
+
+/** The template model for a task on the given compute (Databricks when not said). */
+export function defaultModel(task: Task, compute: TemplateCompute = "databricks"): string {
+  return (compute === "local" ? LOCAL_DEFAULT_MODEL[task] : null) ?? DEFAULT_MODEL[task];
+}
+
 const DEFAULT_CLASSES: Record<Task, number> = {
   detection: 80,
   classification: 10,
@@ -140,20 +161,39 @@ export interface Template {
   description: string;
   doc: ConfigDoc;
   builtin: boolean;
+  /** False for a built-in template that cannot run on the local workspace. */
+  localRunnable?: boolean;
 }
 
-/** The built-in templates: one per task, with that task's default model. */
-export function builtinTemplates(): Template[] {
-  return TASKS.map((task) => ({
-    id: `builtin-${task.replace(/_/g, "-")}`,
-    name: `${TASK_LABELS[task]} (${getModel(DEFAULT_MODEL[task])!.displayName})`,
-    task,
-    description: `Starts ${TASK_LABELS[task].toLowerCase()} with ${
-      getModel(DEFAULT_MODEL[task])!.displayName
-    } and its defaults; ${modelsForTask(task).length} models available.`,
-    doc: newConfig(task, DEFAULT_MODEL[task]),
-    builtin: true,
-  }));
+/**
+ * The built-in templates: one per task, with that task's default model for the compute. Local
+ * templates use models that run on the local workspace, from random weights (it cannot
+ * download any); a task with no such model keeps its Databricks model and says so.
+ */
+export function builtinTemplates(opts: { compute?: TemplateCompute } = {}): Template[] {
+  const compute = opts.compute ?? "databricks";
+  return TASKS.map((task) => {
+    const id = defaultModel(task, compute);
+    const model = getModel(id)!;
+    let doc = newConfig(task, id);
+    const runsHere = compute !== "local" || LOCAL_DEFAULT_MODEL[task] !== null;
+    if (compute === "local" && runsHere) doc = setPath(doc, "model.pretrained", false);
+    return {
+      id: `builtin-${task.replace(/_/g, "-")}`,
+      name: `${TASK_LABELS[task]} (${model.displayName})`,
+      task,
+      description:
+        `Starts ${TASK_LABELS[task].toLowerCase()} with ${model.displayName} and its defaults; ${
+          modelsForTask(task).length
+        } models available.` +
+        (runsHere
+          ? compute === "local" ? " Trains from random weights on this machine's CPU." : ""
+          : " Not runnable on the local workspace (it needs Hugging Face transformers); run it on Databricks."),
+      doc,
+      builtin: true,
+      ...(runsHere ? {} : { localRunnable: false }),
+    };
+  });
 }
 
 /** Reads a dotted path (`model.image_size`) from a document. */

@@ -51,3 +51,26 @@ Deno.test("[templates] setPath reads raw values as YAML scalars and never mutate
   assertEquals(getPath(setPath(doc, "new_section.k", "v", true), "new_section.k"), "v");
   throws(() => setPath(doc, "__proto__.x", 1));
 });
+
+Deno.test("[templates] local templates start from models that run on the local workspace; panoptic says it cannot", () => {
+  const list = builtinTemplates({ compute: "local" });
+  for (const t of list) assert(validateConfig(t.doc).ok, t.id);
+  const model = (task: string) =>
+    getPath(list.find((t) => t.task === task)!.doc, "model.model_name");
+  assertEquals(model("detection"), "torchvision/fcos_tiny");
+  assertEquals(model("instance_segmentation"), "torchvision/maskrcnn_tiny");
+  assertEquals(model("classification"), "torchvision/resnet18");
+  assertEquals(model("semantic_segmentation"), "torchvision/lraspp_mobilenet_v3_large");
+  for (const t of list.filter((t) => t.task !== "panoptic_segmentation")) {
+    assertEquals(getPath(t.doc, "model.pretrained"), false, t.id);
+    assertEquals(t.localRunnable, undefined, t.id);
+  }
+  const pan = list.find((t) => t.task === "panoptic_segmentation")!;
+  assertEquals(pan.localRunnable, false);
+  assert(pan.description.includes("Not runnable on the local workspace"));
+  // Databricks (the default) keeps the catalog's headline models.
+  assertEquals(
+    getPath(builtinTemplates().find((t) => t.task === "detection")!.doc, "model.model_name"),
+    "facebook/detr-resnet-50",
+  );
+});

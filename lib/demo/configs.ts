@@ -72,16 +72,16 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
     name: "demo-instance-segmentation",
     dataset: "shapes-instances",
     task: "instance_segmentation",
-    model: "torchvision/maskrcnn_resnet50_fpn",
+    model: "torchvision/maskrcnn_tiny",
     local: true,
-    description: "Demo: outline each shape separately (Mask R-CNN; the slowest local demo).",
+    description:
+      "Demo: outline each shape separately. A tiny Mask R-CNN trained from scratch (the slowest local demo).",
     set: {
       "model.num_classes": 4,
-      "model.image_size": 256,
-      // Without min/max size, torchvision upscales every picture to 800 px.
-      "model.builder_kwargs": { min_size: 256, max_size: 256, box_batch_size_per_image: 128 },
-      "data.batch_size": 2,
-      "training.max_epochs": 1,
+      "model.image_size": 160,
+      "model.learning_rate": 0.002,
+      "data.batch_size": 4,
+      "training.max_epochs": 5,
     },
   },
   {
@@ -91,7 +91,7 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
     model: "facebook/mask2former-swin-small-coco-panoptic",
     local: false,
     description:
-      "Demo: shapes over sky and ground, every pixel labelled (Mask2Former; needs a Databricks GPU).",
+      "Demo: shapes over sky and ground, every pixel labelled (Mask2Former). Not runnable on the local workspace: it needs Hugging Face transformers and a Databricks GPU.",
     set: {
       "model.num_classes": 6,
       "data.batch_size": 2,
