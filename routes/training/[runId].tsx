@@ -2,12 +2,18 @@ import type { ComponentChildren } from "preact";
 import { Page } from "@/components/Page.tsx";
 import type { CompareOption } from "@/components/training/RunCharts.tsx";
 import RunLive from "@/islands/RunLive.tsx";
+import RunOutputs from "@/islands/RunOutputs.tsx";
 import { getRun, listRuns } from "@/lib/training/records.ts";
 import { refreshRun } from "@/lib/training/refresh.ts";
 import { readLogTail, readMetrics } from "@/lib/training/run_files.ts";
 import { trainingContext } from "@/lib/training/service.ts";
-import { DISTRIBUTION_LABELS, type MetricPointLite, type RunRecord } from "@/lib/training/types.ts";
-import type { FileEntry } from "@/lib/workspace/types.ts";
+import {
+  DISTRIBUTION_LABELS,
+  type MetricPointLite,
+  type RunRecord,
+  TERMINAL,
+} from "@/lib/training/types.ts";
+import { listOutputs, type RunOutput } from "@/lib/training/outputs.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Data {
@@ -15,7 +21,7 @@ interface Data {
   points: MetricPointLite[];
   log: string;
   compare: CompareOption[];
-  outputs: FileEntry[];
+  outputs: RunOutput[];
   mlflowUrl: string | null;
 }
 
@@ -29,12 +35,7 @@ export const handler: Handlers<Data> = {
       readLogTail(t.workspace, run),
       listRuns({ limit: 100 }),
     ]);
-    const outputs: FileEntry[] = [];
-    try {
-      for await (const e of t.workspace.files.list(run.runDir)) {
-        if (!e.name.startsWith(".")) outputs.push(e);
-      }
-    } catch { /* not written yet */ }
+    const outputs = await listOutputs(t.workspace.files, run.runDir);
     const host = (t.workspace as { host?: string }).host;
     const mlflowUrl = host && run.mlflowRunId && run.mlflowExperimentId
       ? `${host}/ml/experiments/${run.mlflowExperimentId}/runs/${run.mlflowRunId}`
@@ -120,15 +121,7 @@ export default function RunPage({ data }: PageProps<Data>) {
             ) => [<dt key={`${k}-k`} class="text-slate-500">{k}</dt>, <dd key={`${k}-v`}>{v}</dd>])}
           </dl>
           <h3 class="mt-4 mb-1 text-sm font-medium text-slate-800">Outputs</h3>
-          {data.outputs.length
-            ? (
-              <ul class="text-sm font-mono" data-testid="outputs">
-                {data.outputs.map((o) => (
-                  <li key={o.path}>{o.isDirectory ? `${o.name}/` : o.name}</li>
-                ))}
-              </ul>
-            )
-            : <p class="text-sm text-slate-500">Nothing written yet.</p>}
+          <RunOutputs runId={run.id} initial={data.outputs} ended={TERMINAL.has(run.status)} />
         </div>
         <div class="rounded-lg border border-slate-200 bg-white p-5 text-xs">
           <h2 class="font-semibold text-slate-900 mb-3 text-base">What runs</h2>

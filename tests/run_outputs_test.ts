@@ -1,0 +1,69 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { createRun, newRunId } from "@/lib/training/records.ts";
+import { stopMonitor } from "@/lib/training/refresh.ts";
+import { testApp } from "./helpers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name:
+    "[run outputs] every output is a download link, listed live, and only inside the run folder",
+  ...opts,
+  fn: async () => {
+    const app = await testApp();
+    try {
+      const id = newRunId();
+      const runDir = `${app.settings.volume}/runs/${id}`;
+      await app.workspace.files.write(`${runDir}/output.log`, "hello\n");
+      await app.workspace.files.write(`${runDir}/predictions/val.json`, "[]");
+      await app.workspace.files.write(`${app.settings.volume}/secret.txt`, "no");
+      const now = Date.now();
+      await createRun({
+        id,
+        name: "outputs",
+        createdAt: now,
+        createdBy: "t",
+        config: { name: "c", version: 1, task: "classification", model: "m" },
+        compute: { kind: "local", device: "cpu" },
+        distribution: "local",
+        status: "succeeded",
+        phase: "done",
+        runDir,
+        configPath: `${app.settings.volume}/configs/c/v1.yaml`,
+        command: ["python"],
+        idempotencyToken: `tok-${id}`,
+        updatedAt: now,
+        progress: null,
+        lastMetrics: {},
+      });
+      const page = await (await app.request(`/training/${id}`)).text();
+      assertStringIncludes(page, `href="/api/runs/${id}/files?path=predictions%2Fval.json"`);
+      assertStringIncludes(page, 'data-island="RunOutputs"');
+
+      await app.workspace.files.write(`${runDir}/model.onnx`, "onnx");
+      const list = await app.request(`/api/runs/${id}/files`);
+      assertEquals(list.status, 200);
+      assertEquals(list.headers.get("content-type")?.split(";")[0], "application/json");
+      const body = await list.json();
+      assertEquals(body.files.map((f: { path: string }) => f.path), [
+        "model.onnx",
+        "output.log",
+        "predictions/val.json",
+      ]);
+      assertEquals(body.ended, true);
+
+      const dl = await app.request(`/api/runs/${id}/files?path=predictions/val.json`);
+      assertEquals(dl.status, 200);
+      assertStringIncludes(dl.headers.get("content-disposition")!, 'filename="val.json"');
+      assertEquals(await dl.text(), "[]");
+      for (const bad of ["../../secret.txt", "/etc/passwd", "predictions"]) {
+        const r = await app.request(`/api/runs/${id}/files?path=${encodeURIComponent(bad)}`);
+        assert(r.status === 400 || r.status === 404, `${bad}: ${r.status}`);
+        await r.body?.cancel();
+      }
+    } finally {
+      stopMonitor();
+      await app.close();
+    }
+  },
+});
