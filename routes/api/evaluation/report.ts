@@ -9,6 +9,7 @@ import {
   reportMarkdown,
 } from "@/lib/evaluation/report.ts";
 import { reportHtml } from "@/lib/evaluation/report_html.ts";
+import { noteReport } from "@/lib/history/events.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
 const Query = z.object({
@@ -36,6 +37,7 @@ export const handler: Handlers = {
       : f === "md"
       ? reportMarkdown(evals)
       : reportHtml(evals);
+    await noteReport(ctx.state.user.name, ids, f).catch(() => false);
     const name = `evaluation-${ids.length === 1 ? ids[0] : `compare-${ids.length}-runs`}`;
     return new Response(body, {
       headers: {

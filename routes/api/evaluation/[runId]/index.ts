@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BadRequestError } from "@/lib/errors.ts";
 import { chooseGroundTruth, evaluateRun } from "@/lib/evaluation/evaluate.ts";
+import { noteEvaluation } from "@/lib/history/events.ts";
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
@@ -26,6 +27,7 @@ export const handler: Handlers = {
     const ev = await evaluateRun(ctx.state.workspace, ctx.params.runId, {
       force: q.data.refresh === "1",
     });
+    await noteEvaluation(ctx.state.user.name, ctx.params.runId).catch(() => false);
     return Response.json(ev.evaluation);
   },
   async POST(req, ctx) {
