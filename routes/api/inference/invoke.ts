@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BadRequestError } from "@/lib/errors.ts";
 import { checkImageBytes } from "@/lib/image/budget.ts";
+import { noteInferenceSession } from "@/lib/history/events.ts";
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
@@ -51,6 +52,7 @@ export const handler: Handlers = {
     const t0 = performance.now();
     const answer = await ctx.state.workspace.serving.invoke(name, body);
     const ms = performance.now() - t0;
+    await noteInferenceSession(ctx.state.user.name, `endpoint:${name}`).catch(() => false);
     return Response.json(answer, {
       headers: { "server-timing": `invoke;dur=${ms.toFixed(1)}`, "cache-control": "no-store" },
     });
