@@ -4,6 +4,7 @@
  */
 import { loadSettings, type Settings, SettingsError } from "@/fresh.config.ts";
 import { startDemoSeeding } from "@/lib/demo/startup.ts";
+import { startHistoryMaintenance } from "@/lib/history/retention.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { startMonitor } from "@/lib/training/refresh.ts";
 import { createApp } from "@/lib/web/app.ts";
@@ -36,6 +37,7 @@ export async function buildApp(settings: Settings) {
   if (settings.demo) startDemoSeeding(settings, workspace); // background; the home page shows it
   // Re-attach to local jobs that outlived a restart (or mark them lost) without waiting for a visit.
   startMonitor(workspace);
+  startHistoryMaintenance(workspace); // retention pruning and run resources, hourly, in the background
   const app = await createApp({ settings, workspace, root: ROOT });
   return { app, workspace };
 }
