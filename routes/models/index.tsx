@@ -16,6 +16,7 @@ import { type RegistrableRun, registrableRuns, registryContext } from "@/lib/reg
 import type { RegisteredModelInfo } from "@/lib/workspace/types.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
+import { preferencesFor } from "@/lib/store/preferences.ts";
 
 interface Data {
   models: RegisteredModelInfo[];
@@ -45,7 +46,12 @@ async function pageData(
     registryError = (e as Error).message;
   }
   const [runs, running] = await Promise.all([registrableRuns(), runningRegistrations()]);
-  const vol = ctx.state.settings.volume.split("/");
+  // The person's preferred catalog and schema first, else the app volume's.
+  const prefs = await preferencesFor(ctx.state);
+  const vol =
+    (prefs.catalog && prefs.schema
+      ? `/Volumes/${prefs.catalog}/${prefs.schema}`
+      : prefs.effectiveVolume).split("/");
   const form = { run: ctx.url.searchParams.get("run") ?? "", ...(extra.form ?? {}) };
   return {
     models,
