@@ -29,7 +29,7 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
             const end = r.endedAt ?? now;
             return (
               <tr key={r.id} data-run={r.id} class="hover:bg-slate-50">
-                <td class="px-3 py-2">
+                <td class="px-3 py-2 max-w-[16rem] break-words">
                   <a class="font-medium text-sky-700 hover:underline" href={`/training/${r.id}`}>
                     {r.name}
                   </a>
@@ -48,16 +48,19 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                   {r.stale && <div class="text-xs text-amber-700">workspace not answering</div>}
                 </td>
                 <td class="px-3 py-2">{r.config.name} v{r.config.version}</td>
-                <td class="px-3 py-2 font-mono text-xs">{r.config.model}</td>
+                <td class="px-3 py-2 font-mono text-xs break-all max-w-[14rem]">
+                  {r.config.model}
+                </td>
                 <td class="px-3 py-2">
                   {r.compute.kind === "local" ? "local" : `Databricks · ${r.distribution}`}
                 </td>
-                <td class="px-3 py-2 tabular-nums">{when(start)}</td>
+                <td class="px-3 py-2 tabular-nums whitespace-nowrap">{when(start)}</td>
                 <td class="px-3 py-2 tabular-nums">{formatDuration((end - start) / 1000)}</td>
                 <td class="px-3 py-2 text-right tabular-nums">
                   {pm.value === null ? "—" : (
                     <span title={pm.name}>
-                      {pm.value.toFixed(4)} <span class="text-xs text-slate-400">{pm.name}</span>
+                      {pm.value.toFixed(4)}
+                      <span class="block text-xs text-slate-400">{pm.name}</span>
                     </span>
                   )}
                 </td>

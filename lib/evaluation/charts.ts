@@ -3,6 +3,7 @@
  * island (chart.js) — one place decides what each chart shows, the browser only draws it.
  */
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
+import { runLabels } from "./compare.ts";
 import type { RunEvaluation } from "./types.ts";
 
 /** One line (or, for bar charts, one set of bars). */
@@ -127,9 +128,13 @@ export const TIDE_LABELS: Record<string, string> = {
 /** Overlays for a comparison: PR over confidence and the main validation metric over steps. */
 export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
   const out: ChartSpec[] = [];
-  const pr = evals.flatMap((e) => {
+  // runs of one config share a name: labels carry the run id then, and every run after the
+  // first is dashed so that identical curves stay visible on top of each other
+  const labels = runLabels(evals);
+  const style = (i: number) => ({ label: labels[i], dashed: i > 0 });
+  const pr = evals.flatMap((e, j) => {
     const o = e.detection?.report.sweep.overall;
-    return o ? [{ label: e.name, points: o.recall.map((x, i) => ({ x, y: o.precision[i] })) }] : [];
+    return o ? [{ ...style(j), points: o.recall.map((x, i) => ({ x, y: o.precision[i] })) }] : [];
   });
   if (pr.length) {
     out.push({
@@ -149,10 +154,10 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
       xLabel: "confidence threshold",
       xDomain: [0, 1],
       yDomain: [0, 1],
-      series: evals.flatMap((e) => {
+      series: evals.flatMap((e, j) => {
         const s = e.detection?.report.sweep;
         return s
-          ? [{ label: e.name, points: s.thresholds.map((x, i) => ({ x, y: s.overall.f1[i] })) }]
+          ? [{ ...style(j), points: s.thresholds.map((x, i) => ({ x, y: s.overall.f1[i] })) }]
           : [];
       }),
     });
@@ -166,9 +171,9 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
       ["eval_pq", "PQ over steps"],
     ]
   ) {
-    const series = evals.flatMap((e) => {
+    const series = evals.flatMap((e, j) => {
       const h = e.history.find((s) => s.name === name);
-      return h && h.points.length ? [{ label: e.name, points: h.points }] : [];
+      return h && h.points.length ? [{ ...style(j), points: h.points }] : [];
     });
     if (series.length >= 2) {
       out.push({ id: `compare-${name}`, title, kind: "line", xLabel: "step", series });

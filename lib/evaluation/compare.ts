@@ -83,7 +83,12 @@ export function compareRuns(evals: RunEvaluation[]): Comparison {
     }
   }
   return {
-    runs: evals.map((e) => ({ id: e.runId, name: e.name, task: e.task, kind: e.kind })),
+    runs: evals.map((e, i) => ({
+      id: e.runId,
+      name: runLabels(evals)[i],
+      task: e.task,
+      kind: e.kind,
+    })),
     metrics,
     classMetric,
     classes,
@@ -93,4 +98,14 @@ export function compareRuns(evals: RunEvaluation[]): Comparison {
     }),
     warning,
   };
+}
+
+/**
+ * Names for runs shown side by side: the run's name, with its id added wherever two runs share
+ * a name (two launches of "demo v1" must not look like one).
+ */
+export function runLabels(evals: { name: string; runId: string }[]): string[] {
+  const count = new Map<string, number>();
+  for (const e of evals) count.set(e.name, (count.get(e.name) ?? 0) + 1);
+  return evals.map((e) => (count.get(e.name)! > 1 ? `${e.name} · ${e.runId}` : e.name));
 }

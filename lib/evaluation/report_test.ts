@@ -75,3 +75,22 @@ Deno.test("[headline] COCO's -1 shows as no value with its reason; no detections
   assertStringIncludes(th.definition, "The model made no detections above");
   assert(!detectionHeadline(rep).some((h) => h.key === "f1"), "no F1 at a threshold that isn't");
 });
+
+Deno.test("[compare] runs of one config are told apart by id and stay visible when they overlap", async () => {
+  const { compareCharts } = await import("./charts.ts");
+  const { runLabels } = await import("./compare.ts");
+  const run = (runId: string) =>
+    ({
+      runId,
+      name: "demo v1",
+      history: [{ name: "loss", points: [{ x: 1, y: 1 }, { x: 2, y: 0.5 }] }],
+    }) as unknown as RunEvaluation;
+  const evals = [run("20261203-1"), run("20261203-2")];
+  assertEquals(runLabels(evals), ["demo v1 · 20261203-1", "demo v1 · 20261203-2"]);
+  assertEquals(runLabels([{ name: "a", runId: "1" }, { name: "b", runId: "2" }]), ["a", "b"]);
+  const loss = compareCharts(evals).find((c) => c.id === "compare-loss")!;
+  assertEquals(loss.series.map((s) => [s.label, !!s.dashed]), [
+    ["demo v1 · 20261203-1", false],
+    ["demo v1 · 20261203-2", true],
+  ]);
+});
