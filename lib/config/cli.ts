@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { getModel, MODEL_CATALOG, modelsForTask, runtimeNote } from "./catalog.ts";
 import { isTask, TASKS } from "./tasks.ts";
 import { newConfig, setPath } from "./templates.ts";
+import { loadSettings } from "@/fresh.config.ts";
 import { validateConfig, type ValidationResult } from "./validate.ts";
 import { MAX_YAML_BYTES, parseConfigYaml, stringifyConfig } from "./yaml_io.ts";
 
@@ -17,7 +18,10 @@ const USAGE = `Usage:
       --launch      treat placeholders such as /Volumes/<catalog>/... as errors
       --databricks  data paths must be under /Volumes/
   config new --task <task> --model <id> [--set key.path=value ...] [--volume /Volumes/c/s/v]
-      Prints a valid config YAML with the model's defaults.
+             [--email you@example.com] [--placeholders]
+      Prints a valid config YAML with the model's defaults, on this workspace's volume
+      (LAKEVISION_VOLUME, default /Volumes/main/lakevision/data) and experiment
+      (LAKEVISION_USER_EMAIL or DATABRICKS_USER); --placeholders keeps <catalog>/... instead.
       tasks: ${TASKS.join(", ")}
   config models [--task <task>]
       Lists the model catalog.`;
@@ -136,6 +140,7 @@ function newCommand(args: string[]): number {
       set: { type: "string", multiple: true, default: [] },
       volume: { type: "string" },
       email: { type: "string" },
+      placeholders: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -163,7 +168,11 @@ function newCommand(args: string[]): number {
     );
     return 2;
   }
-  let doc = newConfig(task, model.id, { volume: values.volume, email: values.email });
+  const here = values.placeholders ? {} : workspaceDefaults();
+  let doc = newConfig(task, model.id, {
+    volume: values.volume ?? here.volume,
+    email: values.email ?? here.email,
+  });
   for (const assignment of values.set ?? []) {
     const eq = assignment.indexOf("=");
     if (eq <= 0) {
@@ -193,4 +202,20 @@ function modelsCommand(args: string[]): number {
     );
   }
   return 0;
+}
+
+/**
+ * The volume and user this app is set up with, so a new config lands where the app looks; the
+ * same settings the server reads. Bad settings fall back to placeholders, never to a guess.
+ */
+function workspaceDefaults(): { volume?: string; email?: string } {
+  const env = Deno.env.toObject();
+  let volume: string | undefined;
+  try {
+    volume = loadSettings(env).volume;
+  } catch {
+    volume = undefined;
+  }
+  const email = env.LAKEVISION_USER_EMAIL ?? env.DATABRICKS_USER;
+  return { volume, email: email?.includes("@") ? email : undefined };
 }

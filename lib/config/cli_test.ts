@@ -111,3 +111,22 @@ Deno.test("[config cli] new with a --set the model cannot take prints the error 
   assertEquals(r.code, 1);
   assert(r.err.includes("model.image_size"));
 });
+
+Deno.test("[config cli] new fills this workspace's volume and experiment, placeholders on request", async () => {
+  const before = Deno.env.get("LAKEVISION_VOLUME");
+  Deno.env.set("LAKEVISION_VOLUME", "/Volumes/prod/vision/assets");
+  Deno.env.set("LAKEVISION_USER_EMAIL", "ana@example.com");
+  try {
+    const r = await run(["new", "--task", "classification", "--model", "torchvision/resnet18"]);
+    assertEquals(r.code, 0, r.err);
+    assert(!r.out.includes("<catalog>"), r.out);
+    assert(r.out.includes("/Volumes/prod/vision/assets/"), r.out);
+    assert(r.out.includes("/Users/ana@example.com/"), r.out);
+    const p = await run(["new", "--task", "classification", "--placeholders"]);
+    assert(p.out.includes("/Volumes/<catalog>/<schema>/<volume>/"), p.out);
+  } finally {
+    if (before === undefined) Deno.env.delete("LAKEVISION_VOLUME");
+    else Deno.env.set("LAKEVISION_VOLUME", before);
+    Deno.env.delete("LAKEVISION_USER_EMAIL");
+  }
+});

@@ -94,11 +94,42 @@ export function checkModel(model: Obj, task: Task, c: RuleContext) {
   const sizes = Array.isArray(size) ? size : [size];
   for (const [i, s] of sizes.entries()) {
     if (typeof s !== "number" || !Number.isInteger(s)) continue;
-    const problem = imageSizeProblem(spec, s);
-    if (problem) {
-      c.err(Array.isArray(size) ? `model.image_size[${i}]` : "model.image_size", problem);
+    const at = Array.isArray(size) ? `model.image_size[${i}]` : "model.image_size";
+    if (ADAPTIVE_POOLING.has(spec.family) && !spec.imageSize.allowed) {
+      adaptiveSize(spec.displayName, spec.imageSize, s, at, c);
+      continue;
     }
+    const problem = imageSizeProblem(spec, s);
+    if (problem) c.err(at, problem);
   }
+}
+
+/**
+ * Classifier families whose head pools adaptively (torchvision ResNet, MobileNet): any input of
+ * at least 32 px runs, so only that is an error; other sizes are advice.
+ */
+const ADAPTIVE_POOLING = new Set(["resnet", "mobilenet"]);
+
+function adaptiveSize(
+  name: string,
+  rule: { min: number; max: number; multipleOf?: number },
+  s: number,
+  at: string,
+  c: RuleContext,
+) {
+  if (s < 32) {
+    return c.err(at, `${name} needs at least 32 px (five stride-2 stages), not ${s}`);
+  }
+  const m = rule.multipleOf ?? 32;
+  if (s % m !== 0) {
+    c.warn(
+      at,
+      `${s} px is not a multiple of ${m}: ${name} runs (adaptive pooling) but the last feature map rounds down; ${
+        Math.round(s / m) * m || m
+      } px uses every pixel`,
+    );
+  }
+  if (s > rule.max) c.warn(at, `${s} px is above ${rule.max} px: slower, rarely more accurate`);
 }
 
 const SCHEDULER_PARAMS = ["warmup_ratio", "warmup_steps", "eta_min", "step_size", "gamma"];

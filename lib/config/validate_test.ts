@@ -452,3 +452,19 @@ Deno.test("[validate] optional fields accept null where the accelerator does", (
   assert(check(withValue("training.volume_checkpoint_dir", null)).ok);
   assert(check(withValue("training.save_top_k", null)).errorAt("training.save_top_k"));
 });
+
+Deno.test("[validate] ResNet/MobileNet take any image size from 32 px; a non-multiple of 32 only warns", () => {
+  for (const model of ["torchvision/resnet18", "torchvision/mobilenet_v3_small"]) {
+    const doc = base("classification", model);
+    const odd = check(withValue("model.image_size", 100, doc));
+    assertEquals(odd.errorAt("model.image_size"), undefined, model);
+    assert(odd.warningAt("model.image_size")?.message.includes("not a multiple of 32"), model);
+    assert(check(withValue("model.image_size", 24, doc)).errorAt("model.image_size"), model);
+    assertEquals(
+      check(withValue("model.image_size", 64, doc)).warningAt("model.image_size"),
+      undefined,
+    );
+  }
+  // where the architecture needs the stride, it stays an error (DETR: stride 32)
+  assert(check(withValue("model.image_size", 810)).errorAt("model.image_size"));
+});
