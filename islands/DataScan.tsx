@@ -20,6 +20,8 @@ interface Props {
   initialPath: string;
   /** Databricks mode: Delta tables can be scanned; the table name to pre-fill. Null locally. */
   delta?: { initialTable: string } | null;
+  /** A scan to show (from `?scan=`), so results survive a reload and can be shared. */
+  initialScan?: string | null;
 }
 
 const FORMATS = ["auto", "coco", "coco-panoptic", "imagefolder", "masks"];
@@ -28,7 +30,9 @@ const sec = (
 ) => (ms === undefined ? "" : ms < 1000 ? "<1 s" : `${Math.ceil(ms / 1000)} s`);
 
 /** Pick a dataset, scan it with live progress (cancellable), then explore stats, problems, samples. */
-export default function DataScan({ candidates, volume, initialPath, delta }: Props) {
+export default function DataScan(
+  { candidates, volume, initialPath, delta, initialScan }: Props,
+) {
   const [source, setSource] = useState<"files" | "delta">("files");
   /** What the last scan was started with, for Retry. */
   const last = useRef<[boolean, DeltaSpec | undefined]>([false, undefined]);
@@ -44,8 +48,16 @@ export default function DataScan({ candidates, volume, initialPath, delta }: Pro
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
     setReady(true);
+    if (initialScan) poll(initialScan, true);
     return () => clearTimeout(timer.current);
   }, []);
+
+  /** Puts the scan in the address bar (replacing, so Back still leaves the page). */
+  function remember(id: string, scannedPath?: string) {
+    const q = new URLSearchParams({ scan: id });
+    if (scannedPath) q.set("path", scannedPath);
+    history.replaceState(null, "", `${location.pathname}?${q}`);
+  }
 
   async function call(url: string, init?: RequestInit) {
     const res = await fetch(url, {
@@ -57,15 +69,21 @@ export default function DataScan({ candidates, volume, initialPath, delta }: Pro
     return body;
   }
 
-  async function poll(id: string) {
+  async function poll(id: string, fromUrl = false) {
     try {
-      const r: ScanRecord = await call(`/api/data/scans/${id}?result=0`);
+      const r: ScanRecord = await call(`/api/data/scans/${encodeURIComponent(id)}?result=0`);
       if (r.status === "running") {
         setRec(r);
         timer.current = setTimeout(() => poll(id), 400);
-      } else setRec(await call(`/api/data/scans/${id}`));
+      } else setRec(await call(`/api/data/scans/${encodeURIComponent(id)}`));
     } catch (e) {
-      setError(`Lost track of the scan: ${e instanceof Error ? e.message : e}`);
+      setError(
+        fromUrl
+          ? `The scan in this link is no longer kept (${
+            e instanceof Error ? e.message : e
+          }); Retry scans ${path || "the dataset"} again.`
+          : `Lost track of the scan: ${e instanceof Error ? e.message : e}`,
+      );
     }
   }
 
@@ -86,6 +104,7 @@ export default function DataScan({ candidates, volume, initialPath, delta }: Pro
         body: JSON.stringify(body),
       });
       setRec(r);
+      remember(r.id, table || all ? undefined : path);
       poll(r.id);
     } catch (e) {
       setError(`Could not start the scan: ${e instanceof Error ? e.message : e}`);

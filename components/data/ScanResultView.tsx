@@ -62,7 +62,7 @@ export function ScanResultView({ scanId, result }: Props) {
           </select>
         </label>
       </div>
-      <StatsView split={sp} />
+      <StatsView split={sp} classId={classId} />
       <ProblemList
         scanId={scanId}
         problems={result.problems}

@@ -6,6 +6,8 @@ import { Heatmap } from "./Heatmap.tsx";
 interface Props {
   /** The split to chart. */
   split: SplitReport;
+  /** The class picked in the filter: the number cards show that class then. */
+  classId?: number | null;
 }
 
 function Stat({ label, value, hint }: { label: string; value: string | number; hint?: string }) {
@@ -19,15 +21,47 @@ function Stat({ label, value, hint }: { label: string; value: string | number; h
 }
 
 /** Numbers and charts of one split. */
-export function StatsView({ split }: Props) {
+export function StatsView({ split, classId = null }: Props) {
   const s = split.stats;
   const classes = [...s.classes].sort((a, b) => b.count - a.count);
   const masks = s.classes.some((c) => c.pixelShare !== undefined);
   const boxes = s.boxSizes.small + s.boxSizes.medium + s.boxSizes.large;
   const imb = s.imbalance;
+  const picked = classId === null ? undefined : s.classes.find((c) => c.id === classId);
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : "—");
   return (
     <div class="space-y-4">
-      <div class="grid grid-cols-2 md:grid-cols-4 gap-3">
+      {picked && (
+        <div class="grid grid-cols-2 md:grid-cols-4 gap-3" data-class-stats={picked.id}>
+          <Stat label="Class" value={picked.name} hint={`id ${picked.id}`} />
+          <Stat
+            label="Images with it"
+            value={picked.images}
+            hint={`${pct(picked.images, s.images)} of ${s.images} images`}
+          />
+          <Stat
+            label={split.format === "imagefolder" ? "Images labelled" : "Annotations"}
+            value={picked.count}
+            hint={`${pct(picked.count, s.annotations)} of ${s.annotations}`}
+          />
+          <Stat
+            label={picked.pixelShare !== undefined ? "Pixel share" : "Per image"}
+            value={picked.pixelShare !== undefined
+              ? pct(picked.pixelShare, 1)
+              : picked.images
+              ? (picked.count / picked.images).toFixed(2)
+              : "—"}
+            hint={picked.pixelShare !== undefined
+              ? "of labelled pixels"
+              : "annotations per image that has it"}
+          />
+        </div>
+      )}
+      <div
+        class="grid grid-cols-2 md:grid-cols-4 gap-3"
+        style={picked ? { display: "none" } : undefined}
+        data-split-stats
+      >
         <Stat
           label="Images"
           value={s.images}

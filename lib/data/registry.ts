@@ -33,12 +33,16 @@ export class ScanRegistry {
   private readonly scans = new Map<string, Entry>();
   constructor(private readonly max = 20) {}
 
-  /** Starts a scan and returns its record at once (`delta`: the reader for a Delta spec). */
+  /**
+   * Starts a scan and returns its record at once (`delta`: the reader for a Delta spec).
+   * `onEnd` hears how it ended (done, failed or cancelled), e.g. to log it truthfully.
+   */
   start(
     spec: ScanSpec,
     files: FilesApi,
     cache?: ScanCache,
     delta?: DeltaTableReader,
+    onEnd?: (rec: ScanRecord) => unknown,
   ): ScanRecord {
     const id = crypto.randomUUID();
     // A scan outlives the request that started it, so it keeps its own budgets.
@@ -62,19 +66,27 @@ export class ScanRegistry {
     };
     this.scans.set(id, entry);
     // A scan already answered as cancelled stays cancelled, whatever the work does afterwards.
+    const ended = () => {
+      if (!onEnd) return;
+      Promise.resolve().then(() => onEnd(this.view(entry, false))).catch((e) =>
+        console.error(`scan ${id}: recording its end failed:`, e)
+      );
+    };
     job.done.then(
       (r) => {
-        if (entry.status !== "running") return;
+        if (entry.status !== "running") return ended();
         entry.status = "done";
         entry.result = r;
         entry.endedAt = Date.now();
+        ended();
       },
       (e) => {
-        if (entry.status !== "running") return;
+        if (entry.status !== "running") return ended();
         const aborted = e instanceof DOMException && e.name === "AbortError";
         entry.status = aborted ? "cancelled" : "failed";
         entry.error = aborted ? "cancelled" : e instanceof Error ? e.message : String(e);
         entry.endedAt = Date.now();
+        ended();
       },
     );
     while (this.scans.size > this.max) {

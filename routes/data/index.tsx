@@ -16,6 +16,8 @@ interface Data {
   configName: string | null;
   /** Databricks mode: Delta tables can be scanned (table name pre-filled with catalog.schema.). */
   delta: { initialTable: string } | null;
+  /** `?scan=<id>`: the scan whose results to show. */
+  initialScan: string | null;
 }
 
 /** Dataset paths of the active config: annotation files (with their image folders) or folders. */
@@ -51,6 +53,7 @@ export const handler: Handlers<Data> = {
       candidates,
       volume: ctx.state.settings.volume,
       initialPath: ctx.url.searchParams.get("path") ?? "",
+      initialScan: ctx.url.searchParams.get("scan")?.slice(0, 64) || null,
       configName,
     });
   },
@@ -74,6 +77,7 @@ export default function DataPage({ data }: PageProps<Data>) {
         volume={data.volume}
         initialPath={data.initialPath}
         delta={data.delta}
+        initialScan={data.initialScan}
       />
       <p class="text-xs text-slate-500 mt-6">
         {data.delta

@@ -1,4 +1,4 @@
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
 import { rleCountsToString as rleToString } from "@/lib/image/coco_rle.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
@@ -107,6 +107,25 @@ Deno.test({
       assertEquals(thumbs, ["2", "4", "6"]);
       await page.locator("[data-samples] [data-thumb='2']").click();
       await page.waitForSelector("[data-sample-viewer] [data-annotation='102'] polygon");
+      await page.getByRole("button", { name: "Close" }).click();
+
+      // the stat cards follow the class filter
+      const cls = page.locator("[data-class-stats]");
+      assertEquals(await cls.locator('[data-stat="Images with it"] .text-xl').textContent(), "3");
+      assertEquals(await cls.locator('[data-stat="Annotations"] .text-xl').textContent(), "3");
+      await s.screenshot(page, "data-class-filter");
+
+      // the URL holds the scan: a reload (or a shared link) shows the same results
+      const url = new URL(page.url());
+      assert(url.searchParams.get("scan"), page.url());
+      await page.reload({ waitUntil: "networkidle" });
+      await waitHydrated(page);
+      await page.waitForSelector("[data-result]", { timeout: 30_000 });
+      assertEquals(await page.textContent('[data-stat="Images"] .text-xl'), "6");
+      assertEquals(
+        await page.inputValue('input[name="path"]'),
+        "/Volumes/main/lakevision/data/shop",
+      );
       assertEquals(page.errors, [], "no console errors (the missing image is not requested)");
     } finally {
       await s.close();

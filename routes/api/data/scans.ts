@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BadRequestError } from "@/lib/errors.ts";
 import { KvScanCache } from "@/lib/data/cache.ts";
-import { scans } from "@/lib/data/registry.ts";
+import { type ScanRecord, scans } from "@/lib/data/registry.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import { parseTableName, requireDeltaReader } from "@/lib/workspace/databricks/delta_reader.ts";
@@ -50,13 +50,13 @@ export const handler: Handlers = {
       const reader = requireDeltaReader(ctx.state.workspace);
       const t = parseTableName(delta.table);
       const spec = { ...delta, table: `${t.catalog}.${t.schema}.${t.table}` };
-      const rec = scans.start({ delta: spec }, ctx.state.workspace.files, undefined, reader);
-      await logActivity({
-        who: ctx.state.user.name,
-        what: "scanned dataset",
-        subject: `dataset:${spec.table}`,
-        details: { scanId: rec.id },
-      });
+      const rec = scans.start(
+        { delta: spec },
+        ctx.state.workspace.files,
+        undefined,
+        reader,
+        logEnd(ctx.state.user.name, `dataset:${spec.table}`, {}),
+      );
       return Response.json(rec, { status: 202 });
     }
     const cache = new KvScanCache(await getKv());
@@ -64,13 +64,30 @@ export const handler: Handlers = {
       { path, splits, format, images: images || undefined },
       ctx.state.workspace.files,
       cache,
+      undefined,
+      logEnd(ctx.state.user.name, `dataset:${path ?? splits!.map((s) => s.path).join(",")}`, {
+        format,
+      }),
     );
-    await logActivity({
-      who: ctx.state.user.name,
-      what: "scanned dataset",
-      subject: `dataset:${path ?? splits!.map((s) => s.path).join(",")}`,
-      details: { scanId: rec.id, format },
-    });
     return Response.json(rec, { status: 202 });
   },
 };
+
+/** Logs a scan when it ends, as what happened: scanned, failed (with why) or cancelled. */
+function logEnd(who: string, subject: string, details: Record<string, unknown>) {
+  return (rec: ScanRecord) =>
+    logActivity({
+      who,
+      what: rec.status === "done"
+        ? "scanned dataset"
+        : rec.status === "cancelled"
+        ? "cancelled scan"
+        : "scan failed",
+      subject,
+      details: {
+        ...details,
+        scanId: rec.id,
+        ...(rec.status === "failed" ? { error: rec.error?.slice(0, 300) } : {}),
+      },
+    });
+}
