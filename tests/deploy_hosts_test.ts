@@ -227,6 +227,24 @@ Deno.test({
   },
 });
 
+Deno.test("[deploy] databricks.yml declares every resource app.yaml reads and its user scopes", async () => {
+  const appYaml = parseYaml(await Deno.readTextFile(`${ROOT}/app.yaml`)) as {
+    env: { name: string; value?: string; valueFrom?: string }[];
+  };
+  const bundle = parseYaml(await Deno.readTextFile(`${ROOT}/databricks.yml`)) as {
+    resources: {
+      apps: Record<string, { resources: { name: string }[]; user_api_scopes: string[] }>;
+    };
+  };
+  const app = Object.values(bundle.resources.apps)[0];
+  const declared = app.resources.map((r) => r.name);
+  for (const e of appYaml.env.filter((e) => e.valueFrom)) {
+    assert(declared.includes(e.valueFrom!), `${e.name}: resource ${e.valueFrom} is declared`);
+  }
+  const scopes = appYaml.env.find((e) => e.name === "LAKEVISION_USER_SCOPES")?.value ?? "";
+  assertEquals(scopes.split(",").sort(), [...app.user_api_scopes].sort());
+});
+
 /** Copies the files git would upload (tracked and untracked, not ignored). */
 async function copyTree(from: string, to: string): Promise<void> {
   const out = await new Deno.Command("git", {
