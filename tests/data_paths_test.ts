@@ -137,3 +137,33 @@ Deno.test({
       assertEquals(launch.ok, false);
     }),
 });
+
+Deno.test({
+  name: "[configs] 'Save and activate' saves the version and makes it the one Training launches",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const { docToFormValues } = await import("@/lib/config/form.ts");
+      const { newConfig } = await import("@/lib/config/templates.ts");
+      const doc = newConfig("classification", "torchvision/resnet18", { volume: V });
+      const post = (extra: Record<string, string>) =>
+        app.request(
+          "/configs/new?task=classification&model=torchvision/resnet18",
+          formPost({
+            name: "act",
+            form_task: "classification",
+            base: JSON.stringify(doc),
+            ...docToFormValues(doc, "classification"),
+            ...extra,
+          }),
+        );
+      const res = await post({ activate: "1" });
+      assertEquals(res.status, 303);
+      assertStringIncludes(res.headers.get("location")!, "/configs/act?saved=1&activated=1");
+      const page = await (await app.request(res.headers.get("location")!)).text();
+      assertStringIncludes(page, "Version 1 is now the active version");
+      const form = await (await app.request("/training/new")).text();
+      // the launch form defaults to it and says so
+      assertStringIncludes(form, "<strong>act v1</strong> — the active version");
+    }),
+});
