@@ -22,6 +22,9 @@ const EnvSchema = z.object({
   LAKEVISION_LOG: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LAKEVISION_PYTHON: z.string().min(1).optional(),
   LAKEVISION_DEMO: z.enum(["0", "1"]).default("1"),
+  /** `1`: run as on Deno Deploy (no file writes, no subprocesses); set there by DENO_DEPLOYMENT_ID. */
+  LAKEVISION_DEPLOY: z.enum(["0", "1"]).optional(),
+  DENO_DEPLOYMENT_ID: z.string().optional(),
   /** Largest image (pixels) decoded anywhere; read by lib/image/budget.ts, checked here. */
   LAKEVISION_MAX_DECODE_PIXELS: z.coerce.number().int().positive().optional(),
   /** Idle minutes before a local scale-to-zero endpoint unloads its model; 0 = never. */
@@ -78,6 +81,12 @@ export interface Settings {
   /** True when running inside Databricks Apps. */
   databricksApp: boolean;
   /**
+   * True on Deno Deploy (or LAKEVISION_DEPLOY=1): no file writes, no subprocesses, no native
+   * add-ons. Databricks mode only; pages hide or explain what runs in this process (loading
+   * models for the app's own batch runner, in-process evaluation).
+   */
+  deploy: boolean;
+  /**
    * True behind the Databricks Apps proxy (`DATABRICKS_APP_PORT` is set). Only then are the
    * proxy's `X-Forwarded-Host`, `-Email`, `-Preferred-Username` and `-Access-Token` trusted;
    * anywhere else any client could send them.
@@ -125,6 +134,14 @@ export function loadSettings(
   const e = parsed.data;
   const databricksApp = Boolean(e.DATABRICKS_APP_NAME);
   const workspace = e.LAKEVISION_WORKSPACE ?? (databricksApp ? "databricks" : "local");
+  const deploy = e.LAKEVISION_DEPLOY ? e.LAKEVISION_DEPLOY === "1" : Boolean(e.DENO_DEPLOYMENT_ID);
+  if (deploy && workspace !== "databricks") {
+    throw new SettingsError(
+      "On Deno Deploy Lakevision runs in Databricks mode only (the local workspace writes files " +
+        "and starts processes): set LAKEVISION_WORKSPACE=databricks, DATABRICKS_HOST and " +
+        "DATABRICKS_CLIENT_ID/SECRET (or DATABRICKS_TOKEN).",
+    );
+  }
   const home = env.HOME ?? env.USERPROFILE;
   const cfgFile = env.DATABRICKS_CONFIG_FILE ?? (home ? `${home}/.databrickscfg` : undefined);
   const hasCfgFile = cfgFile ? fileExists(cfgFile) : false;
@@ -148,6 +165,7 @@ export function loadSettings(
     endpointIdleMinutes: e.LAKEVISION_ENDPOINT_IDLE_MINUTES,
     volume: (e.LAKEVISION_VOLUME ?? "/Volumes/main/lakevision/data").replace(/\/$/, ""),
     databricksApp,
+    deploy,
     behindAppsProxy: e.DATABRICKS_APP_PORT !== undefined,
     publicHosts: [
       ...(e.LAKEVISION_PUBLIC_HOST?.split(",").map((h) => h.trim().toLowerCase()) ?? []),

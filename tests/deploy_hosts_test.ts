@@ -5,9 +5,10 @@
  * against the fake workspace and load every page.
  */
 import { parse as parseYaml } from "yaml";
+import { loadSettings, SettingsError } from "@/fresh.config.ts";
 import { ensureBundle } from "@/lib/web/bundle.ts";
 import { buildRouteTable, walkFiles } from "@/lib/web/routes.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { FakeDatabricks } from "./fake_databricks/server.ts";
 import { seed } from "./fake_databricks/main.ts";
 
@@ -150,6 +151,7 @@ Deno.test({
         DATABRICKS_CLIENT_SECRET: "secret",
         LAKEVISION_VOLUME: VOLUME,
         LAKEVISION_LOG: "warn",
+        LAKEVISION_DEPLOY: "1",
         DATABRICKS_CONFIG_FILE: "/nonexistent",
       },
       port,
@@ -243,6 +245,18 @@ Deno.test("[deploy] databricks.yml declares every resource app.yaml reads and it
   }
   const scopes = appYaml.env.find((e) => e.name === "LAKEVISION_USER_SCOPES")?.value ?? "";
   assertEquals(scopes.split(",").sort(), [...app.user_api_scopes].sort());
+});
+
+Deno.test("[deploy] Deno Deploy is Databricks mode only, and says so at start-up", () => {
+  const err = assertThrows(() => loadSettings({ DENO_DEPLOYMENT_ID: "abc123" }), SettingsError);
+  assert(/Databricks mode only/.test(err.message), err.message);
+  const ok = loadSettings({
+    DENO_DEPLOYMENT_ID: "abc123",
+    LAKEVISION_WORKSPACE: "databricks",
+    DATABRICKS_HOST: "https://example.cloud.databricks.com",
+  });
+  assert(ok.deploy, "deploy mode");
+  assert(!loadSettings({}).deploy, "not on Deploy by default");
 });
 
 /** Copies the files git would upload (tracked and untracked, not ignored). */

@@ -27,7 +27,15 @@ import type { Workspace } from "@/lib/workspace/types.ts";
  */
 let ortModule: Promise<typeof Ort> | undefined;
 function loadOrt(): Promise<typeof Ort> {
-  return ortModule ??= import("onnxruntime-node");
+  return ortModule ??= import("onnxruntime-node").catch(() => {
+    ortModule = undefined;
+    throw new HttpError(
+      501,
+      "This host cannot load models in the app's process (onnxruntime-node needs native " +
+        "add-ons, which Deno Deploy does not run): serve the model from a Databricks serving " +
+        "endpoint, or run batch inference as a Databricks job.",
+    );
+  });
 }
 
 /** The execution provider local endpoints use. */
