@@ -178,6 +178,11 @@ Deno.test({
       assertStringIncludes(html, ">0.750<");
       assertStringIncludes(html, 'data-testid="class-confusion"');
       assert(!html.includes("match pycocotools exactly"), "the COCO note is for COCO numbers");
+      // cells open their images; the confidence sweep is drawn; no top-5 with two classes
+      assertStringIncludes(html, 'data-island="ClassConfusion"');
+      assertStringIncludes(html, 'data-cell="0,1"');
+      assertStringIncludes(html, "Confidence sweep");
+      assert(!html.includes('data-metric="top5"'), "top-5 of 2 classes means nothing");
     } finally {
       await app.close();
     }

@@ -1,7 +1,13 @@
 import EvalCharts from "@/islands/EvalCharts.tsx";
 import EvalClassTable from "@/islands/EvalClassTable.tsx";
 import EvalConfusion from "@/islands/EvalConfusion.tsx";
-import { detectionCharts, historyCharts, TIDE_LABELS } from "@/lib/evaluation/charts.ts";
+import ClassConfusion from "@/islands/ClassConfusion.tsx";
+import {
+  classificationCharts,
+  detectionCharts,
+  historyCharts,
+  TIDE_LABELS,
+} from "@/lib/evaluation/charts.ts";
 import type { ImageDetail } from "@/lib/evaluation/images.ts";
 import { CLASS_COLUMNS, classRows, type RunEvaluation } from "@/lib/evaluation/types.ts";
 import { noThresholdReason } from "@/lib/evaluation/headline.ts";
@@ -75,11 +81,21 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
       )}
       {ev.classification && (
         <Section id="confusion" title="Confusion matrix">
-          <MatrixTable
+          <ClassConfusion
             labels={ev.classification.labels}
             matrix={ev.classification.confusion}
-            unit="images (top-1 prediction)"
+            cells={ev.classification.cells ?? {}}
+            imageDir={ev.inputs?.imageDir ?? null}
           />
+        </Section>
+      )}
+      {ev.classification?.sweep && (
+        <Section
+          id="curves"
+          title="Confidence sweep"
+          note="Answering only when the top-1 score reaches a threshold: how many images get an answer, and how often it is right."
+        >
+          <EvalCharts specs={classificationCharts(ev)} />
         </Section>
       )}
       {ev.semantic && ev.semantic.labels.length <= 40 && (

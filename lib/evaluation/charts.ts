@@ -181,3 +181,31 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
   }
   return out;
 }
+
+/**
+ * A classification run's confidence sweep: what answering only above a top-1 score cut keeps,
+ * and how accurate those answers are (the classifier's counterpart of detection's F1 sweep).
+ */
+export function classificationCharts(ev: RunEvaluation): ChartSpec[] {
+  const sw = ev.classification?.sweep;
+  if (!sw) return [];
+  const line = (ys: number[]) => sw.thresholds.map((x, i) => ({ x, y: ys[i] }));
+  return [{
+    id: "classification-sweep",
+    title: "Confidence sweep (top-1 score)",
+    kind: "line",
+    xLabel: "confidence threshold",
+    yLabel: "share",
+    xDomain: [0, 1],
+    yDomain: [0, 1],
+    series: [
+      // past the last kept image accuracy is undefined: the line stops there
+      {
+        label: "accuracy of the answers kept",
+        points: line(sw.accuracy).filter((_, i) => sw.kept[i] > 0),
+      },
+      { label: "images answered", points: line(sw.kept) },
+      { label: "correct answers (of all images)", points: line(sw.correct), dashed: true },
+    ],
+  }];
+}

@@ -49,6 +49,49 @@ export interface ClassificationResult {
   roc: (Curve | null)[];
   /** One-vs-rest precision-recall per class (null without positives). */
   pr: (Curve | null)[];
+  /** What a confidence cut on the top-1 score keeps, and how right the kept answers are. */
+  sweep: ClassificationSweep;
+  /** Per confusion cell `"<true>,<predicted>"`: up to CELL_SAMPLES images, most confident first. */
+  cells: Record<string, { key: string; score: number }[]>;
+}
+
+/** The top-1 confidence sweep: at each threshold, the share of images answered and their accuracy. */
+export interface ClassificationSweep {
+  thresholds: number[];
+  /** Share of all images whose top-1 score is at least the threshold. */
+  kept: number[];
+  /** Accuracy among the kept images (1 when none is kept, as precision's convention). */
+  accuracy: number[];
+  /** Correct kept answers ÷ all images. */
+  correct: number[];
+}
+
+/** Images remembered per confusion cell for the drill-down. */
+export const CELL_SAMPLES = 12;
+
+/** Top-1 answers against a confidence cut, at 0, 0.01, …, 1 (one pass over sorted scores). */
+export function classificationSweep(
+  top1: { score: number; correct: boolean }[],
+  steps = 100,
+): ClassificationSweep {
+  const n = top1.length;
+  const kept = new Float64Array(steps + 1), right = new Float64Array(steps + 1);
+  for (const t of top1) {
+    // the bin of the highest threshold this score still passes
+    let b = Math.min(steps, Math.floor(t.score * steps + 1e-9));
+    if (b < 0) b = -1;
+    for (let i = 0; i <= b; i++) {
+      kept[i]++;
+      if (t.correct) right[i]++;
+    }
+  }
+  const thresholds = Array.from({ length: steps + 1 }, (_, i) => i / steps);
+  return {
+    thresholds,
+    kept: Array.from(kept, (k) => safeDiv(k, n)),
+    accuracy: Array.from(kept, (k, i) => (k === 0 ? 1 : right[i] / k)),
+    correct: Array.from(right, (r) => safeDiv(r, n)),
+  };
 }
 
 const safeDiv = (a: number, b: number) => (b === 0 ? 0 : a / b);
@@ -158,9 +201,24 @@ export function classificationMetrics(
     roc.push(thin(rocFromCounts(counts), maxCurvePoints));
     pr.push(thin(prFromCounts(counts), maxCurvePoints));
   }
+  const cells: Record<string, { key: string; score: number }[]> = {};
+  const top1: { score: number; correct: boolean }[] = [];
+  samples.forEach((smp, i) => {
+    const best = smp.topK[0];
+    if (!best) return;
+    top1.push({ score: best.score, correct: best.label === smp.label });
+    const k = `${smp.label},${best.label}`;
+    (cells[k] ??= []).push({ key: smp.key ?? String(i), score: best.score });
+  });
+  for (const list of Object.values(cells)) {
+    list.sort((a, b) => b.score - a.score);
+    list.length = Math.min(list.length, CELL_SAMPLES);
+  }
   return {
     numClasses: C,
     samples: n,
+    sweep: classificationSweep(top1),
+    cells,
     accuracy: safeDiv(tpSum, n),
     topK: Object.fromEntries(ks.map((k, i) => [String(k), safeDiv(hits[i], n)])),
     confusion: cm,

@@ -71,3 +71,34 @@ Deno.test("[classification] long curves are thinned for display but keep their a
   const full = rows.map((row) => row.topK[0].score);
   assertClose(r.roc[1]!.area, rocCurve(full, rows.map((x) => x.label))!.area, 1e-12, "auc");
 });
+
+Deno.test("[classification] the confidence sweep keeps top-1 answers at or above each cut", async () => {
+  const { classificationSweep } = await import("./classification.ts");
+  const s = classificationSweep([
+    { score: 0.9, correct: true },
+    { score: 0.6, correct: false },
+    { score: 0.3, correct: true },
+    { score: 0.3, correct: false },
+  ]);
+  assertEquals(s.thresholds.length, 101);
+  assertEquals([s.kept[0], s.accuracy[0], s.correct[0]], [1, 0.5, 0.5]);
+  assertEquals([s.kept[30], s.accuracy[30]], [1, 0.5]); // a score equal to the cut is kept
+  assertEquals([s.kept[31], s.accuracy[31]], [0.5, 0.5]);
+  assertEquals([s.kept[61], s.accuracy[61], s.correct[61]], [0.25, 1, 0.25]);
+  assertEquals([s.kept[100], s.accuracy[100]], [0, 1]);
+});
+
+Deno.test("[classification] confusion cells remember their images, most confident first", () => {
+  const r = classificationMetrics(
+    [
+      { label: 0, topK: [{ label: 1, score: 0.4 }], key: "a.jpg" },
+      { label: 0, topK: [{ label: 1, score: 0.8 }], key: "b.jpg" },
+      { label: 1, topK: [{ label: 1, score: 0.9 }], key: "c.jpg" },
+    ],
+    2,
+    [1],
+  );
+  assertEquals(r.cells["0,1"].map((c) => c.key), ["b.jpg", "a.jpg"]);
+  assertEquals(r.cells["1,1"].map((c) => c.key), ["c.jpg"]);
+  assertEquals(r.confusion[0][1], 2);
+});
