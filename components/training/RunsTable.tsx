@@ -55,7 +55,9 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                   {r.compute.kind === "local" ? "local" : `Databricks · ${r.distribution}`}
                 </td>
                 <td class="px-3 py-2 tabular-nums whitespace-nowrap">{when(start)}</td>
-                <td class="px-3 py-2 tabular-nums">{formatDuration((end - start) / 1000)}</td>
+                <td class="px-3 py-2 tabular-nums whitespace-nowrap">
+                  {formatDuration((end - start) / 1000)}
+                </td>
                 <td class="px-3 py-2 text-right tabular-nums">
                   {pm.value === null ? "—" : (
                     <span title={pm.name}>

@@ -144,11 +144,24 @@ Deno.test({
           (await page.locator('[data-testid="relaunch"]').textContent())?.trim(),
           "Edit and relaunch",
         );
+        // long log lines wrap instead of running off sideways
+        assert(
+          await page.locator('[data-testid="log"]').evaluate((el) =>
+            el.scrollWidth <= el.clientWidth + 1
+          ),
+          "log lines wrap",
+        );
         await s.screenshot(page, "first-run-failed-early");
+        // the runs table fits a 1440 px window
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.goto(`${s.baseUrl}/training`, { waitUntil: "networkidle" });
+        const [sw, cw] = await page.locator("table").evaluate((t) => [
+          t.parentElement!.scrollWidth,
+          t.parentElement!.clientWidth,
+        ]);
+        assert(sw <= cw, `runs table ${sw} px in ${cw} px`);
       });
-      const real = page.errors.filter((e) =>
-        !/ERR_ABORTED|status of 422|status of 400/.test(e)
-      );
+      const real = page.errors.filter((e) => !/ERR_ABORTED|status of 422|status of 400/.test(e));
       assertEquals(real, [], "console errors");
     } catch (e) {
       console.error(s.serverLog());
