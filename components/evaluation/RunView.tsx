@@ -77,6 +77,12 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
             rows={rows}
             storageKey={`lakevision.evaluation.columns.${ev.kind}`}
           />
+          {rows.some((r) => Object.values(r.values).some((v) => v < 0)) && (
+            <p class="mt-2 text-xs text-slate-500" data-testid="no-value-note">
+              — : no value, because the class has nothing to score here (no ground truth
+              {ev.kind === "detection" ? ", COCO's -1" : " and no prediction"}).
+            </p>
+          )}
         </Section>
       )}
       {ev.classification && (
