@@ -235,7 +235,27 @@ def build_torchvision(cfg, labels):
         raise JobError(f"torchvision has no {task} models; use a Hugging Face Mask2Former or OneFormer")
     if m.weights_path:
         load_weights_file(tm.model, m.weights_path)
+    elif not m.pretrained:
+        _short_run_batchnorm(tm.model)
     return tm
+
+
+def _short_run_batchnorm(model):
+    """From random weights, BatchNorm running statistics must follow the weights quickly.
+
+    MobileNetV3 builds its BatchNorm with momentum 0.01 (tuned for hundreds of ImageNet
+    epochs): after a few hundred steps from scratch the running statistics are still near
+    their initial 0/1, so eval mode predicts one class everywhere (LR-ASPP on the semantic demo:
+    train loss 0.03, eval mIoU = background only). PyTorch's default 0.1 tracks within ~20 steps.
+    """
+    n = 0
+    for mod in model.modules():
+        if isinstance(mod, nn.modules.batchnorm._BatchNorm) and mod.momentum is not None and mod.momentum < 0.1:
+            mod.momentum = 0.1
+            n += 1
+    if n:
+        print(f"[model] random weights: BatchNorm momentum raised to 0.1 in {n} layers so evaluation "
+              f"statistics keep up with a short run", flush=True)
 
 
 def _with_download(build, m, tried):

@@ -1,7 +1,8 @@
 /**
  * One saved configuration per demo dataset, built from lib/config's templates and pointed at
  * the generated data, with a torchvision model sized so a local CPU run finishes in a few
- * minutes (panoptic has no torchvision model, so its config needs a Databricks GPU).
+ * minutes (panoptic has no torchvision model: its config is not runnable on the local workspace
+ * and needs a Databricks GPU).
  */
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import { newConfig, setPath } from "@/lib/config/templates.ts";
@@ -64,8 +65,9 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
     set: {
       "model.num_classes": 5,
       "model.image_size": 128,
+      "model.learning_rate": 0.003,
       "data.batch_size": 8,
-      "training.max_epochs": 5,
+      "training.max_epochs": 8,
     },
   },
   {
@@ -81,7 +83,7 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
       "model.image_size": 160,
       "model.learning_rate": 0.002,
       "data.batch_size": 4,
-      "training.max_epochs": 5,
+      "training.max_epochs": 3,
     },
   },
   {
