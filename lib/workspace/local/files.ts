@@ -241,6 +241,8 @@ function fsError(e: unknown, vp: VolumePath): unknown {
   if (code === "ENOTEMPTY") {
     return new ConflictError(`Folder ${p} is not empty.`);
   }
+  // Not a file-system error (e.g. a failed upload stream): its own message says what happened.
+  if (!code && e.constructor === Error) return e;
   // Anything else (disk full, I/O error, read-only file system): the OS message names host
   // paths, so it stays in the log; the person gets the volume path and the error's kind.
   console.error(`local files: ${vp.path}: ${e.message}`);
