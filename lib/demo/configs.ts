@@ -67,7 +67,7 @@ export const DEMO_CONFIGS: readonly DemoConfigSpec[] = [
       "model.image_size": 128,
       "model.learning_rate": 0.003,
       "data.batch_size": 8,
-      "training.max_epochs": 8,
+      "training.max_epochs": 12,
     },
   },
   {
