@@ -350,6 +350,15 @@ Deno.test({
     assert(!html.includes("m5d.xlarge —"), "CPU-only node types are not offered");
     assertStringIncludes(html, "16.4 LTS ML (GPU, Scala 2.12, Spark 3.5.2)");
     assert(!html.includes(">15.4 LTS ML (includes"), "CPU ML runtimes are not offered");
+    // Launch checks the config's data folders exist and hold class folders.
+    for (const split of ["train", "val"]) {
+      for (const cls of ["circle", "square"]) {
+        await s.h.ws.files.write(
+          `/Volumes/main/cv/data/datasets/shapes/${split}/${cls}/0.png`,
+          new Uint8Array([137, 80, 78, 71]),
+        );
+      }
+    }
     const post = await appFor(s, "POST");
     const form = {
       config: "shapes@1",

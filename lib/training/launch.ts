@@ -138,7 +138,7 @@ export async function launchRun(
     lastMetrics: {},
   };
   const created = await createRun(record);
-  if (created.existing) return created;
+  if (created.existing) return { run: await settled(created.run), existing: true };
   startMonitor(ctx.workspace);
   try {
     let entrypoint = plan.entrypoint;
@@ -303,4 +303,18 @@ export async function resumeRun(
     maxEpochs: parent.maxEpochs,
     idempotencyToken: opts.idempotencyToken,
   }, parent);
+}
+
+/**
+ * A double submit finds the first launch still submitting: wait (briefly) until it has left
+ * "launching", so both answers show the same state.
+ */
+async function settled(run: RunRecord, timeoutMs = 30_000): Promise<RunRecord> {
+  const until = Date.now() + timeoutMs;
+  let cur = run;
+  while (cur.status === "launching" && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    cur = await getRun(run.id).catch(() => cur);
+  }
+  return cur;
 }
