@@ -161,7 +161,11 @@ export class LocalServing implements ServingApi {
     const names = new Set(records.map((r) => r.name));
     const work: Promise<void>[] = [];
     for (const r of records) {
-      if (this.#handled.get(r.name) === r.generation) continue;
+      if (this.#handled.get(r.name) === r.generation) {
+        const pending = this.#chains.get(r.name); // started already: wait for it too
+        if (pending) work.push(pending);
+        continue;
+      }
       if (r.state === "FAILED" && !this.#handled.has(r.name)) {
         this.#handled.set(r.name, r.generation); // failed before a restart: wait for an update
         continue;
@@ -298,6 +302,14 @@ export class LocalServing implements ServingApi {
         await loading;
         r = await this.#record(name);
       } else loading.catch(() => {});
+    }
+    if (engine.generation(name) === undefined) {
+      // A load this process already started (at start-up or by its poll) may still be running.
+      const pending = this.#chains.get(name);
+      if (pending) {
+        await pending;
+        r = await this.#record(name);
+      }
     }
     if (engine.generation(name) === undefined) {
       if (r.state === "FAILED") {
