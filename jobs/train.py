@@ -28,6 +28,7 @@ from lakevision_jobs.errors import ConfigError, JobError, clean_message  # noqa:
 from lakevision_jobs.export_onnx import export_model  # noqa: E402
 from lakevision_jobs.models import build_model  # noqa: E402
 from lakevision_jobs.predictions import PredictionWriter  # noqa: E402
+from lakevision_jobs.resources import ResourceMeter  # noqa: E402
 from lakevision_jobs.signals import STOP  # noqa: E402
 from lakevision_jobs.tracking import RunTracker, suppress_noisy_warnings, write_json_atomic  # noqa: E402
 
@@ -184,10 +185,13 @@ def prepare_training(cfg, args, tm, train_loader, info, state, tracker):
 def fit(cfg, args, tm, run, train_loader, val_loader, state, tracker, info):
     """Epoch loop with evaluation, checkpoints and early stopping. Returns how it ended."""
     t = cfg.training
+    meter = ResourceMeter(info.device)
     while state.epoch < t.max_epochs:
         train_loader.sampler.set_epoch(state.epoch, skip=state.batch_in_epoch * train_loader.batch_size)
         t0 = time.time()
+        meter.start(state.step)
         outcome = train_one_epoch(run.model, train_loader, run.optimizer, run.scheduler, run, state, tracker)
+        tracker.update(resources=meter.update(state.step, train_loader.batch_size * info.world_size))
         if outcome == "cancelled":
             return outcome
         epoch_done = outcome == "epoch_done"
