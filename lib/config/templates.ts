@@ -58,7 +58,7 @@ export interface NewConfigOptions {
 }
 
 function dataPaths(task: Task, root: string): ConfigDoc {
-  const d = `${root}/data`;
+  const d = root;
   switch (task) {
     case "classification":
       return {

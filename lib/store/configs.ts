@@ -539,7 +539,8 @@ export class ConfigStore {
         builtin: false,
       });
     }
-    return [...builtinTemplates(), ...saved.reverse()];
+    // Built-in templates start from models that run on this workspace.
+    return [...builtinTemplates({ compute: this.deps.validate?.target }), ...saved.reverse()];
   }
 
   /** One template by id; NotFoundError when absent. */

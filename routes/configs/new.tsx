@@ -8,7 +8,7 @@ import {
   runtimeNote,
 } from "@/lib/config/catalog.ts";
 import { isTask, type Task, TASK_LABELS, TASKS } from "@/lib/config/tasks.ts";
-import { DEFAULT_MODEL, newConfig } from "@/lib/config/templates.ts";
+import { defaultModel, newConfig } from "@/lib/config/templates.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { Handlers, PageProps, State } from "@/lib/web/types.ts";
 import {
@@ -36,7 +36,7 @@ function starting(
       const t = await (await configStoreFor(state)).getTemplate(templateId);
       // Built-in templates carry placeholders; start them on this app's volume instead.
       const doc = t.builtin
-        ? newConfig(t.task, DEFAULT_MODEL[t.task], {
+        ? newConfig(t.task, defaultModel(t.task, state.settings.workspace), {
           volume: state.settings.volume,
           email: state.user.email,
         })
@@ -88,7 +88,8 @@ export const handler: Handlers<Data> = {
     const start = await starting(ctx.state, ctx.url);
     return saveFromForm(req, ctx, {
       fallbackTask: start?.task ?? "detection",
-      fallbackBase: start?.doc ?? newConfig("detection", DEFAULT_MODEL.detection),
+      fallbackBase: start?.doc ??
+        newConfig("detection", defaultModel("detection", ctx.state.settings.workspace)),
       title: TITLE,
       crumbs: CRUMBS,
     });
