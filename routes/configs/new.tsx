@@ -1,3 +1,4 @@
+import { preferencesFor } from "@/lib/store/preferences.ts";
 import { Page } from "@/components/Page.tsx";
 import { Badge } from "@/components/Badge.tsx";
 import {
@@ -34,10 +35,11 @@ function starting(
     const templateId = url.searchParams.get("template");
     if (templateId) {
       const t = await (await configStoreFor(state)).getTemplate(templateId);
+      const prefs = await preferencesFor(state);
       // Built-in templates carry placeholders; start them on this app's volume instead.
       const doc = t.builtin
         ? newConfig(t.task, defaultModel(t.task, state.settings.workspace), {
-          volume: state.settings.volume,
+          volume: prefs.effectiveVolume,
           email: state.user.email,
         })
         : t.doc;
@@ -48,7 +50,7 @@ function starting(
     return {
       task,
       doc: newConfig(task, model, {
-        volume: state.settings.volume,
+        volume: (await preferencesFor(state)).effectiveVolume,
         email: state.user.email,
       }),
     };

@@ -1,3 +1,4 @@
+import { preferencesFor } from "@/lib/store/preferences.ts";
 import { Page } from "@/components/Page.tsx";
 import DataScan from "@/islands/DataScan.tsx";
 import { configStoreFor } from "@/lib/store/configs.ts";
@@ -45,13 +46,14 @@ export const handler: Handlers<Data> = {
     } catch {
       // no active config: the picker still works
     }
-    const [, , catalog, schema] = (ctx.state.settings.volume ?? "").split("/");
+    const prefs = await preferencesFor(ctx.state);
+    const [, , catalog, schema] = prefs.effectiveVolume.split("/");
     return ctx.render({
       delta: ctx.state.workspace.kind === "databricks"
         ? { initialTable: catalog && schema ? `${catalog}.${schema}.` : "" }
         : null,
       candidates,
-      volume: ctx.state.settings.volume,
+      volume: prefs.effectiveVolume,
       initialPath: ctx.url.searchParams.get("path") ?? "",
       initialScan: ctx.url.searchParams.get("scan")?.slice(0, 64) || null,
       configName,

@@ -1,3 +1,4 @@
+import { preferencesFor } from "@/lib/store/preferences.ts";
 import { EmptyState } from "@/components/EmptyState.tsx";
 import { Page } from "@/components/Page.tsx";
 import TrainingRuns from "@/islands/TrainingRuns.tsx";
@@ -29,7 +30,7 @@ export const handler: Handlers<Data> = {
       q: q.get("q")?.slice(0, 100) || undefined,
     };
     const all = await listRuns({ limit: 500 });
-    const runs = await listRuns({ ...filter, limit: 200 });
+    const runs = await listRuns({ ...filter, limit: (await preferencesFor(ctx.state)).pageSize });
     const query = new URLSearchParams(
       Object.entries(filter).filter(([, v]) => v).map(([k, v]) => [k, String(v)]),
     ).toString();
