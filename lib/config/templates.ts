@@ -55,6 +55,8 @@ export interface NewConfigOptions {
   volume?: string;
   /** Owner of the MLflow experiment path (`/Users/<email>/...`); else `/Shared/lakevision/...`. */
   email?: string;
+  /** The person's preferred experiment folder; beats the two above. */
+  experimentRoot?: string;
 }
 
 function dataPaths(task: Task, root: string): ConfigDoc {
@@ -145,6 +147,7 @@ export function newConfig(task: Task, modelId: string, opts: NewConfigOptions = 
 
 /** `/Users/<email>` when known; a shared folder for a real volume; else the placeholder. */
 function experimentRoot(opts: NewConfigOptions): string {
+  if (opts.experimentRoot) return opts.experimentRoot.replace(/\/+$/, "");
   if (opts.email) return `/Users/${opts.email}`;
   return opts.volume ? "/Shared/lakevision" : "/Users/<your.email@databricks.com>";
 }

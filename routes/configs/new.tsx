@@ -40,6 +40,7 @@ function starting(
       const doc = t.builtin
         ? newConfig(t.task, defaultModel(t.task, state.settings.workspace), {
           volume: prefs.effectiveVolume,
+          experimentRoot: prefs.experimentRoot || undefined,
           email: state.user.email,
         })
         : t.doc;
@@ -47,11 +48,13 @@ function starting(
     }
     const task = url.searchParams.get("task"), model = url.searchParams.get("model");
     if (!isTask(task) || !model || !getModel(model)?.tasks.includes(task)) return null;
+    const prefs = await preferencesFor(state);
     return {
       task,
       doc: newConfig(task, model, {
-        volume: (await preferencesFor(state)).effectiveVolume,
+        volume: prefs.effectiveVolume,
         email: state.user.email,
+        experimentRoot: prefs.experimentRoot || undefined,
       }),
     };
   })();
