@@ -20,6 +20,8 @@ export interface ConfigOption {
   versions: number[];
   /** The active version, when this config is the active one. */
   active: number | null;
+  /** Why it cannot run on this workspace's compute, when it cannot. */
+  cannotRunHere?: string | null;
 }
 
 interface Props {
@@ -116,9 +118,15 @@ export default function TrainingLaunchForm(p: Props) {
               {p.configs.length === 0 && <option value="">no saved configs</option>}
               {p.configs.flatMap((c) =>
                 c.versions.map((n) => (
-                  <option key={`${c.name}@${n}`} value={`${c.name}@${n}`}>
+                  <option
+                    key={`${c.name}@${n}`}
+                    value={`${c.name}@${n}`}
+                    disabled={!!c.cannotRunHere}
+                    title={c.cannotRunHere ?? undefined}
+                  >
                     {c.name} v{n}
                     {c.active === n ? " (active)" : ""} — {c.task}, {c.model}
+                    {c.cannotRunHere ? " — cannot run here (needs Databricks)" : ""}
                   </option>
                 ))
               )}

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
+import { newConfig } from "@/lib/config/templates.ts";
 import { stopMonitor } from "@/lib/training/refresh.ts";
 import { formPost, jsonPost, testApp } from "./helpers.ts";
 
@@ -165,5 +166,26 @@ Deno.test({
       const form = await (await app.request("/training/new")).text();
       // the launch form defaults to it and says so
       assertStringIncludes(form, "<strong>act v1</strong> — the active version");
+    }),
+});
+
+Deno.test({
+  name: "[launch] a config whose model cannot train on this workspace is labelled and refused",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const doc = newConfig("detection", "facebook/detr-resnet-50", {
+        volume: app.settings.volume,
+      });
+      const saved = await app.request("/api/configs", jsonPost({ name: "detr", doc }));
+      assertEquals(saved.status, 201);
+      const form = await (await app.request("/training/new")).text();
+      assertStringIncludes(form, "cannot run here (needs Databricks)");
+      const api = await app.request(
+        "/api/runs",
+        jsonPost({ config: { name: "detr" }, compute: { kind: "local" } }),
+      );
+      assertEquals(api.status, 400);
+      assertStringIncludes((await api.json()).error.message, "needs Hugging Face transformers");
     }),
 });

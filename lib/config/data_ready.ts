@@ -6,6 +6,7 @@
 import { BadRequestError } from "@/lib/errors.ts";
 import { resolveConfig, type TrainingContext } from "@/lib/training/launch.ts";
 import type { LaunchRequest } from "@/lib/training/types.ts";
+import { getModel } from "./catalog.ts";
 import { checkDataPaths } from "./data_paths.ts";
 
 /**
@@ -19,6 +20,10 @@ export async function assertDataReady(
   // the wrong compute is launchRun's refusal to make; a config to check comes after that
   if (req.compute.kind !== ctx.workspace.kind) return;
   const version = await resolveConfig(ctx, req);
+  const why = cannotRunLocally(version.model);
+  if (req.compute.kind === "local" && why) {
+    throw new BadRequestError(`${version.name} v${version.version} cannot run here: ${why}.`);
+  }
   const problems = await checkDataPaths(version.doc, version.task, ctx.workspace.files);
   if (problems.length === 0) return;
   throw new BadRequestError(
@@ -27,4 +32,12 @@ export async function assertDataReady(
       ". Edit the config's data paths and launch again.",
     problems,
   );
+}
+
+/** Why a model cannot train on the local workspace, or null when it can (or is unknown). */
+export function cannotRunLocally(model: string): string | null {
+  const m = getModel(model);
+  return m && !m.runsLocally
+    ? `${model} needs Hugging Face transformers and a GPU: run it on a Databricks cluster`
+    : null;
 }

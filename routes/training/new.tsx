@@ -1,3 +1,4 @@
+import { cannotRunLocally } from "@/lib/config/data_ready.ts";
 import { Page } from "@/components/Page.tsx";
 import TrainingLaunchForm, { type ConfigOption } from "@/islands/TrainingLaunchForm.tsx";
 import { assertDataReady } from "@/lib/config/data_ready.ts";
@@ -31,6 +32,7 @@ async function load(
     model: c.model,
     versions: Array.from({ length: Math.min(c.latestVersion, 30) }, (_, i) => c.latestVersion - i),
     active: c.activeVersion,
+    cannotRunHere: ctx.state.settings.workspace === "local" ? cannotRunLocally(c.model) : null,
   }));
   let compute: ComputeInfo | null = null;
   let computeError: string | null = null;
