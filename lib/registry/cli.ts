@@ -2,6 +2,7 @@
  * `deno task cli models ...`: register a run, import an ONNX model, list and show models, move
  * aliases. Automated checks call these names and flags; keep them.
  */
+import { cliFailure } from "@/lib/cli_failure.ts";
 import { parseArgs } from "node:util";
 import { loadSettings } from "@/fresh.config.ts";
 import { errorMessage } from "@/lib/errors.ts";
@@ -56,14 +57,7 @@ export async function main(args: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    if (
-      e instanceof TypeError && String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${errorMessage(e)}`);
-    return 1;
+    return cliFailure(e, USAGE);
   }
 }
 

@@ -9,9 +9,9 @@
  * ends, with each row's path naming the local file again. Without `--wait`, a batch the app
  * runs (see lib/serving/batch/service.ts) continues in a background process of its own.
  */
+import { cliFailure } from "@/lib/cli_failure.ts";
 import { parseArgs } from "node:util";
 import { loadSettings } from "@/fresh.config.ts";
-import { errorMessage } from "@/lib/errors.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { createWorkspace } from "@/lib/workspace/mod.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
@@ -63,14 +63,7 @@ export async function main(args: string[]): Promise<number> {
     }
     return await start(ctx, args);
   } catch (e) {
-    if (
-      e instanceof TypeError && String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${errorMessage(e)}`);
-    return 1;
+    return cliFailure(e, USAGE);
   }
 }
 

@@ -2,6 +2,7 @@
  * `deno task cli endpoints ...`: create (or update in place), list, show, delete and invoke
  * serving endpoints. Automated checks call these names and flags; keep them.
  */
+import { cliFailure } from "@/lib/cli_failure.ts";
 import { parseArgs } from "node:util";
 import { loadSettings } from "@/fresh.config.ts";
 import { errorMessage } from "@/lib/errors.ts";
@@ -57,14 +58,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     return await run(await open(), rest);
   } catch (e) {
-    if (
-      e instanceof TypeError && String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${errorMessage(e)}`);
-    return 1;
+    return cliFailure(e, USAGE);
   }
 }
 

@@ -3,11 +3,11 @@
  * workspace and follow it, list runs, show one, cancel one. `main(["train", ...])` and
  * `main(["runs", ...])`; returns the exit code (`train --wait` exits 0 only on success).
  */
+import { cliFailure } from "@/lib/cli_failure.ts";
 import { parseArgs } from "node:util";
 import { loadSettings, type Settings } from "@/fresh.config.ts";
 import { slugifyName } from "@/lib/config/names.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
-import { errorMessage } from "@/lib/errors.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { createWorkspace } from "@/lib/workspace/mod.ts";
 import { cancelRun, launchRun, type TrainingContext } from "./launch.ts";
@@ -63,14 +63,7 @@ export async function main(args: string[]): Promise<number> {
       stopMonitor();
     }
   } catch (e) {
-    if (
-      e instanceof TypeError && String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${errorMessage(e)}`);
-    return 1;
+    return cliFailure(e, USAGE);
   }
 }
 
