@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import type { Page } from "playwright-core";
-import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
+import { api, HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 const VOLUME = "/Volumes/main/lakevision/data";
 
@@ -17,17 +17,6 @@ function launch(page: Page) {
   return page.evaluate(() =>
     document.querySelector<HTMLFormElement>("form[method=post]")!.requestSubmit()
   );
-}
-
-async function api(base: string, path: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 const doc = (root: string) => ({

@@ -138,3 +138,29 @@ export async function waitHydrated(page: Page): Promise<void> {
   const hasIslands = await page.locator("lv-island").count();
   if (hasIslands) await page.waitForSelector("html[data-hydrated=true]", { timeout: 20_000 });
 }
+
+/** A JSON call to the running app (POST when `body` is given); throws with the answer on a 4xx/5xx. */
+export async function api(base: string, path: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Writes a two-class ImageFolder set (circles vs squares) at
+ * `<data dir>/volumes/main/lakevision/data/datasets/shapes/{train,val}` with the jobs' own helper.
+ */
+export async function makeShapesDataset(dataDir: string, python: string): Promise<void> {
+  const root = `${dataDir}/volumes/main/lakevision/data/datasets/shapes`;
+  const code = `import sys; sys.path.insert(0, ${JSON.stringify(`${ROOT}/jobs`)})
+from tests.helpers import make_imagefolder
+make_imagefolder(${JSON.stringify(`${root}/train`)}, n=8, size=(48, 48))
+make_imagefolder(${JSON.stringify(`${root}/val`)}, n=4, size=(48, 48), seed=1)`;
+  const out = await new Deno.Command(python, { args: ["-c", code], stderr: "piped" }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+}

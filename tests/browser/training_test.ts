@@ -6,37 +6,20 @@
 import { assert, assertEquals } from "../assert.ts";
 import { findPython } from "@/lib/workspace/local/python.ts";
 import { tinyConfig, VOLUME } from "../training_testing.ts";
-import { HAVE_CHROMIUM, SCREENSHOTS as SHOTS, startSession, waitHydrated } from "./harness.ts";
+import {
+  api,
+  HAVE_CHROMIUM,
+  makeShapesDataset,
+  SCREENSHOTS as SHOTS,
+  startSession,
+  waitHydrated,
+} from "./harness.ts";
 import type { Page } from "playwright-core";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const python = (await findPython(Deno.env.get("LAKEVISION_PYTHON"))).chosen;
 const HAVE_TORCH = !!python?.torch;
 if (HAVE_CHROMIUM && !HAVE_TORCH) {
   console.log("NOTICE: training browser tests skipped: no Python with torch found.");
-}
-
-/** Writes a two-class ImageFolder set (circles vs squares) with the jobs' own test helper. */
-async function makeDataset(dataDir: string): Promise<void> {
-  const root = `${dataDir}/volumes/main/lakevision/data/datasets/shapes`;
-  const code = `import sys; sys.path.insert(0, ${JSON.stringify(`${ROOT}jobs`)})
-from tests.helpers import make_imagefolder
-make_imagefolder(${JSON.stringify(`${root}/train`)}, n=8, size=(48, 48))
-make_imagefolder(${JSON.stringify(`${root}/val`)}, n=4, size=(48, 48), seed=1)`;
-  const out = await new Deno.Command(python!.path, { args: ["-c", code], stderr: "piped" })
-    .output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-}
-
-async function api(base: string, path: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** Console errors other than the event stream being closed by a navigation (expected). */
@@ -64,7 +47,7 @@ Deno.test({
   async fn(t) {
     const s = await startSession({ OMP_NUM_THREADS: "2" });
     try {
-      await makeDataset(s.dataDir);
+      await makeShapesDataset(s.dataDir, python!.path);
       await api(s.baseUrl, "/api/configs", { name: "shapes", doc: tinyConfig(VOLUME) });
       const page = await s.newPage();
       page.on("dialog", (d) => d.accept());
