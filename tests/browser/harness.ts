@@ -109,10 +109,13 @@ export async function startSession(env: Record<string, string> = {}): Promise<Br
         if (m.type() === "error") page.errors.push(`console: ${m.text()}`);
       });
       page.on("pageerror", (e) => page.errors.push(`pageerror: ${e.message}`));
-      page.on(
-        "requestfailed",
-        (r) => page.errors.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`),
-      );
+      // A request the browser cancels itself (net::ERR_ABORTED: a navigation or form submit ends
+      // a fetch still in flight) is not the app failing; an answer with a bad status still shows
+      // up as a console error, and a request that fails any other way is recorded.
+      page.on("requestfailed", (r) => {
+        const why = r.failure()?.errorText ?? "";
+        if (why !== "net::ERR_ABORTED") page.errors.push(`requestfailed: ${r.url()} ${why}`);
+      });
       return page;
     },
     async screenshot(page, name) {
