@@ -246,7 +246,11 @@ export class HttpClient {
         let outcome: { res?: Response; text?: string; error?: unknown };
         // The attempt gets what is left of the budget when that is less than its own timeout.
         const left = this.retry.budgetMs - (this.clock.now() - start);
-        const timeoutMs = Math.max(1, Math.min(opts.timeoutMs ?? this.#timeoutMs, left));
+        const ownTimeout = opts.timeoutMs ?? this.#timeoutMs;
+        const timeoutMs = Math.max(1, Math.min(ownTimeout, left));
+        // When the attempt's timer is what is left of the budget, its firing (which can come a
+        // moment before the budget's own timer) is the budget running out.
+        const clippedByBudget = left <= ownTimeout;
         const ac = new AbortController();
         const timer = setTimeout(() => ac.abort(timeoutReason(timeoutMs)), timeoutMs);
         const signal = AbortSignal.any([ac.signal, overall]);
@@ -289,7 +293,7 @@ export class HttpClient {
         // The page's deadline or the whole budget ran out: report it, never retry.
         const limit = deadline?.signal.aborted
           ? { ms: deadline.ms, why: "the page's time limit" }
-          : budget.signal.aborted
+          : budget.signal.aborted || (clippedByBudget && !res && ac.signal.aborted)
           ? { ms: this.retry.budgetMs, why: "the time allowed for this call" }
           : undefined;
         if (limit && !res) {
