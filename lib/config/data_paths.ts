@@ -62,6 +62,13 @@ async function statQuiet(files: FilesApi, path: string) {
  * Problems with the data paths of `doc` (a config document), each at its field's dotted path.
  * `task` picks the expected layout; with an annotation file the folder only has to hold files.
  */
+/** What is wrong with a data path before it is even looked up (placeholder, not a volume path). */
+function shapeProblem(path: string): string | null {
+  return isPlaceholder(path)
+    ? `is still a placeholder (${path}): point it at your data`
+    : volumePathProblem(path);
+}
+
 export async function checkDataPaths(
   doc: Record<string, unknown>,
   task: string | null,
@@ -73,9 +80,7 @@ export async function checkDataPaths(
   for (const key of FILES) {
     const path = data[key];
     if (typeof path !== "string" || path === "") continue;
-    const shape = isPlaceholder(path)
-      ? `is still a placeholder (${path}): point it at your data`
-      : volumePathProblem(path);
+    const shape = shapeProblem(path);
     if (shape) {
       err(key, shape);
       continue;
@@ -91,9 +96,7 @@ export async function checkDataPaths(
   for (const key of FOLDERS) {
     const path = data[key];
     if (typeof path !== "string" || path === "") continue;
-    const shape = isPlaceholder(path)
-      ? `is still a placeholder (${path}): point it at your data`
-      : volumePathProblem(path);
+    const shape = shapeProblem(path);
     if (shape) {
       err(key, shape);
       continue;
