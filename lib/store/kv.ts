@@ -101,3 +101,35 @@ export class Repo<T> {
     return out;
   }
 }
+
+/**
+ * Stores a new record under `recordKey` unless its idempotency token (`tokenKey` → id) was
+ * claimed before; token and record are written in one atomic step, so a double submit finds the
+ * first record (through `read`) instead of storing a second. `busy` is the error text when
+ * concurrent writers keep winning.
+ */
+export async function createOnce<T>(
+  keys: { record: Deno.KvKey; token: Deno.KvKey },
+  id: string,
+  value: T,
+  read: (id: string) => Promise<T | null>,
+  busy: string,
+): Promise<{ value: T; existing: boolean }> {
+  const kv = await getKv();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const tok = await kv.get<string>(keys.token);
+    if (tok.value) {
+      const prev = await read(tok.value);
+      if (prev) return { value: prev, existing: true };
+    }
+    const res = await kv.atomic()
+      .check(tok)
+      .check({ key: keys.record, versionstamp: null })
+      .set(keys.token, id)
+      .set(keys.record, value)
+      .commit();
+    if (res.ok) return { value, existing: false };
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+  }
+  throw new Error(busy);
+}

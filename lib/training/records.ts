@@ -5,7 +5,7 @@
  * idempotency token, claimed atomically so a double submit finds the first run).
  */
 import { NotFoundError } from "@/lib/errors.ts";
-import { checkKeyPart, getKv } from "@/lib/store/kv.ts";
+import { checkKeyPart, createOnce, getKv } from "@/lib/store/kv.ts";
 import { type RunRecord, RunRecordSchema, type RunStatus, TERMINAL } from "./types.ts";
 
 /** Run ids are generated (`newRunId`, 20 characters); launch tokens are at most 64. */
@@ -31,27 +31,16 @@ function emit(rec: RunRecord): void {
  * and whether it is the existing one.
  */
 export async function createRun(rec: RunRecord): Promise<{ run: RunRecord; existing: boolean }> {
-  const kv = await getKv();
   const value = RunRecordSchema.parse(rec);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tok = await kv.get<string>(tokenKey(value.idempotencyToken));
-    if (tok.value) {
-      const prev = await getRun(tok.value).catch(() => null);
-      if (prev) return { run: prev, existing: true };
-    }
-    const res = await kv.atomic()
-      .check(tok)
-      .check({ key: runKey(value.id), versionstamp: null })
-      .set(tokenKey(value.idempotencyToken), value.id)
-      .set(runKey(value.id), value)
-      .commit();
-    if (res.ok) {
-      emit(value);
-      return { run: value, existing: false };
-    }
-    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-  }
-  throw new Error("could not store the run: too many concurrent launches");
+  const r = await createOnce(
+    { record: runKey(value.id), token: tokenKey(value.idempotencyToken) },
+    value.id,
+    value,
+    (id) => getRun(id).catch(() => null),
+    "could not store the run: too many concurrent launches",
+  );
+  if (!r.existing) emit(value);
+  return { run: r.value, existing: r.existing };
 }
 
 /** One run; NotFoundError when unknown. */

@@ -5,7 +5,7 @@
  * a double submit finds the first batch).
  */
 import { NotFoundError } from "@/lib/errors.ts";
-import { checkKeyPart, getKv } from "@/lib/store/kv.ts";
+import { checkKeyPart, createOnce, getKv } from "@/lib/store/kv.ts";
 import { BATCH_TERMINAL, type BatchRecord, BatchRecordSchema, type BatchStatus } from "./types.ts";
 
 const MAX_ID = 128;
@@ -29,27 +29,16 @@ function emit(rec: BatchRecord): void {
 export async function createBatch(
   rec: BatchRecord,
 ): Promise<{ batch: BatchRecord; existing: boolean }> {
-  const kv = await getKv();
   const value = BatchRecordSchema.parse(rec);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tok = await kv.get<string>(tokenKey(value.idempotencyToken));
-    if (tok.value) {
-      const prev = await getBatch(tok.value).catch(() => null);
-      if (prev) return { batch: prev, existing: true };
-    }
-    const res = await kv.atomic()
-      .check(tok)
-      .check({ key: runKey(value.id), versionstamp: null })
-      .set(tokenKey(value.idempotencyToken), value.id)
-      .set(runKey(value.id), value)
-      .commit();
-    if (res.ok) {
-      emit(value);
-      return { batch: value, existing: false };
-    }
-    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-  }
-  throw new Error("could not store the batch: too many concurrent submissions");
+  const r = await createOnce(
+    { record: runKey(value.id), token: tokenKey(value.idempotencyToken) },
+    value.id,
+    value,
+    (id) => getBatch(id).catch(() => null),
+    "could not store the batch: too many concurrent submissions",
+  );
+  if (!r.existing) emit(value);
+  return { batch: r.value, existing: r.existing };
 }
 
 /** One batch; NotFoundError when unknown. */
