@@ -32,16 +32,28 @@ Chart.register(
   Legend,
 );
 
+/** True when the page renders in the dark theme (`data-theme` on the app shell). */
+const dark = typeof document !== "undefined" &&
+  document.querySelector("[data-theme]")?.getAttribute("data-theme") === "dark";
+if (dark) {
+  // axis labels, legends and grid lines readable on the dark surfaces (slate-300 / slate-600)
+  Chart.defaults.color = "#cbd5e1";
+  Chart.defaults.borderColor = "rgba(71, 85, 105, 0.6)";
+}
+
 export { Chart };
 
-/** Paints a white background so downloaded PNGs are not transparent. */
+/**
+ * Paints the card's background behind the chart so downloaded PNGs are not transparent (white,
+ * or slate-900 in the dark theme, matching what the person sees).
+ */
 export const whiteBackground: Plugin = {
   id: "lvWhite",
   beforeDraw(chart) {
     const { ctx, width, height } = chart;
     ctx.save();
     ctx.globalCompositeOperation = "destination-over";
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = dark ? "#0f172a" : "#ffffff";
     ctx.fillRect(0, 0, width, height);
     ctx.restore();
   },

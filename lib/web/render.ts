@@ -6,7 +6,7 @@
 import { type ComponentType, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { type RenderCollector, withCollector } from "./head.ts";
-import { cssFor } from "./twind.ts";
+import { cssFor, darkCssFor } from "./twind.ts";
 import type { BundleInfo } from "./bundle.ts";
 import type { LayoutProps, State } from "./types.ts";
 
@@ -45,7 +45,8 @@ export function renderDocument(input: DocumentInput): string {
   }
   const body = withCollector(collector, () => renderToString(tree));
   const usesIslands = collector.islands.size > 0;
-  const css = cssFor(body, usesIslands ? bundle.safelist : "");
+  const light = cssFor(body, usesIslands ? bundle.safelist : "");
+  const css = state.theme === "dark" ? light + darkCssFor(light) : light;
   const title = collector.title ? `${collector.title} · Lakevision` : "Lakevision";
   const head = [
     `<meta charset="utf-8">`,
@@ -61,5 +62,8 @@ export function renderDocument(input: DocumentInput): string {
     }
     head.push(`<script type="module" src="${bundle.clientUrl}"></script>`);
   }
-  return `<!DOCTYPE html><html lang="en"><head>${head.join("")}</head><body>${body}</body></html>`;
+  const theme = state.theme === "dark" ? ` data-theme="dark"` : "";
+  return `<!DOCTYPE html><html lang="en"${theme}><head>${
+    head.join("")
+  }</head><body>${body}</body></html>`;
 }

@@ -65,6 +65,25 @@ Deno.test({
       assertEquals(await page.getAttribute("[data-theme]", "data-theme"), "dark");
       await page.goto(`${s.baseUrl}/history`, { waitUntil: "networkidle" });
       assertEquals(await page.getAttribute("[data-theme]", "data-theme"), "dark");
+      // A dark palette, not a filter: the page turns dark, the sidebar stays dark, and nothing
+      // (images, prediction overlays) is colour-inverted.
+      const look = await page.evaluate(() => {
+        const shell = document.querySelector("div[data-theme]")!;
+        const css = (sel: string) => getComputedStyle(document.querySelector(sel)!);
+        return {
+          page: getComputedStyle(shell).backgroundColor,
+          sidebar: css("aside").backgroundColor,
+          heading: css("h1").color,
+          filters: [...document.querySelectorAll("*")].map((e) => getComputedStyle(e).filter)
+            .filter((f) => f !== "none"),
+        };
+      });
+      assertEquals(look, {
+        page: "rgb(2, 6, 23)",
+        sidebar: "rgb(15, 23, 42)",
+        heading: "rgb(241, 245, 249)",
+        filters: [],
+      });
       await s.screenshot(page, "history-dark");
       assertEquals(page.errors, [], "console errors");
     } catch (e) {
