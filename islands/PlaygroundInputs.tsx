@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import { BTN, BTN2 } from "@/components/inference/SlotPicker.tsx";
 import { Webcam } from "@/components/inference/Webcam.tsx";
 import { addImages, cancelBatch, clearImages, runBatch } from "@/components/inference/runner.ts";
@@ -17,13 +18,13 @@ interface Props {
 
 /** Images for the Playground: files (drop or pick), clipboard, webcam, URL; then run. */
 export default function PlaygroundInputs({ urlMaxBytes }: Props) {
-  const [ready, setReady] = useState(false);
-  const [over, setOver] = useState(false);
-  const [url, setUrl] = useState("");
-  const [fetching, setFetching] = useState(false);
+  const ready = useSignal(false);
+  const over = useSignal(false);
+  const url = useSignal("");
+  const fetching = useSignal(false);
   const fileRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    setReady(true);
+    ready.value = true;
     const onPaste = (e: ClipboardEvent) => {
       const files = [...(e.clipboardData?.files ?? [])].filter((f) => f.type.startsWith("image/"));
       if (files.length) {
@@ -46,23 +47,24 @@ export default function PlaygroundInputs({ urlMaxBytes }: Props) {
     if (files.length) addImages(files.map((f) => ({ blob: f, name: f.name, source: "file" })));
   };
   const fetchUrl = async () => {
-    setFetching(true);
+    const target = url.value;
+    fetching.value = true;
     try {
       const res = await fetch("/api/inference/fetch-url", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ url }),
+        body: JSON.stringify({ url: target }),
       });
       if (!res.ok) {
         const body = await res.json().catch(() => null);
         throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
       }
-      const name = url.split(/[?#]/)[0].split("/").pop() || "image-from-url";
+      const name = target.split(/[?#]/)[0].split("/").pop() || "image-from-url";
       await addImages([{ blob: await res.blob(), name, source: "url" }]);
     } catch (e) {
       errorSig.value = `The URL could not be used: ${(e as Error).message}`;
     } finally {
-      setFetching(false);
+      fetching.value = false;
     }
   };
 
@@ -75,13 +77,16 @@ export default function PlaygroundInputs({ urlMaxBytes }: Props) {
       <div
         data-testid="dropzone"
         class={`rounded-lg border-2 border-dashed p-5 text-sm ${
-          over ? "border-sky-500 bg-sky-50" : "border-slate-300 bg-white"
+          over.value ? "border-sky-500 bg-sky-50" : "border-slate-300 bg-white"
         }`}
-        onDragOver={(e) => (e.preventDefault(), setOver(true))}
-        onDragLeave={() => setOver(false)}
+        onDragOver={(e) => {
+          e.preventDefault();
+          over.value = true;
+        }}
+        onDragLeave={() => (over.value = false)}
         onDrop={(e) => {
           e.preventDefault();
-          setOver(false);
+          over.value = false;
           addFiles(e.dataTransfer?.files ?? null);
         }}
       >
@@ -93,7 +98,7 @@ export default function PlaygroundInputs({ urlMaxBytes }: Props) {
             name="images"
             multiple
             accept="image/*"
-            disabled={!ready}
+            disabled={!ready.value}
             class="text-sm"
             onChange={(e) => {
               addFiles((e.target as HTMLInputElement).files);
@@ -112,18 +117,22 @@ export default function PlaygroundInputs({ urlMaxBytes }: Props) {
             type="url"
             placeholder="https://…/photo.jpg"
             class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1.5"
-            value={url}
-            onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+            value={url.value}
+            onInput={(e) => (url.value = (e.target as HTMLInputElement).value)}
           />
-          <button type="submit" class={BTN2} disabled={!ready || !url || fetching}>
-            {fetching ? "Fetching…" : "Fetch"}
+          <button
+            type="submit"
+            class={BTN2}
+            disabled={!ready.value || !url.value || fetching.value}
+          >
+            {fetching.value ? "Fetching…" : "Fetch"}
           </button>
           <span class="text-xs text-slate-500">
             fetched by the server: public http(s) only, images up to{" "}
             {Math.round(urlMaxBytes / 2 ** 20)} MB
           </span>
         </form>
-        <Webcam ready={ready} />
+        <Webcam ready={ready.value} />
       </div>
       {errorSig.value && (
         <p role="alert" class="mt-2 rounded bg-red-50 px-3 py-2 text-sm text-red-800">
@@ -139,7 +148,7 @@ export default function PlaygroundInputs({ urlMaxBytes }: Props) {
           type="button"
           class={BTN}
           data-testid="run"
-          disabled={!ready || !modelReady || !images.length || batch.running}
+          disabled={!ready.value || !modelReady || !images.length || batch.running}
           onClick={() => runBatch()}
         >
           {batch.running

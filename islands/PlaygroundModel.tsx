@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { SlotPicker } from "@/components/inference/SlotPicker.tsx";
 import {
   chooseModel,
@@ -19,10 +20,10 @@ interface Props {
 
 /** Model choice for the Playground: one slot, or two in compare mode. */
 export default function PlaygroundModel({ choices, initial, maxPixels }: Props) {
-  const [ready, setReady] = useState(false);
+  const ready = useSignal(false);
   useEffect(() => {
     setPixelBudget(maxPixels);
-    setReady(true);
+    ready.value = true;
     (async () => {
       await probeWebGpu();
       if (initial.key) {
@@ -43,7 +44,7 @@ export default function PlaygroundModel({ choices, initial, maxPixels }: Props) 
           <input
             type="checkbox"
             name="compare"
-            disabled={!ready}
+            disabled={!ready.value}
             checked={compareSig.value}
             onChange={(e) => (compareSig.value = (e.target as HTMLInputElement).checked)}
           />
@@ -58,7 +59,7 @@ export default function PlaygroundModel({ choices, initial, maxPixels }: Props) 
       )}
       <div class={`grid gap-4 ${compareSig.value ? "md:grid-cols-2" : ""}`}>
         {activeSlotsSig.value.map((s) => (
-          <SlotPicker key={s.id} slot={s} choices={choices} ready={ready} />
+          <SlotPicker key={s.id} slot={s} choices={choices} ready={ready.value} />
         ))}
       </div>
     </section>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { untracked, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { Controls } from "@/components/inference/Controls.tsx";
 import { ResultCard } from "@/components/inference/ResultCard.tsx";
 import { ResultsTable } from "@/components/inference/ResultsTable.tsx";
@@ -20,24 +20,33 @@ interface Props {
 
 /** Results: controls that re-filter instantly, the gallery, the table, downloads, and lv-results. */
 export default function PlaygroundResults({ emptyHint }: Props) {
-  const [json, setJson] = useState<{ a: string | null; b: string | null }>({ a: null, b: null });
-  const p = paramsSig.value;
+  const json = useSignal<{ a: string | null; b: string | null }>({ a: null, b: null });
   // Threshold, max detections and top-k re-decode kept outputs; the model does not run again.
-  useEffect(() => {
+  // Opacity and the class filter only redraw, so they are not part of what re-filters.
+  const filterBy = useComputed(() => {
+    const p = paramsSig.value;
+    return `${p.confidence_threshold}|${p.max_detections}|${p.top_k}`;
+  });
+  useSignalEffect(() => {
+    filterBy.value;
     const t = setTimeout(() => refilter(), 30);
     return () => clearTimeout(t);
-  }, [p.confidence_threshold, p.max_detections, p.top_k]);
-  const results = resultsSig.value;
-  const running = batchSig.value.running;
-  useEffect(() => {
-    if (running) return;
+  });
+  const running = useComputed(() => batchSig.value.running);
+  // The serving-contract JSON (downloads, lv-results), once a batch is over and on every
+  // re-filter: it follows the results only (images added since wait for the next run).
+  useSignalEffect(() => {
+    resultsSig.value;
+    if (running.value) return;
     let stop = false;
-    (async () => {
-      const [a, b] = await Promise.all([contractJson("a"), contractJson("b")]);
-      if (!stop) setJson({ a: a && JSON.stringify(a), b: b && JSON.stringify(b) });
-    })().catch(() => {});
-    return () => (stop = true);
-  }, [results, running]);
+    untracked(() => Promise.all([contractJson("a"), contractJson("b")])).then(([a, b]) => {
+      if (!stop) json.value = { a: a && JSON.stringify(a), b: b && JSON.stringify(b) };
+    }).catch(() => {});
+    return () => {
+      stop = true;
+    };
+  });
+  const results = resultsSig.value;
 
   const slots = activeSlotsSig.value;
   const images = imagesSig.value;
@@ -59,11 +68,11 @@ export default function PlaygroundResults({ emptyHint }: Props) {
                 key={s}
                 type="button"
                 class={BTN2}
-                disabled={!json[s]}
+                disabled={!json.value[s]}
                 data-download={`json-${s}`}
                 onClick={() =>
                   saveBlob(
-                    new Blob([json[s]!], { type: "application/json" }),
+                    new Blob([json.value[s]!], { type: "application/json" }),
                     `predictions-${s}-${stamp}.json`,
                   )}
               >
@@ -106,8 +115,8 @@ export default function PlaygroundResults({ emptyHint }: Props) {
           <ResultsTable images={images} slots={slots} results={results} />
         </>
       )}
-      {json.a && <JsonScript id="lv-results" text={json.a} />}
-      {json.b && <JsonScript id="lv-results-b" text={json.b} />}
+      {json.value.a && <JsonScript id="lv-results" text={json.value.a} />}
+      {json.value.b && <JsonScript id="lv-results-b" text={json.value.b} />}
     </section>
   );
 }

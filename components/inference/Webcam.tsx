@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import { addImages } from "./runner.ts";
 import { BTN2 } from "./SlotPicker.tsx";
 
@@ -19,22 +20,27 @@ function webcamBlocked(): string | null {
 
 /** The webcam, where the browser and the page's permissions allow it: start, capture, stop. */
 export function Webcam({ ready }: { ready: boolean }) {
-  const [blocked, setBlocked] = useState<string | null>(null);
-  const [stream, setStream] = useState<MediaStream | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const blocked = useSignal<string | null>(null);
+  const stream = useSignal<MediaStream | null>(null);
+  const error = useSignal<string | null>(null);
   const video = useRef<HTMLVideoElement>(null);
-  useEffect(() => setBlocked(webcamBlocked()), []);
   useEffect(() => {
-    if (video.current && stream) video.current.srcObject = stream;
-    return () => stream?.getTracks().forEach((t) => t.stop());
-  }, [stream]);
+    blocked.value = webcamBlocked();
+  }, []);
+  // After the render that shows the <video>: attach the stream; stop its tracks when it is
+  // replaced, stopped, or the component goes away.
+  const live = stream.value;
+  useEffect(() => {
+    if (video.current && live) video.current.srcObject = live;
+    return () => live?.getTracks().forEach((t) => t.stop());
+  }, [live]);
 
   const start = async () => {
-    setError(null);
+    error.value = null;
     try {
-      setStream(await navigator.mediaDevices.getUserMedia({ video: true, audio: false }));
+      stream.value = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
     } catch (e) {
-      setError(`The webcam did not start: ${(e as Error).message}`);
+      error.value = `The webcam did not start: ${(e as Error).message}`;
     }
   };
   const capture = () => {
@@ -57,14 +63,16 @@ export function Webcam({ ready }: { ready: boolean }) {
 
   return (
     <div class="mt-3 text-sm" data-testid="webcam">
-      {blocked
-        ? <p class="text-slate-500">Webcam: not available — {blocked}.</p>
-        : stream
+      {blocked.value
+        ? <p class="text-slate-500">Webcam: not available — {blocked.value}.</p>
+        : live
         ? (
           <div class="flex flex-wrap items-end gap-2">
             <video ref={video} autoPlay muted playsInline class="h-32 rounded border" />
             <button type="button" class={BTN2} onClick={capture}>Capture</button>
-            <button type="button" class={BTN2} onClick={() => setStream(null)}>Stop webcam</button>
+            <button type="button" class={BTN2} onClick={() => (stream.value = null)}>
+              Stop webcam
+            </button>
           </div>
         )
         : (
@@ -72,7 +80,7 @@ export function Webcam({ ready }: { ready: boolean }) {
             Use the webcam
           </button>
         )}
-      {error && <p role="alert" class="mt-1 text-red-800">{error}</p>}
+      {error.value && <p role="alert" class="mt-1 text-red-800">{error.value}</p>}
     </div>
   );
 }
