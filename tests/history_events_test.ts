@@ -44,6 +44,9 @@ const WRITTEN: [ActivityType, string, string][] = [
   ["endpoint", "deleted endpoint", "endpoint:tiny-ep"],
   ["batch", "started batch inference", "batch:b123"],
   ["inference", "started inference session", "inference:main.cv.detector/3"],
+  ["inference", "started inference session", "inference:version:main.cv.detector:3"],
+  ["inference", "started inference session", "inference:run:20261126-031500-ab12"],
+  ["inference", "started inference session", "inference:endpoint:tiny-ep"],
 ];
 
 async function routePatterns(): Promise<RegExp[]> {
@@ -63,7 +66,7 @@ Deno.test({
     const app = await testApp();
     const patterns = await routePatterns();
     for (const [type, what, subject] of WRITTEN) {
-      await t.step(`${type}: ${what}`, async () => {
+      await t.step(`${type}: ${what} (${subject})`, async () => {
         const a = await logActivity({ who: "ana", what, subject });
         assertEquals(a.type, type);
         const page = await queryActivity({ type, text: what });
@@ -79,10 +82,32 @@ Deno.test({
       assert(await noteEvaluation("bo", "r1"));
       assert(!(await noteEvaluation("bo", "r1")));
       assert(await noteReport("bo", ["r1", "r2"], "html"));
-      assert(await noteInferenceSession("bo", "main.cv.detector/3"));
+      assert(await noteInferenceSession("bo", "version:main.cv.detector:3", "wasm"));
       const mine = await queryActivity({ who: "bo" });
       assertEquals(mine.items.map((a) => a.type), ["inference", "report", "evaluation"]);
     });
+    await t.step(
+      "an inference session keeps where it ran; another backend is the same session",
+      async () => {
+        resetSessions();
+        assert(await noteInferenceSession("cy", "version:main.cv.detector:3", "webgpu"));
+        assert(!(await noteInferenceSession("cy", "version:main.cv.detector:3", "wasm")));
+        assert(await noteInferenceSession("cy", "endpoint:tiny-ep", "endpoint"));
+        assert(await noteInferenceSession("dee", "version:main.cv.detector:3", "wasm"));
+        const cy = await queryActivity({ who: "cy", type: "inference" });
+        assertEquals(
+          cy.items.map((a) => [a.subject, a.details.backend]),
+          [["inference:endpoint:tiny-ep", "endpoint"], [
+            "inference:version:main.cv.detector:3",
+            "webgpu",
+          ]],
+        );
+        assertEquals(
+          subjectHref(cy.items[1].subject),
+          `/inference?model=${encodeURIComponent("version:main.cv.detector:3")}`,
+        );
+      },
+    );
     await app.close();
   },
 });

@@ -2,13 +2,17 @@
  * The Playground's page and API routes in memory: the model list and deep links, what the browser
  * learns before downloading (size, checksum, model.json, threshold), run exports, the URL
  * fetcher behind its SSRF guard (a 127.0.0.1 server refused; allowed only through the test
- * hook), and the endpoint proxy's validation and pixel budget.
+ * hook), the endpoint proxy's validation and pixel budget, and in-browser sessions logged to
+ * History (only for models offered here, once per half hour, 4xx naming the field otherwise).
  */
 import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
+import { resetSessions } from "@/lib/history/events.ts";
+import { subjectHref } from "@/lib/history/timeline.ts";
 import { urlFetchTestHook } from "@/lib/inference/url_fetch.ts";
 import { importModel } from "@/lib/registry/register.ts";
 import { sha256Hex } from "@/lib/workspace/local/registry.ts";
+import { queryActivity } from "@/lib/store/activity.ts";
 import { createRun } from "@/lib/training/records.ts";
 import type { RunRecord } from "@/lib/training/types.ts";
 import { jsonPost, testApp } from "@/tests/helpers.ts";
@@ -123,6 +127,15 @@ Deno.test("[playground routes] a succeeded run's exported model is listed and se
     assertEquals(new Uint8Array(await file.arrayBuffer()), onnx);
     assertEquals((await t.request("/api/inference/runs/run-pg-1/status.json")).status, 404);
     assertEquals((await t.request("/api/inference/runs/no-such-run/model.onnx")).status, 404);
+    // Running it in the browser is a session in History.
+    resetSessions();
+    const logged = await t.request(
+      "/api/inference/sessions",
+      jsonPost({ model: "run:run-pg-1", backend: "wasm" }),
+    );
+    assertEquals(await logged.json(), { logged: true, model: "run:run-pg-1", backend: "wasm" });
+    const [a] = (await queryActivity({ type: "inference" })).items;
+    assertEquals(a.subject, "inference:run:run-pg-1");
   } finally {
     await t.close();
   }
@@ -205,6 +218,76 @@ Deno.test("[playground routes] the endpoint proxy validates the request and the 
     const res = await t.request("/api/inference/invoke?endpoint=e1", jsonPost(body));
     assert(res.status >= 400 && res.status < 500 || res.status === 501, `status ${res.status}`);
     assert((await res.json()).error.message.length > 0);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("[playground routes] an in-browser session is logged to History once, with its backend; the History link reopens it", async () => {
+  const t = await withModel();
+  try {
+    resetSessions();
+    const key = "version:main.cv.tiny:1";
+    const post = (body: unknown) => t.request("/api/inference/sessions", jsonPost(body));
+    let res = await post({ model: key, backend: "wasm" });
+    assertEquals(res.status, 200);
+    assertEquals(await res.json(), { logged: true, model: key, backend: "wasm" });
+    // The same model again in the half hour, even on another backend: no second event.
+    res = await post({ model: key, backend: "webgpu" });
+    assertEquals((await res.json()).logged, false);
+    const page = await queryActivity({ type: "inference" });
+    assertEquals(page.items.length, 1);
+    const [a] = page.items;
+    assertEquals([a.what, a.subject, a.details], [
+      "started inference session",
+      `inference:${key}`,
+      { backend: "wasm" },
+    ]);
+    // History's link for it opens the Playground with the model chosen.
+    const html = await (await t.request(subjectHref(a.subject)!)).text();
+    const props = /data-island="PlaygroundModel"[^>]*data-props="([^"]*)"/.exec(html)?.[1] ?? "";
+    const parsed = JSON.parse(props.replaceAll("&quot;", '"').replaceAll("&amp;", "&"));
+    assertEquals(parsed.initial, { key });
+    // Nothing is logged on a GET.
+    res = await t.request(`/api/inference/sessions?model=${key}&backend=wasm`);
+    assertEquals(res.status, 405);
+    await res.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("[playground routes] a session for a model the Playground does not offer, or on no browser backend, is a 4xx naming the field", async () => {
+  const t = await withModel();
+  try {
+    const post = (body: unknown) => t.request("/api/inference/sessions", jsonPost(body));
+    const cases: [unknown, number, string, string][] = [
+      [{ backend: "wasm" }, 422, "model", "Playground key"],
+      [{ model: "", backend: "wasm" }, 422, "model", "Playground key"],
+      [{ model: "version:main.cv.tiny:1" }, 422, "backend", '"wasm" or "webgpu"'],
+      [{ model: "version:main.cv.tiny:1", backend: "endpoint" }, 422, "backend", "webgpu"],
+      [{ model: "version:main.cv.tiny:9", backend: "wasm" }, 422, "model", "no version 9"],
+      [{ model: "version:main.cv.nope:1", backend: "wasm" }, 422, "model", "main.cv.nope"],
+      [{ model: "run:no-such-run", backend: "wasm" }, 422, "model", "no-such-run"],
+      [{ model: "endpoint:e1", backend: "webgpu" }, 422, "model", "serving endpoint"],
+      [{ model: "nonsense", backend: "wasm" }, 422, "model", "names no model"],
+    ];
+    for (const [body, status, field, words] of cases) {
+      const res = await post(body);
+      const what = JSON.stringify(body);
+      assertEquals(res.status, status, what);
+      const err = (await res.json()).error;
+      assertStringIncludes(err.message, `${field}: `, what);
+      assertStringIncludes(err.message, words, what);
+    }
+    assertEquals((await queryActivity({ type: "inference" })).items, [], "nothing was logged");
+    const notJson = await t.request("/api/inference/sessions", {
+      ...jsonPost({}),
+      body: "model=x",
+      headers: { ...jsonPost({}).headers, "content-type": "text/plain" },
+    });
+    assertEquals(notJson.status, 415);
+    await notJson.body?.cancel();
   } finally {
     await t.close();
   }

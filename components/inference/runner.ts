@@ -2,7 +2,8 @@
  * The Playground's actions, shared by its islands: choose a model, load it (onnxruntime-web is
  * imported here, lazily, only once a model is chosen), add images (pixel budget checked from the
  * header before decoding), run a batch with progress and cancel, and re-filter results when a
- * control moves — browser results re-decoded from the kept outputs, endpoint results filtered.
+ * control moves — browser results re-decoded from the kept outputs, endpoint results filtered —
+ * and, after a model's first answer in the browser, tell History that a session ran it.
  */
 import { parseImageHeader } from "@/lib/data/image_header.ts";
 import { filterPrediction, fromServingEntry } from "@/lib/inference/draw.ts";
@@ -222,7 +223,7 @@ export async function runBatch(): Promise<void> {
     for (const img of images) {
       for (const s of slots) {
         if (batchSig.value.cancel) return;
-        await runOne(s.id, img, models.get(s.id) ?? null);
+        await runOne(s.id, img, models.get(s.id) ?? null, s.choiceKey);
         batchSig.value = { ...batchSig.value, done: ++done };
       }
     }
@@ -238,7 +239,12 @@ export function cancelBatch(): void {
   batchSig.value = { ...batchSig.value, cancel: true };
 }
 
-async function runOne(slot: "a" | "b", img: InputImage, model: LoadedModel | null) {
+async function runOne(
+  slot: "a" | "b",
+  img: InputImage,
+  model: LoadedModel | null,
+  key: string,
+) {
   const t0 = performance.now();
   const base = { slot, imageId: img.id };
   try {
@@ -254,6 +260,7 @@ async function runOne(slot: "a" | "b", img: InputImage, model: LoadedModel | nul
         postMs: r.postMs,
         totalMs: performance.now() - t0,
       });
+      logSession(key, model.backend);
     } else {
       const r = await invokeEndpoint(slotOf(slot).info!.choice.endpoint!, img);
       putResult({
@@ -268,6 +275,24 @@ async function runOne(slot: "a" | "b", img: InputImage, model: LoadedModel | nul
   } catch (e) {
     putResult({ ...base, error: (e as Error).message, totalMs: performance.now() - t0 });
   }
+}
+
+/** Models this page has logged an in-browser session for (History keeps one per half hour). */
+const sessionsLogged = new Set<string>();
+
+/**
+ * Tells History, once per model and page, that this person ran `key` in the browser on
+ * `backend` (what actually ran). Fire-and-forget: a failure to log never touches inference.
+ */
+function logSession(key: string, backend: LoadedModel["backend"]): void {
+  if (!key || sessionsLogged.has(key)) return;
+  sessionsLogged.add(key);
+  fetch("/api/inference/sessions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: key, backend }),
+    keepalive: true,
+  }).then((res) => res.body?.cancel(), () => {}).catch(() => {});
 }
 
 async function invokeEndpoint(name: string, img: InputImage) {

@@ -28,9 +28,20 @@ export function noteReport(who: string, runs: string[], format: string): Promise
   return once(who, "exported report", `report:${runs.join(",")}`, { format });
 }
 
-/** `who` sent images to `model` from the Playground (one event per session). */
-export function noteInferenceSession(who: string, model: string): Promise<boolean> {
-  return once(who, "started inference session", `inference:${model}`);
+/** Where a Playground session ran its model: in the browser, or on a serving endpoint. */
+export type InferenceBackend = "wasm" | "webgpu" | "endpoint";
+
+/**
+ * `who` ran `model` (a Playground choice key: `version:<name>:<n>`, `run:<id>`,
+ * `endpoint:<name>`) from the Playground on `backend`: one event per session, whichever backend
+ * ran first in it; the backend is in the details.
+ */
+export function noteInferenceSession(
+  who: string,
+  model: string,
+  backend: InferenceBackend,
+): Promise<boolean> {
+  return once(who, "started inference session", `inference:${model}`, { backend });
 }
 
 /** Forgets the sessions seen (tests). */

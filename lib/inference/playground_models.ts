@@ -2,10 +2,11 @@
  * What the Playground can run, for its routes: registered versions with files in the app's
  * volume, succeeded runs that exported model.onnx, and serving endpoints — and, for the one
  * chosen, what the browser needs before downloading (size, checksum, the parsed model.json, the
- * recommended threshold). Versions are downloaded through the registry's checksum-verified
- * route; runs through routes/api/inference/runs/.
+ * recommended threshold), and whether a key names a model that runs in the browser. Versions are
+ * downloaded through the registry's checksum-verified route; runs through
+ * routes/api/inference/runs/.
  */
-import { NotFoundError } from "@/lib/errors.ts";
+import { NotFoundError, UnprocessableError } from "@/lib/errors.ts";
 import { getRecommendedThreshold } from "@/lib/evaluation/threshold.ts";
 import { listModels, modelDetail, readVersionMetrics } from "@/lib/registry/browse.ts";
 import { readManifest, readVerified, versionDir } from "@/lib/registry/files.ts";
@@ -102,21 +103,58 @@ export async function listChoices(
   return { choices: all.flat(), problems };
 }
 
-/** What the browser needs for the choice `key`. NotFoundError when it does not exist. */
-export async function modelInfo(ctx: RegistryContext, key: string): Promise<ModelInfo> {
+/** A choice key taken apart; NotFoundError when it has none of the three shapes. */
+function parseKey(
+  key: string,
+):
+  | { kind: "version"; name: string; version: string }
+  | { kind: "run"; runId: string }
+  | { kind: "endpoint"; name: string } {
   const [kind, ...rest] = key.split(":");
   if (kind === "version" && rest.length >= 2) {
     const version = rest.pop()!;
-    return await versionInfo(ctx, rest.join(":"), version);
+    return { kind, name: rest.join(":"), version };
   }
-  if (kind === "run" && rest.length === 1) return await runInfo(ctx, rest[0]);
-  if (kind === "endpoint" && rest.length >= 1) return await endpointInfo(ctx, rest.join(":"));
+  if (kind === "run" && rest.length === 1 && rest[0]) return { kind, runId: rest[0] };
+  if (kind === "endpoint" && rest.length >= 1 && rest.join(":")) {
+    return { kind, name: rest.join(":") };
+  }
   throw new NotFoundError(
     `"${key.slice(0, 200)}" names no model: use version:<name>:<n>, run:<id> or endpoint:<name>.`,
   );
 }
 
-async function versionInfo(ctx: RegistryContext, name: string, version: string) {
+/** What the browser needs for the choice `key`. NotFoundError when it does not exist. */
+export async function modelInfo(ctx: RegistryContext, key: string): Promise<ModelInfo> {
+  const k = parseKey(key);
+  if (k.kind === "version") return await versionInfo(ctx, k.name, k.version);
+  if (k.kind === "run") return await runInfo(ctx, k.runId);
+  return await endpointInfo(ctx, k.name);
+}
+
+/**
+ * The choice `key` names when the Playground runs it in the browser: a registered version with
+ * model files in the app's volume, or a succeeded run that exported model.onnx — read through
+ * this person's workspace, by the same checks as modelInfo. NotFoundError when there is no such
+ * model here; UnprocessableError for an endpoint, which runs on the server, not in the browser.
+ */
+export async function browserChoice(ctx: RegistryContext, key: string): Promise<ModelChoice> {
+  if (!/^(version|run|endpoint):/.test(key)) {
+    throw new NotFoundError(
+      `"${key.slice(0, 200)}" names no model that runs in the browser: use ` +
+        "version:<name>:<n> or run:<id>.",
+    );
+  }
+  const k = parseKey(key);
+  if (k.kind === "version") return (await versionFiles(ctx, k.name, k.version)).choice;
+  if (k.kind === "run") return (await runExport(ctx, k.runId)).choice;
+  throw new UnprocessableError(
+    `${key.slice(0, 200)} is a serving endpoint: it runs on the server, never in the browser.`,
+  );
+}
+
+/** A version's model files in the app's volume, or NotFoundError saying why there are none. */
+async function versionFiles(ctx: RegistryContext, name: string, version: string) {
   const v = await ctx.ws.registry.getVersion(name, version);
   const dir = versionDir(ctx.volume, v.name, v.version);
   const manifest = await readManifest(ctx.ws, dir);
@@ -127,6 +165,19 @@ async function versionInfo(ctx: RegistryContext, name: string, version: string) 
         "Lakevision?), so it cannot run in the browser; deploy it and call its endpoint.",
     );
   }
+  const choice: ModelChoice = {
+    key: `version:${v.name}:${v.version}`,
+    kind: "version",
+    label: `${v.name} v${v.version}`,
+    name: v.name,
+    version: v.version,
+    aliases: v.aliases,
+  };
+  return { v, dir, manifest, onnx, choice };
+}
+
+async function versionInfo(ctx: RegistryContext, name: string, version: string) {
+  const { v, dir, manifest, onnx, choice } = await versionFiles(ctx, name, version);
   const meta = parseModelJson(
     new TextDecoder().decode(await readVerified(ctx.ws, dir, "model.json", manifest)),
     `${dir}/model.json`,
@@ -135,14 +186,7 @@ async function versionInfo(ctx: RegistryContext, name: string, version: string) 
   const base = `/models/${encodeURIComponent(v.name)}/${encodeURIComponent(v.version)}/files`;
   const t = metrics?.threshold?.threshold;
   return withMeta({
-    choice: {
-      key: `version:${v.name}:${v.version}`,
-      kind: "version",
-      label: `${v.name} v${v.version}`,
-      name: v.name,
-      version: v.version,
-      aliases: v.aliases,
-    },
+    choice,
     onnxUrl: `${base}/model.onnx`,
     bytes: onnx.bytes,
     sha256: onnx.sha256,
@@ -153,7 +197,8 @@ async function versionInfo(ctx: RegistryContext, name: string, version: string) 
   }, meta);
 }
 
-async function runInfo(ctx: RegistryContext, runId: string) {
+/** A succeeded run's exported model.onnx, or NotFoundError saying why there is none. */
+async function runExport(ctx: RegistryContext, runId: string) {
   const run = await getRun(runId);
   if (run.status !== "succeeded") {
     throw new NotFoundError(`Run ${runId} is ${run.status}; only succeeded runs export a model.`);
@@ -162,19 +207,25 @@ async function runInfo(ctx: RegistryContext, runId: string) {
   if (!st || st.isDirectory) {
     throw new NotFoundError(`Run ${runId} has no model.onnx in ${run.runDir} (export failed?).`);
   }
+  const choice: ModelChoice = {
+    key: `run:${run.id}`,
+    kind: "run",
+    label: `${run.name} (run ${run.id})`,
+    runId: run.id,
+    task: run.config.task,
+  };
+  return { run, st, choice };
+}
+
+async function runInfo(ctx: RegistryContext, runId: string) {
+  const { run, st, choice } = await runExport(ctx, runId);
   const meta = parseModelJson(
     await ctx.ws.files.readText(`${run.runDir}/model.json`),
     `${run.runDir}/model.json`,
   );
   const rec = await getRecommendedThreshold(runId).catch(() => null);
   return withMeta({
-    choice: {
-      key: `run:${run.id}`,
-      kind: "run",
-      label: `${run.name} (run ${run.id})`,
-      runId: run.id,
-      task: run.config.task,
-    },
+    choice,
     onnxUrl: `/api/inference/runs/${encodeURIComponent(run.id)}/model.onnx`,
     bytes: st.size,
     // A run folder has no manifest: its cache entry is keyed by size and modification time.

@@ -74,15 +74,23 @@ export default function PlaygroundPage({ data }: PageProps<Data>) {
   );
 }
 
-/** `?model=&version=&backend=wasm|webgpu|endpoint:<name>` (and `run=`, `compare=`) → choices. */
+/**
+ * `?model=&version=&backend=wasm|webgpu|endpoint:<name>` (and `run=`, `compare=`) → choices.
+ * `model` may also be a choice key (`version:<name>:<n>`, `run:<id>`, `endpoint:<name>`), as
+ * History links to a Playground session.
+ */
 function fromDeepLink(q: URLSearchParams, choices: ModelChoice[]) {
   const initial: Data["initial"] = {};
   let linkProblem: string | undefined;
-  const model = q.get("model")?.trim().toLowerCase();
+  const rawModel = q.get("model")?.trim();
+  const model = rawModel?.toLowerCase();
   const version = q.get("version")?.trim();
   const backend = q.get("backend")?.trim() ?? "";
   const has = (key: string) => choices.some((c) => c.key === key);
-  if (model) {
+  if (rawModel && /^(version|run|endpoint):/.test(rawModel)) {
+    if (has(rawModel)) initial.key = rawModel;
+    else linkProblem = `The link asks for ${rawModel}, which is not offered here.`;
+  } else if (model) {
     const versions = choices.filter((c) => c.kind === "version" && c.name === model);
     const pick = version ? versions.find((c) => c.version === version) : versions[0];
     if (pick) initial.key = pick.key;

@@ -4,7 +4,8 @@
  * a generated PNG, run on WASM, and check the top-k shown and the page's lv-results JSON agree
  * with lib/inference run in Deno on onnxruntime-node for the same pixels (and with PyTorch +
  * jobs/ via expected.json); top-k re-filters without a new inference; the JSON download equals
- * lv-results; WebGPU is reported unavailable (headless has none); a 127.0.0.1 image URL is refused.
+ * lv-results; WebGPU is reported unavailable (headless has none); a 127.0.0.1 image URL is refused;
+ * the in-browser session is told to History once, and /history shows it.
  */
 import * as ortNode from "onnxruntime-node";
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
@@ -93,6 +94,12 @@ Deno.test({
         form.locator('button[type="submit"]').click(),
       ]);
 
+      const sessionPosts: string[] = [];
+      page.on("request", (r) => {
+        if (new URL(r.url()).pathname === "/api/inference/sessions") {
+          sessionPosts.push(`${r.method()} ${r.postData()}`);
+        }
+      });
       await page.goto(`${s.baseUrl}/inference`);
       await waitHydrated(page);
       await s.screenshot(page, "inference-empty");
@@ -121,9 +128,16 @@ Deno.test({
       );
       await page.locator('input[type="file"][name="images"]').setInputFiles(pngPath);
       await page.getByTestId("thumbs").waitFor();
+      // History hears of the session after the first answer in the browser, not before.
+      assertEquals(sessionPosts, [], "nothing logged on page load or model choice");
+      const logged = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === "/api/inference/sessions",
+        { timeout: 60_000 },
+      );
       await page.getByTestId("run").click();
       await page.locator("#lv-results").waitFor({ state: "attached", timeout: 60_000 });
       assertEquals(await page.getByTestId("backend-a").innerText(), "WASM");
+      assertEquals((await logged).status(), 200);
 
       const results = JSON.parse(await page.locator("#lv-results").textContent() ?? "{}");
       assertEquals(results.predictions.length, 1);
@@ -158,6 +172,16 @@ Deno.test({
       const saved = JSON.parse(await Deno.readTextFile((await download.path())!));
       assertEquals(saved, JSON.parse(await page.locator("#lv-results").textContent() ?? "{}"));
 
+      // Running the same model again is the same session: History is not told twice.
+      await page.getByTestId("run").click();
+      await page.waitForFunction(() => {
+        const b = document.querySelector<HTMLButtonElement>('[data-testid="run"]');
+        return b && !b.disabled && b.textContent?.startsWith("Run on");
+      });
+      assertEquals(sessionPosts, [
+        `POST ${JSON.stringify({ model: "version:main.cv.tiny:1", backend: "wasm" })}`,
+      ]);
+
       // The server refuses to fetch from its own loopback, and the page says why.
       await page.fill("#lv-url", `${s.baseUrl}/favicon.svg`);
       await page.getByRole("button", { name: "Fetch" }).click();
@@ -170,7 +194,29 @@ Deno.test({
       await waitHydrated(deep);
       await deep.getByTestId("model-size").waitFor();
       assertEquals(await deep.locator("#lv-model-a").inputValue(), "version:main.cv.tiny:1");
-      const errors = realErrors([...page.errors, ...deep.errors]).filter((e) =>
+
+      // History shows the in-browser session, and its link opens the Playground on that model.
+      const history = await s.newPage();
+      await history.goto(`${s.baseUrl}/history?type=inference`);
+      const row = history.locator('tr[data-type="inference"]', {
+        hasText: "inference:version:main.cv.tiny:1",
+      });
+      assertEquals(await row.count(), 1);
+      assertStringIncludes(await row.innerText(), "started inference session");
+      const api = await (await fetch(`${s.baseUrl}/api/history?type=inference`)).json();
+      assertEquals(
+        api.items.map((a: { subject: string; details: unknown }) => [a.subject, a.details]),
+        [["inference:version:main.cv.tiny:1", { backend: "wasm" }]],
+      );
+      await s.screenshot(history, "inference-history-session");
+      await Promise.all([
+        history.waitForURL(/\/inference\?model=/),
+        row.getByRole("link").click(),
+      ]);
+      await waitHydrated(history);
+      await history.getByTestId("model-size").waitFor();
+      assertEquals(await history.locator("#lv-model-a").inputValue(), "version:main.cv.tiny:1");
+      const errors = realErrors([...page.errors, ...deep.errors, ...history.errors]).filter((e) =>
         !e.includes("/api/inference/fetch-url") && !e.includes("403")
       );
       assertEquals(errors, []);

@@ -52,7 +52,8 @@ export const handler: Handlers = {
     const t0 = performance.now();
     const answer = await ctx.state.workspace.serving.invoke(name, body);
     const ms = performance.now() - t0;
-    await noteInferenceSession(ctx.state.user.name, `endpoint:${name}`).catch(() => false);
+    await noteInferenceSession(ctx.state.user.name, `endpoint:${name}`, "endpoint")
+      .catch(() => false);
     return Response.json(answer, {
       headers: { "server-timing": `invoke;dur=${ms.toFixed(1)}`, "cache-control": "no-store" },
     });
