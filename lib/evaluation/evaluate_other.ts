@@ -1,17 +1,19 @@
 /**
- * Evaluations of classification, semantic and panoptic runs. lib/metrics reads these inputs
- * from local files (many PNGs), so volume files are used in place on the local workspace and
- * copied to a temporary folder from a remote one. Results are cached like detection's.
+ * Evaluations of classification, semantic and panoptic runs. Every input is read through the
+ * workspace's files (local disk or a remote volume alike, nothing copied or written), masks are
+ * decoded off the request thread, and the next masks are read while the current ones are
+ * scored. Results are cached like detection's.
  */
-import { dirname, join } from "node:path";
+import * as posix from "node:path/posix";
 import {
   classificationMetrics,
   evaluatePanopticFiles,
   evaluateSemsegFiles,
-  loadClassification,
   MetricsInputError,
 } from "@/lib/metrics/mod.ts";
-import type { Workspace } from "@/lib/workspace/types.ts";
+import { type EvalSource, parseClassification, parseJsonBytes } from "@/lib/metrics/eval_files.ts";
+import { decodePngOffThread } from "@/lib/image/decode_pool.ts";
+import type { FilesApi, Workspace } from "@/lib/workspace/types.ts";
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { contentHash, readCached, writeCached } from "./cache.ts";
 import { classificationHeadline, panopticHeadline, semsegHeadline } from "./headline.ts";
@@ -30,23 +32,54 @@ type Part = Pick<
   | "note"
 >;
 
-/** A local path for a volume file or folder: the file itself locally, a temp copy otherwise. */
-async function localPath(ws: Workspace, path: string, tmp: () => Promise<string>): Promise<string> {
-  const files = ws.files as { resolve?: (p: string) => Promise<{ disk: string }> };
-  if (files.resolve) return (await files.resolve(path)).disk;
-  const st = await ws.files.stat(path);
-  if (!st) throw new NotFoundError(`${path} does not exist.`);
-  const dest = join(await tmp(), path.replace(/^\/+/, ""));
-  const copy = async (src: string, to: string, dir: boolean) => {
-    if (!dir) {
-      await Deno.mkdir(dirname(to), { recursive: true });
-      await Deno.writeFile(to, await ws.files.readBytes(src));
-      return;
-    }
-    for await (const e of ws.files.list(src)) await copy(e.path, join(to, e.name), e.isDirectory);
+/** Masks read ahead of the one being scored: each remote read is a round trip. */
+export const MASK_READ_AHEAD = 4;
+
+const isMissing = (e: unknown) =>
+  e instanceof NotFoundError || e instanceof Deno.errors.NotFound ||
+  (e as { status?: number })?.status === 404;
+
+/**
+ * Evaluation inputs from a workspace's volumes: a missing file or folder is a MetricsInputError
+ * naming its volume path; PNGs decode through the pool (over the pixel budget: refused from the
+ * header). `known` holds bytes already read, so they are not fetched twice.
+ */
+export function volumeSource(
+  files: FilesApi,
+  known: ReadonlyMap<string, Uint8Array> = new Map(),
+): EvalSource {
+  return {
+    async readBytes(path) {
+      const hit = known.get(path);
+      if (hit) return hit;
+      try {
+        return await files.readBytes(path);
+      } catch (e) {
+        if (isMissing(e)) throw new MetricsInputError(path, "", "file not found");
+        throw e;
+      }
+    },
+    async stat(path) {
+      const st = await files.stat(path);
+      if (!st) throw new MetricsInputError(path, "", "file not found");
+      return st;
+    },
+    async listPngs(dir) {
+      const out: string[] = [];
+      try {
+        for await (const e of files.list(dir)) {
+          if (!e.isDirectory && posix.extname(e.name).toLowerCase() === ".png") out.push(e.name);
+        }
+      } catch (e) {
+        if (isMissing(e)) throw new MetricsInputError(dir, "", "folder not found");
+        throw e;
+      }
+      return out.sort();
+    },
+    decodePng: (bytes) => decodePngOffThread(bytes, "this PNG"),
+    path: posix,
+    readAhead: MASK_READ_AHEAD,
   };
-  await copy(path, dest, st.isDirectory);
-  return dest;
 }
 
 function inputError(e: unknown): never {
@@ -78,44 +111,39 @@ export async function evaluateClassificationRun(
     if (hit) return hit;
   }
   const t0 = performance.now();
-  const tmp = await Deno.makeTempFile({ suffix: ".json" });
-  try {
-    await Deno.writeFile(tmp, bytes);
-    const { samples, names } = await loadClassification(tmp).catch((e) => {
-      if (e instanceof MetricsInputError) {
-        throw new BadRequestError(e.message.replaceAll(tmp, inputs.predictions));
-      }
-      throw e;
-    });
-    // the model's labels fix the class count; a label past them is an error, not a new class
-    const n = labels.length || Math.max(
-      ...samples.map((s) => Math.max(s.label, ...s.topK.map((p) => p.label)) + 1),
-    );
-    let r;
+  const { samples, names } = (() => {
     try {
-      r = classificationMetrics(samples, n, [1, 5]);
+      return parseClassification(parseJsonBytes(bytes, inputs.predictions), inputs.predictions);
     } catch (e) {
-      if (e instanceof MetricsInputError) {
-        throw new BadRequestError(
-          `${inputs.predictions}: ${e.message} (model.json lists ${labels.length} labels)`,
-        );
-      }
-      throw e;
+      return inputError(e);
     }
-    const all = Array.from({ length: n }, (_, i) => labels[i] ?? names.get(i) ?? String(i));
-    const part: Part = {
-      kind: "classification",
-      headline: classificationHeadline(r),
-      contentHash: hash,
-      computedAt: Date.now(),
-      seconds: (performance.now() - t0) / 1000,
-      classification: { ...r, labels: all },
-    };
-    await writeCached(runId, hash, part);
-    return part;
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
+  })();
+  // the model's labels fix the class count; a label past them is an error, not a new class
+  const n = labels.length || Math.max(
+    ...samples.map((s) => Math.max(s.label, ...s.topK.map((p) => p.label)) + 1),
+  );
+  let r;
+  try {
+    r = classificationMetrics(samples, n, [1, 5]);
+  } catch (e) {
+    if (e instanceof MetricsInputError) {
+      throw new BadRequestError(
+        `${inputs.predictions}: ${e.message} (model.json lists ${labels.length} labels)`,
+      );
+    }
+    throw e;
   }
+  const all = Array.from({ length: n }, (_, i) => labels[i] ?? names.get(i) ?? String(i));
+  const part: Part = {
+    kind: "classification",
+    headline: classificationHeadline(r),
+    contentHash: hash,
+    computedAt: Date.now(),
+    seconds: (performance.now() - t0) / 1000,
+    classification: { ...r, labels: all },
+  };
+  await writeCached(runId, hash, part);
+  return part;
 }
 
 /** Semantic (class-index PNGs against data/masks) and panoptic (COCO panoptic) runs. */
@@ -145,65 +173,60 @@ export async function evaluateMaskRun(
       note: "The run's config names no panoptic annotation file (data.val_annotation_file).",
     };
   }
-  const gtJsonBytes = semantic ? new Uint8Array() : await ws.files.readBytes(inputs.groundTruth!);
+  const known = new Map([[inputs.predictions, predBytes]]);
+  const src = volumeSource(ws.files, known);
+  const gtJsonBytes = semantic
+    ? new Uint8Array()
+    : await src.readBytes(inputs.groundTruth!).catch(inputError);
+  if (!semantic) known.set(inputs.groundTruth!, gtJsonBytes);
   const hash = await contentHash([predBytes, gtJsonBytes, await listingBytes(ws, gtDir!)]);
   if (!force) {
     const hit = await readCached<Part>(runId, hash);
     if (hit) return hit;
   }
-  let tmpDir: string | undefined;
-  const tmp = async () => (tmpDir ??= await Deno.makeTempDir({ prefix: "lakevision-eval-" }));
   const t0 = performance.now();
-  try {
-    const predDir = await localPath(ws, `${inputs.runDir}/predictions`, tmp);
-    const predJson = join(predDir, "val.json");
-    let part: Part;
-    if (semantic) {
-      const gt = await localPath(ws, gtDir!, tmp);
-      const numClasses = labels.length;
-      const r = await evaluateSemsegFiles(predJson, gt, { numClasses, ignoreIndex: 255 })
-        .catch(inputError);
-      part = {
-        kind: "semantic",
-        headline: semsegHeadline(r),
-        contentHash: hash,
-        computedAt: Date.now(),
-        seconds: 0,
-        semantic: {
-          ...r,
-          labels: Array.from({ length: numClasses }, (_, i) => labels[i] ?? `${i}`),
-        },
-      };
-    } else {
-      const gtJson = await localPath(ws, inputs.groundTruth!, tmp);
-      const gtPngs = await localPath(ws, gtDir!, tmp);
-      const r = await evaluatePanopticFiles(gtJson, gtPngs, predJson, predDir).catch(inputError);
-      const cats = (JSON.parse(new TextDecoder().decode(gtJsonBytes)).categories ?? []) as {
-        id: number;
-        name?: string;
-      }[];
-      part = {
-        kind: "panoptic",
-        headline: panopticHeadline(r),
-        contentHash: hash,
-        computedAt: Date.now(),
-        seconds: 0,
-        panoptic: {
-          ...r,
-          labels: Object.fromEntries(cats.map((c) => [c.id, c.name ?? `${c.id}`])),
-        },
-      };
-    }
-    const missing = part.semantic?.missing ?? part.panoptic?.missing ?? 0;
-    if (missing > 0) {
-      part.note = `${missing} ground-truth image${
-        missing === 1 ? " has" : "s have"
-      } no prediction; each counts as entirely missed.`;
-    }
-    part.seconds = (performance.now() - t0) / 1000;
-    await writeCached(runId, hash, part);
-    return part;
-  } finally {
-    if (tmpDir) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+  const predJson = inputs.predictions;
+  let part: Part;
+  if (semantic) {
+    const numClasses = labels.length;
+    const r = await evaluateSemsegFiles(predJson, gtDir!, { numClasses, ignoreIndex: 255 }, src)
+      .catch(inputError);
+    part = {
+      kind: "semantic",
+      headline: semsegHeadline(r),
+      contentHash: hash,
+      computedAt: Date.now(),
+      seconds: 0,
+      semantic: {
+        ...r,
+        labels: Array.from({ length: numClasses }, (_, i) => labels[i] ?? `${i}`),
+      },
+    };
+  } else {
+    const gtJson = inputs.groundTruth!;
+    const r = await evaluatePanopticFiles(gtJson, gtDir!, predJson, posix.dirname(predJson), src)
+      .catch(inputError);
+    const cats = ((parseJsonBytes(gtJsonBytes, gtJson) as { categories?: unknown }).categories ??
+      []) as { id: number; name?: string }[];
+    part = {
+      kind: "panoptic",
+      headline: panopticHeadline(r),
+      contentHash: hash,
+      computedAt: Date.now(),
+      seconds: 0,
+      panoptic: {
+        ...r,
+        labels: Object.fromEntries(cats.map((c) => [c.id, c.name ?? `${c.id}`])),
+      },
+    };
   }
+  const missing = part.semantic?.missing ?? part.panoptic?.missing ?? 0;
+  if (missing > 0) {
+    part.note = `${missing} ground-truth image${
+      missing === 1 ? " has" : "s have"
+    } no prediction; each counts as entirely missed.`;
+  }
+  part.seconds = (performance.now() - t0) / 1000;
+  await writeCached(runId, hash, part);
+  return part;
 }

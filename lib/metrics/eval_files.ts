@@ -1,31 +1,37 @@
 /**
- * Reads evaluation inputs from disk in the formats training jobs write (predictions/val.json,
- * DESIGN.md "Contracts") and in the datasets' own formats (COCO, COCO panoptic, class-index PNG
- * folders). Every failure names the file and what is wrong with it.
+ * Reads evaluation inputs in the formats training jobs write (predictions/val.json, DESIGN.md
+ * "Contracts") and in the datasets' own formats (COCO, COCO panoptic, class-index PNG folders).
+ * Files come through an EvalSource: the local disk by default (the CLI, the metric tests), or a
+ * workspace's volumes (lib/evaluation), whose PNG decodes run off the request thread. Every
+ * failure names the file and what is wrong with it.
  */
-import { basename, dirname, extname, join, resolve } from "node:path";
+import * as nodePath from "node:path";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import type { CocoDetection, CocoGt } from "./coco_types.ts";
 import { MetricsInputError } from "./input_error.ts";
-import { decodePng } from "../image/png.ts";
+import { HttpError } from "../errors.ts";
+import { type DecodedPng, decodePng } from "../image/png.ts";
 import { classIndexMap, panopticIdMap } from "../image/label_maps.ts";
 import { SemsegAccumulator, type SemsegOptions, type SemsegResult } from "./semseg.ts";
 import { PanopticAccumulator, type PanopticResult, type SegmentInfo } from "./panoptic.ts";
 import type { ClassificationSample } from "./classification.ts";
 
-/** Reads and parses a JSON file, turning I/O and syntax errors into MetricsInputError. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new MetricsInputError(path, "", ioProblem(e));
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new MetricsInputError(path, "", `invalid JSON (${(e as Error).message})`);
-  }
+/**
+ * Where evaluation inputs are read from. `readBytes`, `stat` and `listPngs` throw a
+ * MetricsInputError naming the path when it is missing or unreadable (other failures, such as a
+ * workspace that does not answer, are thrown as they are); `decodePng` throws an Error saying
+ * what is wrong with the bytes (the caller adds the file's name).
+ */
+export interface EvalSource {
+  readBytes(path: string): Promise<Uint8Array>;
+  stat(path: string): Promise<{ isDirectory: boolean }>;
+  /** Names (not paths) of the PNG files directly in `dir`, sorted. */
+  listPngs(dir: string): Promise<string[]>;
+  decodePng(bytes: Uint8Array): Promise<DecodedPng>;
+  /** Path joins for this source's paths: node:path on disk, node:path/posix on volumes. */
+  path: Pick<typeof nodePath.posix, "join" | "resolve" | "dirname" | "basename" | "extname">;
+  /** How many images are read ahead of the one being scored (default 1: none). */
+  readAhead?: number;
 }
 
 function ioProblem(e: unknown): string {
@@ -35,20 +41,96 @@ function ioProblem(e: unknown): string {
   return (e as Error).message;
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
+const onDisk = <T>(path: string, p: Promise<T>): Promise<T> =>
+  p.catch((e) => {
     throw new MetricsInputError(path, "", ioProblem(e));
+  });
+
+/** The local disk, decoding on the calling thread (the CLI and tests). */
+export const diskSource: EvalSource = {
+  readBytes: (path) => onDisk(path, Deno.readFile(path)),
+  stat: (path) => onDisk(path, Deno.stat(path)),
+  listPngs: (dir) =>
+    onDisk(
+      dir,
+      (async () => {
+        const out: string[] = [];
+        for await (const e of Deno.readDir(dir)) {
+          if (e.isFile && nodePath.extname(e.name).toLowerCase() === ".png") out.push(e.name);
+        }
+        return out.sort();
+      })(),
+    ),
+  decodePng: (bytes) => Promise.resolve().then(() => decodePng(bytes)),
+  path: nodePath,
+};
+
+/** Parses JSON bytes read from `path`; a syntax error names the file. */
+export function parseJsonBytes(bytes: Uint8Array, path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new MetricsInputError(path, "", `invalid JSON (${(e as Error).message})`);
   }
 }
 
-async function readPng(path: string) {
-  const bytes = await readBytes(path);
+/** Reads and parses a JSON file, turning I/O and syntax errors into MetricsInputError. */
+export async function readJsonFile(path: string, src: EvalSource = diskSource): Promise<unknown> {
+  return parseJsonBytes(await src.readBytes(path), path);
+}
+
+async function readPng(src: EvalSource, path: string): Promise<DecodedPng> {
+  const bytes = await src.readBytes(path);
   try {
-    return decodePng(bytes);
+    return await src.decodePng(bytes);
   } catch (e) {
+    // a decoder that is stopped or overloaded is the server's problem, not the file's
+    if (e instanceof HttpError && e.status >= 500) throw e;
     throw new MetricsInputError(path, "", (e as Error).message);
+  }
+}
+
+/** Reads and decodes PNGs `paths` together; a failure is that of the first failing path. */
+function readPngs(src: EvalSource, paths: string[]): Promise<DecodedPng[]> {
+  const all = paths.map((p) => readPng(src, p));
+  all.forEach((p) => p.catch(() => {})); // the ones not awaited after a failure
+  return (async () => {
+    const out: DecodedPng[] = [];
+    for (const p of all) out.push(await p);
+    return out;
+  })();
+}
+
+/**
+ * Runs `load` on up to `width` items at once and `score` on the results strictly in the items'
+ * order, so what accumulates (and the first error reported) never depends on which read
+ * finished first. Long stretches of scoring give the event loop a turn.
+ */
+async function inOrder<T, R>(
+  items: T[],
+  width: number,
+  load: (t: T) => Promise<R>,
+  score: (r: R, t: T) => void,
+): Promise<void> {
+  const pending: Promise<R>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < items.length && pending.length < Math.max(1, width)) {
+      const p = load(items[next++]);
+      p.catch(() => {}); // a rejection is seen when its turn comes, or not at all after one
+      pending.push(p);
+    }
+  };
+  let turn = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    fill();
+    const r = await pending.shift()!;
+    fill(); // the next reads run while this one is scored
+    score(r, items[i]);
+    if (performance.now() - turn > 20) {
+      await new Promise((res) => setTimeout(res, 0));
+      turn = performance.now();
+    }
   }
 }
 
@@ -56,25 +138,12 @@ async function readPng(path: string) {
 export async function loadCoco(
   gtPath: string,
   dtPath: string,
+  src: EvalSource = diskSource,
 ): Promise<{ gt: CocoGt; dts: CocoDetection[] }> {
-  const gt = parseCocoGt(await readJsonFile(gtPath), gtPath);
-  const dts = parseCocoResults(await readJsonFile(dtPath), gt, dtPath);
+  const gt = parseCocoGt(await readJsonFile(gtPath, src), gtPath);
+  const dts = parseCocoResults(await readJsonFile(dtPath, src), gt, dtPath);
   return { gt, dts };
 }
-
-async function listPngs(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && extname(e.name).toLowerCase() === ".png") out.push(e.name);
-    }
-  } catch (e) {
-    throw new MetricsInputError(dir, "", ioProblem(e));
-  }
-  return out.sort();
-}
-
-const stem = (name: string) => basename(name, extname(name));
 
 /**
  * Semantic segmentation from class-index PNGs. `pred` is a predictions JSON (rows with
@@ -87,17 +156,17 @@ export async function evaluateSemsegFiles(
   pred: string,
   gtDir: string,
   opts: SemsegOptions,
+  src: EvalSource = diskSource,
 ): Promise<SemsegResult & { images: number; missing: number }> {
+  const { join, resolve, dirname, basename, extname } = src.path;
+  const stem = (name: string) => basename(name, extname(name));
   const pairs: { pred: string; gt: string }[] = [];
-  const isDir = (await Deno.stat(pred).catch((e) => {
-    throw new MetricsInputError(pred, "", ioProblem(e));
-  })).isDirectory;
-  if (isDir) {
-    for (const name of await listPngs(pred)) {
+  if ((await src.stat(pred)).isDirectory) {
+    for (const name of await src.listPngs(pred)) {
       pairs.push({ pred: join(pred, name), gt: join(gtDir, name) });
     }
   } else {
-    const rows = await readJsonFile(pred);
+    const rows = await readJsonFile(pred, src);
     if (!Array.isArray(rows)) {
       throw new MetricsInputError(pred, "", "expected a list of predictions");
     }
@@ -122,40 +191,41 @@ export async function evaluateSemsegFiles(
   }
   // a labelled image without a prediction counts as every pixel missed, or skipping it
   // would raise the score
-  const missing = (await listPngs(gtDir)).map((n) => join(gtDir, n)).filter((g) => !seen.has(g));
+  const missing = (await src.listPngs(gtDir)).map((n) => join(gtDir, n))
+    .filter((g) => !seen.has(g));
+  const labelMap = (png: DecodedPng, path: string) => {
+    try {
+      return classIndexMap(png);
+    } catch (e) {
+      throw new MetricsInputError(path, "", (e as Error).message);
+    }
+  };
   const acc = new SemsegAccumulator(opts);
-  for (const gt of missing) {
-    const gp = await readPng(gt);
-    let gm: Uint16Array;
-    try {
-      gm = classIndexMap(gp);
-    } catch (e) {
-      throw new MetricsInputError(gt, "", (e as Error).message);
-    }
-    acc.add(new Int32Array(gm.length).fill(-1), gm, gt);
-  }
-  for (const p of pairs) {
-    const [pp, gp] = [await readPng(p.pred), await readPng(p.gt)];
-    if (pp.width !== gp.width || pp.height !== gp.height) {
-      throw new MetricsInputError(
-        p.pred,
-        "",
-        `is ${pp.width}x${pp.height} but its label ${p.gt} is ${gp.width}x${gp.height}`,
-      );
-    }
-    let pm: Uint16Array, gm: Uint16Array;
-    try {
-      pm = classIndexMap(pp);
-    } catch (e) {
-      throw new MetricsInputError(p.pred, "", (e as Error).message);
-    }
-    try {
-      gm = classIndexMap(gp);
-    } catch (e) {
-      throw new MetricsInputError(p.gt, "", (e as Error).message);
-    }
-    acc.add(pm, gm, p.pred);
-  }
+  const items = [
+    ...missing.map((gt) => ({ pred: null, gt })),
+    ...pairs as { pred: string | null; gt: string }[],
+  ];
+  await inOrder(
+    items,
+    src.readAhead ?? 1,
+    (p) => readPngs(src, p.pred === null ? [p.gt] : [p.pred, p.gt]),
+    (pngs, p) => {
+      if (p.pred === null) {
+        const gm = labelMap(pngs[0], p.gt);
+        acc.add(new Int32Array(gm.length).fill(-1), gm, p.gt);
+        return;
+      }
+      const [pp, gp] = pngs;
+      if (pp.width !== gp.width || pp.height !== gp.height) {
+        throw new MetricsInputError(
+          p.pred,
+          "",
+          `is ${pp.width}x${pp.height} but its label ${p.gt} is ${gp.width}x${gp.height}`,
+        );
+      }
+      acc.add(labelMap(pp, p.pred), labelMap(gp, p.gt), p.pred);
+    },
+  );
   return { ...acc.result(), images: pairs.length + missing.length, missing: missing.length };
 }
 
@@ -194,8 +264,11 @@ export async function evaluatePanopticFiles(
   gtDir: string,
   predJson: string,
   predDir?: string,
+  src: EvalSource = diskSource,
 ): Promise<PanopticResult & { images: number; missing: number }> {
-  const gtRaw = await readJsonFile(gtJson);
+  const { join, resolve, dirname, basename, extname } = src.path;
+  const stem = (name: string) => basename(name, extname(name));
+  const gtRaw = await readJsonFile(gtJson, src);
   const cats = (gtRaw as { categories?: { id: number; isthing?: number; name?: string }[] })
     ?.categories;
   if (!Array.isArray(cats)) {
@@ -205,8 +278,10 @@ export async function evaluatePanopticFiles(
     cats.map((c) => ({ id: c.id, isthing: c.isthing === 1, name: c.name })),
   );
   const gtByImage = new Map(panopticAnns(gtRaw, gtJson).map((a) => [String(a.image_id), a]));
-  const preds = panopticAnns(await readJsonFile(predJson), predJson);
+  const preds = panopticAnns(await readJsonFile(predJson, src), predJson);
   const pDir = predDir ?? dirname(predJson);
+  // every prediction is checked before any PNG is read
+  const items: { g: PanopticAnn; gPath: string; p?: PanopticAnn; pPath?: string }[] = [];
   const predicted = new Set<string>();
   for (let i = 0; i < preds.length; i++) {
     const p = preds[i];
@@ -228,35 +303,46 @@ export async function evaluatePanopticFiles(
     predicted.add(String(p.image_id));
     const pPath = resolve(pDir, p.png ?? p.file_name ?? "");
     const gPath = join(gtDir, g.file_name ?? `${stem(String(g.image_id))}.png`);
-    const [pp, gp] = [await readPng(pPath), await readPng(gPath)];
-    if (pp.width !== gp.width || pp.height !== gp.height) {
-      throw new MetricsInputError(pPath, "", `size differs from its ground truth ${gPath}`);
-    }
-    let pm: Uint32Array, gm: Uint32Array;
-    try {
-      pm = panopticIdMap(pp);
-      gm = panopticIdMap(gp);
-    } catch (e) {
-      throw new MetricsInputError(pPath, "", (e as Error).message);
-    }
-    acc.addImage(gm, g.segments_info, pm, p.segments_info, pPath);
+    items.push({ g, gPath, p, pPath });
   }
   // panopticapi refuses a ground-truth image without a prediction; here it counts as an
   // all-void prediction (every segment missed), so the score cannot rise by leaving images out
   let missing = 0;
   for (const [id, g] of gtByImage) {
     if (predicted.has(id)) continue;
-    const gPath = join(gtDir, g.file_name ?? `${stem(id)}.png`);
-    let gm: Uint32Array;
-    try {
-      gm = panopticIdMap(await readPng(gPath));
-    } catch (e) {
-      if (e instanceof MetricsInputError) throw e;
-      throw new MetricsInputError(gPath, "", (e as Error).message);
-    }
-    acc.addImage(gm, g.segments_info, new Uint32Array(gm.length), [], gPath);
+    items.push({ g, gPath: join(gtDir, g.file_name ?? `${stem(id)}.png`) });
     missing++;
   }
+  // segment IoUs are summed in floating point, so images are added in this fixed order
+  await inOrder(
+    items,
+    src.readAhead ?? 1,
+    (it) => readPngs(src, it.pPath === undefined ? [it.gPath] : [it.pPath, it.gPath]),
+    (pngs, { g, gPath, p, pPath }) => {
+      if (!p || pPath === undefined) {
+        let gm: Uint32Array;
+        try {
+          gm = panopticIdMap(pngs[0]);
+        } catch (e) {
+          throw new MetricsInputError(gPath, "", (e as Error).message);
+        }
+        acc.addImage(gm, g.segments_info, new Uint32Array(gm.length), [], gPath);
+        return;
+      }
+      const [pp, gp] = pngs;
+      if (pp.width !== gp.width || pp.height !== gp.height) {
+        throw new MetricsInputError(pPath, "", `size differs from its ground truth ${gPath}`);
+      }
+      let pm: Uint32Array, gm: Uint32Array;
+      try {
+        pm = panopticIdMap(pp);
+        gm = panopticIdMap(gp);
+      } catch (e) {
+        throw new MetricsInputError(pPath, "", (e as Error).message);
+      }
+      acc.addImage(gm, g.segments_info, pm, p.segments_info, pPath);
+    },
+  );
   return { ...acc.result(), images: preds.length + missing, missing };
 }
 
@@ -268,15 +354,27 @@ export async function evaluatePanopticFiles(
 export async function loadClassification(
   predPath: string,
   gtPath?: string,
+  src: EvalSource = diskSource,
 ): Promise<{ samples: ClassificationSample[]; names: Map<number, string> }> {
-  const rows = await readJsonFile(predPath);
+  const rows = await readJsonFile(predPath, src);
+  const labels = gtPath ? { json: await readJsonFile(gtPath, src), path: gtPath } : undefined;
+  return parseClassification(rows, predPath, labels);
+}
+
+/** loadClassification on parsed JSON: `rows` from `predPath`, `labels` from a labels file. */
+export function parseClassification(
+  rows: unknown,
+  predPath: string,
+  labels?: { json: unknown; path: string },
+): { samples: ClassificationSample[]; names: Map<number, string> } {
   const list = Array.isArray(rows) ? rows : (rows as { predictions?: unknown })?.predictions;
   if (!Array.isArray(list)) {
     throw new MetricsInputError(predPath, "", "expected a list of predictions");
   }
   let truth: Map<string, number> | undefined;
-  if (gtPath) {
-    const g = await readJsonFile(gtPath);
+  const gtPath = labels?.path;
+  if (labels && gtPath) {
+    const g = labels.json;
     truth = new Map();
     if (Array.isArray(g)) {
       g.forEach((r, i) => {
