@@ -6,7 +6,10 @@
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
 import { isImageName } from "./image_header.ts";
-import { decodePng } from "../image/png.ts";
+import { decodePngOffThread } from "@/lib/image/decode_pool.ts";
+import { ImageTooLargeError } from "@/lib/image/budget.ts";
+import type { DecodedPng } from "@/lib/image/png.ts";
+import { HttpError } from "@/lib/errors.ts";
 import { nearDuplicateNames, type ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";
@@ -23,6 +26,38 @@ const stem = (name: string) => {
 /** Reads `class_names.txt` / `labels.txt` style files: one name per line, index = class id. */
 export function parseClassNames(text: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/**
+ * Decodes a label PNG for a scan, off the request thread. A PNG that cannot be decoded or is
+ * over the pixel budget (refused from its header) is a problem of that file: it is recorded and
+ * null returned, so the scan goes on. A decoder that is stopped or overloaded stops the scan.
+ */
+export async function decodeLabelPng(
+  bytes: Uint8Array,
+  file: string,
+  sink: ProblemSink,
+  loc: { image_id?: number } = {},
+): Promise<DecodedPng | null> {
+  try {
+    return await decodePngOffThread(bytes, file);
+  } catch (e) {
+    if (e instanceof ImageTooLargeError) {
+      sink.add("mask_too_large", "error", `${e.message} Its labels are not checked.`, {
+        ...loc,
+        file,
+      });
+      return null;
+    }
+    if (e instanceof HttpError && e.status >= 500) throw e;
+    sink.add(
+      "mask_unreadable",
+      "error",
+      `${file} cannot be decoded: ${e instanceof Error ? e.message : e}`,
+      { ...loc, file },
+    );
+    return null;
+  }
 }
 
 export interface MaskScan {
@@ -107,9 +142,9 @@ export async function scanMasks(
       });
     }
     if (mask === null) continue;
-    let dec;
+    let bytes;
     try {
-      dec = decodePng(await files.readBytes(mask));
+      bytes = await files.readBytes(mask);
     } catch (e) {
       sink.add(
         "mask_unreadable",
@@ -121,6 +156,8 @@ export async function scanMasks(
       );
       continue;
     }
+    const dec = await decodeLabelPng(bytes, mask, sink);
+    if (!dec) continue;
     if (dec.channels !== 1) {
       sink.add(
         "mask_not_single_channel",

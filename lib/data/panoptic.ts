@@ -5,7 +5,7 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
-import { decodePng } from "../image/png.ts";
+import { decodeLabelPng } from "./masks.ts";
 import type { ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";
@@ -178,18 +178,8 @@ export async function scanPanoptic(
       );
       continue;
     }
-    let dec;
-    try {
-      dec = decodePng(bytes);
-    } catch (e) {
-      sink.add(
-        "mask_unreadable",
-        "error",
-        `${png} cannot be decoded: ${e instanceof Error ? e.message : e}`,
-        { image_id: ann.image_id, file: png },
-      );
-      continue;
-    }
+    const dec = await decodeLabelPng(bytes, png, sink, { image_id: ann.image_id });
+    if (!dec) continue;
     if (dec.channels < 3 || dec.bitDepth !== 8) {
       sink.add(
         "mask_not_rgb",
