@@ -1,7 +1,9 @@
+import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { Chart } from "@/components/charts/chart.ts";
+import type { Chart } from "@/components/charts/chart.ts";
 import { slug } from "@/components/charts/download.ts";
 import { DownloadButtons } from "@/components/charts/DownloadButtons.tsx";
+import { errorText } from "@/lib/data/eda_page.ts";
 
 /** One series of a chart. */
 export interface Series {
@@ -26,39 +28,51 @@ interface Props {
   horizontal?: boolean;
 }
 
-/** A chart.js chart with "PNG" and "CSV" download buttons. */
+/**
+ * A chart.js chart with "PNG" and "CSV" download buttons. chart.js is imported on the first
+ * draw, so the page loads it only once there is a scan to chart.
+ */
 export function ChartCard({ title, kind, labels, series, csv, x, y, horizontal }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const chart = useRef<Chart | null>(null);
+  const errorSig = useSignal<string | null>(null);
   useEffect(() => {
-    if (!canvas.current) return;
-    chart.current?.destroy();
-    chart.current = new Chart(canvas.current, {
-      type: kind,
-      data: {
-        labels,
-        datasets: series.map((s) => ({
-          label: s.label,
-          data: s.data as never,
-          backgroundColor: s.colors ?? "rgba(37, 99, 235, 0.7)",
-          pointRadius: kind === "scatter" ? 3 : undefined,
-        })),
-      },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        indexAxis: horizontal ? "y" : "x",
-        plugins: { legend: { display: series.length > 1 } },
-        scales: {
-          x: {
-            title: { display: !!x, text: x ?? "" },
-            ...(kind === "scatter" ? { type: "linear" as const } : {}),
-          },
-          y: { title: { display: !!y, text: y ?? "" }, beginAtZero: true },
+    let chart: Chart | undefined;
+    let gone = false;
+    import("@/components/charts/chart.ts").then(({ Chart }) => {
+      if (gone || !canvas.current) return;
+      errorSig.value = null;
+      chart = new Chart(canvas.current, {
+        type: kind,
+        data: {
+          labels,
+          datasets: series.map((s) => ({
+            label: s.label,
+            data: s.data as never,
+            backgroundColor: s.colors ?? "rgba(37, 99, 235, 0.7)",
+            pointRadius: kind === "scatter" ? 3 : undefined,
+          })),
         },
-      },
+        options: {
+          animation: false,
+          maintainAspectRatio: false,
+          indexAxis: horizontal ? "y" : "x",
+          plugins: { legend: { display: series.length > 1 } },
+          scales: {
+            x: {
+              title: { display: !!x, text: x ?? "" },
+              ...(kind === "scatter" ? { type: "linear" as const } : {}),
+            },
+            y: { title: { display: !!y, text: y ?? "" }, beginAtZero: true },
+          },
+        },
+      });
+    }).catch((e) => {
+      if (!gone) errorSig.value = `Could not load the chart library: ${errorText(e)}`;
     });
-    return () => chart.current?.destroy();
+    return () => {
+      gone = true;
+      chart?.destroy();
+    };
   }, [JSON.stringify(series), JSON.stringify(labels)]);
   const rows = horizontal ? Math.max(8, labels?.length ?? 8) : 0;
   return (
@@ -67,6 +81,11 @@ export function ChartCard({ title, kind, labels, series, csv, x, y, horizontal }
         <span class="text-sm font-semibold text-slate-800">{title}</span>
         <DownloadButtons name={slug(title)} canvas={canvas} csv={csv} />
       </figcaption>
+      {errorSig.value && (
+        <p role="alert" class="mb-2 rounded bg-red-50 px-3 py-2 text-sm text-red-800">
+          {errorSig.value}
+        </p>
+      )}
       <div class={rows > 20 ? "relative h-[36rem]" : "relative h-64"}>
         <canvas ref={canvas} role="img" aria-label={title} />
       </div>
