@@ -1,15 +1,21 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import type { ScanRecord } from "@/lib/data/registry.ts";
+import { FORMAT_CHOICES, type FormatChoice } from "@/lib/data/types.ts";
+import {
+  browseStart,
+  type Candidate,
+  errorText,
+  initialForm,
+  progressLine,
+  scanAddress,
+  scanRequest,
+  type ScanTarget,
+} from "@/lib/data/eda_page.ts";
+import { callJson } from "@/components/data/api.ts";
 import { VolumeBrowser } from "@/components/data/VolumeBrowser.tsx";
 import { ScanResultView } from "@/components/data/ScanResultView.tsx";
 import { DeltaSource } from "@/components/data/DeltaSource.tsx";
-import type { DeltaSpec } from "@/lib/data/delta.ts";
-
-interface Candidate {
-  label: string;
-  path: string;
-  images?: string;
-}
 
 interface Props {
   /** Dataset paths from the active config (train/val/test). */
@@ -24,102 +30,90 @@ interface Props {
   initialScan?: string | null;
 }
 
-const FORMATS = ["auto", "coco", "coco-panoptic", "imagefolder", "masks"];
-const sec = (
-  ms?: number,
-) => (ms === undefined ? "" : ms < 1000 ? "<1 s" : `${Math.ceil(ms / 1000)} s`);
+const scanUrl = (id: string, full: boolean) =>
+  `/api/data/scans/${encodeURIComponent(id)}${full ? "" : "?result=0"}`;
 
 /** Pick a dataset, scan it with live progress (cancellable), then explore stats, problems, samples. */
 export default function DataScan(
   { candidates, volume, initialPath, delta, initialScan }: Props,
 ) {
-  const [source, setSource] = useState<"files" | "delta">("files");
-  /** What the last scan was started with, for Retry. */
-  const last = useRef<[boolean, DeltaSpec | undefined]>([false, undefined]);
-  const [path, setPath] = useState(initialPath || candidates[0]?.path || "");
-  const [images, setImages] = useState(
-    candidates.find((c) => c.path === initialPath)?.images ?? candidates[0]?.images ?? "",
-  );
-  const [format, setFormat] = useState("auto");
-  const [rec, setRec] = useState<ScanRecord | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [browse, setBrowse] = useState<string | null>(null);
-  const [ready, setReady] = useState(false);
+  const form = initialForm(candidates, initialPath);
+  const sourceSig = useSignal<"files" | "delta">("files");
+  const pathSig = useSignal(form.path);
+  const imagesSig = useSignal(form.images);
+  const formatSig = useSignal<FormatChoice>("auto");
+  const recSig = useSignal<ScanRecord | null>(null);
+  const errorSig = useSignal<string | null>(null);
+  /** The folder the volume browser shows; null while it is closed. */
+  const browseSig = useSignal<string | null>(null);
+  const readySig = useSignal(false);
+  const runningSig = useComputed(() => recSig.value?.status === "running");
+  /** What the last scan was started on, for Retry. */
+  const last = useRef<ScanTarget>({ kind: "path" });
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
-    setReady(true);
+    readySig.value = true;
     if (initialScan) poll(initialScan, true);
     return () => clearTimeout(timer.current);
   }, []);
 
-  /** Puts the scan in the address bar (replacing, so Back still leaves the page). */
-  function remember(id: string, scannedPath?: string) {
-    const q = new URLSearchParams({ scan: id });
-    if (scannedPath) q.set("path", scannedPath);
-    history.replaceState(null, "", `${location.pathname}?${q}`);
-  }
-
-  async function call(url: string, init?: RequestInit) {
-    const res = await fetch(url, {
-      ...init,
-      headers: { accept: "application/json", "content-type": "application/json" },
-    });
-    const body = await res.json().catch(() => null);
-    if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-    return body;
-  }
-
+  /** Follows a scan until it ends (its result is fetched once, at the end). */
   async function poll(id: string, fromUrl = false) {
     try {
-      const r: ScanRecord = await call(`/api/data/scans/${encodeURIComponent(id)}?result=0`);
+      const r = await callJson<ScanRecord>(scanUrl(id, false));
       if (r.status === "running") {
-        setRec(r);
+        recSig.value = r;
         timer.current = setTimeout(() => poll(id), 400);
-      } else setRec(await call(`/api/data/scans/${encodeURIComponent(id)}`));
+      } else recSig.value = await callJson<ScanRecord>(scanUrl(id, true));
     } catch (e) {
-      setError(
-        fromUrl
-          ? `The scan in this link is no longer kept (${
-            e instanceof Error ? e.message : e
-          }); Retry scans ${path || "the dataset"} again.`
-          : `Lost track of the scan: ${e instanceof Error ? e.message : e}`,
-      );
+      errorSig.value = fromUrl
+        ? `The scan in this link is no longer kept (${errorText(e)}); Retry scans ${
+          pathSig.value || "the dataset"
+        } again.`
+        : `Lost track of the scan: ${errorText(e)}`;
     }
   }
 
-  /** Scans the typed path, (`all`) every split of the active config together, or a Delta table. */
-  async function start(all = false, table?: DeltaSpec) {
-    last.current = [all, table];
-    setError(null);
-    setRec(null);
-    const body = table ? { delta: table } : all
-      ? {
-        format,
-        splits: candidates.map((c) => ({ name: c.label, path: c.path, images: c.images })),
-      }
-      : { path, format, images: images || undefined };
+  async function start(target: ScanTarget) {
+    last.current = target;
+    errorSig.value = null;
+    recSig.value = null;
+    const path = pathSig.value;
+    const body = scanRequest(
+      target,
+      { path, format: formatSig.value, images: imagesSig.value },
+      candidates,
+    );
     try {
-      const r: ScanRecord = await call("/api/data/scans", {
+      const r = await callJson<ScanRecord>("/api/data/scans", {
         method: "POST",
         body: JSON.stringify(body),
       });
-      setRec(r);
-      remember(r.id, table || all ? undefined : path);
+      recSig.value = r;
+      // replacing the entry, so Back still leaves the page
+      history.replaceState(
+        null,
+        "",
+        scanAddress(location.pathname, r.id, target.kind === "path" ? path : undefined),
+      );
       poll(r.id);
     } catch (e) {
-      setError(`Could not start the scan: ${e instanceof Error ? e.message : e}`);
+      errorSig.value = `Could not start the scan: ${errorText(e)}`;
     }
   }
 
   async function cancel() {
+    const rec = recSig.value;
     if (rec) {
-      await call(`/api/data/scans/${rec.id}`, { method: "DELETE" }).catch((e) =>
-        setError(String(e))
+      await callJson(`/api/data/scans/${rec.id}`, { method: "DELETE" }).catch((e) =>
+        errorSig.value = String(e)
       );
     }
   }
 
-  const p = rec?.progress;
+  const source = sourceSig.value, path = pathSig.value, rec = recSig.value;
+  const ready = readySig.value, running = runningSig.value, error = errorSig.value;
+  const progress = rec && progressLine(rec);
   return (
     <div class="space-y-6">
       <section class="rounded-lg border border-slate-200 bg-white p-4 space-y-3">
@@ -132,7 +126,7 @@ export default function DataScan(
                   name="source"
                   value={v}
                   checked={source === v}
-                  onChange={() => setSource(v)}
+                  onChange={() => sourceSig.value = v}
                 />
                 {text}
               </label>
@@ -142,9 +136,9 @@ export default function DataScan(
         {delta && source === "delta" && (
           <DeltaSource
             initialTable={delta.initialTable}
-            disabled={!ready || rec?.status === "running"}
-            running={rec?.status === "running"}
-            onScan={(t) => start(false, t)}
+            disabled={!ready || running}
+            running={running}
+            onScan={(table) => start({ kind: "delta", table })}
             onCancel={cancel}
           />
         )}
@@ -156,7 +150,10 @@ export default function DataScan(
                 key={c.label}
                 type="button"
                 class="rounded-full border border-slate-300 px-3 py-0.5 hover:bg-slate-50"
-                onClick={() => (setPath(c.path), setImages(c.images ?? ""))}
+                onClick={() => {
+                  pathSig.value = c.path;
+                  imagesSig.value = c.images ?? "";
+                }}
               >
                 {c.label}
               </button>
@@ -164,9 +161,9 @@ export default function DataScan(
             {candidates.length > 1 && (
               <button
                 type="button"
-                disabled={!ready || rec?.status === "running"}
+                disabled={!ready || running}
                 class="rounded-full bg-slate-900 text-white px-3 py-0.5 hover:bg-slate-700 disabled:opacity-50"
-                onClick={() => start(true)}
+                onClick={() => start({ kind: "splits" })}
               >
                 Scan all {candidates.length} splits together
               </button>
@@ -181,7 +178,7 @@ export default function DataScan(
                 name="path"
                 class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
                 value={path}
-                onInput={(e) => setPath((e.target as HTMLInputElement).value)}
+                onInput={(e) => pathSig.value = e.currentTarget.value}
                 placeholder="/Volumes/main/cv/data/coco"
               />
             </label>
@@ -190,10 +187,10 @@ export default function DataScan(
               <select
                 name="format"
                 class="w-full rounded border border-slate-300 px-2 py-1"
-                value={format}
-                onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}
+                value={formatSig.value}
+                onChange={(e) => formatSig.value = e.currentTarget.value as FormatChoice}
               >
-                {FORMATS.map((f) => <option key={f} value={f}>{f}</option>)}
+                {FORMAT_CHOICES.map((f) => <option key={f} value={f}>{f}</option>)}
               </select>
             </label>
             <label class="text-sm md:col-span-2">
@@ -203,8 +200,8 @@ export default function DataScan(
               <input
                 name="images"
                 class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
-                value={images}
-                onInput={(e) => setImages((e.target as HTMLInputElement).value)}
+                value={imagesSig.value}
+                onInput={(e) => imagesSig.value = e.currentTarget.value}
               />
             </label>
           </div>
@@ -213,8 +210,8 @@ export default function DataScan(
           <div class="flex gap-2">
             <button
               type="button"
-              disabled={!ready || !path || rec?.status === "running"}
-              onClick={() => start()}
+              disabled={!ready || !path || running}
+              onClick={() => start({ kind: "path" })}
               class="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-50"
             >
               Scan
@@ -222,15 +219,12 @@ export default function DataScan(
             <button
               type="button"
               disabled={!ready}
-              onClick={() =>
-                setBrowse(
-                  path.startsWith("/Volumes/") ? path.replace(/\/[^/]*\.json$/i, "") : volume,
-                )}
+              onClick={() => browseSig.value = browseStart(path, volume)}
               class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
             >
               Browse…
             </button>
-            {rec?.status === "running" && (
+            {running && (
               <button
                 type="button"
                 onClick={cancel}
@@ -241,29 +235,29 @@ export default function DataScan(
             )}
           </div>
         )}
-        {browse !== null && (
+        {browseSig.value !== null && (
           <VolumeBrowser
-            start={browse}
-            onPick={(p) => (setPath(p), setBrowse(null))}
-            onClose={() => setBrowse(null)}
+            start={browseSig.value}
+            onPick={(picked) => {
+              pathSig.value = picked;
+              browseSig.value = null;
+            }}
+            onClose={() => browseSig.value = null}
           />
         )}
         {error && (
           <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
             {error}{" "}
-            <button type="button" class="underline" onClick={() => start(...last.current)}>
+            <button type="button" class="underline" onClick={() => start(last.current)}>
               Retry
             </button>
           </p>
         )}
-        {rec && rec.status !== "done" && p && (
+        {rec && progress && (
           <div aria-live="polite" class="text-sm text-slate-700" data-progress>
-            <span class="font-medium">{rec.status === "running" ? p.phase : rec.status}</span>
-            {p.split && ` · ${p.split}`} · {p.imagesRead.toLocaleString()} images,{" "}
-            {p.annotationsRead.toLocaleString()} annotations read
-            {p.filesTotal > 0 && ` · files ${p.filesChecked}/${p.filesTotal}`}
-            {p.etaMs !== undefined && ` · about ${sec(p.etaMs)} left`}
-            {rec.error && <span class="text-red-700">— {rec.error}</span>}
+            <span class="font-medium">{progress.head}</span>
+            {progress.detail}
+            {rec.error && <span class="text-red-700">{` — ${rec.error}`}</span>}
           </div>
         )}
       </section>

@@ -1,5 +1,8 @@
-import { useState } from "preact/hooks";
+import { type Signal, useComputed, useSignal } from "@preact/signals";
 import type { DeltaColumn, DeltaSpec } from "@/lib/data/delta.ts";
+import { guessColumns } from "@/lib/data/delta_guess.ts";
+import { errorText } from "@/lib/data/eda_page.ts";
+import { callJson } from "./api.ts";
 
 interface Props {
   /** Table name to pre-fill, e.g. `main.vision.` from the workspace's catalog and schema. */
@@ -12,13 +15,30 @@ interface Props {
   onCancel: () => void;
 }
 
-/** First column whose name matches, in the order of the patterns. */
-function guess(cols: DeltaColumn[], patterns: RegExp[], not: string[] = []): string {
-  for (const re of patterns) {
-    const c = cols.find((c) => re.test(c.name) && !not.includes(c.name));
-    if (c) return c.name;
-  }
-  return "";
+/** A column picker over the loaded table's columns. */
+function ColumnSelect(
+  { name, text, value, cols, optional = false }: {
+    name: string;
+    text: string;
+    value: Signal<string>;
+    cols: DeltaColumn[];
+    optional?: boolean;
+  },
+) {
+  return (
+    <label class="text-sm">
+      <span class="block text-slate-600 mb-1">{text}</span>
+      <select
+        name={name}
+        class="w-full rounded border border-slate-300 px-2 py-1"
+        value={value.value}
+        onChange={(e) => value.value = e.currentTarget.value}
+      >
+        <option value="">{optional ? "(none: one split)" : "choose…"}</option>
+        {cols.map((c) => <option key={c.name} value={c.name}>{c.name} ({c.type})</option>)}
+      </select>
+    </label>
+  );
 }
 
 /**
@@ -26,65 +46,44 @@ function guess(cols: DeltaColumn[], patterns: RegExp[], not: string[] = []): str
  * lists come from the table itself through /api/data/delta/columns.
  */
 export function DeltaSource({ initialTable, disabled, running, onScan, onCancel }: Props) {
-  const [table, setTable] = useState(initialTable);
-  const [cols, setCols] = useState<DeltaColumn[] | null>(null);
-  const [loaded, setLoaded] = useState("");
-  const [image, setImage] = useState("");
-  const [label, setLabel] = useState("");
-  const [split, setSplit] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
+  const tableSig = useSignal(initialTable);
+  const colsSig = useSignal<DeltaColumn[] | null>(null);
+  /** The table the columns were read from. */
+  const loadedSig = useSignal("");
+  const imageSig = useSignal("");
+  const labelSig = useSignal("");
+  const splitSig = useSignal("");
+  const errorSig = useSignal<string | null>(null);
+  const loadingSig = useSignal(false);
+  /** The name was edited since the columns were read. */
+  const staleSig = useComputed(() =>
+    colsSig.value !== null && tableSig.value.trim() !== loadedSig.value
+  );
 
   async function load() {
-    setError(null);
-    setLoading(true);
+    errorSig.value = null;
+    loadingSig.value = true;
     try {
-      const res = await fetch(`/api/data/delta/columns?table=${encodeURIComponent(table)}`, {
-        headers: { accept: "application/json" },
-      });
-      const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      const c: DeltaColumn[] = body.columns;
-      setCols(c);
-      setLoaded(body.table);
-      setTable(body.table);
-      const img = guess(c, [/^(image_?)?path$/i, /^(file_?)?path$/i, /image|img|file|path/i]) ||
-        c.find((x) => x.type === "BINARY")?.name || "";
-      setImage(img);
-      setLabel(guess(c, [/^label$/i, /^(class|category)(_?name)?$/i, /label|class|category/i], [
-        img,
-      ]));
-      setSplit(guess(c, [/^split$/i, /^(subset|fold|partition)$/i], [img]));
+      const body = await callJson<{ table: string; columns: DeltaColumn[] }>(
+        `/api/data/delta/columns?table=${encodeURIComponent(tableSig.value)}`,
+      );
+      const guess = guessColumns(body.columns);
+      colsSig.value = body.columns;
+      loadedSig.value = body.table;
+      tableSig.value = body.table;
+      imageSig.value = guess.image;
+      labelSig.value = guess.label;
+      splitSig.value = guess.split;
     } catch (e) {
-      setCols(null);
-      setError(`Could not read the table's columns: ${e instanceof Error ? e.message : e}`);
+      colsSig.value = null;
+      errorSig.value = `Could not read the table's columns: ${errorText(e)}`;
     } finally {
-      setLoading(false);
+      loadingSig.value = false;
     }
   }
 
-  const select = (
-    name: string,
-    text: string,
-    value: string,
-    set: (v: string) => void,
-    optional = false,
-  ) => (
-    <label class="text-sm">
-      <span class="block text-slate-600 mb-1">{text}</span>
-      <select
-        name={name}
-        class="w-full rounded border border-slate-300 px-2 py-1"
-        value={value}
-        onChange={(e) => set((e.target as HTMLSelectElement).value)}
-      >
-        <option value="">{optional ? "(none: one split)" : "choose…"}</option>
-        {cols!.map((c) => <option key={c.name} value={c.name}>{c.name} ({c.type})</option>)}
-      </select>
-    </label>
-  );
-
-  const stale = cols !== null && table.trim() !== loaded;
+  const table = tableSig.value, cols = colsSig.value, stale = staleSig.value;
+  const loading = loadingSig.value, error = errorSig.value;
   return (
     <div class="space-y-3" data-delta>
       <div class="flex flex-wrap items-end gap-2">
@@ -96,8 +95,8 @@ export function DeltaSource({ initialTable, disabled, running, onScan, onCancel 
             name="table"
             class="w-full rounded border border-slate-300 px-2 py-1 font-mono text-sm"
             value={table}
-            onInput={(e) => setTable((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => e.key === "Enter" && table.trim() && load()}
+            onInput={(e) => tableSig.value = e.currentTarget.value}
+            onKeyDown={(e) => e.key === "Enter" && tableSig.value.trim() && load()}
             placeholder="main.vision.pets"
           />
         </label>
@@ -112,9 +111,20 @@ export function DeltaSource({ initialTable, disabled, running, onScan, onCancel 
       </div>
       {cols && (
         <div class="grid grid-cols-1 md:grid-cols-3 gap-3">
-          {select("imageColumn", "Image column (path or bytes)", image, setImage)}
-          {select("labelColumn", "Label column", label, setLabel)}
-          {select("splitColumn", "Split column (optional)", split, setSplit, true)}
+          <ColumnSelect
+            name="imageColumn"
+            text="Image column (path or bytes)"
+            value={imageSig}
+            cols={cols}
+          />
+          <ColumnSelect name="labelColumn" text="Label column" value={labelSig} cols={cols} />
+          <ColumnSelect
+            name="splitColumn"
+            text="Split column (optional)"
+            value={splitSig}
+            cols={cols}
+            optional
+          />
         </div>
       )}
       {stale && (
@@ -123,13 +133,13 @@ export function DeltaSource({ initialTable, disabled, running, onScan, onCancel 
       <div class="flex gap-2">
         <button
           type="button"
-          disabled={disabled || !cols || stale || !image || !label}
+          disabled={disabled || !cols || stale || !imageSig.value || !labelSig.value}
           onClick={() =>
             onScan({
-              table: loaded,
-              imageColumn: image,
-              labelColumn: label,
-              ...(split ? { splitColumn: split } : {}),
+              table: loadedSig.value,
+              imageColumn: imageSig.value,
+              labelColumn: labelSig.value,
+              ...(splitSig.value ? { splitColumn: splitSig.value } : {}),
             })}
           class="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-50"
         >

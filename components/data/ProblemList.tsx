@@ -1,6 +1,12 @@
-import { useState } from "preact/hooks";
+import { type ReadonlySignal, type Signal, useSignal } from "@preact/signals";
 import type { Problem } from "@/lib/data/types.ts";
-import { sortProblems } from "@/lib/data/problems.ts";
+import {
+  filterProblems,
+  type ProblemFilter,
+  problemSample,
+  ruleChoices,
+  type SampleView,
+} from "@/lib/data/eda_page.ts";
 
 interface Props {
   /** Scan id, for the export links. */
@@ -8,27 +14,26 @@ interface Props {
   problems: Problem[];
   counts: Record<string, number>;
   truncated: boolean;
-  /** Class id to filter by (null = all). */
-  classId: number | null;
+  /** Class to filter by (null = all), picked above the charts. */
+  classId: ReadonlySignal<number | null>;
   /** Rule to show ("" = all), shared with the sample grid. */
-  code: string;
-  onCode: (code: string) => void;
-  /** Opens the sample view of a problem. */
-  onOpen: (p: Problem) => void;
+  code: Signal<string>;
+  /** The split shown, for problems that name none. */
+  split: string;
+  /** Opens the sample view of a problem's image. */
+  onOpen: (view: SampleView) => void;
 }
 
 const PAGE = 100;
 
 /** The located problem list: filters, export links, and a "view" link per image. */
 export function ProblemList(
-  { scanId, problems, counts, truncated, classId, code, onCode: setCode, onOpen }: Props,
+  { scanId, problems, counts, truncated, classId, code, split, onOpen }: Props,
 ) {
-  const [severity, setSeverity] = useState<"all" | "error" | "warning">("all");
-  const [shown, setShown] = useState(PAGE);
-  const rows = sortProblems(problems).filter((p) =>
-    (severity === "all" || p.severity === severity) && (!code || p.code === code) &&
-    (classId === null || p.category_id === classId || p.category_id === undefined)
-  );
+  const severitySig = useSignal<ProblemFilter["severity"]>("all");
+  const shownSig = useSignal(PAGE);
+  const severity = severitySig.value, shown = shownSig.value;
+  const rows = filterProblems(problems, { severity, code: code.value, classId: classId.value });
   const errors = problems.filter((p) => p.severity === "error").length;
   return (
     <section class="rounded-lg border border-slate-200 bg-white p-4" data-problems>
@@ -45,7 +50,7 @@ export function ProblemList(
             aria-label="Severity"
             class="rounded border border-slate-300 px-2 py-1"
             value={severity}
-            onChange={(e) => setSeverity((e.target as HTMLSelectElement).value as "all")}
+            onChange={(e) => severitySig.value = e.currentTarget.value as ProblemFilter["severity"]}
           >
             <option value="all">all severities</option>
             <option value="error">errors</option>
@@ -54,13 +59,11 @@ export function ProblemList(
           <select
             aria-label="Rule"
             class="rounded border border-slate-300 px-2 py-1"
-            value={code}
-            onChange={(e) => setCode((e.target as HTMLSelectElement).value)}
+            value={code.value}
+            onChange={(e) => code.value = e.currentTarget.value}
           >
             <option value="">all rules</option>
-            {Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([c, n]) => (
-              <option key={c} value={c}>{c} ({n})</option>
-            ))}
+            {ruleChoices(counts).map(([c, n]) => <option key={c} value={c}>{c} ({n})</option>)}
           </select>
           <a
             class="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50"
@@ -97,41 +100,43 @@ export function ProblemList(
               </tr>
             </thead>
             <tbody class="divide-y divide-slate-100">
-              {rows.slice(0, shown).map((p, i) => (
-                <tr key={i} data-code={p.code} class="align-top">
-                  <td class="py-1 pr-2">
-                    <span
-                      class={`rounded-full px-2 py-0.5 text-xs font-medium ${
-                        p.severity === "error"
-                          ? "bg-red-100 text-red-800"
-                          : "bg-amber-100 text-amber-800"
-                      }`}
-                    >
-                      {p.severity}
-                    </span>
-                  </td>
-                  <td class="pr-2 font-mono text-xs">{p.code}</td>
-                  <td class="pr-2">{p.split}</td>
-                  <td class="pr-2 text-xs text-slate-600 break-all">
-                    {p.image_id !== undefined && <div>image {p.image_id}</div>}
-                    {p.annotation_id !== undefined && <div>annotation {p.annotation_id}</div>}
-                    {p.where && <div>{p.where}</div>}
-                  </td>
-                  <td class="text-slate-800">{p.message}</td>
-                  <td class="pl-2">
-                    {(p.image_id !== undefined ||
-                      (p.file && /\.(jpe?g|png|bmp|gif|webp|tiff?)$/i.test(p.file))) && (
-                      <button
-                        type="button"
-                        class="text-blue-700 underline text-xs"
-                        onClick={() => onOpen(p)}
+              {rows.slice(0, shown).map((p, i) => {
+                const view = problemSample(p, split);
+                return (
+                  <tr key={i} data-code={p.code} class="align-top">
+                    <td class="py-1 pr-2">
+                      <span
+                        class={`rounded-full px-2 py-0.5 text-xs font-medium ${
+                          p.severity === "error"
+                            ? "bg-red-100 text-red-800"
+                            : "bg-amber-100 text-amber-800"
+                        }`}
                       >
-                        view
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+                        {p.severity}
+                      </span>
+                    </td>
+                    <td class="pr-2 font-mono text-xs">{p.code}</td>
+                    <td class="pr-2">{p.split}</td>
+                    <td class="pr-2 text-xs text-slate-600 break-all">
+                      {p.image_id !== undefined && <div>image {p.image_id}</div>}
+                      {p.annotation_id !== undefined && <div>annotation {p.annotation_id}</div>}
+                      {p.where && <div>{p.where}</div>}
+                    </td>
+                    <td class="text-slate-800">{p.message}</td>
+                    <td class="pl-2">
+                      {view && (
+                        <button
+                          type="button"
+                          class="text-blue-700 underline text-xs"
+                          onClick={() => onOpen(view)}
+                        >
+                          view
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
@@ -139,7 +144,7 @@ export function ProblemList(
         <button
           type="button"
           class="mt-2 text-sm text-blue-700 underline"
-          onClick={() => setShown(shown + PAGE * 5)}
+          onClick={() => shownSig.value = shown + PAGE * 5}
         >
           Show more ({rows.length - shown} left)
         </button>

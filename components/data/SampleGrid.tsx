@@ -1,37 +1,51 @@
-import { useEffect, useState } from "preact/hooks";
+import { type ReadonlySignal, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { SampleRef } from "@/lib/data/samples.ts";
+import { errorText, SAMPLES_PAGE, samplesQuery } from "@/lib/data/eda_page.ts";
+import { callJson } from "./api.ts";
 
 interface Props {
   scanId: string;
   split: string;
   /** Only images with this class (null = all). */
-  classId: number | null;
+  classId: ReadonlySignal<number | null>;
   /** Only images with a problem of this rule ("" = all). */
-  problem: string;
+  problem: ReadonlySignal<string>;
   onOpen: (image: number | string) => void;
 }
 
 /** A page of thumbnails of the split, filtered by class; click opens the sample view. */
-export function SampleGrid({ scanId, split, classId, problem, onOpen }: Props) {
-  const [page, setPage] = useState<{ total: number; items: SampleRef[] } | null>(null);
-  const [offset, setOffset] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    setError(null);
+export function SampleGrid(
+  { scanId, split, classId: classIdSig, problem: problemSig, onOpen }: Props,
+) {
+  const listingSig = useSignal<{ total: number; items: SampleRef[] } | null>(null);
+  /** The page shown, for the filters it was turned under: other filters start at the first. */
+  const atSig = useSignal({ filters: "", offset: 0 });
+  const errorSig = useSignal<string | null>(null);
+  const classId = classIdSig.value, problem = problemSig.value;
+  const filters = JSON.stringify([split, classId, problem]);
+  const offset = atSig.value.filters === filters ? atSig.value.offset : 0;
+  const turn = (to: number) => atSig.value = { filters, offset: to };
+  const load = async (stale = () => false) => {
+    errorSig.value = null;
     try {
-      const q = new URLSearchParams({ split, offset: String(offset), limit: "24" });
-      if (classId !== null) q.set("class", String(classId));
-      if (problem) q.set("problem", problem);
-      const res = await fetch(`/api/data/scans/${scanId}/samples?${q}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setPage(body);
+      const body = await callJson<{ total: number; items: SampleRef[] }>(
+        `/api/data/scans/${scanId}/samples?${samplesQuery(split, offset, classId, problem)}`,
+      );
+      if (!stale()) listingSig.value = body;
     } catch (e) {
-      setError(`Could not list samples: ${e instanceof Error ? e.message : e}`);
+      if (!stale()) errorSig.value = `Could not list samples: ${errorText(e)}`;
     }
   };
-  useEffect(() => void load(), [scanId, split, classId, problem, offset]);
-  useEffect(() => setOffset(0), [classId, split, problem]);
+  useEffect(() => {
+    // an answer for filters or a page no longer shown is dropped
+    let stale = false;
+    void load(() => stale);
+    return () => {
+      stale = true;
+    };
+  }, [scanId, filters, offset]);
+  const page = listingSig.value, error = errorSig.value;
   return (
     <section class="rounded-lg border border-slate-200 bg-white p-4" data-samples>
       <div class="flex items-center justify-between mb-2">
@@ -39,22 +53,24 @@ export function SampleGrid({ scanId, split, classId, problem, onOpen }: Props) {
           Samples{" "}
           {page && <span class="text-sm font-normal text-slate-500">({page.total} images)</span>}
         </h2>
-        {page && page.total > 24 && (
+        {page && page.total > SAMPLES_PAGE && (
           <div class="flex gap-2 text-sm">
             <button
               type="button"
               disabled={offset === 0}
               class="rounded border border-slate-300 px-2 disabled:opacity-40"
-              onClick={() => setOffset(Math.max(0, offset - 24))}
+              onClick={() => turn(Math.max(0, offset - SAMPLES_PAGE))}
             >
               ‹ prev
             </button>
-            <span class="tabular-nums">{offset + 1}–{Math.min(page.total, offset + 24)}</span>
+            <span class="tabular-nums">
+              {offset + 1}–{Math.min(page.total, offset + SAMPLES_PAGE)}
+            </span>
             <button
               type="button"
-              disabled={offset + 24 >= page.total}
+              disabled={offset + SAMPLES_PAGE >= page.total}
               class="rounded border border-slate-300 px-2 disabled:opacity-40"
-              onClick={() => setOffset(offset + 24)}
+              onClick={() => turn(offset + SAMPLES_PAGE)}
             >
               next ›
             </button>
@@ -63,7 +79,7 @@ export function SampleGrid({ scanId, split, classId, problem, onOpen }: Props) {
       </div>
       {error && (
         <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error} <button type="button" class="underline" onClick={load}>Retry</button>
+          {error} <button type="button" class="underline" onClick={() => load()}>Retry</button>
         </p>
       )}
       <ul class="grid grid-cols-3 sm:grid-cols-4 lg:grid-cols-6 gap-2">

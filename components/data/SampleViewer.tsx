@@ -1,15 +1,24 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import type { Sample } from "@/lib/data/samples.ts";
 import type { ClassStat, Problem } from "@/lib/data/types.ts";
 import { classColor } from "@/lib/data/colors.ts";
+import {
+  annotationLine,
+  errorText,
+  flaggedAnnotations,
+  sampleClasses,
+  sampleQuery,
+  type SampleView,
+} from "@/lib/data/eda_page.ts";
+import { callJson } from "./api.ts";
 import { SampleDrawing } from "./SampleDrawing.tsx";
 
 interface Props {
   /** Scan the sample belongs to. */
   scanId: string;
-  split: string;
-  /** COCO image id or file path. */
-  image: number | string;
+  /** The split and image (COCO image id or file path) to show. */
+  view: SampleView;
   classes: ClassStat[];
   /** Problems of this image, listed under it. */
   problems: Problem[];
@@ -17,41 +26,36 @@ interface Props {
 }
 
 /** A large view of one image with boxes, polygons and masks drawn in class colours. */
-export function SampleViewer({ scanId, split, image, classes, problems, onClose }: Props) {
+export function SampleViewer({ scanId, view, classes, problems, onClose }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     // a modal <dialog> sits in the top layer: no positioning CSS, Escape closes it
     if (dialog.current && !dialog.current.open) dialog.current.showModal();
   }, []);
-  const [sample, setSample] = useState<Sample | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [labels, setLabels] = useState(true);
-  const [opacity, setOpacity] = useState(0.6);
-  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  const sampleSig = useSignal<Sample | null>(null);
+  const errorSig = useSignal<string | null>(null);
+  const labelsSig = useSignal(true);
+  const opacitySig = useSignal(0.6);
+  /** The image's natural size, for samples that do not carry one. */
+  const sizeSig = useSignal<{ w: number; h: number } | null>(null);
   const load = async () => {
-    setError(null);
+    errorSig.value = null;
     try {
-      const res = await fetch(
-        `/api/data/scans/${scanId}/samples?split=${encodeURIComponent(split)}&image=${
-          encodeURIComponent(String(image))
-        }`,
+      sampleSig.value = await callJson<Sample>(
+        `/api/data/scans/${scanId}/samples?${sampleQuery(view)}`,
       );
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setSample(body);
     } catch (e) {
-      setError(`Could not load the sample: ${e instanceof Error ? e.message : e}`);
+      errorSig.value = `Could not load the sample: ${errorText(e)}`;
     }
   };
-  useEffect(() => void load(), [scanId, split, String(image)]);
+  useEffect(() => void load(), [scanId, view.split, String(view.image)]);
+  const sample = sampleSig.value, error = errorSig.value, size = sizeSig.value;
+  const image = view.image;
   const name = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
   const W = sample?.width || size?.w || 100, H = sample?.height || size?.h || 100;
   // annotations named by a problem are outlined in red
-  const bad = new Set<number | undefined>(
-    problems.map((p) => p.annotation_id).filter((id) => id !== undefined),
-  );
-  const used = [...new Set(sample?.annotations.map((a) => a.category_id) ?? [])];
-  if (sample?.label !== undefined) used.push(sample.label);
+  const bad = flaggedAnnotations(problems);
+  const used = sample ? sampleClasses(sample) : [];
   return (
     <dialog
       ref={dialog}
@@ -67,8 +71,8 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
             <label class="flex items-center gap-1">
               <input
                 type="checkbox"
-                checked={labels}
-                onChange={(e) => setLabels((e.target as HTMLInputElement).checked)}
+                checked={labelsSig.value}
+                onChange={(e) => labelsSig.value = e.currentTarget.checked}
               />{" "}
               labels
             </label>
@@ -80,8 +84,8 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
                   min="0"
                   max="1"
                   step="0.05"
-                  value={opacity}
-                  onInput={(e) => setOpacity(Number((e.target as HTMLInputElement).value))}
+                  value={opacitySig.value}
+                  onInput={(e) => opacitySig.value = Number(e.currentTarget.value)}
                 />
               </label>
             )}
@@ -111,11 +115,11 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
               image={image}
               width={W}
               height={H}
-              labels={labels}
-              opacity={opacity}
+              labels={labelsSig.value}
+              opacity={opacitySig.value}
               flagged={bad}
               name={name}
-              onSize={(w, h) => setSize({ w, h })}
+              onSize={(w, h) => sizeSig.value = { w, h }}
             />
             <aside class="text-sm space-y-3">
               <div>
@@ -138,12 +142,7 @@ export function SampleViewer({ scanId, split, image, classes, problems, onClose 
                   </h3>
                   <ul class="space-y-1 max-h-64 overflow-auto text-xs">
                     {sample.annotations.map((a, i) => (
-                      <li key={i}>
-                        #{a.id} {name(a.category_id)}{" "}
-                        {a.bbox ? `[${a.bbox.map((v) => +v.toFixed(1)).join(", ")}]` : ""}
-                        {a.rle ? " RLE mask" : ""}
-                        {a.iscrowd ? " crowd" : ""}
-                      </li>
+                      <li key={i}>{annotationLine(a, name(a.category_id))}</li>
                     ))}
                   </ul>
                 </div>

@@ -1,5 +1,6 @@
-import { useState } from "preact/hooks";
-import type { Problem, ScanResult } from "@/lib/data/types.ts";
+import { useSignal } from "@preact/signals";
+import type { ScanResult } from "@/lib/data/types.ts";
+import { problemsOf, roughSeconds, type SampleView } from "@/lib/data/eda_page.ts";
 import { StatsView } from "./StatsView.tsx";
 import { ProblemList } from "./ProblemList.tsx";
 import { SampleGrid } from "./SampleGrid.tsx";
@@ -11,22 +12,22 @@ interface Props {
   result: ScanResult;
 }
 
-const sec = (ms: number) => (ms < 1000 ? "<1 s" : `${Math.ceil(ms / 1000)} s`);
-
 /** A finished scan: split tabs, class filter, charts, the problem list and the sample grid. */
 export function ScanResultView({ scanId, result }: Props) {
-  const [split, setSplit] = useState(0);
-  const [classId, setClassId] = useState<number | null>(null);
-  const [code, setCode] = useState("");
-  const [view, setView] = useState<{ split: string; image: number | string } | null>(null);
+  const splitSig = useSignal(0);
+  const classIdSig = useSignal<number | null>(null);
+  /** The rule picked in the problem list; the sample grid shows its images. */
+  const codeSig = useSignal("");
+  /** The image open in the sample viewer. */
+  const viewSig = useSignal<SampleView | null>(null);
+  const split = splitSig.value, classId = classIdSig.value, view = viewSig.value;
   const sp = result.splits[split];
-  const openProblem = (pr: Problem) =>
-    setView({ split: pr.split ?? sp.name, image: pr.image_id ?? pr.file! });
   if (!sp) return <p class="text-sm text-slate-600">The scan found no split to show.</p>;
+  const open = (v: SampleView) => viewSig.value = v;
   return (
     <>
       <div class="text-sm text-slate-600" data-result>
-        {result.format} — {result.reason}. Scanned in {sec(result.durationMs)}.
+        {result.format} — {result.reason}. Scanned in {roughSeconds(result.durationMs)}.
         {result.notes.map((n) => <div key={n} class="text-amber-800">{n}</div>)}
       </div>
       <div class="flex flex-wrap items-center gap-2">
@@ -34,7 +35,7 @@ export function ScanResultView({ scanId, result }: Props) {
           <button
             key={s.name}
             type="button"
-            onClick={() => setSplit(i)}
+            onClick={() => splitSig.value = i}
             class={`rounded-md px-3 py-1 text-sm border ${
               i === split
                 ? "bg-slate-900 text-white border-slate-900"
@@ -51,8 +52,8 @@ export function ScanResultView({ scanId, result }: Props) {
             class="rounded border border-slate-300 px-2 py-1"
             value={classId ?? ""}
             onChange={(e) => {
-              const v = (e.target as HTMLSelectElement).value;
-              setClassId(v === "" ? null : Number(v));
+              const v = e.currentTarget.value;
+              classIdSig.value = v === "" ? null : Number(v);
             }}
           >
             <option value="">all classes</option>
@@ -68,30 +69,27 @@ export function ScanResultView({ scanId, result }: Props) {
         problems={result.problems}
         counts={result.problemCounts}
         truncated={result.truncated}
-        classId={classId}
-        code={code}
-        onCode={setCode}
-        onOpen={openProblem}
+        classId={classIdSig}
+        code={codeSig}
+        split={sp.name}
+        onOpen={open}
       />
       {result.format !== "coco-panoptic" && result.format !== "delta" && (
         <SampleGrid
           scanId={scanId}
           split={sp.name}
-          classId={classId}
-          problem={code}
-          onOpen={(image) => setView({ split: sp.name, image })}
+          classId={classIdSig}
+          problem={codeSig}
+          onOpen={(image) => open({ split: sp.name, image })}
         />
       )}
       {view && (
         <SampleViewer
           scanId={scanId}
-          split={view.split}
-          image={view.image}
+          view={view}
           classes={result.splits.find((s) => s.name === view.split)?.stats.classes ?? []}
-          problems={result.problems.filter((q) =>
-            q.split === view.split && (q.image_id === view.image || q.file === view.image)
-          )}
-          onClose={() => setView(null)}
+          problems={problemsOf(result.problems, view)}
+          onClose={() => viewSig.value = null}
         />
       )}
     </>

@@ -1,4 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { errorText, parentFolder } from "@/lib/data/eda_page.ts";
+import { callJson } from "./api.ts";
 
 interface Props {
   /** Folder to open first. */
@@ -15,20 +18,18 @@ interface Listing {
 
 /** Browses a volume's folders through /api/data/browse to pick a dataset. */
 export function VolumeBrowser({ start, onPick, onClose }: Props) {
-  const [list, setList] = useState<Listing | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const listSig = useSignal<Listing | null>(null);
+  const errorSig = useSignal<string | null>(null);
   const open = async (dir: string) => {
-    setError(null);
+    errorSig.value = null;
     try {
-      const res = await fetch(`/api/data/browse?path=${encodeURIComponent(dir)}`);
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setList(body);
+      listSig.value = await callJson<Listing>(`/api/data/browse?path=${encodeURIComponent(dir)}`);
     } catch (e) {
-      setError(`Could not list ${dir}: ${e instanceof Error ? e.message : e}`);
+      errorSig.value = `Could not list ${dir}: ${errorText(e)}`;
     }
   };
   useEffect(() => void open(start), [start]);
+  const list = listSig.value, error = errorSig.value;
   return (
     <div class="rounded border border-slate-200 p-2 text-sm max-h-64 overflow-auto" data-browser>
       {error && (
@@ -51,7 +52,7 @@ export function VolumeBrowser({ start, onPick, onClose }: Props) {
               <button
                 type="button"
                 class="underline"
-                onClick={() => open(list.path.replace(/\/[^/]+$/, "") || "/Volumes")}
+                onClick={() => open(parentFolder(list.path))}
               >
                 up
               </button>
