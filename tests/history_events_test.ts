@@ -160,12 +160,20 @@ Deno.test({
   async fn() {
     const app = await testApp();
     await logActivity({ who: "ana", what: "saved config", subject: "config:det@v1" });
-    await logActivity({ who: "bo", what: "launched run", subject: "run:42" });
+    await logActivity({
+      who: "bo",
+      what: "launched run",
+      subject: "run:42",
+      details: { config: "det@v1", i: 7 },
+    });
     let res = await app.request("/history?type=run");
     assertEquals(res.status, 200);
     assertEquals(res.headers.get("content-type")?.split(";")[0], "text/html");
     let html = await res.text();
     assertStringIncludes(html, 'href="/training/42"');
+    // the row's facts: recorded details, bookkeeping left out
+    assertStringIncludes(html, 'config <span class="text-slate-700">det@v1</span>');
+    assert(!/\bi <span/.test(html), "bookkeeping keys stay out of the row");
     assert(!html.includes("config:det@v1"), "filtered on the server");
     res = await app.request("/history?type=nope");
     assertEquals(res.status, 400);

@@ -24,7 +24,7 @@ const VERBS: Record<string, [string, string]> = {
   alias: ["moved alias", "model:main.cv.detector@"],
   endpoint: ["created endpoint", "endpoint:ep-"],
   batch: ["started batch inference", "batch:b"],
-  inference: ["started inference session", "inference:main.cv.detector/"],
+  inference: ["started inference session", "inference:version:main.cv.detector:"],
   settings: ["edited cost rates", "settings:serving_rates"],
   demo: ["seeded the demo workspace", "demo:/Volumes/demo/cv/data"],
   other: ["did something", "misc:"],

@@ -13,6 +13,7 @@ import {
 import { type Activity, queryActivity, typeOf } from "@/lib/store/activity.ts";
 import { preferencesFor } from "@/lib/store/preferences.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
+import { detailFacts } from "@/lib/history/details.ts";
 
 interface Data {
   items: Activity[];
@@ -121,7 +122,10 @@ function Row({ a }: { a: Activity }) {
       </td>
       <td class="px-3 py-2">{a.who}</td>
       <td class="px-3 py-2 text-xs text-slate-600">{typeOf(a)}</td>
-      <td class="px-3 py-2">{a.what}</td>
+      <td class="px-3 py-2">
+        {a.what}
+        <Facts details={a.details} />
+      </td>
       <td class="px-3 py-2 font-mono text-xs">
         {href ? <a class="text-blue-700 hover:underline" href={href}>{a.subject}</a> : a.subject}
       </td>
@@ -140,6 +144,22 @@ function Row({ a }: { a: Activity }) {
         {a.details.undoneBy ? <span class="text-xs text-slate-500">undone</span> : null}
       </td>
     </tr>
+  );
+}
+
+/** The event's scalar details under its verb (the exports have all of them). */
+function Facts({ details }: { details: Record<string, unknown> }) {
+  const facts = detailFacts(details);
+  if (!facts.length) return null;
+  return (
+    <div class="text-xs text-slate-500" data-testid="facts">
+      {facts.map((f, i) => (
+        <span key={f.key}>
+          {i > 0 && " · "}
+          {f.key} <span class="text-slate-700">{f.value}</span>
+        </span>
+      ))}
+    </div>
   );
 }
 
