@@ -36,8 +36,7 @@ type Part = Pick<
 export const MASK_READ_AHEAD = 4;
 
 const isMissing = (e: unknown) =>
-  e instanceof NotFoundError || e instanceof Deno.errors.NotFound ||
-  (e as { status?: number })?.status === 404;
+  e instanceof NotFoundError || (e as { status?: number })?.status === 404;
 
 /**
  * Evaluation inputs from a workspace's volumes: a missing file or folder is a MetricsInputError
@@ -87,12 +86,21 @@ function inputError(e: unknown): never {
   throw e;
 }
 
-/** A listing fingerprint (names, sizes, times) of a folder, for the cache key. */
-async function listingBytes(ws: Workspace, dir: string): Promise<Uint8Array> {
+/**
+ * A listing fingerprint (names, sizes, times) of a folder and, `depth` levels down, its
+ * subfolders, for the cache key.
+ */
+async function listingBytes(ws: Workspace, dir: string, depth = 0): Promise<Uint8Array> {
   const rows: string[] = [];
-  try {
-    for await (const e of ws.files.list(dir)) rows.push(`${e.name}:${e.size}:${e.modifiedAt}`);
-  } catch { /* missing: an empty fingerprint, the evaluation reports it */ }
+  const walk = async (d: string, left: number, prefix: string) => {
+    try {
+      for await (const e of ws.files.list(d)) {
+        rows.push(`${prefix}${e.name}:${e.size}:${e.modifiedAt}`);
+        if (e.isDirectory && left > 0) await walk(e.path, left - 1, `${prefix}${e.name}/`);
+      }
+    } catch { /* missing: an empty fingerprint, the evaluation reports it */ }
+  };
+  await walk(dir, depth, "");
   return new TextEncoder().encode(rows.sort().join("\n"));
 }
 
@@ -179,7 +187,13 @@ export async function evaluateMaskRun(
     ? new Uint8Array()
     : await src.readBytes(inputs.groundTruth!).catch(inputError);
   if (!semantic) known.set(inputs.groundTruth!, gtJsonBytes);
-  const hash = await contentHash([predBytes, gtJsonBytes, await listingBytes(ws, gtDir!)]);
+  // the masks are not in val.json: a retrained model rewrites them under the same names
+  const hash = await contentHash([
+    predBytes,
+    gtJsonBytes,
+    await listingBytes(ws, gtDir!),
+    await listingBytes(ws, posix.dirname(inputs.predictions), 1),
+  ]);
   if (!force) {
     const hit = await readCached<Part>(runId, hash);
     if (hit) return hit;
