@@ -1,8 +1,19 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import { type CompareOption, RunCharts } from "@/components/training/RunCharts.tsx";
 import { RunProgress } from "@/components/training/RunProgress.tsx";
 import { LatestMetrics } from "@/components/training/LatestMetrics.tsx";
 import { StatusBadge } from "@/components/training/StatusBadge.tsx";
+import { linkSig, liveRunOf, publishRun } from "@/components/training/run_state.ts";
+import {
+  endedToast,
+  LINK_LABELS,
+  logTail,
+  mergePoints,
+  resumeToken,
+  runActions,
+  tabTitle,
+} from "@/lib/training/run_live.ts";
 import { type MetricPointLite, type RunRecord, TERMINAL } from "@/lib/training/types.ts";
 
 interface Props {
@@ -16,26 +27,33 @@ interface Props {
   compareOptions: CompareOption[];
 }
 
-type Link = "sse" | "polling" | "connecting";
-
-/** The live run view: state, progress, charts and log over SSE (polling when SSE fails). */
+/**
+ * The live run view: state, progress, charts and log over SSE (polling when SSE fails). The run
+ * record it hears goes to the page's shared state (run_state.ts), which RunOutputs reads.
+ */
 export default function RunLive(
   { initial, points: initialPoints, log: initialLog, compareOptions }: Props,
 ) {
-  const [run, setRun] = useState(initial);
-  const [points, setPoints] = useState(initialPoints);
-  const [log, setLog] = useState(initialLog);
-  const [link, setLink] = useState<Link>("connecting");
-  const [warning, setWarning] = useState<string | null>(null);
-  const [toast, setToast] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [ready, setReady] = useState(false);
-  const count = useRef(initialPoints.length);
+  const pointsSig = useSignal(initialPoints);
+  const logSig = useSignal(initialLog);
+  const warningSig = useSignal<string | null>(null);
+  const toastSig = useSignal<string | null>(null);
+  const busySig = useSignal<"cancel" | "resume" | null>(null);
+  const actionErrorSig = useSignal<string | null>(null);
+  const readySig = useSignal(false);
+  const hasPointsSig = useComputed(() => pointsSig.value.length > 0);
   const wasActive = useRef(!TERMINAL.has(initial.status));
   const logBox = useRef<HTMLPreElement>(null);
+  // the server's record until the browser has heard of the run (and always on the server)
+  const run = liveRunOf(initial.id) ?? initial;
+  const link = linkSig.value, log = logSig.value, ready = readySig.value;
+  const warning = warningSig.value, toast = toastSig.value, busy = busySig.value;
+  const actionError = actionErrorSig.value;
 
-  useEffect(() => setReady(true), []);
+  useEffect(() => {
+    if (!liveRunOf(initial.id)) publishRun(initial);
+    readySig.value = true;
+  }, []);
   useEffect(() => {
     const el = logBox.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -43,54 +61,44 @@ export default function RunLive(
 
   // Tab title and a toast when the watched run finishes.
   useEffect(() => {
-    const p = run.progress;
-    const pct = p?.totalSteps ? ` ${Math.round((p.step / p.totalSteps) * 100)}%` : "";
-    const mark = run.status === "succeeded"
-      ? "✓"
-      : run.status === "failed"
-      ? "✗"
-      : run.status === "cancelled"
-      ? "■"
-      : `▶${pct}`;
-    document.title = `${mark} ${run.name} · Lakevision`;
+    document.title = tabTitle(run);
     if (wasActive.current && TERMINAL.has(run.status)) {
       wasActive.current = false;
-      setToast(`Run ${run.status}${run.message ? `: ${run.message}` : ""}`);
+      toastSig.value = endedToast(run);
     }
   }, [run.status, run.progress?.step]);
 
   useEffect(() => {
+    const id = initial.id;
     let es: EventSource | null = null;
     let poll: ReturnType<typeof setInterval> | undefined;
     let failures = 0;
     let stopped = false;
     const addPoints = (from: number, pts: MetricPointLite[]) => {
-      if (from !== count.current) return false;
-      count.current += pts.length;
-      setPoints((old) => [...old, ...pts]);
-      return true;
+      const next = mergePoints(pointsSig.value, from, pts);
+      if (next) pointsSig.value = next;
     };
     const pollOnce = async () => {
       try {
         const [r, m] = await Promise.all([
-          fetch(`/api/runs/${run.id}`).then((x) => x.json()),
-          fetch(`/api/runs/${run.id}/metrics?from=${count.current}`).then((x) => x.json()),
+          fetch(`/api/runs/${id}`).then((x) => x.json()),
+          fetch(`/api/runs/${id}/metrics?from=${pointsSig.value.length}`).then((x) => x.json()),
         ]);
-        if (r.run) setRun(r.run);
+        if (r.run) publishRun(r.run);
         if (m.points) addPoints(m.from, m.points);
-        const l = await fetch(`/api/runs/${run.id}/logs`).then((x) => x.json());
-        if (typeof l.text === "string") setLog(l.text);
-        setWarning(null);
+        const l = await fetch(`/api/runs/${id}/logs`).then((x) => x.json());
+        if (typeof l.text === "string") logSig.value = l.text;
+        warningSig.value = null;
       } catch (e) {
-        setWarning(`Could not refresh (${e instanceof Error ? e.message : e}); retrying.`);
+        warningSig.value = `Could not refresh (${e instanceof Error ? e.message : e}); retrying.`;
       }
     };
     const startPolling = () => {
-      setLink("polling");
+      linkSig.value = "polling";
       pollOnce();
       poll = setInterval(pollOnce, 3000);
     };
-    es = new EventSource(`/api/runs/${encodeURIComponent(run.id)}/events`);
+    es = new EventSource(`/api/runs/${encodeURIComponent(id)}/events`);
     // A proxy that buffers the stream delivers nothing, not even the 15 s pings: poll instead.
     let lastMessage = Date.now();
     const seen = () => (lastMessage = Date.now());
@@ -103,24 +111,25 @@ export default function RunLive(
     }, 5_000);
     es.addEventListener("open", () => {
       failures = 0;
-      setLink("sse");
+      linkSig.value = "sse";
     });
-    es.addEventListener("run", (e) => setRun(JSON.parse((e as MessageEvent).data)));
+    es.addEventListener("run", (e) => publishRun(JSON.parse((e as MessageEvent).data)));
     es.addEventListener("metrics", (e) => {
       const d = JSON.parse((e as MessageEvent).data);
-      if (!addPoints(d.from, d.points) && d.from === 0) {
-        count.current = d.points.length;
-        setPoints(d.points);
-      }
+      addPoints(d.from, d.points);
     });
-    es.addEventListener("log", (e) => setLog(JSON.parse((e as MessageEvent).data).text));
-    es.addEventListener("warning", (e) => setWarning(JSON.parse((e as MessageEvent).data).message));
+    es.addEventListener("log", (e) => {
+      logSig.value = JSON.parse((e as MessageEvent).data).text;
+    });
+    es.addEventListener("warning", (e) => {
+      warningSig.value = JSON.parse((e as MessageEvent).data).message;
+    });
     es.addEventListener("error", () => {
       if (stopped) return;
       if (++failures >= 3 && poll === undefined) {
         es?.close();
         startPolling();
-      } else setLink("connecting");
+      } else linkSig.value = "connecting";
     });
     return () => {
       stopped = true;
@@ -128,7 +137,7 @@ export default function RunLive(
       clearInterval(poll);
       clearInterval(watchdog);
     };
-  }, [run.id]);
+  }, [initial.id]);
 
   async function act(kind: "cancel" | "resume") {
     if (
@@ -137,40 +146,35 @@ export default function RunLive(
         "Cancel this run? It stops within seconds; you can resume it later from its last checkpoint.",
       )
     ) return;
-    setBusy(kind);
-    setActionError(null);
+    busySig.value = kind;
+    actionErrorSig.value = null;
     try {
       const res = await fetch(`/api/runs/${run.id}/${kind}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          idempotencyToken: `resume-${run.id}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64),
-        }),
+        body: JSON.stringify({ idempotencyToken: resumeToken(run.id) }),
       });
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
       if (kind === "resume") location.href = `/training/${body.run.id}`;
-      else setRun(body.run);
+      else publishRun(body.run);
     } catch (e) {
-      setActionError(`Could not ${kind}: ${e instanceof Error ? e.message : e}`);
+      actionErrorSig.value = `Could not ${kind}: ${e instanceof Error ? e.message : e}`;
     } finally {
-      setBusy(null);
+      busySig.value = null;
     }
   }
 
-  const active = !TERMINAL.has(run.status);
   // a run that failed before its first step has no checkpoint: it is edited and relaunched
-  const started = (run.progress?.step ?? 0) > 0 || points.length > 0;
-  const canResume = (run.status === "cancelled" || run.status === "failed") && started;
-  const failedEarly = run.status === "failed" && !started;
-  const lines = log.split("\n").slice(-200).join("\n");
+  const { active, canResume, failedEarly } = runActions(run, hasPointsSig.value ? 1 : 0);
+  const lines = logTail(log);
   return (
     <div class="space-y-4" data-run-id={run.id}>
       <div class="flex flex-wrap items-center gap-3">
         <StatusBadge status={run.status} phase={run.phase} />
         {run.cancelRequestedAt && active && <span class="text-sm text-amber-700">cancelling…</span>}
         <span class="text-xs text-slate-400" data-link={link}>
-          {link === "sse" ? "live" : link === "polling" ? "live (polling)" : "connecting…"}
+          {LINK_LABELS[link]}
         </span>
         <div class="ml-auto flex flex-wrap gap-2">
           {active && (
@@ -262,7 +266,7 @@ export default function RunLive(
       <RunProgress run={run} />
       <LatestMetrics run={run} />
       <RunCharts
-        points={points}
+        points={pointsSig}
         compareOptions={compareOptions}
         ready={ready}
         defaultCompare={run.resumedFrom}
@@ -295,7 +299,7 @@ export default function RunLive(
           data-testid="toast"
         >
           {toast}
-          <button type="button" class="ml-3 underline" onClick={() => setToast(null)}>
+          <button type="button" class="ml-3 underline" onClick={() => (toastSig.value = null)}>
             dismiss
           </button>
         </div>

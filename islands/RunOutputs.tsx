@@ -1,73 +1,81 @@
-import { useEffect, useState } from "preact/hooks";
-
-/** One output file, relative to the run folder. */
-interface Output {
-  path: string;
-  size: number | null;
-}
+import { useSignal, useSignalEffect } from "@preact/signals";
+import { useRef } from "preact/hooks";
+import { linkSig, stageSig } from "@/components/training/run_state.ts";
+import { formatSize, outputHref, outputsPollMs } from "@/lib/training/run_live.ts";
+import type { RunOutput } from "@/lib/training/outputs.ts";
 
 interface Props {
   /** The run whose folder is listed. */
   runId: string;
   /** The files known when the page was rendered. */
-  initial: Output[];
-  /** True when the run has ended (nothing new will appear, so no polling). */
+  initial: RunOutput[];
+  /** True when the run has ended (nothing new will appear). */
   ended: boolean;
 }
 
-function size(n: number | null): string {
-  if (n === null) return "";
-  return n < 1024
-    ? `${n} B`
-    : n < 1048576
-    ? `${(n / 1024).toFixed(1)} KiB`
-    : `${(n / 1048576).toFixed(1)} MiB`;
-}
-
-/** The run's outputs as download links, refreshed while the run is writing them. */
+/**
+ * The run's outputs as download links. The list is read again when the run moves to a new
+ * phase or status (as RunLive hears it, through the page's shared state) — a phase ends with
+ * files written — and once more when the run ends; only while the event stream is down does it
+ * also look every so often.
+ */
 export default function RunOutputs({ runId, initial, ended: endedAtRender }: Props) {
-  const [filesSig, setFiles] = useState(initial);
-  const [errorSig, setError] = useState<string | null>(null);
-  const [ended, setEnded] = useState(endedAtRender);
+  const filesSig = useSignal(initial);
+  const errorSig = useSignal<string | null>(null);
+  const endedSig = useSignal(endedAtRender);
+  const seenChanges = useRef(0);
+  const files = filesSig.value, error = errorSig.value;
+
   const load = async () => {
     try {
       const res = await fetch(`/api/runs/${encodeURIComponent(runId)}/files`);
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setFiles(body.files);
-      setEnded(body.ended);
-      setError(null);
+      filesSig.value = body.files;
+      endedSig.value = endedSig.value || body.ended === true;
+      errorSig.value = null;
     } catch (e) {
-      setError(`Could not refresh the outputs (${e instanceof Error ? e.message : e}).`);
+      errorSig.value = `Could not refresh the outputs (${e instanceof Error ? e.message : e}).`;
     }
   };
-  useEffect(() => {
-    if (ended) return;
-    const t = setInterval(load, 5000);
+
+  // A new stage of the run: its files are listed again (the final ones once it has ended).
+  useSignalEffect(() => {
+    const trail = stageSig.value;
+    if (!trail || trail.runId !== runId || trail.changes <= seenChanges.current) return;
+    seenChanges.current = trail.changes;
+    if (trail.ended) endedSig.value = true;
+    load();
+  });
+
+  // Without the event stream, no news of the run's stages may come: look now and then.
+  useSignalEffect(() => {
+    const ms = outputsPollMs(linkSig.value, endedSig.value);
+    if (ms === null) return;
+    const t = setInterval(load, ms);
     return () => clearInterval(t);
-  }, [ended]);
-  // one last look once the run ends: the final files are written just before
-  useEffect(() => {
-    if (ended && !endedAtRender) load();
-  }, [ended]);
-  const href = (p: string) =>
-    `/api/runs/${encodeURIComponent(runId)}/files?path=${encodeURIComponent(p)}`;
+  });
+
   return (
     <div data-testid="outputs-box">
-      {errorSig && (
+      {error && (
         <p role="alert" class="text-xs text-amber-800">
-          {errorSig} <button type="button" class="underline" onClick={load}>retry</button>
+          {error} <button type="button" class="underline" onClick={load}>retry</button>
         </p>
       )}
-      {filesSig.length
+      {files.length
         ? (
           <ul class="text-sm font-mono" data-testid="outputs">
-            {filesSig.map((o) => (
+            {files.map((o) => (
               <li key={o.path} class="flex gap-2">
-                <a class="text-sky-700 hover:underline break-all" href={href(o.path)} download>
+                <a
+                  class="text-sky-700 hover:underline break-all"
+                  href={outputHref(runId, o.path)}
+                  download
+                >
                   {o.path}
                 </a>
-                <span class="text-xs text-slate-400 whitespace-nowrap">{size(o.size)}</span>
+                <span class="text-xs text-slate-400 whitespace-nowrap">{formatSize(o.size)}</span>
               </li>
             ))}
           </ul>

@@ -1,15 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { PALETTE as ALL_COLOURS } from "@/lib/charts/palette.ts";
+import type { Series } from "@/lib/training/chart_series.ts";
 import { Chart } from "@/components/charts/chart.ts";
-
-/** One line: a metric of this run, or of a run it is compared with (dashed). */
-export interface Series {
-  label: string;
-  points: { x: number; y: number }[];
-  dashed?: boolean;
-  /** Series with the same key share a colour (a metric and its compared twin). */
-  colorKey?: string;
-}
 
 /** Seven colours: more metrics than that on one chart cycle. */
 const PALETTE = ALL_COLOURS.slice(0, 7);

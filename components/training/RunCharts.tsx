@@ -1,6 +1,18 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { type ReadonlySignal, useComputed, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import {
+  evalMetricNames,
+  isZoomed,
+  metricNames,
+  parseStep,
+  pickEvalMetric,
+  type Series,
+  shownEvalMetrics,
+  type StepRange,
+  withCompared,
+} from "@/lib/training/chart_series.ts";
 import type { MetricPointLite } from "@/lib/training/types.ts";
-import { MetricChart, type Series } from "./MetricChart.tsx";
+import { MetricChart } from "./MetricChart.tsx";
 
 /** A run that can be overlaid on the charts. */
 export interface CompareOption {
@@ -8,10 +20,11 @@ export interface CompareOption {
   name: string;
 }
 
-function seriesOf(points: MetricPointLite[], name: string, label: string, dashed = false): Series {
-  const pts = points.filter((p) => p.name === name).map((p) => ({ x: p.step, y: p.value }));
-  pts.sort((a, b) => a.x - b.x);
-  return { label, points: pts, dashed, colorKey: name };
+/** The overlaid run's points, or why they could not be loaded. */
+interface Overlay {
+  id: string;
+  points: MetricPointLite[];
+  error?: string;
 }
 
 /**
@@ -19,8 +32,9 @@ function seriesOf(points: MetricPointLite[], name: string, label: string, dashed
  * a step range (zoom) and another run overlaid for comparison.
  */
 export function RunCharts(
-  { points, compareOptions, ready, defaultCompare }: {
-    points: MetricPointLite[];
+  { points: pointsSig, compareOptions, ready, defaultCompare }: {
+    /** This run's points, growing while it runs. */
+    points: ReadonlySignal<MetricPointLite[]>;
     compareOptions: CompareOption[];
     /** A run overlaid from the start (a resumed run's parent). */
     defaultCompare?: string;
@@ -28,43 +42,43 @@ export function RunCharts(
     ready: boolean;
   },
 ) {
-  const names = useMemo(() => [...new Set(points.map((p) => p.name))].sort(), [points]);
-  const evalNames = names.filter((n) =>
-    n.startsWith("eval_") && !n.includes("_class_") && n !== "eval_loss"
-  );
-  const [picked, setPicked] = useState<string[] | null>(null);
-  const shownEval = picked ?? evalNames.slice(0, 4);
-  const [logY, setLogY] = useState(false);
-  const [range, setRange] = useState<{ from?: number; to?: number }>({});
-  const [compareId, setCompareId] = useState("");
-  const [other, setOther] = useState<{ points: MetricPointLite[]; error?: string } | null>(null);
+  const evalNamesSig = useComputed(() => evalMetricNames(metricNames(pointsSig.value)));
+  const pickedSig = useSignal<string[] | null>(null);
+  const logYSig = useSignal(false);
+  const rangeSig = useSignal<StepRange>({});
+  const compareIdSig = useSignal("");
+  const otherSig = useSignal<Overlay | null>(null);
+  const points = pointsSig.value, evalNames = evalNamesSig.value;
+  const shownEval = shownEvalMetrics(evalNames, pickedSig.value);
+  const logY = logYSig.value, range = rangeSig.value, compareId = compareIdSig.value;
+  const other = otherSig.value;
   useEffect(() => {
     if (ready && defaultCompare) compare(defaultCompare);
   }, [ready, defaultCompare]);
 
   async function compare(id: string) {
-    setCompareId(id);
-    setOther(null);
+    compareIdSig.value = id;
+    otherSig.value = null;
     if (!id) return;
+    let overlay: Overlay;
     try {
       const res = await fetch(`/api/runs/${encodeURIComponent(id)}/metrics`);
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setOther({ points: body.points });
+      overlay = { id, points: body.points };
     } catch (e) {
-      setOther({
+      overlay = {
+        id,
         points: [],
         error: `Could not load ${id}: ${e instanceof Error ? e.message : e}`,
-      });
+      };
     }
+    // an answer for a run no longer picked is dropped
+    if (compareIdSig.value === id) otherSig.value = overlay;
   }
 
-  const withOther = (name: string, label: string): Series[] => {
-    const s = [seriesOf(points, name, label)];
-    if (other?.points.length) s.push(seriesOf(other.points, name, `${label} (${compareId})`, true));
-    return s;
-  };
-  const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
+  const withOther = (name: string, label: string): Series[] =>
+    withCompared(points, other, name, label);
   const box = "rounded-md border border-slate-300 px-2 py-1 text-xs bg-white";
 
   return (
@@ -75,7 +89,7 @@ export function RunCharts(
             type="checkbox"
             disabled={!ready}
             checked={logY}
-            onChange={(e) => setLogY((e.currentTarget as HTMLInputElement).checked)}
+            onChange={(e) => (logYSig.value = (e.currentTarget as HTMLInputElement).checked)}
           />
           log scale
         </label>
@@ -86,8 +100,10 @@ export function RunCharts(
             type="number"
             disabled={!ready}
             value={range.from ?? ""}
-            onInput={(e) =>
-              setRange({ ...range, from: num((e.currentTarget as HTMLInputElement).value) })}
+            onInput={(e) => (rangeSig.value = {
+              ...range,
+              from: parseStep((e.currentTarget as HTMLInputElement).value),
+            })}
           />
         </label>
         <label>
@@ -97,15 +113,17 @@ export function RunCharts(
             type="number"
             disabled={!ready}
             value={range.to ?? ""}
-            onInput={(e) =>
-              setRange({ ...range, to: num((e.currentTarget as HTMLInputElement).value) })}
+            onInput={(e) => (rangeSig.value = {
+              ...range,
+              to: parseStep((e.currentTarget as HTMLInputElement).value),
+            })}
           />
         </label>
-        {(range.from !== undefined || range.to !== undefined) && (
+        {isZoomed(range) && (
           <button
             type="button"
             class="underline"
-            onClick={() => setRange({})}
+            onClick={() => (rangeSig.value = {})}
           >
             reset zoom
           </button>
@@ -156,7 +174,7 @@ export function RunCharts(
                   checked={shownEval.includes(n)}
                   onChange={(e) => {
                     const on = (e.currentTarget as HTMLInputElement).checked;
-                    setPicked(on ? [...shownEval, n] : shownEval.filter((x) => x !== n));
+                    pickedSig.value = pickEvalMetric(evalNames, shownEval, n, on);
                   }}
                 />
                 {n}

@@ -211,3 +211,101 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "[browser] training: the run page's outputs follow the live run without a reload — files written while it runs, the final ones once when it ends",
+  ignore: !HAVE_CHROMIUM || !HAVE_TORCH,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await startSession({ OMP_NUM_THREADS: "2" });
+    try {
+      await makeShapesDataset(s.dataDir, python!.path);
+      await api(s.baseUrl, "/api/configs", { name: "shapes", doc: tinyConfig(VOLUME) });
+      const page = await s.newPage();
+      const { run } = await api(s.baseUrl, "/api/runs", {
+        config: { name: "shapes", version: 1 },
+        compute: { kind: "local", device: "cpu" },
+        maxSteps: 8,
+        maxEpochs: 2,
+      });
+      // When the page lists the run folder (downloads, `?path=`, are not listings).
+      const listings: number[] = [];
+      page.on("request", (r) => {
+        const u = new URL(r.url());
+        if (u.pathname === `/api/runs/${run.id}/files` && !u.searchParams.has("path")) {
+          listings.push(Date.now());
+        }
+      });
+      const files = () =>
+        page.locator('[data-testid="outputs"] a').allTextContents().catch(() => [] as string[]);
+      await page.goto(`${s.baseUrl}/training/${run.id}`, { waitUntil: "domcontentloaded" });
+      await waitHydrated(page);
+      await page.waitForSelector('[data-link="sse"]', { timeout: 20_000 });
+      const rendered = await files();
+      // a reload would make a new document, without this mark
+      await page.evaluate(() => (document.body.dataset.sameDocument = "yes"));
+
+      // While it runs, a file it writes (a checkpoint after its first evaluation, say) is listed.
+      const shown = await page.waitForFunction(
+        (before) => {
+          const status = document.querySelector("[data-run-id] [data-status]")
+            ?.getAttribute("data-status");
+          const now = [...document.querySelectorAll('[data-testid="outputs"] a')]
+            .map((a) => a.textContent ?? "");
+          const added = now.filter((f) => !before.includes(f));
+          return added.length ? { status, added } : null;
+        },
+        rendered,
+        { timeout: 240_000, polling: 100 },
+      );
+      const mid = await shown.jsonValue() as { status: string; added: string[] };
+      assert(
+        !["succeeded", "failed", "cancelled"].includes(mid.status),
+        `${mid.added.join(", ")} listed only once the run was ${mid.status}`,
+      );
+      // The first evaluation's checkpoint too, before the run ends.
+      const ckpt = await page.waitForFunction(
+        () => {
+          const text = document.querySelector('[data-testid="outputs"]')?.textContent ?? "";
+          return text.includes("checkpoints/last.pt") &&
+            document.querySelector("[data-run-id] [data-status]")?.getAttribute("data-status");
+        },
+        null,
+        { timeout: 240_000, polling: 100 },
+      );
+      const ckptStatus = await ckpt.jsonValue() as string;
+      assert(
+        !["succeeded", "failed", "cancelled"].includes(ckptStatus),
+        `the checkpoint was listed only once the run was ${ckptStatus}`,
+      );
+      await s.screenshot(page, "training-outputs-running");
+
+      // Once it ends, the final files are listed — once: the event stream goes on sending the
+      // ended run for a while, and no timer lists the folder again.
+      await page.waitForSelector('[data-run-id] [data-status="succeeded"]', { timeout: 240_000 });
+      await page.waitForFunction(
+        () => {
+          const text = document.querySelector('[data-testid="outputs"]')?.textContent ?? "";
+          return text.includes("model.onnx") && text.includes("predictions/val.json");
+        },
+        null,
+        { timeout: 10_000 },
+      );
+      await new Promise((r) => setTimeout(r, 6_000));
+      const { run: ended } = await api(s.baseUrl, `/api/runs/${run.id}`);
+      const afterEnd = listings.filter((t) => t >= ended.endedAt);
+      assertEquals(afterEnd.length, 1, `${afterEnd.length} listings after the run ended`);
+      assertEquals(await page.evaluate(() => document.body.dataset.sameDocument), "yes");
+      await page.locator('[data-testid="outputs-box"]').scrollIntoViewIfNeeded();
+      await s.screenshot(page, "training-outputs-ended");
+      assertEquals(realErrors(page), [], "console errors");
+    } catch (e) {
+      console.error(s.serverLog());
+      throw e;
+    } finally {
+      await s.close();
+    }
+  },
+});
