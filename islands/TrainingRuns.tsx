@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { RunsTable } from "@/components/training/RunsTable.tsx";
 import { type RunRecord, TERMINAL } from "@/lib/training/types.ts";
 
@@ -11,36 +11,41 @@ interface Props {
   now: number;
 }
 
+/** How often the list is read again while a run in it is still active (ms). */
+const POLL_MS = 4000;
+
 /** The runs table, refreshed every few seconds while any run is still active. */
 export default function TrainingRuns({ initial, query, now }: Props) {
-  const [runs, setRuns] = useState(initial);
-  const [at, setAt] = useState(now);
-  const [error, setError] = useState<string | null>(null);
-  const active = runs.some((r) => !TERMINAL.has(r.status));
+  const runsSig = useSignal(initial);
+  const atSig = useSignal(now);
+  const errorSig = useSignal<string | null>(null);
+  const activeSig = useComputed(() => runsSig.value.some((r) => !TERMINAL.has(r.status)));
+  const error = errorSig.value;
 
-  useEffect(() => {
-    if (!active) return;
+  useSignalEffect(() => {
+    if (!activeSig.value) return;
     let stop = false;
     const poll = async () => {
       try {
         const res = await fetch(`/api/runs?${query}`, { headers: { accept: "application/json" } });
         const body = await res.json();
         if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-        if (!stop) {
-          setRuns(body.runs);
-          setAt(Date.now());
-          setError(null);
-        }
+        if (stop) return;
+        runsSig.value = body.runs;
+        atSig.value = Date.now();
+        errorSig.value = null;
       } catch (e) {
-        if (!stop) setError(`Could not refresh the runs: ${e instanceof Error ? e.message : e}`);
+        if (!stop) {
+          errorSig.value = `Could not refresh the runs: ${e instanceof Error ? e.message : e}`;
+        }
       }
     };
-    const t = setInterval(poll, 4000);
+    const t = setInterval(poll, POLL_MS);
     return () => {
       stop = true;
       clearInterval(t);
     };
-  }, [active, query]);
+  });
 
   return (
     <div aria-live="polite">
@@ -49,7 +54,7 @@ export default function TrainingRuns({ initial, query, now }: Props) {
           {error} (retrying)
         </p>
       )}
-      <RunsTable runs={runs} now={at} />
+      <RunsTable runs={runsSig.value} now={atSig.value} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { AreaHealth } from "@/lib/workspace/types.ts";
 
 interface Props {
@@ -10,26 +11,30 @@ interface Props {
 
 /** The per-area health table with a "Check again" button. */
 export default function WorkspaceHealth({ initial, checkedAt }: Props) {
-  const [areas, setAreas] = useState(initial);
-  const [at, setAt] = useState(checkedAt);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const areasSig = useSignal(initial);
+  const atSig = useSignal(checkedAt);
+  const busySig = useSignal(false);
+  const errorSig = useSignal<string | null>(null);
+  const readySig = useSignal(false);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
+  const areas = areasSig.value, at = atSig.value, busy = busySig.value;
+  const error = errorSig.value, ready = readySig.value;
 
   async function recheck() {
-    setBusy(true);
-    setError(null);
+    busySig.value = true;
+    errorSig.value = null;
     try {
       const res = await fetch("/api/workspace/health", { headers: { accept: "application/json" } });
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setAreas(body.areas);
-      setAt(body.checkedAt);
+      areasSig.value = body.areas;
+      atSig.value = body.checkedAt;
     } catch (e) {
-      setError(`Could not check the workspace: ${e instanceof Error ? e.message : e}`);
+      errorSig.value = `Could not check the workspace: ${e instanceof Error ? e.message : e}`;
     } finally {
-      setBusy(false);
+      busySig.value = false;
     }
   }
 
