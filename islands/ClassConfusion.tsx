@@ -1,5 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { ConfusionTable } from "@/components/evaluation/MatrixTable.tsx";
+import { thumbUrl } from "@/lib/evaluation/table_view.ts";
 
 interface Props {
   /** Class names in index order. */
@@ -14,15 +16,13 @@ interface Props {
 
 /** The classification confusion matrix; clicking a cell shows the images behind it. */
 export default function ClassConfusion({ labels, matrix, cells, imageDir }: Props) {
-  const [ready, setReady] = useState(false);
-  const [open, setOpen] = useState<[number, number] | null>(null);
-  useEffect(() => setReady(true), []);
+  const readySig = useSignal(false);
+  const openSig = useSignal<[number, number] | null>(null);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
+  const ready = readySig.value, open = openSig.value;
   const shown = open ? cells[`${open[0]},${open[1]}`] ?? [] : [];
-  const thumb = (key: string) =>
-    imageDir
-      ? `/api/data/file?path=${encodeURIComponent(`${imageDir.replace(/\/+$/, "")}/${key}`)}` +
-        "&thumb=192"
-      : null;
   return (
     <div class="overflow-x-auto">
       <p class="text-xs text-slate-500 mb-2">
@@ -39,7 +39,7 @@ export default function ClassConfusion({ labels, matrix, cells, imageDir }: Prop
             disabled={!ready || v === 0}
             data-cell={`${i},${j}`}
             aria-pressed={open?.[0] === i && open?.[1] === j}
-            onClick={() => setOpen([i, j])}
+            onClick={() => (openSig.value = [i, j])}
             class={`w-12 h-8 text-center tabular-nums ${shade} ${
               open?.[0] === i && open?.[1] === j ? "ring-2 ring-sky-600" : ""
             } disabled:cursor-default`}
@@ -56,13 +56,17 @@ export default function ClassConfusion({ labels, matrix, cells, imageDir }: Prop
             {matrix[open[0]][open[1]]} image(s)
             {matrix[open[0]][open[1]] > shown.length ? `, the ${shown.length} most confident` : ""}.
             {" "}
-            <button type="button" class="underline text-sky-700" onClick={() => setOpen(null)}>
+            <button
+              type="button"
+              class="underline text-sky-700"
+              onClick={() => (openSig.value = null)}
+            >
               close
             </button>
           </p>
           <ul class="grid grid-cols-2 sm:grid-cols-4 lg:grid-cols-6 gap-2">
             {shown.map((c) => {
-              const src = thumb(c.key);
+              const src = thumbUrl(imageDir, c.key);
               return (
                 <li key={c.key} class="rounded border border-slate-200 bg-white p-1 text-xs">
                   {src && (

@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { EvalChart } from "@/components/evaluation/EvalChart.tsx";
 import type { ChartSpec } from "@/lib/evaluation/charts.ts";
 
@@ -9,12 +10,14 @@ interface Props {
 
 /** A grid of evaluation charts, each downloadable as PNG. */
 export default function EvalCharts({ specs }: Props) {
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const readySig = useSignal(false);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
   if (specs.length === 0) return null;
   return (
     <div class="grid gap-4 md:grid-cols-2">
-      {specs.map((s) => <EvalChart key={s.id} spec={s} ready={ready} />)}
+      {specs.map((s) => <EvalChart key={s.id} spec={s} ready={readySig.value} />)}
     </div>
   );
 }

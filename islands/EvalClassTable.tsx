@@ -1,4 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import {
+  defaultSort,
+  nextSort,
+  savedColumns,
+  sortClassRows,
+  type SortKey,
+  toggleColumn,
+} from "@/lib/evaluation/table_view.ts";
 import { type ClassRow, fmtMetric } from "@/lib/evaluation/types.ts";
 
 interface Props {
@@ -10,43 +19,30 @@ interface Props {
   storageKey: string;
 }
 
-type SortKey = "name" | "support" | string;
-
 /** The per-class table: sortable by any column, with columns to show chosen (and remembered). */
 export default function EvalClassTable({ columns, rows, storageKey }: Props) {
-  const [ready, setReady] = useState(false);
-  const [shown, setShown] = useState<string[]>(columns.map((c) => c.key));
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({
-    key: columns[0]?.key ?? "name",
-    desc: true,
-  });
+  const keys = columns.map((c) => c.key);
+  const readySig = useSignal(false);
+  const shownSig = useSignal<string[]>(keys);
+  const sortSig = useSignal(defaultSort(keys));
+  const sortedSig = useComputed(() => sortClassRows(rows, sortSig.value));
   useEffect(() => {
+    let text: string | null = null;
     try {
-      const saved = JSON.parse(localStorage.getItem(storageKey) ?? "null");
-      if (Array.isArray(saved)) {
-        setShown(columns.map((c) => c.key).filter((k) => saved.includes(k)));
-      }
-    } catch { /* keep the default */ }
-    setReady(true);
+      text = localStorage.getItem(storageKey);
+    } catch { /* storage refused: keep the default */ }
+    const saved = savedColumns(text, keys);
+    if (saved) shownSig.value = saved;
+    readySig.value = true;
   }, []);
+  const ready = readySig.value, shown = shownSig.value, sort = sortSig.value;
   function toggle(key: string) {
-    const next = shown.includes(key)
-      ? shown.filter((k) => k !== key)
-      : columns.map((c) => c.key).filter((k) => k === key || shown.includes(k));
-    setShown(next);
+    const next = toggleColumn(keys, shown, key);
+    shownSig.value = next;
     try {
       localStorage.setItem(storageKey, JSON.stringify(next));
     } catch { /* private mode: not remembered */ }
   }
-  const value = (
-    r: ClassRow,
-    k: SortKey,
-  ) => (k === "name" ? r.name : k === "support" ? r.support : r.values[k] ?? -1);
-  const sorted = [...rows].sort((a, b) => {
-    const x = value(a, sort.key), y = value(b, sort.key);
-    const c = typeof x === "string" ? x.localeCompare(String(y)) : (x as number) - (y as number);
-    return sort.desc ? -c : c;
-  });
   const cols = columns.filter((c) => shown.includes(c.key));
   const head = (key: SortKey, label: string, title?: string) => (
     <th
@@ -59,7 +55,7 @@ export default function EvalClassTable({ columns, rows, storageKey }: Props) {
         disabled={!ready}
         data-sort={key}
         class="hover:underline disabled:no-underline"
-        onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : key !== "name" })}
+        onClick={() => (sortSig.value = nextSort(sort, key))}
       >
         {label}
         {sort.key === key ? (sort.desc ? " ▼" : " ▲") : ""}
@@ -97,7 +93,7 @@ export default function EvalClassTable({ columns, rows, storageKey }: Props) {
             </tr>
           </thead>
           <tbody>
-            {sorted.map((r) => (
+            {sortedSig.value.map((r) => (
               <tr key={r.id} class="border-t border-slate-100">
                 <td class="px-2 py-1 text-slate-800">{r.name}</td>
                 {cols.map((c) => (

@@ -1,5 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { Comparison } from "@/lib/evaluation/compare.ts";
+import {
+  type ComparePrefs,
+  DEFAULT_COMPARE_PREFS,
+  savedComparePrefs,
+  toggleHidden,
+  visibleRuns,
+} from "@/lib/evaluation/table_view.ts";
 import { fmtMetric } from "@/lib/evaluation/types.ts";
 
 interface Props {
@@ -22,27 +30,24 @@ function Delta({ v }: { v: number | null }) {
 
 /** Metrics and per-class values of 2–6 runs side by side, with deltas to the baseline. */
 export default function EvalCompare({ comparison: c }: Props) {
-  const [ready, setReady] = useState(false);
-  const [hidden, setHidden] = useState<string[]>([]);
-  const [deltas, setDeltas] = useState(true);
+  const readySig = useSignal(false);
+  const prefsSig = useSignal<ComparePrefs>(DEFAULT_COMPARE_PREFS);
   useEffect(() => {
+    let text: string | null = null;
     try {
-      const saved = JSON.parse(localStorage.getItem(KEY) ?? "null");
-      if (saved && Array.isArray(saved.hidden)) setHidden(saved.hidden);
-      if (saved && typeof saved.deltas === "boolean") setDeltas(saved.deltas);
-    } catch { /* defaults */ }
-    setReady(true);
+      text = localStorage.getItem(KEY);
+    } catch { /* storage refused: defaults */ }
+    prefsSig.value = savedComparePrefs(text);
+    readySig.value = true;
   }, []);
-  function save(h: string[], d: boolean) {
-    setHidden(h);
-    setDeltas(d);
+  const ready = readySig.value, { hidden, deltas } = prefsSig.value;
+  function save(prefs: ComparePrefs) {
+    prefsSig.value = prefs;
     try {
-      localStorage.setItem(KEY, JSON.stringify({ hidden: h, deltas: d }));
+      localStorage.setItem(KEY, JSON.stringify(prefs));
     } catch { /* not remembered */ }
   }
-  const cols = c.runs.map((r, i) => ({ ...r, i })).filter((r) =>
-    r.i === 0 || !hidden.includes(r.id)
-  );
+  const cols = visibleRuns(c.runs, hidden);
   const header = (first: string) => (
     <tr>
       <th class="px-2 py-1 text-left font-medium">{first}</th>
@@ -70,11 +75,7 @@ export default function EvalCompare({ comparison: c }: Props) {
               disabled={!ready}
               checked={!hidden.includes(r.id)}
               data-column={r.id}
-              onChange={() =>
-                save(
-                  hidden.includes(r.id) ? hidden.filter((h) => h !== r.id) : [...hidden, r.id],
-                  deltas,
-                )}
+              onChange={() => save({ hidden: toggleHidden(hidden, r.id), deltas })}
             />
             {r.name}
           </label>
@@ -85,7 +86,7 @@ export default function EvalCompare({ comparison: c }: Props) {
             disabled={!ready}
             checked={deltas}
             data-column="deltas"
-            onChange={() => save(hidden, !deltas)}
+            onChange={() => save({ hidden, deltas: !deltas })}
           />
           show deltas
         </label>

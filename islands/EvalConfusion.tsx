@@ -1,9 +1,9 @@
-import { useEffect, useState } from "preact/hooks";
-import { AnnotatedImage, BoxLegend } from "@/components/evaluation/AnnotatedImage.tsx";
+import { batch, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import type { CellImages, CellImagesData } from "@/components/evaluation/CellImages.tsx";
 import { ConfusionTable } from "@/components/evaluation/MatrixTable.tsx";
 import { downloadHref } from "@/components/charts/download.ts";
-import type { ImageDetail } from "@/lib/evaluation/images.ts";
-import { heatmapSvg, svgDataUri } from "@/lib/evaluation/svg.ts";
+import { cellImagesUrl } from "@/lib/evaluation/table_view.ts";
 
 interface Props {
   /** The run whose cells are opened (GET /api/evaluation/<runId>/cell). */
@@ -19,47 +19,65 @@ interface Props {
   confidence: number;
 }
 
-interface Cell {
-  row: number;
-  col: number;
-  total: number;
-  images: ImageDetail[];
-}
+/** Images shown for one cell (the first ones; the total is counted). */
+const CELL_IMAGES = 24;
 
 /** The detection confusion matrix; clicking a cell shows the images behind it, drawn. */
 export default function EvalConfusion({ runId, labels, catIds, matrix, iou, confidence }: Props) {
-  const [ready, setReady] = useState(false);
-  const [cell, setCell] = useState<Cell | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<{ row: number; col: number; message: string } | null>(null);
-  useEffect(() => setReady(true), []);
+  const readySig = useSignal(false);
+  const cellSig = useSignal<CellImagesData | null>(null);
+  // the drawing code, loaded with the first cell opened
+  const viewSig = useSignal<typeof CellImages | null>(null);
+  const busySig = useSignal<string | null>(null);
+  const errorSig = useSignal<{ row: number; col: number; message: string } | null>(null);
+  const pngErrorSig = useSignal<string | null>(null);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
+  const ready = readySig.value, cell = cellSig.value, busy = busySig.value;
+  const error = errorSig.value, View = viewSig.value;
 
   async function open(row: number, col: number) {
-    setBusy(`${row},${col}`);
-    setError(null);
+    busySig.value = `${row},${col}`;
+    errorSig.value = null;
     try {
-      const res = await fetch(
-        `/api/evaluation/${encodeURIComponent(runId)}/cell?row=${row}&col=${col}&limit=24`,
-      );
+      const [res, view] = await Promise.all([
+        fetch(cellImagesUrl(runId, row, col, CELL_IMAGES)),
+        viewSig.value ??
+          import("@/components/evaluation/CellImages.tsx").then((m) => m.CellImages),
+      ]);
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-      setCell({ row, col, total: body.total, images: body.images });
+      batch(() => {
+        viewSig.value = view;
+        cellSig.value = { row, col, total: body.total, images: body.images };
+      });
     } catch (e) {
-      setError({ row, col, message: e instanceof Error ? e.message : String(e) });
+      errorSig.value = { row, col, message: e instanceof Error ? e.message : String(e) };
     } finally {
-      setBusy(null);
+      busySig.value = null;
     }
   }
 
-  /** The matrix as a PNG (drawn from the same SVG the HTML report embeds). */
-  function downloadPng() {
-    const svg = heatmapSvg({
-      title: `Confusion matrix (IoU ${iou}, confidence ≥ ${confidence.toFixed(2)})`,
-      labels,
-      matrix,
-    });
-    const img = new Image();
-    img.onload = () => {
+  /**
+   * The matrix as a PNG, drawn from the same SVG the HTML report embeds (the drawing code loads
+   * on the first click, not with the page).
+   */
+  async function downloadPng() {
+    pngErrorSig.value = null;
+    try {
+      const { heatmapSvg, svgDataUri } = await import("@/lib/evaluation/svg.ts");
+      const svg = heatmapSvg({
+        title: `Confusion matrix (IoU ${iou}, confidence ≥ ${confidence.toFixed(2)})`,
+        labels,
+        matrix,
+      });
+      const img = new Image();
+      await new Promise<void>((resolve, reject) => {
+        img.onload = () => resolve();
+        img.onerror = () => reject(new Error("the browser could not draw the matrix"));
+        img.src = svgDataUri(svg);
+      });
       const c = document.createElement("canvas");
       c.width = img.naturalWidth * 2;
       c.height = img.naturalHeight * 2;
@@ -67,8 +85,9 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
       g.scale(2, 2);
       g.drawImage(img, 0, 0);
       downloadHref("confusion-matrix.png", c.toDataURL("image/png"));
-    };
-    img.src = svgDataUri(svg);
+    } catch (e) {
+      pngErrorSig.value = `Could not make the PNG: ${e instanceof Error ? e.message : e}`;
+    }
   }
 
   const bg = labels.length - 1;
@@ -90,6 +109,9 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
           PNG
         </button>
       </div>
+      {pngErrorSig.value && (
+        <p role="alert" class="mb-2 text-sm text-red-700">{pngErrorSig.value}</p>
+      )}
       <div class="overflow-x-auto">
         <ConfusionTable
           labels={labels}
@@ -121,33 +143,14 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
           </button>
         </p>
       )}
-      {cell && (
-        <section class="mt-4" data-testid="cell-images" aria-live="polite">
-          <div class="flex flex-wrap items-center justify-between gap-2 mb-2">
-            <h3 class="text-sm font-semibold text-slate-800">
-              Truth <b>{labels[cell.row]}</b>, predicted <b>{labels[cell.col]}</b>:{" "}
-              {matrix[cell.row][cell.col]} cases in {cell.total} images
-              {cell.images.length < cell.total ? ` (first ${cell.images.length} shown)` : ""}
-            </h3>
-            <button
-              type="button"
-              class="text-xs underline text-slate-600"
-              onClick={() => setCell(null)}
-            >
-              Close
-            </button>
-          </div>
-          <BoxLegend />
-          <div class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-4 gap-2 mt-2">
-            {cell.images.map((im) => (
-              <AnnotatedImage
-                key={im.id}
-                image={im}
-                focus={{ gt: catIds[cell.row], dt: catIds[cell.col] }}
-              />
-            ))}
-          </div>
-        </section>
+      {cell && View && (
+        <View
+          cell={cell}
+          labels={labels}
+          catIds={catIds}
+          count={matrix[cell.row][cell.col]}
+          onClose={() => (cellSig.value = null)}
+        />
       )}
     </div>
   );

@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 
 interface Props {
   /** Run ids in the report (one run, or a comparison's runs in order). */
@@ -14,8 +15,10 @@ const FORMATS: [string, string, string][] = [
 
 /** Report downloads (plain links) and "Print / PDF" (the page has a print stylesheet). */
 export default function EvalExport({ runIds }: Props) {
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const readySig = useSignal(false);
+  useEffect(() => {
+    readySig.value = true;
+  }, []);
   const runs = encodeURIComponent(runIds.join(","));
   return (
     <div class="flex flex-wrap gap-2 print:hidden" data-testid="exports">
@@ -33,7 +36,7 @@ export default function EvalExport({ runIds }: Props) {
       ))}
       <button
         type="button"
-        disabled={!ready}
+        disabled={!readySig.value}
         title="Print this page or save it as PDF"
         class="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50 disabled:opacity-50"
         onClick={() => globalThis.print()}

@@ -69,6 +69,10 @@ Deno.test({
         )
       );
       await s.screenshot(page, "evaluation-classification");
+      assertEquals(await page.getAttribute('[data-cell="0,1"]', "aria-pressed"), "true");
+      await page.click('[data-testid="cell-images"] button:has-text("close")');
+      await box.waitFor({ state: "detached" });
+      assertEquals(await page.getAttribute('[data-cell="0,1"]', "aria-pressed"), "false");
       assertEquals(page.errors, [], "console errors");
     } catch (e) {
       console.error(s.serverLog());

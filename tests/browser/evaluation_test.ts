@@ -151,6 +151,23 @@ Deno.test({
         const row = page.locator('[data-testid="side-by-side"] > div').first();
         assertEquals(await row.locator("figure").count(), 2);
         await s.screenshot(page, "evaluation-compare");
+        // hiding a run's column and the deltas is remembered in this browser
+        const deltas = '[data-testid="compare-metrics"] [data-delta]';
+        await page.uncheck(`[data-column="${B}"]`);
+        await page.uncheck('[data-column="deltas"]');
+        assertEquals(await page.locator(`[data-testid="compare-metrics"] th[data-run]`).count(), 1);
+        assertEquals(await page.locator(deltas).count(), 0);
+        await page.reload({ waitUntil: "networkidle" });
+        await waitHydrated(page);
+        await page.waitForFunction(
+          (sel) => document.querySelectorAll(sel).length === 0,
+          `[data-testid="compare-metrics"] th[data-run="${B}"]`,
+        );
+        assertEquals(await page.locator(deltas).count(), 0);
+        assertEquals(await page.isChecked('[data-column="deltas"]'), false);
+        await page.check(`[data-column="${B}"]`);
+        await page.check('[data-column="deltas"]');
+        assert(await page.locator(deltas).count() > 0, "deltas shown again");
       });
 
       await t.step(
