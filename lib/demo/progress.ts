@@ -354,7 +354,8 @@ export async function gettingStarted(
 
   let python: PythonState;
   const info = val(pyR);
-  if (ws.kind !== "local") {
+  // The Python found here only matters where jobs run here.
+  if (!ws.traits.jobsRunHere) {
     python = { checked: true, torch: true, detail: "Runs go to Databricks clusters." };
   } else if (!info) {
     python = {

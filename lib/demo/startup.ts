@@ -82,9 +82,10 @@ async function isFresh(dataDir: string, kv: Deno.Kv): Promise<boolean> {
 }
 
 /**
- * Starts seeding in the background when the demo is on, the workspace is local, and the data
- * dir is fresh. Never throws; the returned promise settles when seeding is over (tests await
- * it, the server does not).
+ * Starts seeding in the background when the demo is on, the workspace runs jobs on this machine
+ * (the demo's runs train here; a remote workspace gets it only when asked), and the data dir is
+ * fresh. Never throws; the returned promise settles when seeding is over (tests await it, the
+ * server does not).
  */
 export function startDemoSeeding(
   settings: Pick<Settings, "demo" | "dataDir" | "volume" | "workspace">,
@@ -99,7 +100,7 @@ export function startDemoSeeding(
     };
     return Promise.resolve();
   }
-  if (workspace.kind !== "local") {
+  if (!workspace.traits.jobsRunHere) {
     current = {
       state: "off",
       message: "The demo is only seeded automatically in the local workspace; run " +

@@ -107,7 +107,7 @@ async function train(
     console.error(`error: give exactly one config (a YAML file or name[@version]).\n\n${USAGE}`);
     return 2;
   }
-  const kind = values.compute ?? ctx.workspace.kind;
+  const kind = values.compute ?? ctx.workspace.traits.computeKind;
   if (kind !== "local" && kind !== "databricks") {
     console.error(`error: --compute must be local or databricks (got ${kind}).`);
     return 2;
@@ -217,7 +217,7 @@ async function follow(
   run: RunRecord,
   print: (line: string) => void,
 ): Promise<RunRecord> {
-  const every = ctx.workspace.kind === "local" ? 1_000 : 10_000;
+  const every = ctx.workspace.traits.poll.followMs;
   let last = "";
   for (;;) {
     run = await refreshRun(ctx.workspace, await getRun(run.id)).catch(() => run);

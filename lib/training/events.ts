@@ -1,9 +1,9 @@
 /**
  * Server-sent events for one run: the record whenever it changes, new metric points as they
- * are written, and the tail of the log. The stream refreshes its run itself (fast locally,
- * every few seconds on Databricks), so a watched run updates without waiting for the
- * background loop. Each event carries everything needed to render; a client that reconnects
- * gets a fresh snapshot first.
+ * are written, and the tail of the log. The stream refreshes its run itself, as often as the
+ * workspace's `traits.poll` says (fast for local processes, every few seconds over REST), so a
+ * watched run updates without waiting for the background loop. Each event carries everything
+ * needed to render; a client that reconnects gets a fresh snapshot first.
  */
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { getRun, runBus } from "./records.ts";
@@ -27,9 +27,8 @@ export function runEventStream(
   id: string,
   opts: StreamOptions = {},
 ): ReadableStream<Uint8Array> {
-  const local = ws.kind === "local";
-  const pollMs = opts.pollMs ?? (local ? 250 : 5_000);
-  const logMs = opts.logMs ?? (local ? 1_000 : 15_000);
+  const pollMs = opts.pollMs ?? ws.traits.poll.watchMs;
+  const logMs = opts.logMs ?? ws.traits.poll.watchLogMs;
   const pingMs = opts.pingMs ?? 15_000;
   const enc = new TextEncoder();
   let closed = false;

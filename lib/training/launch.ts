@@ -1,7 +1,8 @@
 /**
  * Launch, cancel and resume. A launch resolves the config version, makes sure its YAML is in
  * the workspace, stores the run record (claiming the idempotency token first, so a double
- * submit returns the first run), uploads the jobs code when on Databricks, and submits the job.
+ * submit returns the first run), stages the jobs code where the workspace's jobs read it (an
+ * upload on Databricks), and submits the job.
  * A failure after the record exists is recorded on the run with the reason, never lost.
  */
 import { BadRequestError, ConflictError } from "@/lib/errors.ts";
@@ -9,9 +10,7 @@ import { slugifyName } from "@/lib/config/names.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import type { ConfigStore, ConfigVersion } from "@/lib/store/configs.ts";
-import type { DatabricksWorkspace } from "@/lib/workspace/databricks/databricks_workspace.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-import { ensureJobsCode, ensureJobsCodeInVolume } from "./code_upload.ts";
 import { planJob } from "./compute.ts";
 import { createRun, getRun, newRunId, updateRun } from "./records.ts";
 import { refreshRun, startMonitor } from "./refresh.ts";
@@ -85,7 +84,7 @@ export async function launchRun(
   parent?: RunRecord,
 ): Promise<{ run: RunRecord; existing: boolean }> {
   const req = LaunchRequestSchema.parse(input);
-  if (req.compute.kind !== ctx.workspace.kind) {
+  if (req.compute.kind !== ctx.workspace.traits.computeKind) {
     throw new BadRequestError(
       `This app is connected to the ${ctx.workspace.kind} workspace; it cannot launch on ` +
         `${req.compute.kind} compute.`,
@@ -141,19 +140,18 @@ export async function launchRun(
   if (created.existing) return { run: await settled(created.run), existing: true };
   startMonitor(ctx.workspace);
   try {
-    let entrypoint = plan.entrypoint;
-    let command = plan.command;
-    if (ctx.workspace.kind === "databricks") {
-      await updateRun(id, () => ({ phase: "uploading_code" }));
-      const ws = ctx.workspace as DatabricksWorkspace;
-      const code = await ensureJobsCode(ws);
-      entrypoint = `${code.hash}/${plan.entrypoint}`;
-      if (plan.distribution === "distributor") {
-        const volumeCode = await ensureJobsCodeInVolume(ws, ctx.volume);
-        plan.args = [...plan.args.slice(0, 2), "--code-dir", volumeCode, ...plan.args.slice(2)];
-      }
-      plan.compute = await databricksExtras(ws, plan.compute ?? {}, code.dir, version.name);
-      command = planJob({
+    // TorchDistributor's executors read the code from a volume copy, not the driver's folder.
+    const code = await ctx.workspace.jobs.stageCode({
+      inVolume: plan.distribution === "distributor" ? ctx.volume : undefined,
+      onUpload: () => updateRun(id, () => ({ phase: "uploading_code" })),
+    });
+    const entrypoint = code.entrypoint(plan.entrypoint);
+    if (code.volumeDir) {
+      plan.args = [...plan.args.slice(0, 2), "--code-dir", code.volumeDir, ...plan.args.slice(2)];
+    }
+    plan.compute = await code.jobCompute(plan.compute, { experiment: version.name });
+    const command = code.dir
+      ? planJob({
         choice: req.compute,
         configPath,
         runDir,
@@ -161,8 +159,8 @@ export async function launchRun(
         maxEpochs: req.maxEpochs,
         resumeFrom: parent?.runDir,
         codeDir: code.dir,
-      }).command;
-    }
+      }).command
+      : plan.command;
     await ctx.workspace.files.mkdirs(runDir);
     const { runId } = await ctx.workspace.jobs.submit({
       name: `lakevision ${version.name}@v${version.version} ${id}`,
@@ -176,7 +174,8 @@ export async function launchRun(
       jobRunId: runId,
       command,
       status: "queued",
-      phase: ctx.workspace.kind === "databricks" ? "queued" : "starting",
+      // A process here starts at once; a remote job waits in the workspace's queue first.
+      phase: ctx.workspace.traits.jobsRunHere ? "starting" : "queued",
       startedAt: Date.now(),
     }));
     await logActivity({
@@ -208,38 +207,6 @@ export async function launchRun(
     });
     return { run, existing: false };
   }
-}
-
-/**
- * What every Databricks run gets besides its cluster: the jobs' Python dependencies as a task
- * library (`jobs/requirements.txt`, uploaded with the code; pip leaves what the ML runtime
- * already satisfies alone), and — on a new cluster — the MLflow experiment under
- * LAKEVISION_EXPERIMENT_ROOT (`<root>/<config name>`, its folder made first, as the app).
- */
-async function databricksExtras(
-  ws: DatabricksWorkspace,
-  compute: Record<string, unknown>,
-  codeDir: string,
-  configName: string,
-): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {
-    ...compute,
-    libraries: [{ requirements: `${codeDir}/requirements.txt` }],
-  };
-  const root = ws.defaults.experimentRoot?.replace(/\/+$/, "");
-  const cluster = out.new_cluster as Record<string, unknown> | undefined;
-  if (root && cluster) {
-    await ws.importer.mkdirs(root);
-    out.new_cluster = {
-      ...cluster,
-      spark_env_vars: {
-        ...(cluster.spark_env_vars as Record<string, string> | undefined),
-        LAKEVISION_EXPERIMENT: `${root}/${configName}`,
-        MLFLOW_TRACKING_URI: "databricks",
-      },
-    };
-  }
-  return out;
 }
 
 /** Asks the job to stop; the state turns "cancelled" once the job confirms (seconds). */

@@ -10,12 +10,12 @@
 import { hostPathHider } from "@/lib/errors.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
-import type { JobRun, Workspace } from "@/lib/workspace/types.ts";
+import type { JobRun, Workspace, WorkspaceTraits } from "@/lib/workspace/types.ts";
 import { listRuns, updateRun } from "./records.ts";
 import { type JobStatus, latestValues, readJobStatus, readMetrics } from "./run_files.ts";
 import { type RunRecord, type RunStatus, TERMINAL } from "./types.ts";
 
-/** A Databricks run that shows no sign of life for this long gets a warning. */
+/** A remote run that shows no sign of life for this long gets a warning. */
 export const SILENT_WARNING_MS = 20 * 60_000;
 
 const inflight = new Map<string, Promise<RunRecord>>();
@@ -85,7 +85,7 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
     if (failure) {
       return { stale: { since: cur.stale?.since ?? Date.now(), error: failure } };
     }
-    const patch = merge(cur, job, status, metrics, ws.kind);
+    const patch = merge(cur, job, status, metrics, ws.traits);
     // A local job's messages name the disk folders it ran in: stored (and shown) as volume paths.
     if (patch.message) patch.message = hidePaths(ws)(patch.message);
     // Nothing new: no write, no event.
@@ -112,13 +112,17 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
   return updated;
 }
 
-/** Merges the job's state, its status.json and metrics into the record. */
+/**
+ * Merges the job's state, its status.json and metrics into the record. Where jobs run on
+ * remote compute (`traits.jobsRunHere` false), a waiting job is its cluster starting, and a
+ * running job that stops reporting is warned about (a local process is checked by its pid).
+ */
 export function merge(
   cur: RunRecord,
   job: JobRun | null,
   st: JobStatus | null,
   metrics: Record<string, number> | null,
-  kind: "local" | "databricks",
+  traits: Pick<WorkspaceTraits, "jobsRunHere">,
 ): Partial<RunRecord> {
   const patch: Partial<RunRecord> = { stale: undefined };
   if (job?.url) patch.url = job.url;
@@ -155,7 +159,7 @@ export function merge(
       break;
     case "PENDING":
       status = "queued";
-      shown = kind === "databricks" ? "cluster_starting" : "starting";
+      shown = traits.jobsRunHere ? "starting" : "cluster_starting";
       message = job.message || undefined;
       break;
     case "RUNNING":
@@ -193,7 +197,7 @@ export function merge(
     } else if (phase === "succeeded") status = shown = "succeeded";
   }
   if (
-    status === "running" && kind === "databricks" && patch.heartbeatAt &&
+    status === "running" && !traits.jobsRunHere && patch.heartbeatAt &&
     Date.now() - patch.heartbeatAt > SILENT_WARNING_MS
   ) {
     message = `no progress reported for ${
@@ -223,7 +227,7 @@ let loop: { stop: () => void; ws: Workspace } | null = null;
 export function startMonitor(ws: Workspace, intervalMs?: number): void {
   if (loop?.ws === ws) return;
   loop?.stop();
-  const every = intervalMs ?? (ws.kind === "local" ? 2_000 : 10_000);
+  const every = intervalMs ?? ws.traits.poll.backgroundMs;
   let stopped = false;
   let timer = 0;
   let store: Deno.Kv | null = null;

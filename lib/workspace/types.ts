@@ -72,7 +72,39 @@ export interface JobRun {
   runDir?: string;
 }
 
+/** The app's `jobs/` code where a workspace's jobs read it (see `JobsApi.stageCode`). */
+export interface StagedCode {
+  /**
+   * A file of the code as `JobSpec.entrypoint` names it: unchanged where jobs run `jobs/` itself,
+   * `<content hash>/train.py` where each content of the code has its own uploaded folder.
+   */
+  entrypoint(file: string): string;
+  /** The code's folder for commands shown to people; undefined where it is `jobs/` itself. */
+  dir?: string;
+  /** The copy in a volume, when one was asked for (`inVolume`) and the workspace makes one. */
+  volumeDir?: string;
+  /**
+   * `compute` plus what a job running this code needs where it runs: Databricks installs the
+   * code's `requirements.txt` as a task library and, on a new cluster, points MLflow at
+   * `<experiment root>/<experiment>`; jobs that use this machine's Python get `compute` as it is.
+   */
+  jobCompute(
+    compute: Record<string, unknown> | undefined,
+    opts?: { experiment?: string },
+  ): Promise<Record<string, unknown> | undefined>;
+}
+
 export interface JobsApi {
+  /**
+   * Makes the current `jobs/` code reachable by this workspace's jobs, once per content: uploaded
+   * to the workspace (Databricks), or nothing to do where jobs start `jobs/` on this machine.
+   * `inVolume` also asks for a copy in that volume, for processes that read only volumes (Spark
+   * executors); `onUpload` runs first wherever the code is copied (a launch shows it as a phase).
+   */
+  stageCode(opts?: {
+    inVolume?: string;
+    onUpload?: () => Promise<unknown>;
+  }): Promise<StagedCode>;
   submit(spec: JobSpec): Promise<{ runId: string }>;
   get(runId: string): Promise<JobRun>;
   cancel(runId: string): Promise<void>;
@@ -351,9 +383,46 @@ export interface AreaHealth {
   unavailable?: boolean;
 }
 
+/** How often services look at a workspace's jobs, in milliseconds. */
+export interface PollCadence {
+  /** The background refresh of every active training run. */
+  backgroundMs: number;
+  /** A person following one run from the CLI (`--wait`). */
+  followMs: number;
+  /** A page watching one run live: its record and metrics… */
+  watchMs: number;
+  /** …and the tail of its log. */
+  watchLogMs: number;
+}
+
+/**
+ * What services need to know about how a workspace runs things, by meaning. Services adapt to
+ * these facts and never to `Workspace.kind`, which only says which workspace it is (for display).
+ */
+export interface WorkspaceTraits {
+  /**
+   * Jobs are subprocesses of this machine, run by the Python found here (the local workspace).
+   * Where true, a submitted job starts at once and a lost process is noticed by its pid; the
+   * Python here and its PyTorch decide what can train; the demo is seeded on its own; the app
+   * may run batches itself. Where false, jobs queue for remote compute, a waiting job is a
+   * cluster starting, and a job that stops reporting can only be warned about.
+   */
+  jobsRunHere: boolean;
+  /** The compute (`ComputeChoice.kind`) its jobs run on; a run asking for another is refused. */
+  computeKind: ComputeInfo["kind"];
+  /**
+   * Delta tables can be read: through a SQL warehouse (its reader names the setting when none is
+   * configured). False where there is no warehouse to ask.
+   */
+  deltaTables: boolean;
+  poll: PollCadence;
+}
+
 /** The port itself. */
 export interface Workspace {
+  /** Which workspace this is, for display; services use `traits` instead. */
   kind: "local" | "databricks";
+  traits: WorkspaceTraits;
   /** e.g. the data dir, or the Databricks host. */
   describe(): string;
   files: FilesApi;

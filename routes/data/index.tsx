@@ -15,7 +15,7 @@ interface Data {
   volume: string;
   initialPath: string;
   configName: string | null;
-  /** Databricks mode: Delta tables can be scanned (table name pre-filled with catalog.schema.). */
+  /** Where the workspace reads Delta tables, they can be scanned (name starts as catalog.schema.). */
   delta: { initialTable: string } | null;
   /** `?scan=<id>`: the scan whose results to show. */
   initialScan: string | null;
@@ -49,7 +49,7 @@ export const handler: Handlers<Data> = {
     const prefs = await preferencesFor(ctx.state);
     const [, , catalog, schema] = prefs.effectiveVolume.split("/");
     return ctx.render({
-      delta: ctx.state.workspace.kind === "databricks"
+      delta: ctx.state.workspace.traits.deltaTables
         ? { initialTable: catalog && schema ? `${catalog}.${schema}.` : "" }
         : null,
       candidates,

@@ -11,6 +11,7 @@ import type {
   ServingApi,
   TrackingApi,
   Workspace,
+  WorkspaceTraits,
 } from "../types.ts";
 import { DatabricksError } from "./api_error.ts";
 import {
@@ -22,6 +23,7 @@ import {
   StaticToken,
 } from "./auth.ts";
 import { ClustersClient } from "./clusters.ts";
+import { stageJobsCode } from "./code_staging.ts";
 import { checkVolumePath, FilesClient, SINGLE_PUT_LIMIT } from "./files.ts";
 import { filesApi } from "./port_files.ts";
 import { type Clock, HttpClient, type RetryPolicy } from "./http.ts";
@@ -108,6 +110,17 @@ interface Shared {
 const DEFAULT_JOBS_DIR = "/Workspace/Shared/lakevision/jobs";
 
 /**
+ * Jobs queue for clusters and are read over REST (each look is an API call, rate-limited), so
+ * they are looked at seldom; Delta tables are read through a SQL warehouse.
+ */
+export const DATABRICKS_TRAITS: WorkspaceTraits = {
+  jobsRunHere: false,
+  computeKind: "databricks",
+  deltaTables: true,
+  poll: { backgroundMs: 10_000, followMs: 10_000, watchMs: 5_000, watchLogMs: 15_000 },
+};
+
+/**
  * Reads the adapter's settings from the environment: DATABRICKS_HOST, DATABRICKS_TOKEN,
  * DATABRICKS_CLIENT_ID/SECRET, DATABRICKS_CONFIG_PROFILE/FILE, DATABRICKS_WAREHOUSE_ID, and
  * LAKEVISION_CATALOG/SCHEMA/VOLUME/EXPERIMENT_ROOT/JOBS_DIR.
@@ -143,6 +156,7 @@ function volumeRoot(volume?: string): string | undefined {
  */
 export class DatabricksWorkspace implements Workspace {
   readonly kind = "databricks" as const;
+  readonly traits: WorkspaceTraits = DATABRICKS_TRAITS;
   readonly host: string;
   readonly http: HttpClient;
   /** Holds credentials: never expose or serialise it (see `defaults` and toJSON). */
@@ -220,6 +234,7 @@ export class DatabricksWorkspace implements Workspace {
       this.jobsDir,
       settings.defaultCompute,
       () => this.#ensureJobsCode(),
+      (opts) => stageJobsCode(this, opts),
     );
     this.tracking = trackingApi(this.mlflowClient, settings.experimentRoot);
     this.registry = registryApi(

@@ -119,11 +119,14 @@ function runIdNum(runId: string): number {
 export function jobsApi(
   jobs: JobsClient,
   jobsDir: string,
-  defaultCompute?: Record<string, unknown>,
+  defaultCompute: Record<string, unknown> | undefined,
   /** Runs before each submit (uploads the jobs/ code once per process). */
-  beforeSubmit: () => Promise<void> = () => Promise.resolve(),
+  beforeSubmit: () => Promise<void>,
+  /** Uploads the app's jobs/ code per content (see code_staging.ts). */
+  stageCode: JobsApi["stageCode"],
 ): JobsApi {
   return {
+    stageCode,
     async submit(spec) {
       const body = submitBody(spec, jobsDir, defaultCompute);
       await beforeSubmit();

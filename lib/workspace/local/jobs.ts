@@ -10,7 +10,7 @@
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { BadRequestError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
-import type { JobRun, JobsApi, JobSpec, JobState } from "../types.ts";
+import type { JobRun, JobsApi, JobSpec, JobState, StagedCode } from "../types.ts";
 import type { LocalFiles } from "./files.ts";
 import { isSameProcessAlive, processStartTime, setsidPath, tailFile } from "./process.ts";
 import { findPython } from "./python.ts";
@@ -55,6 +55,12 @@ export interface LocalJobsOptions {
 const DEFAULT_JOBS_DIR = new URL("../../../jobs", import.meta.url).pathname;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** The code as local jobs reach it: `jobs/` where it is. */
+const IN_PLACE: StagedCode = {
+  entrypoint: (file) => file,
+  jobCompute: (compute) => Promise.resolve(compute),
+};
+
 /** The local JobsApi. */
 export class LocalJobs implements JobsApi {
   readonly #opts: LocalJobsOptions;
@@ -69,6 +75,14 @@ export class LocalJobs implements JobsApi {
 
   get jobsDir(): string {
     return this.#opts.jobsDir ?? DEFAULT_JOBS_DIR;
+  }
+
+  /**
+   * Local jobs start `jobs/` itself with this machine's Python: nothing to copy (so `onUpload`
+   * never runs, and no volume copy is made) or install.
+   */
+  stageCode(_opts?: Parameters<JobsApi["stageCode"]>[0]): Promise<StagedCode> {
+    return Promise.resolve(IN_PLACE);
   }
 
   async submit(spec: JobSpec): Promise<{ runId: string }> {

@@ -11,6 +11,7 @@ import type {
   ServingApi,
   TrackingApi,
   Workspace,
+  WorkspaceTraits,
 } from "../types.ts";
 import { LocalFiles } from "./files.ts";
 import { LocalJobs } from "./jobs.ts";
@@ -33,6 +34,17 @@ export interface LocalWorkspaceOptions {
   /** Idle minutes before a scale-to-zero endpoint unloads its model (0: never). */
   endpointIdleMinutes?: number;
 }
+
+/**
+ * Jobs are subprocesses here: they start at once and write to local disk, so looking at them
+ * often costs little.
+ */
+export const LOCAL_TRAITS: WorkspaceTraits = {
+  jobsRunHere: true,
+  computeKind: "local",
+  deltaTables: false,
+  poll: { backgroundMs: 2_000, followMs: 1_000, watchMs: 250, watchLogMs: 1_000 },
+};
 
 /** Creates the local workspace. */
 export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
@@ -69,6 +81,7 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
   if (opts.serveEndpoints) void localServing.start();
   const ws: Workspace = {
     kind: "local",
+    traits: LOCAL_TRAITS,
     describe: () => `local workspace in ${opts.dataDir}`,
     files,
     jobs,
