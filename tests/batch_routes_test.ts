@@ -3,12 +3,20 @@
  * field), the detail page with its gallery, the results API, overlays drawn as SVG, images only
  * from the batch's input folder, the download, and cancel/resume through the API.
  */
-import { assertEquals, assertStringIncludes } from "@/tests/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
 import { importModel } from "@/lib/registry/register.ts";
 import { drainHere } from "@/lib/serving/batch/app_runner.ts";
-import { waitForBatch } from "@/lib/serving/batch/service.ts";
-import { formPost, jsonPost, testApp } from "@/tests/helpers.ts";
+import { createBatch } from "@/lib/serving/batch/records.ts";
+import {
+  APP_RUNNER_UNAVAILABLE,
+  defaultRunner,
+  parseBatchRequest,
+  waitForBatch,
+} from "@/lib/serving/batch/service.ts";
+import { createApp } from "@/lib/web/app.ts";
+import { setupFake } from "@/tests/fake_databricks/testing.ts";
+import { formPost, jsonPost, ROOT, testApp } from "@/tests/helpers.ts";
 
 const FIX = new URL("./fixtures/onnx/tiny_classifier/", import.meta.url);
 
@@ -58,7 +66,13 @@ Deno.test("[batch routes] the form starts a batch; the detail page, results, ove
     assertStringIncludes(html, `/api/batch/${id}/overlay?path=`);
     const list = await t.request("/deployments/batch");
     assertEquals(list.status, 200);
-    assertStringIncludes(await list.text(), id);
+    const listHtml = await list.text();
+    assertStringIncludes(listHtml, id);
+    assertStringIncludes(listHtml, '<option value="app"');
+    assert(
+      !listHtml.includes(APP_RUNNER_UNAVAILABLE),
+      "no reason shown where the app runs batches",
+    );
 
     const results = await t.request(`/api/batch/${id}/results?limit=2`);
     assertEquals(results.status, 200);
@@ -122,5 +136,80 @@ Deno.test("[batch routes] the JSON API starts, refuses a bad request with its fi
   } finally {
     await drainHere();
     await t.close();
+  }
+});
+
+Deno.test("[batch routes] on Deno Deploy the app's own runner is not offered, and asking for it is a 400 naming runner", async () => {
+  await using fake = await setupFake();
+  const local = await testApp();
+  try {
+    const settings = { ...local.settings, workspace: "databricks" as const, deploy: true };
+    const app = await createApp({ settings, workspace: fake.ws, root: ROOT });
+    const req = (p: string, init?: RequestInit) => app.request(`http://localhost${p}`, init);
+    const volume = settings.volume;
+
+    const page = await req("/deployments/batch");
+    assertEquals(page.status, 200);
+    const html = await page.text();
+    assert(!html.includes('<option value="app"'), "no 'this app' runner on Deploy");
+    assertStringIncludes(html, '<option value="job"');
+    assertStringIncludes(html, APP_RUNNER_UNAVAILABLE);
+
+    const input = { kind: "folder", path: `${volume}/photos` };
+    const api = await req(
+      "/api/batch",
+      jsonPost({ model: "main.cv.tiny", version: "1", input, runner: "app" }),
+    );
+    assertEquals(api.status, 400);
+    const err = (await api.json()).error;
+    assertStringIncludes(err.message, 'runner "app"');
+    assertEquals(err.details.map((d: { path: string }) => d.path), ["runner"]);
+
+    const form = await req(
+      "/deployments/batch",
+      formPost({ model: "main.cv.tiny", version: "1", input_path: input.path, runner: "app" }),
+    );
+    assertEquals(form.status, 400);
+    const formHtml = await form.text();
+    assertStringIncludes(formHtml, "runner &quot;app&quot;");
+    assertStringIncludes(formHtml, "not available on this host");
+
+    // A batch the app ran elsewhere (same store) cannot be resumed here on the app's runner.
+    const now = Date.now();
+    const { batch } = await createBatch({
+      id: "b-elsewhere",
+      name: "ran in the app",
+      createdAt: now - 60_000,
+      createdBy: "tester",
+      model: "main.cv.tiny",
+      version: "1",
+      modelDir: `${volume}/models/main.cv.tiny/1`,
+      input: { kind: "folder", path: input.path },
+      output: { kind: "file", path: `${volume}/batch/b-elsewhere/results.jsonl` },
+      runner: "app",
+      params: {},
+      runDir: `${volume}/batch/b-elsewhere`,
+      status: "failed",
+      phase: "failed",
+      command: [],
+      attempt: 1,
+      progress: null,
+      endedAt: now - 30_000,
+      updatedAt: now - 30_000,
+      idempotencyToken: "elsewhere-token",
+    });
+    const resume = await req(`/api/batch/${batch.id}/resume`, jsonPost({}));
+    assertEquals(resume.status, 400);
+    const rerr = (await resume.json()).error;
+    assertEquals(rerr.details.map((d: { path: string }) => d.path), ["runner"]);
+
+    // "auto" picks a workspace job there; where jobs run on this machine it is the app, unless
+    // the host cannot run it.
+    const auto = parseBatchRequest({ model: "m.s.x", version: "1", input });
+    assertEquals(defaultRunner({ ws: fake.ws, appRunner: false }, auto), "job");
+    assertEquals(defaultRunner({ ws: local.workspace }, auto), "app");
+    assertEquals(defaultRunner({ ws: local.workspace, appRunner: false }, auto), "job");
+  } finally {
+    await local.close();
   }
 });

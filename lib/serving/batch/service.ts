@@ -3,20 +3,19 @@
  * endpoint's served version, a volume folder or — with the job runner — a Delta table, a JSONL /
  * Parquet file or a Delta table out), follow, cancel and resume from where it stopped.
  *
- * Where it runs (`runner`): on a workspace whose jobs run on this machine (its compute reports
- * the CPUs) the app runs the batch itself — the same onnxruntime decoding as the local endpoint,
+ * Where it runs (`runner`): on a workspace whose jobs run on this machine (`traits.jobsRunHere`)
+ * the app runs the batch itself — the same onnxruntime decoding as the local endpoint,
  * and no onnxruntime needed in the local Python, which Debian does not package. Otherwise
  * `jobs/batch_infer.py` runs as a workspace job (a Databricks cluster; onnxruntime is installed
  * on the job cluster as a library). Both write the same status.json and result rows, so the
- * rest of this module does not care which ran.
+ * rest of this module does not care which ran. A host that cannot load native modules (Deno
+ * Deploy) cannot run the app's runner: `BatchContext.appRunner` is false there.
  */
 import { BadRequestError, ConflictError, errorMessage } from "@/lib/errors.ts";
 import { modelNameProblems, normalizeModelName } from "@/lib/registry/names.ts";
 import { readManifest, versionDir } from "@/lib/registry/files.ts";
 import { logActivity } from "@/lib/store/activity.ts";
-import { ensureJobsCode } from "@/lib/training/code_upload.ts";
 import { readJobStatus } from "@/lib/training/run_files.ts";
-import { DatabricksWorkspace } from "@/lib/workspace/databricks/databricks_workspace.ts";
 import type { JobRun, Workspace } from "@/lib/workspace/types.ts";
 import { runsHere, startHere, stopHere } from "./app_runner.ts";
 import { createBatch, getBatch, listBatches, newBatchId, updateBatch } from "./records.ts";
@@ -35,6 +34,26 @@ export interface BatchContext {
   ws: Workspace;
   volume: string;
   user: string;
+  /**
+   * Whether this host can run a batch in the app's own process (`runner: "app"`, which loads
+   * onnxruntime-node); false on Deno Deploy (`settings.deploy`). Default true.
+   */
+  appRunner?: boolean;
+}
+
+/** Why `runner: "app"` is not offered where `BatchContext.appRunner` is false. */
+export const APP_RUNNER_UNAVAILABLE =
+  "On Deno Deploy the app cannot load onnxruntime-node (no native modules), so batches run " +
+  "as workspace jobs.";
+
+/** The 400 for `runner: "app"` where the host cannot run it. */
+function appRunnerRefused(): BadRequestError {
+  return new BadRequestError(
+    `runner "app" is not available here. ${APP_RUNNER_UNAVAILABLE} Choose runner "job".`,
+    [
+      { path: "runner", message: 'not available on this host; use "job"' },
+    ],
+  );
 }
 
 /** An app-run batch whose status.json is older than this, with no runner alive, was lost. */
@@ -53,12 +72,17 @@ export function parseBatchRequest(input: unknown): BatchRequestParsed {
   return p.data;
 }
 
-/** The runner `auto` picks: the app where jobs run on this machine, else a workspace job. */
-export async function defaultRunner(ws: Workspace, req: BatchRequestParsed): Promise<Runner> {
+/**
+ * The runner `auto` picks: the app where jobs run on this machine (and the host can run it),
+ * else a workspace job.
+ */
+export function defaultRunner(
+  ctx: Pick<BatchContext, "ws" | "appRunner">,
+  req: BatchRequestParsed,
+): Runner {
   if (req.input.kind === "table" || req.output?.kind === "table") return "job";
   if (req.output?.kind === "file" && req.output.path.endsWith(".parquet")) return "job";
-  const info = await ws.compute.info().catch(() => null);
-  return info?.cpus !== undefined ? "app" : "job";
+  return ctx.ws.traits.jobsRunHere && ctx.appRunner !== false ? "app" : "job";
 }
 
 /** Which version a request means: its model + version, or the endpoint's main served version. */
@@ -99,6 +123,7 @@ export async function startBatch(
   input: BatchRequest,
 ): Promise<{ batch: BatchRecord; existing: boolean }> {
   const req = parseBatchRequest(input);
+  if (req.runner === "app" && ctx.appRunner === false) throw appRunnerRefused();
   const { model, version, endpoint } = await resolveVersion(ctx, req);
   const modelDir = versionDir(ctx.volume, model, version);
   if (!(await readManifest(ctx.ws, modelDir))) {
@@ -107,7 +132,7 @@ export async function startBatch(
         "register the version again from this app.",
     );
   }
-  const runner = req.runner === "auto" ? await defaultRunner(ctx.ws, req) : req.runner;
+  const runner = req.runner === "auto" ? defaultRunner(ctx, req) : req.runner;
   if (req.input.kind === "folder") {
     const st = await ctx.ws.files.stat(req.input.path);
     if (!st?.isDirectory) {
@@ -246,19 +271,16 @@ async function launch(ctx: BatchContext, rec: BatchRecord, resume: boolean): Pro
       return started;
     }
     const args = jobArgs(rec, resume);
-    let entrypoint = "batch_infer.py";
-    let shown = `jobs/${entrypoint}`;
-    if (ctx.ws instanceof DatabricksWorkspace) {
-      if (!rec.compute) {
-        throw new BadRequestError(
-          "A Databricks batch needs compute: an existing cluster id, or a node type and runtime.",
-        );
-      }
-      await updateBatch(rec.id, () => ({ phase: "uploading_code" }));
-      const code = await ensureJobsCode(ctx.ws);
-      entrypoint = `${code.hash}/batch_infer.py`;
-      shown = `${code.dir}/batch_infer.py`;
+    if (!ctx.ws.traits.jobsRunHere && !rec.compute) {
+      throw new BadRequestError(
+        "A Databricks batch needs compute: an existing cluster id, or a node type and runtime.",
+      );
     }
+    const code = await ctx.ws.jobs.stageCode({
+      onUpload: () => updateBatch(rec.id, () => ({ phase: "uploading_code" })),
+    });
+    const entrypoint = code.entrypoint("batch_infer.py");
+    const shown = `${code.dir ?? "jobs"}/batch_infer.py`;
     const { runId } = await ctx.ws.jobs.submit({
       name: `lakevision batch ${rec.model}@v${rec.version} ${rec.id}`,
       entrypoint,
@@ -312,6 +334,7 @@ export async function resumeBatch(ctx: BatchContext, id: string): Promise<BatchR
       `Batch ${id} is ${rec.status}; only a cancelled or failed batch can be resumed.`,
     );
   }
+  if (rec.runner === "app" && ctx.appRunner === false) throw appRunnerRefused();
   // A cancelled job writes its last rows while it exits: wait for it to end.
   if (rec.jobRunId) {
     const end = Date.now() + 20_000;
@@ -504,13 +527,14 @@ export async function waitForBatch(
 /** The context for a request's state (or the CLI's equivalent). */
 export function batchContext(state: {
   workspace: Workspace;
-  settings: { volume: string };
+  settings: { volume: string; deploy?: boolean };
   user: { name: string };
 }): BatchContext {
   return {
     ws: state.workspace,
     volume: state.settings.volume.replace(/\/+$/, ""),
     user: state.user.name,
+    appRunner: !state.settings.deploy,
   };
 }
 

@@ -2,6 +2,7 @@ import { Badge, type Tone } from "@/components/Badge.tsx";
 import { Page } from "@/components/Page.tsx";
 import { errorMessage, HttpError } from "@/lib/errors.ts";
 import {
+  APP_RUNNER_UNAVAILABLE,
   batchContext,
   describeInput,
   describeOutput,
@@ -22,6 +23,8 @@ interface Data {
   batches: BatchRecord[];
   models: string[];
   volume: string;
+  /** The host can run a batch in the app's process (not on Deno Deploy). */
+  appRunner: boolean;
   form: Record<string, string>;
   error?: string;
   fieldErrors: Record<string, string>;
@@ -125,12 +128,16 @@ export default function BatchPage({ data }: PageProps<Data>) {
           <label class="text-xs text-slate-600">
             Runs on
             <select name="runner" class={input}>
-              {[
-                ["auto", "automatic (this app locally, a job on Databricks)"],
-                ["app", "this app (onnxruntime, CPU)"],
-                ["job", "a workspace job (jobs/batch_infer.py)"],
-              ].map(([v, l]) => <option key={v} value={v} selected={f.runner === v}>{l}</option>)}
+              {RUNNER_OPTIONS.filter(([v]) => v !== "app" || data.appRunner).map(([v, l]) => (
+                <option key={v} value={v} selected={f.runner === v}>{l}</option>
+              ))}
             </select>
+            {!data.appRunner && (
+              <span class="text-[11px] text-slate-500" data-testid="no-app-runner">
+                {APP_RUNNER_UNAVAILABLE}
+              </span>
+            )}
+            {err("runner")}
           </label>
           <label class="text-xs text-slate-600">
             Confidence threshold / top-k (empty: the model's defaults)
@@ -175,6 +182,12 @@ export default function BatchPage({ data }: PageProps<Data>) {
     </Page>
   );
 }
+
+const RUNNER_OPTIONS = [
+  ["auto", "automatic (this app locally, a job on Databricks)"],
+  ["app", "this app (onnxruntime, CPU)"],
+  ["job", "a workspace job (jobs/batch_infer.py)"],
+] as const;
 
 const TONES: Record<string, Tone> = {
   succeeded: "green",
@@ -276,7 +289,14 @@ async function load(state: PageProps["state"], form: Record<string, string>): Pr
   try {
     for await (const m of ctx.ws.registry.listModels()) models.push(m.name);
   } catch { /* the form still works with a typed name */ }
-  return { batches: await listFresh(ctx), models, volume: ctx.volume, form, fieldErrors: {} };
+  return {
+    batches: await listFresh(ctx),
+    models,
+    volume: ctx.volume,
+    appRunner: ctx.appRunner !== false,
+    form,
+    fieldErrors: {},
+  };
 }
 
 function requestFrom(f: Record<string, string>): BatchRequest {
