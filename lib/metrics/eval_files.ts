@@ -1,138 +1,28 @@
 /**
  * Reads evaluation inputs in the formats training jobs write (predictions/val.json, DESIGN.md
  * "Contracts") and in the datasets' own formats (COCO, COCO panoptic, class-index PNG folders).
- * Files come through an EvalSource: the local disk by default (the CLI, the metric tests), or a
- * workspace's volumes (lib/evaluation), whose PNG decodes run off the request thread. Every
- * failure names the file and what is wrong with it.
+ * Files come through an EvalSource (eval_source.ts): the local disk by default (the CLI, the
+ * metric tests), or a workspace's volumes (lib/evaluation), whose PNG decodes run off the
+ * request thread. Every failure names the file and what is wrong with it.
  */
-import * as nodePath from "node:path";
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import type { CocoDetection, CocoGt } from "./coco_types.ts";
 import { MetricsInputError } from "./input_error.ts";
-import { HttpError } from "../errors.ts";
-import { type DecodedPng, decodePng } from "../image/png.ts";
+import type { DecodedPng } from "../image/png.ts";
 import { classIndexMap, panopticIdMap } from "../image/label_maps.ts";
 import { SemsegAccumulator, type SemsegOptions, type SemsegResult } from "./semseg.ts";
 import { PanopticAccumulator, type PanopticResult, type SegmentInfo } from "./panoptic.ts";
 import type { ClassificationSample } from "./classification.ts";
+import {
+  breather,
+  diskSource,
+  type EvalSource,
+  inOrder,
+  readJsonFile,
+  readPngs,
+} from "./eval_source.ts";
 
-/**
- * Where evaluation inputs are read from. `readBytes`, `stat` and `listPngs` throw a
- * MetricsInputError naming the path when it is missing or unreadable (other failures, such as a
- * workspace that does not answer, are thrown as they are); `decodePng` throws an Error saying
- * what is wrong with the bytes (the caller adds the file's name).
- */
-export interface EvalSource {
-  readBytes(path: string): Promise<Uint8Array>;
-  stat(path: string): Promise<{ isDirectory: boolean }>;
-  /** Names (not paths) of the PNG files directly in `dir`, sorted. */
-  listPngs(dir: string): Promise<string[]>;
-  decodePng(bytes: Uint8Array): Promise<DecodedPng>;
-  /** Path joins for this source's paths: node:path on disk, node:path/posix on volumes. */
-  path: Pick<typeof nodePath.posix, "join" | "resolve" | "dirname" | "basename" | "extname">;
-  /** How many images are read ahead of the one being scored (default 1: none). */
-  readAhead?: number;
-}
-
-function ioProblem(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "file not found";
-  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (e instanceof Deno.errors.IsADirectory) return "is a directory, expected a file";
-  return (e as Error).message;
-}
-
-const onDisk = <T>(path: string, p: Promise<T>): Promise<T> =>
-  p.catch((e) => {
-    throw new MetricsInputError(path, "", ioProblem(e));
-  });
-
-/** The local disk, decoding on the calling thread (the CLI and tests). */
-export const diskSource: EvalSource = {
-  readBytes: (path) => onDisk(path, Deno.readFile(path)),
-  stat: (path) => onDisk(path, Deno.stat(path)),
-  listPngs: (dir) =>
-    onDisk(
-      dir,
-      (async () => {
-        const out: string[] = [];
-        for await (const e of Deno.readDir(dir)) {
-          if (e.isFile && nodePath.extname(e.name).toLowerCase() === ".png") out.push(e.name);
-        }
-        return out.sort();
-      })(),
-    ),
-  decodePng: (bytes) => Promise.resolve().then(() => decodePng(bytes)),
-  path: nodePath,
-};
-
-/** Parses JSON bytes read from `path`; a syntax error names the file. */
-export function parseJsonBytes(bytes: Uint8Array, path: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new MetricsInputError(path, "", `invalid JSON (${(e as Error).message})`);
-  }
-}
-
-/** Reads and parses a JSON file, turning I/O and syntax errors into MetricsInputError. */
-export async function readJsonFile(path: string, src: EvalSource = diskSource): Promise<unknown> {
-  return parseJsonBytes(await src.readBytes(path), path);
-}
-
-async function readPng(src: EvalSource, path: string): Promise<DecodedPng> {
-  const bytes = await src.readBytes(path);
-  try {
-    return await src.decodePng(bytes);
-  } catch (e) {
-    // a decoder that is stopped or overloaded is the server's problem, not the file's
-    if (e instanceof HttpError && e.status >= 500) throw e;
-    throw new MetricsInputError(path, "", (e as Error).message);
-  }
-}
-
-/** Reads and decodes PNGs `paths` together; a failure is that of the first failing path. */
-function readPngs(src: EvalSource, paths: string[]): Promise<DecodedPng[]> {
-  const all = paths.map((p) => readPng(src, p));
-  all.forEach((p) => p.catch(() => {})); // the ones not awaited after a failure
-  return (async () => {
-    const out: DecodedPng[] = [];
-    for (const p of all) out.push(await p);
-    return out;
-  })();
-}
-
-/**
- * Runs `load` on up to `width` items at once and `score` on the results strictly in the items'
- * order, so what accumulates (and the first error reported) never depends on which read
- * finished first. Long stretches of scoring give the event loop a turn.
- */
-async function inOrder<T, R>(
-  items: T[],
-  width: number,
-  load: (t: T) => Promise<R>,
-  score: (r: R, t: T) => void,
-): Promise<void> {
-  const pending: Promise<R>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (next < items.length && pending.length < Math.max(1, width)) {
-      const p = load(items[next++]);
-      p.catch(() => {}); // a rejection is seen when its turn comes, or not at all after one
-      pending.push(p);
-    }
-  };
-  let turn = performance.now();
-  for (let i = 0; i < items.length; i++) {
-    fill();
-    const r = await pending.shift()!;
-    fill(); // the next reads run while this one is scored
-    score(r, items[i]);
-    if (performance.now() - turn > 20) {
-      await new Promise((res) => setTimeout(res, 0));
-      turn = performance.now();
-    }
-  }
-}
+export { diskSource, type EvalSource, parseJsonBytes, readJsonFile } from "./eval_source.ts";
 
 /** Loads a COCO ground truth and a results file, validated against each other. */
 export async function loadCoco(
@@ -201,6 +91,14 @@ export async function evaluateSemsegFiles(
     }
   };
   const acc = new SemsegAccumulator(opts);
+  const pause = breather();
+  // pixel counts add up exactly, so a big image is added in slices with turns between them
+  const add = async (pm: Int32Array | Uint16Array, gm: Uint16Array) => {
+    for (let o = 0; o < gm.length; o += SLICE) {
+      acc.add(pm.subarray(o, o + SLICE), gm.subarray(o, o + SLICE));
+      await pause();
+    }
+  };
   const items = [
     ...missing.map((gt) => ({ pred: null, gt })),
     ...pairs as { pred: string | null; gt: string }[],
@@ -209,10 +107,10 @@ export async function evaluateSemsegFiles(
     items,
     src.readAhead ?? 1,
     (p) => readPngs(src, p.pred === null ? [p.gt] : [p.pred, p.gt]),
-    (pngs, p) => {
+    async (pngs, p) => {
       if (p.pred === null) {
         const gm = labelMap(pngs[0], p.gt);
-        acc.add(new Int32Array(gm.length).fill(-1), gm, p.gt);
+        await add(new Int32Array(gm.length).fill(-1), gm);
         return;
       }
       const [pp, gp] = pngs;
@@ -223,11 +121,16 @@ export async function evaluateSemsegFiles(
           `is ${pp.width}x${pp.height} but its label ${p.gt} is ${gp.width}x${gp.height}`,
         );
       }
-      acc.add(labelMap(pp, p.pred), labelMap(gp, p.gt), p.pred);
+      const pm = labelMap(pp, p.pred);
+      await pause();
+      await add(pm, labelMap(gp, p.gt));
     },
   );
   return { ...acc.result(), images: pairs.length + missing.length, missing: missing.length };
 }
+
+/** Pixels of a semantic image scored between two turns of the event loop. */
+const SLICE = 1 << 20;
 
 interface PanopticAnn {
   image_id: unknown;
@@ -314,11 +217,12 @@ export async function evaluatePanopticFiles(
     missing++;
   }
   // segment IoUs are summed in floating point, so images are added in this fixed order
+  const pause = breather();
   await inOrder(
     items,
     src.readAhead ?? 1,
     (it) => readPngs(src, it.pPath === undefined ? [it.gPath] : [it.pPath, it.gPath]),
-    (pngs, { g, gPath, p, pPath }) => {
+    async (pngs, { g, gPath, p, pPath }) => {
       if (!p || pPath === undefined) {
         let gm: Uint32Array;
         try {
@@ -327,6 +231,7 @@ export async function evaluatePanopticFiles(
           throw new MetricsInputError(gPath, "", (e as Error).message);
         }
         acc.addImage(gm, g.segments_info, new Uint32Array(gm.length), [], gPath);
+        await pause();
         return;
       }
       const [pp, gp] = pngs;
@@ -341,6 +246,7 @@ export async function evaluatePanopticFiles(
         throw new MetricsInputError(pPath, "", (e as Error).message);
       }
       acc.addImage(gm, g.segments_info, pm, p.segments_info, pPath);
+      await pause();
     },
   );
   return { ...acc.result(), images: preds.length + missing, missing };
