@@ -1,38 +1,15 @@
 /**
  * Training run records and launch requests: the zod schemas shared by the store, the API
- * routes, the CLI and the launch form.
+ * routes and the CLI. The launch form checks only the compute choice (compute_choice.ts), so it
+ * never loads this module.
  */
 import { z } from "zod";
+import { ComputeChoiceSchema } from "./compute_choice.ts";
 import { DISTRIBUTIONS, RUN_STATUSES } from "./status.ts";
 
-/** The compute a person picked on the launch page. */
-export const ComputeChoiceSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("local"),
-    /** `auto` uses CUDA when the local torch has it. */
-    device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
-  }),
-  z.object({
-    kind: z.literal("databricks"),
-    /** GPU node type id from list-node-types (ignored with an existing cluster). */
-    nodeType: z.string().max(100).optional(),
-    /** GPUs on that node type (from list-node-types). */
-    gpusPerNode: z.number().int().min(0).max(64).default(1),
-    /** ML GPU runtime key from spark-versions. */
-    runtime: z.string().max(100).optional(),
-    /** GPU nodes: 1 = single node; more = workers for TorchDistributor. */
-    nodes: z.number().int().min(1).max(64).default(1),
-    existingClusterId: z.string().max(100).optional(),
-    spot: z.boolean().default(false),
-    /** Stop the run (and its job cluster) after this many minutes; 0 = no limit. */
-    timeoutMinutes: z.number().int().min(0).max(7 * 24 * 60).default(0),
-    /** Override the automatic choice. */
-    distribution: z.enum(["auto", "single", "torchrun", "distributor"]).default("auto"),
-    /** Addresses mailed on success / failure (Jobs API email_notifications). */
-    emails: z.array(z.string().email()).max(10).default([]),
-  }),
-]);
-export type ComputeChoice = z.infer<typeof ComputeChoiceSchema>;
+// One compute schema (zod/mini, browser-safe) embedded in the classic ones below, so the form,
+// the API, the CLI and the stored run records all check a compute choice the same way.
+export { type ComputeChoice, ComputeChoiceSchema } from "./compute_choice.ts";
 
 /** What to launch: a stored config version, or a YAML file in a volume. */
 export const LaunchRequestSchema = z.object({
