@@ -3,8 +3,9 @@
  * unless overridden), the entrypoint and arguments, and the cluster JSON for runs/submit.
  * Browser-safe, so the launch page previews exactly what the server will send.
  */
-import { gpuSingleNodeCluster } from "@/lib/workspace/databricks/clusters.ts";
-import type { ComputeChoice, Distribution } from "./types.ts";
+import { gpuSingleNodeCluster } from "@/lib/workspace/databricks/cluster_spec.ts";
+import type { ComputeChoice } from "./compute_choice.ts";
+import type { Distribution } from "./status.ts";
 
 /** The launchers uploaded beside `jobs/` (see code_upload.ts) for the multi-GPU modes. */
 export const LAUNCHERS = {

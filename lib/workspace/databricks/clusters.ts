@@ -2,6 +2,8 @@
 import { z } from "zod";
 import type { HttpClient } from "./http.ts";
 
+export { gpuSingleNodeCluster } from "./cluster_spec.ts";
+
 /** One entry of list-node-types (GPUs in num_gpus). */
 export const NodeTypeSchema = z.looseObject({
   node_type_id: z.string(),
@@ -47,28 +49,4 @@ export class ClustersClient {
     }, z.looseObject({ versions: z.array(SparkVersionSchema).optional().default([]) }));
     return r.versions.sort((a, b) => b.key.localeCompare(a.key, "en", { numeric: true }));
   }
-}
-
-/**
- * A single-node GPU cluster for one training run (classic form, accepted on every cloud): the
- * driver holds all GPUs, torchrun spreads over them. Dedicated (single-user) access mode: ML
- * runtimes need it, and it gives the run Unity Catalog volume access as the run's identity.
- */
-export function gpuSingleNodeCluster(
-  nodeTypeId: string,
-  sparkVersion: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    spark_version: sparkVersion,
-    node_type_id: nodeTypeId,
-    num_workers: 0,
-    spark_conf: {
-      "spark.databricks.cluster.profile": "singleNode",
-      "spark.master": "local[*, 4]",
-    },
-    custom_tags: { ResourceClass: "SingleNode" },
-    data_security_mode: "SINGLE_USER",
-    ...extra,
-  };
 }
