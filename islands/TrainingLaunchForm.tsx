@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 import { chooseDistribution, planJob } from "@/lib/training/compute.ts";
 import { computeFromForm, type FieldProblems, type LaunchForm } from "@/lib/training/form.ts";
-import { DISTRIBUTION_LABELS } from "@/lib/training/types.ts";
+import { DISTRIBUTION_LABELS } from "@/lib/training/status.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 import {
   ComputeFields,
@@ -43,8 +44,8 @@ interface Props {
 
 /** The launch form with a live preview of the command and cluster JSON. */
 export default function TrainingLaunchForm(p: Props) {
-  const [v, setV] = useState<LaunchForm>({ ...p.values, compute: p.kind });
-  const [busy, setBusy] = useState(false);
+  const valuesSig = useSignal<LaunchForm>({ ...p.values, compute: p.kind });
+  const busySig = useSignal(false);
   const formRef = useRef<HTMLFormElement>(null);
   // The browser restores typed values (Back, reload) into the fields, which hydration leaves
   // alone; read them back so the state, the preview and the post are what is shown.
@@ -52,8 +53,8 @@ export default function TrainingLaunchForm(p: Props) {
     const sync = (e?: PageTransitionEvent) => {
       const form = formRef.current;
       if (!form) return;
-      setV((old) => ({ ...old, ...fieldsOf(form) }));
-      if (e?.persisted) setBusy(false);
+      valuesSig.value = { ...valuesSig.value, ...fieldsOf(form) };
+      if (e?.persisted) busySig.value = false;
     };
     sync();
     addEventListener("pageshow", sync);
@@ -61,24 +62,32 @@ export default function TrainingLaunchForm(p: Props) {
   }, []);
   const set = (k: string) => (e: Event) => {
     const t = e.currentTarget as HTMLInputElement;
-    setV({ ...v, touched: "1", [k]: t.type === "checkbox" ? (t.checked ? "on" : "") : t.value });
+    valuesSig.value = {
+      ...valuesSig.value,
+      touched: "1",
+      [k]: t.type === "checkbox" ? (t.checked ? "on" : "") : t.value,
+    };
   };
-  const { choice, problems: live } = useMemo(() => computeFromForm(v), [v]);
-  const preview = useMemo(() => {
+  const checkedSig = useComputed(() => computeFromForm(valuesSig.value));
+  const previewSig = useComputed(() => {
+    const { choice } = checkedSig.value;
     if (!choice) return null;
+    const { maxSteps, maxEpochs } = valuesSig.value;
     try {
       return planJob({
         choice,
         configPath: `${p.values.volume ?? "/Volumes/…"}/configs/<name>/v<N>.yaml`,
         runDir: `${p.values.volume ?? "/Volumes/…"}/runs/<run id>`,
-        maxSteps: Number(v.maxSteps) || undefined,
-        maxEpochs: Number(v.maxEpochs) || undefined,
+        maxSteps: Number(maxSteps) || undefined,
+        maxEpochs: Number(maxEpochs) || undefined,
         codeDir: p.kind === "databricks" ? "<jobs folder>/<code hash>" : undefined,
       });
     } catch (e) {
       return { error: (e as Error).message };
     }
-  }, [choice, v.maxSteps, v.maxEpochs]);
+  });
+  const v = valuesSig.value, busy = busySig.value, preview = previewSig.value;
+  const { choice, problems: live } = checkedSig.value;
   const problem = (k: string) => p.problems[k] ?? (v.touched ? live[k] : undefined);
   const autoMode = choice?.kind === "databricks"
     ? chooseDistribution({ ...choice, distribution: "auto" })
@@ -92,10 +101,13 @@ export default function TrainingLaunchForm(p: Props) {
       class="space-y-6"
       ref={formRef}
       onSubmit={(e) => {
-        if (busy) return e.preventDefault();
+        if (busySig.value) return e.preventDefault();
         // what is posted is what the fields show; the state follows them
-        setV((old) => ({ ...old, ...fieldsOf(e.currentTarget as HTMLFormElement) }));
-        setBusy(true);
+        valuesSig.value = {
+          ...valuesSig.value,
+          ...fieldsOf(e.currentTarget as HTMLFormElement),
+        };
+        busySig.value = true;
       }}
     >
       <input type="hidden" name="token" value={p.values.token} />

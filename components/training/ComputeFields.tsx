@@ -1,5 +1,5 @@
-import type { LaunchForm } from "@/lib/training/form.ts";
-import { type Distribution, DISTRIBUTION_LABELS } from "@/lib/training/types.ts";
+import { type LaunchForm, nodeTypeValue } from "@/lib/training/form.ts";
+import { type Distribution, DISTRIBUTION_LABELS } from "@/lib/training/status.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 
 /** Shared input styles of the launch form. */
@@ -71,7 +71,7 @@ export function ComputeFields(
               >
                 <option value="">choose…</option>
                 {gpuNodes.map((n) => (
-                  <option key={n.id} value={`${n.id}|${n.gpus}`}>
+                  <option key={n.id} value={nodeTypeValue(n)}>
                     {n.id} — {n.gpus} GPU, {Math.round(n.memoryMb / 1024)}{" "}
                     GB{n.cores ? `, ${n.cores} cores` : ""}
                   </option>
@@ -120,9 +120,22 @@ export function ComputeFields(
               v={v}
               set={set}
               type="text"
+              problem={problem("existingClusterId")}
             />
-            <Field k="gpusPerNode" title="GPUs per node (existing cluster)" v={v} set={set} />
-            <Field k="timeoutMinutes" title="Stop after (minutes, 0 = never)" v={v} set={set} />
+            <Field
+              k="gpusPerNode"
+              title="GPUs per node (existing cluster)"
+              v={v}
+              set={set}
+              problem={problem("gpusPerNode")}
+            />
+            <Field
+              k="timeoutMinutes"
+              title="Stop after (minutes, 0 = never)"
+              v={v}
+              set={set}
+              problem={problem("timeoutMinutes")}
+            />
             <label class="flex items-center gap-2 text-sm">
               <input
                 type="checkbox"
@@ -139,6 +152,7 @@ export function ComputeFields(
                 v={v}
                 set={set}
                 type="text"
+                problem={problem("emails")}
               />
             </div>
           </div>

@@ -1,7 +1,8 @@
 import { assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { chooseDistribution, cloudOf, clusterSpec, planJob, processCount } from "./compute.ts";
-import { launchFromForm } from "./form.ts";
+import { computeDefaults, launchFromForm } from "./form.ts";
 import type { ComputeChoice } from "./types.ts";
+import type { ComputeInfo } from "@/lib/workspace/types.ts";
 
 const base: ComputeChoice = {
   kind: "databricks",
@@ -91,6 +92,43 @@ Deno.test("[training/form] form fields become a launch request, problems are nam
   const bad = launchFromForm({ compute: "databricks", nodeType: "m5d.xlarge|0", emails: "nope" });
   assertStringIncludes(bad.problems.nodeType, "has no GPU");
   assertStringIncludes(bad.problems.runtime, "ML GPU runtime");
-  assertEquals(typeof bad.problems.emails, "string");
+  assertEquals(bad.problems.emails, "not an email address: nope");
   assertEquals(bad.request, undefined);
+  assertEquals(
+    launchFromForm({ compute: "local", config: "det@3", maxSteps: "0" }).problems,
+    { maxSteps: "must be a whole number of at least 1" },
+  );
+});
+
+Deno.test("[training/form] preferences are the compute defaults where this workspace offers them", () => {
+  const dbx: ComputeInfo = {
+    kind: "databricks",
+    nodeTypes: [
+      { id: "m5d.xlarge", gpus: 0, memoryMb: 16384 },
+      { id: "g5.12xlarge", gpus: 4, memoryMb: 196608 },
+    ],
+  };
+  assertEquals(
+    computeDefaults({ compute: "databricks", nodeType: "g5.12xlarge" }, ["databricks"], dbx),
+    { compute: "databricks", nodeType: "g5.12xlarge|4" },
+  );
+  // A preferred compute the app cannot launch on gives way to the one it can.
+  assertEquals(
+    computeDefaults({ compute: "databricks", nodeType: "g5.12xlarge" }, ["local"], {
+      kind: "local",
+      cpus: 4,
+    }),
+    { compute: "local" },
+  );
+  // A node type the workspace does not offer, or one without a GPU, is not preselected.
+  for (const nodeType of ["p9.huge", "m5d.xlarge", ""]) {
+    assertEquals(computeDefaults({ compute: "databricks", nodeType }, ["databricks"], dbx), {
+      compute: "databricks",
+    });
+  }
+  // Compute options that could not be read leave the node type to the person.
+  assertEquals(
+    computeDefaults({ compute: "local", nodeType: "g5.12xlarge" }, ["databricks"], null),
+    { compute: "databricks" },
+  );
 });

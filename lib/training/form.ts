@@ -1,8 +1,11 @@
 /**
  * The launch form's fields → a LaunchRequest. Shared by the POST handler (no JavaScript
- * needed) and the launch island's live preview. Browser-safe.
+ * needed) and the launch island's live preview. Browser-safe: it validates with the zod/mini
+ * compute schema and only takes types from the classic schemas.
  */
-import { type ComputeChoice, ComputeChoiceSchema, type LaunchRequest } from "./types.ts";
+import { type ComputeChoice, ComputeChoiceSchema } from "./compute_choice.ts";
+import type { LaunchRequest } from "./schemas.ts";
+import type { ComputeInfo } from "@/lib/workspace/types.ts";
 
 /** Form values by field name (strings, as a browser sends them). */
 export type LaunchForm = Record<string, string>;
@@ -11,6 +14,32 @@ function int(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === "") return undefined;
   const n = Number(v);
   return Number.isInteger(n) ? n : NaN;
+}
+
+/** Where a run can be launched. */
+export type ComputeKind = "local" | "databricks";
+
+/** A node type's form value: its id and its GPU count (the form sends both). */
+export function nodeTypeValue(n: { id: string; gpus: number }): string {
+  return `${n.id}|${n.gpus}`;
+}
+
+/**
+ * A new launch form's compute from a person's preferences: the preferred compute when the app
+ * can launch on it (else the first it can), and on Databricks the preferred GPU node type when
+ * the workspace offers it. A preference this workspace cannot honour is passed over, not an
+ * error: the form starts from what is available.
+ */
+export function computeDefaults(
+  prefs: { compute: ComputeKind; nodeType: string },
+  available: readonly [ComputeKind, ...ComputeKind[]],
+  info: ComputeInfo | null,
+): { compute: ComputeKind; nodeType?: string } {
+  const compute = available.includes(prefs.compute) ? prefs.compute : available[0];
+  const wanted = prefs.nodeType.trim();
+  if (compute !== "databricks" || !wanted) return { compute };
+  const offered = info?.nodeTypes?.find((n) => n.id === wanted && n.gpus > 0);
+  return offered ? { compute, nodeType: nodeTypeValue(offered) } : { compute };
 }
 
 /** Problems per field (empty when the form is fine). */
@@ -73,7 +102,7 @@ export function launchFromForm(
   for (const key of ["maxSteps", "maxEpochs"] as const) {
     const n = int(f[key]);
     if (n === undefined) continue;
-    if (!Number.isInteger(n) || n < 1) problems[key] = "a whole number of at least 1";
+    if (!Number.isInteger(n) || n < 1) problems[key] = "must be a whole number of at least 1";
     else req[key] = n;
   }
   if (f.token && /^[A-Za-z0-9_-]{8,64}$/.test(f.token)) req.idempotencyToken = f.token;

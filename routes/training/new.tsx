@@ -3,15 +3,24 @@ import { Page } from "@/components/Page.tsx";
 import TrainingLaunchForm, { type ConfigOption } from "@/islands/TrainingLaunchForm.tsx";
 import { assertDataReady } from "@/lib/config/data_ready.ts";
 import { HttpError } from "@/lib/errors.ts";
-import { type FieldProblems, type LaunchForm, launchFromForm } from "@/lib/training/form.ts";
+import {
+  computeDefaults,
+  type ComputeKind,
+  type FieldProblems,
+  type LaunchForm,
+  launchFromForm,
+} from "@/lib/training/form.ts";
 import { launchRun, newToken } from "@/lib/training/launch.ts";
 import { trainingContext } from "@/lib/training/service.ts";
+import { preferencesFor } from "@/lib/store/preferences.ts";
 import { PAGE_DEADLINE_MS, withDeadline } from "@/lib/workspace/deadline.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
 
 interface Data {
+  /** The compute the form launches on. */
+  kind: ComputeKind;
   configs: ConfigOption[];
   compute: ComputeInfo | null;
   computeError: string | null;
@@ -25,7 +34,11 @@ async function load(
   values: LaunchForm,
 ): Promise<Omit<Data, "problems" | "error">> {
   const t = await trainingContext(ctx.state);
-  const [list, active] = await Promise.all([t.configs.list(), t.configs.getActive()]);
+  const [list, active, prefs] = await Promise.all([
+    t.configs.list(),
+    t.configs.getActive(),
+    preferencesFor(ctx.state),
+  ]);
   const configs: ConfigOption[] = list.map((c) => ({
     name: c.name,
     task: c.task,
@@ -41,6 +54,9 @@ async function load(
   } catch (e) {
     computeError = e instanceof Error ? e.message : String(e);
   }
+  // Runs start on the compute the workspace runs jobs on; the person's preferred compute and node
+  // type are the defaults where that compute offers them.
+  const preferred = computeDefaults(prefs, [ctx.state.workspace.traits.computeKind], compute);
   const chosen = ctx.url.searchParams.get("config");
   const defaults: LaunchForm = {
     config: chosen ??
@@ -50,6 +66,7 @@ async function load(
         ? `${configs[0].name}@${configs[0].versions[0]}`
         : ""),
     device: "auto",
+    ...preferred,
     nodes: "1",
     gpusPerNode: "1",
     timeoutMinutes: "0",
@@ -57,7 +74,13 @@ async function load(
     token: newToken(),
     volume: t.volume,
   };
-  return { configs, compute, computeError, values: { ...defaults, ...values, volume: t.volume } };
+  return {
+    kind: preferred.compute,
+    configs,
+    compute,
+    computeError,
+    values: { ...defaults, ...values, volume: t.volume },
+  };
 }
 
 export const handler: Handlers<Data> = {
@@ -95,7 +118,7 @@ export const handler: Handlers<Data> = {
 };
 
 /** Launch a config version locally or on Databricks, with a preview of what will run. */
-export default function NewRunPage({ data, state }: PageProps<Data>) {
+export default function NewRunPage({ data }: PageProps<Data>) {
   return (
     <Page
       title="New training run"
@@ -103,7 +126,7 @@ export default function NewRunPage({ data, state }: PageProps<Data>) {
       description="Pick a config version and compute; double-clicking Launch never starts two runs."
     >
       <TrainingLaunchForm
-        kind={state.workspace.kind}
+        kind={data.kind}
         configs={data.configs}
         compute={data.compute}
         computeError={data.computeError}
