@@ -1,8 +1,8 @@
 /**
  * Semantic and panoptic runs are evaluated through the workspace's files: on a workspace whose
  * volumes are not on this disk (an in-memory Files port, the fake Databricks workspace) the
- * numbers equal lib/metrics' own on the same files on disk, nothing is copied to a temp folder,
- * and a missing or oversized mask is a 400 naming its volume path.
+ * numbers equal lib/metrics' own on the same files on disk, nothing is copied to a temp folder
+ * or written at all, and a missing or oversized mask is a 400 naming its volume path.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { crc32, encodePng } from "@/lib/image/png.ts";
@@ -169,32 +169,47 @@ async function onDisk(dataDir: string, runs: Awaited<ReturnType<typeof writeRuns
   return { semantic, panoptic };
 }
 
-/** Temp folders and file writes made while `fn` runs, with TMPDIR pointed at an empty folder. */
+/**
+ * Temp folders and file writes made while `fn` runs: every Deno call that creates or writes a
+ * file is recorded. (Stubbed here rather than pointing TMPDIR elsewhere: the environment is the
+ * whole process's, shared with test files running in parallel.)
+ */
 async function writesDuring<T>(fn: () => Promise<T>): Promise<{ value: T; writes: string[] }> {
-  const tmp = await Deno.makeTempDir({ prefix: "lakevision-eval-tmpdir-" });
-  const oldTmp = Deno.env.get("TMPDIR");
   const d = Deno as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const names = ["makeTempDir", "makeTempFile", "writeFile", "writeTextFile", "mkdir", "create"];
+  const writing = (o: unknown) => {
+    const f = (o ?? {}) as Record<string, unknown>;
+    return Boolean(f.write || f.create || f.append || f.createNew || f.truncate);
+  };
+  const names = [
+    "makeTempDir",
+    "makeTempFile",
+    "makeTempDirSync",
+    "makeTempFileSync",
+    "writeFile",
+    "writeTextFile",
+    "writeFileSync",
+    "writeTextFileSync",
+    "mkdir",
+    "mkdirSync",
+    "create",
+    "createSync",
+    "open",
+    "openSync",
+    "rename",
+    "copyFile",
+  ];
   const saved = names.map((n) => d[n]);
   const writes: string[] = [];
   names.forEach((n, i) => {
     d[n] = (...a: unknown[]) => {
-      writes.push(`${n}(${String(a[0] ?? "")})`);
+      if (!n.startsWith("open") || writing(a[1])) writes.push(`${n}(${String(a[0] ?? "")})`);
       return saved[i](...a);
     };
   });
-  Deno.env.set("TMPDIR", tmp);
   try {
-    const value = await fn();
-    const left = [];
-    for await (const e of Deno.readDir(tmp)) left.push(e.name);
-    writes.push(...left.map((n) => `left in TMPDIR: ${n}`));
-    return { value, writes };
+    return { value: await fn(), writes };
   } finally {
     names.forEach((n, i) => (d[n] = saved[i]));
-    if (oldTmp === undefined) Deno.env.delete("TMPDIR");
-    else Deno.env.set("TMPDIR", oldTmp);
-    await Deno.remove(tmp, { recursive: true });
   }
 }
 
@@ -279,7 +294,7 @@ Deno.test({
     for (const [path, bytes] of s.mem.files) await t.fake.files.put(path, bytes);
     const ws = await withFiles(s.dataDir, t.ws.files);
     const { value, writes } = await writesDuring(() => evaluateBoth(ws));
-    assertEquals(writes.filter((w) => !w.startsWith("mkdir")), [], "no temp file or write");
+    assertEquals(writes, [], "no temp file or write");
     assertEquals(value.semantic, s.reference.semantic);
     assertEquals(value.panoptic, s.reference.panoptic);
   },
