@@ -8,24 +8,6 @@ import { kb, PAGE_BUDGETS, pageKind, type PageWeight, pageWeights } from "@/lib/
 import { assert, assertEquals } from "./assert.ts";
 import { ROOT, testApp } from "./helpers.ts";
 
-/**
- * Pages still over budget because of code outside the bundling, each with a cap it may not
- * grow past and what keeps it heavy. Remove an entry once its page is within budget.
- */
-const ZOD_CORE = "zod's core: the Playground's lazily loaded ONNX runner (lib/inference/" +
-  "ort_browser.ts → postprocess.ts) takes labelNames and outputActivation from " +
-  "lib/inference/model_json.ts, which builds classic zod schemas, and the chunk of zod's core " +
-  "that every zod/mini island loads holds what any island uses";
-const PENDING: Record<string, { capKb: number; why: string }> = {
-  // ~25 KB once the ONNX runner no longer reaches classic zod.
-  "/training/new": { capKb: 100, why: ZOD_CORE },
-  // ~35 KB once the ONNX runner no longer reaches classic zod.
-  "/configs/new": { capKb: 110, why: ZOD_CORE },
-  "/configs/import": { capKb: 110, why: ZOD_CORE },
-  "/configs/:name/edit": { capKb: 110, why: ZOD_CORE },
-  "/configs/:name/actions": { capKb: 110, why: ZOD_CORE },
-};
-
 /** Libraries a form page must not load, by a name each keeps in its built code. */
 const NOT_ON_FORMS: [string, RegExp][] = [
   ["classic zod", /["'`]ZodString["'`]/],
@@ -71,17 +53,9 @@ Deno.test(
     for (const p of await pages()) {
       const kind = pageKind(p);
       const budget = PAGE_BUDGETS[kind];
-      const pending = PENDING[p.pattern];
       const line = `${p.pattern} (${kind}, ${p.islands.join(", ")}): ${kb(p.gzipBytes)} > ${
         kb(budget)
       }`;
-      if (pending) {
-        assert(p.gzipBytes <= pending.capKb * 1000, `${line}, past its cap of ${pending.capKb} KB`);
-        if (p.gzipBytes <= budget) {
-          console.log(`NOTICE: ${p.pattern} is within budget now; drop it from PENDING.`);
-        } else console.log(`NOTICE: ${line} (pending: ${pending.why})`);
-        continue;
-      }
       if (p.gzipBytes > budget) over.push(line);
     }
     assertEquals(over, [], "pages over budget");

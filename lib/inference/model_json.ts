@@ -16,9 +16,14 @@ export const MODEL_TASKS = [
   "panoptic_segmentation",
 ] as const;
 
-/** What turns the raw output into probabilities before decoding. */
-export const OUTPUT_ACTIVATIONS = ["none", "softmax", "sigmoid"] as const;
-export type OutputActivation = typeof OUTPUT_ACTIVATIONS[number];
+import { OUTPUT_ACTIVATIONS } from "./model_json_read.ts";
+
+export {
+  labelNames,
+  OUTPUT_ACTIVATIONS,
+  type OutputActivation,
+  outputActivation,
+} from "./model_json_read.ts";
 
 const name = z.string().min(1, "must be a non-empty output name");
 const rgb = z.array(z.number()).length(3, "must list 3 numbers (R, G, B)");
@@ -206,24 +211,6 @@ export function parseModelJson(input: string | unknown, where = "model.json"): M
   const shown = details.slice(0, 8).map((d) => `${d.path || "(top level)"}: ${d.message}`);
   const more = details.length > 8 ? ` (and ${details.length - 8} more)` : "";
   throw new BadRequestError(`${where} is not valid: ${shown.join("; ")}${more}`, details);
-}
-
-/** Class names by 0-based label: `labels`, else `id2label` in label order. */
-export function labelNames(m: Pick<ModelJson, "labels" | "id2label">): string[] {
-  if (m.labels) return m.labels;
-  const map = m.id2label ?? {};
-  return Object.keys(map).map(Number).sort((a, b) => a - b).map((k) => map[String(k)]);
-}
-
-/**
- * The activation applied to the class scores before decoding: `output_activation` when given,
- * else the decoding's own `activation`, else softmax for classification and none otherwise
- * (detection scores, mask probabilities and class indices come out of the graph ready).
- */
-export function outputActivation(m: ModelJson): OutputActivation {
-  if (m.output_activation) return m.output_activation;
-  if (m.decoding.type === "classification") return m.decoding.activation ?? "softmax";
-  return "none";
 }
 
 function labelCount(m: { labels?: string[]; id2label?: Record<string, string> }) {

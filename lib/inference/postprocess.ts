@@ -5,7 +5,8 @@
  * pyfunc wrapper agree. Encoding a class mask as PNG / instance masks as RLE is contract.ts's job.
  */
 import { BadRequestError } from "@/lib/errors.ts";
-import { labelNames, type ModelJson, outputActivation } from "@/lib/inference/model_json.ts";
+import type { ModelJson } from "@/lib/inference/model_json.ts";
+import { labelNames, outputActivation } from "@/lib/inference/model_json_read.ts";
 import {
   decodeMaskClassification,
   type MaskClassificationRaw,

@@ -87,7 +87,8 @@ async function closure(dir: string, file: string, seen: Set<string>, lazy: Set<s
   }
   for (const m of text.matchAll(DYNAMIC_IMPORT)) {
     const target = normalise(base + m[1]);
-    if (!seen.has(target)) await closure(dir, target, lazy, new Set());
+    // a lazily loaded module's own imports, static or dynamic, load later too
+    if (!seen.has(target)) await closure(dir, target, lazy, lazy);
   }
 }
 

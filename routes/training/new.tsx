@@ -45,7 +45,7 @@ async function load(
     model: c.model,
     versions: Array.from({ length: Math.min(c.latestVersion, 30) }, (_, i) => c.latestVersion - i),
     active: c.activeVersion,
-    cannotRunHere: ctx.state.settings.workspace === "local" ? cannotRunLocally(c.model) : null,
+    cannotRunHere: ctx.state.workspace.traits.jobsRunHere ? cannotRunLocally(c.model) : null,
   }));
   let compute: ComputeInfo | null = null;
   let computeError: string | null = null;
