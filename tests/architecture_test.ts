@@ -54,11 +54,6 @@ const NOT_YET_MOVED: Allowed[] = [
     line: /ws\.files instanceof LocalFiles/,
     why: "appends result rows to the local disk directly",
   },
-  {
-    file: "lib/training/code_upload.ts",
-    line: /e instanceof DatabricksError/,
-    why: "the jobs code upload, which only the Databricks adapter calls (JobsApi.stageCode)",
-  },
 ];
 
 /** The workspace-kind checks in one file's source: `[line number, line]` for each. */

@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./asser
 import { loadSettings } from "@/fresh.config.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
 import { setKv } from "@/lib/store/kv.ts";
-import { jobsCodeBundle } from "@/lib/training/code_upload.ts";
+import { jobsCodeBundle } from "@/lib/workspace/databricks/jobs_code.ts";
 import { launchRun, type TrainingContext } from "@/lib/training/launch.ts";
 import { getRun } from "@/lib/training/records.ts";
 import { refreshRun, stopMonitor } from "@/lib/training/refresh.ts";
@@ -497,7 +497,9 @@ Deno.test({
 });
 
 Deno.test("[training/databricks] the uploaded launchers are valid Python that refuse a missing count", async () => {
-  const { DISTRIBUTOR_LAUNCHER, TORCHRUN_LAUNCHER } = await import("@/lib/training/code_upload.ts");
+  const { DISTRIBUTOR_LAUNCHER, TORCHRUN_LAUNCHER } = await import(
+    "@/lib/workspace/databricks/jobs_code.ts"
+  );
   const dir = await Deno.makeTempDir();
   try {
     for (const [name, src] of [["t.py", TORCHRUN_LAUNCHER], ["d.py", DISTRIBUTOR_LAUNCHER]]) {

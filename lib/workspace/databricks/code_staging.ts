@@ -1,11 +1,11 @@
 /**
  * `JobsApi.stageCode` on Databricks: the app's `jobs/` code uploaded to the workspace's jobs
- * folder once per content (`<jobs folder>/<hash>/`, see lib/training/code_upload.ts), copied
+ * folder once per content (`<jobs folder>/<hash>/`, see jobs_code.ts), copied
  * into a volume when executors need it there, and what every job running it adds to its compute.
  */
-import { ensureJobsCode, ensureJobsCodeInVolume } from "@/lib/training/code_upload.ts";
 import type { StagedCode } from "../types.ts";
 import type { DatabricksWorkspace } from "./databricks_workspace.ts";
+import { ensureJobsCode, ensureJobsCodeInVolume } from "./jobs_code.ts";
 
 /** Uploads the code where needed (`onUpload` first) and says how jobs name and run it. */
 export async function stageJobsCode(

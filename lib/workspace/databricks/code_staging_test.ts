@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@/tests/assert.ts";
 import { setupFake, VOLUME } from "@/tests/fake_databricks/testing.ts";
-import { jobsCodeBundle } from "@/lib/training/code_upload.ts";
+import { jobsCodeBundle } from "./jobs_code.ts";
 
 const JOBS_DIR = "/Workspace/Shared/lv-staging/jobs";
 

@@ -3,12 +3,13 @@
  * hash of every file, and a marker written last says the upload is complete. Unchanged code is
  * therefore never uploaded again, and a run always executes exactly the code it was launched
  * with (an older run keeps its own folder). The two launchers for multi-GPU runs are part of
- * the upload and of the hash.
+ * the upload and of the hash. `JobsApi.stageCode` (code_staging.ts) is what calls it; the
+ * launchers' file names are those the run plans name as entrypoints (lib/training/compute.ts).
  */
-import type { DatabricksWorkspace } from "@/lib/workspace/databricks/databricks_workspace.ts";
-import { DatabricksError } from "@/lib/workspace/databricks/api_error.ts";
 import { z } from "zod";
-import { LAUNCHERS } from "./compute.ts";
+import { LAUNCHERS } from "@/lib/training/compute.ts";
+import { DatabricksError } from "./api_error.ts";
+import type { DatabricksWorkspace } from "./databricks_workspace.ts";
 
 /** One file of the bundle, relative to the code folder. */
 export interface CodeFile {
@@ -19,7 +20,7 @@ export interface CodeFile {
 const SKIP_DIR = /^(__pycache__|\.pytest_cache|\.venv|venv|\.git|node_modules|tests)$/;
 const TAKE_FILE = /\.(py|txt|yaml|yml|json|toml|cfg)$/;
 const MARKER = "UPLOAD_COMPLETE.txt";
-const DEFAULT_JOBS = new URL("../../jobs", import.meta.url).pathname;
+const DEFAULT_JOBS = new URL("../../../jobs", import.meta.url).pathname;
 
 const HEADER = `# Written by Lakevision beside jobs/train.py; started by Databricks runs/submit.
 import os
