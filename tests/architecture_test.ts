@@ -44,16 +44,6 @@ const NOT_YET_MOVED: Allowed[] = [
     line: /req\.compute\.kind !== ctx\.workspace\.kind/,
     why: "compares the compute choice with the workspace: `traits.computeKind` says it by meaning",
   },
-  {
-    file: "lib/training/run_files.ts",
-    line: /ws\.files instanceof LocalFiles/,
-    why: "reads metrics from the local disk directly",
-  },
-  {
-    file: "lib/serving/batch/result_log.ts",
-    line: /ws\.files instanceof LocalFiles/,
-    why: "appends result rows to the local disk directly",
-  },
 ];
 
 /** The workspace-kind checks in one file's source: `[line number, line]` for each. */

@@ -1,13 +1,14 @@
 /**
  * Reading what a job writes while it runs: `status.json` and the metric history. Metrics come
  * from the run's own MLflow run (the one named in its status.json, never "the latest run"),
- * falling back to `metrics.jsonl` in the run folder. On the local workspace metrics.jsonl is
- * read incrementally from disk, so a new line reaches the page within a poll interval.
+ * falling back to `metrics.jsonl` in the run folder. metrics.jsonl is read incrementally where
+ * the workspace reads a file from an offset (`FilesApi.readFrom`: a seek on the local disk, a
+ * ranged download on Databricks), so a new line reaches the page within a poll interval and a
+ * long run's history is not read again on every poll.
  */
 import { NotFoundError } from "@/lib/errors.ts";
-import { LocalFiles } from "@/lib/workspace/local/files.ts";
 import { parseMetricsJsonl } from "@/lib/workspace/local/tracking.ts";
-import type { Workspace } from "@/lib/workspace/types.ts";
+import type { FilesApi, Workspace } from "@/lib/workspace/types.ts";
 import type { MetricPointLite, RunRecord } from "./types.ts";
 
 /** The fields of status.json the app uses (written by jobs/lakevision_jobs/tracking.py). */
@@ -43,10 +44,8 @@ export async function readJobStatus(ws: Workspace, runDir: string): Promise<JobS
 interface Cache {
   points: MetricPointLite[];
   seen: Set<string>;
-  /** Bytes of metrics.jsonl consumed (disk reads). */
+  /** Bytes of metrics.jsonl consumed: every complete line before it has been parsed. */
   offset: number;
-  /** A trailing partial line kept for the next read. */
-  rest: string;
   source: "none" | "jsonl" | "mlflow";
 }
 
@@ -73,12 +72,8 @@ function add(c: Cache, pts: MetricPointLite[]): void {
 export async function readMetrics(ws: Workspace, run: RunRecord): Promise<MetricPointLite[]> {
   let c = caches.get(run.id);
   if (!c) {
-    c = { points: [], seen: new Set(), offset: 0, rest: "", source: "none" };
+    c = { points: [], seen: new Set(), offset: 0, source: "none" };
     caches.set(run.id, c);
-  }
-  if (ws.files instanceof LocalFiles) {
-    await readDiskIncrement(ws.files, run.runDir, c);
-    return c.points;
   }
   if (run.mlflowRunId) {
     try {
@@ -96,9 +91,7 @@ export async function readMetrics(ws: Workspace, run: RunRecord): Promise<Metric
     }
   }
   try {
-    const text = await ws.files.readText(`${run.runDir}/metrics.jsonl`);
-    add(c, parseMetricsJsonl(text).map(lite));
-    c.source = "jsonl";
+    await readJsonlIncrement(ws.files, `${run.runDir}/metrics.jsonl`, c);
   } catch (e) {
     if (!(e instanceof NotFoundError) && (e as { status?: number }).status !== 404) throw e;
   }
@@ -109,38 +102,35 @@ function lite(p: { name: string; step: number; value: number; ts: number }): Met
   return { name: p.name, step: p.step, value: p.value, ts: p.ts };
 }
 
-async function readDiskIncrement(files: LocalFiles, runDir: string, c: Cache): Promise<void> {
-  const { disk } = await files.resolve(`${runDir}/metrics.jsonl`);
-  let f: Deno.FsFile;
-  try {
-    f = await Deno.open(disk, { read: true });
-  } catch {
-    return;
+const NEWLINE = 0x0a;
+
+/**
+ * Parses the complete lines of metrics.jsonl past `c.offset` and moves the offset to the end of
+ * the last one; a line still being written is read again, whole, next time. A file shorter than
+ * the offset was rewritten: it is read again from the start (points already seen are skipped).
+ */
+async function readJsonlIncrement(files: FilesApi, path: string, c: Cache): Promise<void> {
+  let { bytes, size } = await readFrom(files, path, c.offset);
+  if (size < c.offset) {
+    c.offset = 0;
+    ({ bytes } = await readFrom(files, path, 0));
   }
-  try {
-    const size = (await f.stat()).size;
-    if (size < c.offset) { // rewritten: start over
-      c.offset = 0;
-      c.rest = "";
-    }
-    if (size === c.offset) return;
-    await f.seek(c.offset, Deno.SeekMode.Start);
-    const buf = new Uint8Array(size - c.offset);
-    let off = 0;
-    while (off < buf.length) {
-      const n = await f.read(buf.subarray(off));
-      if (n === null) break;
-      off += n;
-    }
-    c.offset += off;
-    const text = c.rest + new TextDecoder().decode(buf.subarray(0, off));
-    const cut = text.lastIndexOf("\n");
-    c.rest = cut >= 0 ? text.slice(cut + 1) : text;
-    add(c, parseMetricsJsonl(cut >= 0 ? text.slice(0, cut) : "").map(lite));
-    c.source = "jsonl";
-  } finally {
-    f.close();
-  }
+  const end = bytes.lastIndexOf(NEWLINE) + 1;
+  if (end === 0) return;
+  add(c, parseMetricsJsonl(new TextDecoder().decode(bytes.subarray(0, end))).map(lite));
+  c.offset += end;
+  c.source = "jsonl";
+}
+
+/** `files.readFrom`, or the whole file cut at `offset` where the store has no offset reads. */
+async function readFrom(
+  files: FilesApi,
+  path: string,
+  offset: number,
+): Promise<{ bytes: Uint8Array; size: number }> {
+  if (files.readFrom) return await files.readFrom(path, offset);
+  const all = await files.readBytes(path);
+  return { bytes: all.subarray(Math.min(offset, all.length)), size: all.length };
 }
 
 /** Latest value of each metric name (by step, then time). */

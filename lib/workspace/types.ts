@@ -33,6 +33,21 @@ export interface FilesApi {
   ): Promise<void>;
   mkdirs(path: string): Promise<void>;
   delete(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /**
+   * A file's bytes from `offset` to its end, and its size when read: for following a file that
+   * grows (a job's metrics.jsonl) without reading again what was read before. `bytes` is empty
+   * when `offset` is at or past the end; a `size` below `offset` means the file was replaced by a
+   * shorter one. NotFoundError when there is no such file. Both workspaces offer it (local: a
+   * seek; Databricks: one HEAD, then a ranged download only when the file grew); a store without
+   * it is read whole.
+   */
+  readFrom?(path: string, offset: number): Promise<{ bytes: Uint8Array; size: number }>;
+  /**
+   * Adds `data` at the end of a file (created when missing), durable when it returns. Offered
+   * only where the store appends in place (the local workspace's disk); where it is absent a file
+   * can only be written whole, so a writer collects its lines and rewrites the file now and then.
+   */
+  append?(path: string, data: Uint8Array | string): Promise<void>;
 }
 
 /** What to run: a Python entrypoint from `jobs/` with arguments, on some compute. */

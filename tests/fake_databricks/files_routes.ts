@@ -142,21 +142,22 @@ export class FakeFiles {
           "last-modified": (stat.mtime ?? new Date()).toUTCString(),
         };
         if (req.method === "HEAD") return new Response(null, { headers });
+        const range = byteRange(req.headers.get("range"), stat.size);
+        if (range === "unsatisfiable") {
+          return apiError(416, "INVALID_PARAMETER_VALUE", "Range not satisfiable.", {
+            "content-range": `bytes */${stat.size}`,
+          });
+        }
         const f = await Deno.open(local, { read: true });
-        const range = /^bytes=(\d+)-$/.exec(req.headers.get("range") ?? "");
         if (range) {
-          const from = Number(range[1]);
-          if (from >= stat.size) {
-            f.close();
-            return apiError(416, "INVALID_PARAMETER_VALUE", "Range not satisfiable.");
-          }
+          const [from, last] = range;
           await f.seek(from, Deno.SeekMode.Start);
-          return new Response(f.readable, {
+          return new Response(f.readable.pipeThrough(take(last - from + 1)), {
             status: 206,
             headers: {
               ...headers,
-              "content-length": String(stat.size - from),
-              "content-range": `bytes ${from}-${stat.size - 1}/${stat.size}`,
+              "content-length": String(last - from + 1),
+              "content-range": `bytes ${from}-${last}/${stat.size}`,
             },
           });
         }
@@ -233,4 +234,42 @@ export class FakeFiles {
     }
     return apiError(405, "METHOD_NOT_ALLOWED", `${req.method} not allowed.`);
   }
+}
+
+/**
+ * The byte range a download's `Range` header asks for, as RFC 9110 reads it (the Files API's
+ * download takes "the Range and If-Unmodified-Since HTTP headers"): `bytes=first-last`,
+ * `bytes=first-` or the suffix `bytes=-n`, the last byte clipped to the file's. A range starting
+ * at or past the end (any range of an empty file) is unsatisfiable: 416, its Content-Range
+ * giving only the file's size (RFC 9110 §15.5.17). A header that is not one such range is ignored and the whole
+ * file is sent with 200, as RFC 9110 lets a server do.
+ */
+export function byteRange(
+  header: string | null,
+  size: number,
+): [first: number, last: number] | "unsatisfiable" | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec((header ?? "").trim());
+  if (!m || (!m[1] && !m[2])) return undefined;
+  if (!m[1]) {
+    const n = Number(m[2]);
+    return n === 0 || size === 0 ? "unsatisfiable" : [Math.max(0, size - n), size - 1];
+  }
+  const first = Number(m[1]);
+  const last = m[2] ? Number(m[2]) : Infinity;
+  if (last < first) return undefined;
+  return first >= size ? "unsatisfiable" : [first, Math.min(last, size - 1)];
+}
+
+/** Passes the first `n` bytes of a stream on, then ends it. */
+function take(n: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = n;
+  return new TransformStream({
+    transform(chunk, ctl) {
+      if (left <= 0) return;
+      const part = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
+      left -= part.byteLength;
+      ctl.enqueue(part);
+      if (left <= 0) ctl.terminate();
+    },
+  });
 }

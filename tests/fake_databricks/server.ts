@@ -93,6 +93,8 @@ export interface Recorded {
   search: string;
   /** The bearer token sent, if any. */
   token?: string;
+  /** The Range header of a ranged download, when one was sent. */
+  range?: string;
   at: number;
 }
 
@@ -227,6 +229,7 @@ export class FakeDatabricks {
       path,
       search: url.search,
       token: bearer(req),
+      ...(req.headers.has("range") ? { range: req.headers.get("range")! } : {}),
       at: Date.now(),
     });
     if (path.startsWith("/__fake/")) return await this.#control(req, path);

@@ -3,13 +3,13 @@
  * "error"}` row per image, appended as images finish. Opening it to resume cuts a half-written
  * last line and collects the paths already there, so a resumed batch skips them (no duplicates).
  *
- * On the local workspace rows are appended to the file on disk and fsynced per image; elsewhere
- * the Files API has no append, so the file is rewritten at most every few seconds and at the end
- * (a cancel loses at most those seconds, which the resume then redoes).
+ * Where the workspace's files append in place (`FilesApi.append`: the local disk) rows are
+ * appended and fsynced per image; elsewhere (the Files API has no append) the file is rewritten
+ * at most every few seconds and at the end (a cancel loses at most those seconds, which the
+ * resume then redoes).
  */
 import { NotFoundError } from "@/lib/errors.ts";
 import type { ServingEntry } from "@/lib/inference/contract.ts";
-import { LocalFiles } from "@/lib/workspace/local/files.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 
 /** One result row. */
@@ -58,9 +58,12 @@ export class ResultLog {
   #pending: string[] = [];
   #all: string[] = [];
   #lastFlush = 0;
-  #disk: string | null = null;
+  /** Where rows go straight to the file: the store's `FilesApi.append`. */
+  readonly #append?: (path: string, data: string) => Promise<void>;
 
-  private constructor(private ws: Workspace, readonly path: string) {}
+  private constructor(private ws: Workspace, readonly path: string) {
+    this.#append = ws.files.append?.bind(ws.files);
+  }
 
   /** Opens `path`: continued (`resume`) or started empty. */
   static async open(ws: Workspace, path: string, resume: boolean): Promise<ResultLog> {
@@ -84,36 +87,27 @@ export class ResultLog {
     } else {
       await ws.files.write(path, "", { overwrite: true });
     }
-    if (ws.files instanceof LocalFiles) log.#disk = (await ws.files.resolve(path)).disk;
     return log;
   }
 
-  /** Appends rows (written through at once on disk; batched otherwise). */
+  /** Appends rows (written through at once where the store appends; batched otherwise). */
   async append(rows: ResultRow[]): Promise<void> {
     const lines = rows.map((r) => JSON.stringify(r));
     for (const r of rows) {
       this.done.add(r.path);
       if (r.error) this.errors++;
     }
-    if (this.#disk) {
-      const f = await Deno.open(this.#disk, { append: true, create: true });
-      try {
-        const data = new TextEncoder().encode(lines.map((l) => l + "\n").join(""));
-        let off = 0;
-        while (off < data.length) off += await f.write(data.subarray(off));
-        await f.sync();
-      } finally {
-        f.close();
-      }
+    if (this.#append) {
+      if (lines.length) await this.#append(this.path, lines.map((l) => l + "\n").join(""));
       return;
     }
     this.#pending.push(...lines);
     if (Date.now() - this.#lastFlush > 3_000) await this.flush();
   }
 
-  /** Writes what is pending (non-disk workspaces). */
+  /** Writes what is pending (where the store does not append). */
   async flush(): Promise<void> {
-    if (this.#disk || !this.#pending.length) return;
+    if (this.#append || !this.#pending.length) return;
     this.#all.push(...this.#pending.splice(0));
     await this.ws.files.write(this.path, this.#all.map((l) => l + "\n").join(""), {
       overwrite: true,

@@ -131,7 +131,7 @@ function tooLarge(path: string, size: number, limit: number, atLeast = false): D
  * Passes a download through, turning a broken or stalled connection (no bytes for `idleMs`)
  * into a DatabricksError that says how far it got, instead of a bare stream error or a hang.
  */
-function guardBody(
+export function guardBody(
   body: ReadableStream<Uint8Array>,
   path: string,
   idleMs: number,

@@ -1,13 +1,15 @@
 /**
  * The Workspace port's files part over the Files API, with the local adapter's semantics: the
  * same NotFoundError / ConflictError for missing and existing paths, the same guards on
- * volume roots.
+ * volume roots. The Files API has no append (a file is only ever written whole), so `append` is
+ * not offered.
  */
 import { ConflictError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
 import type { FileEntry, FilesApi } from "../types.ts";
 import { parseVolumePath } from "../volume_path.ts";
 import { DatabricksError } from "./api_error.ts";
 import type { DirEntry, FilesClient } from "./files.ts";
+import { readFileFrom } from "./files_range.ts";
 
 function entryOf(e: DirEntry): FileEntry {
   const path = e.path.replace(/\/+$/, "");
@@ -86,6 +88,12 @@ export function filesApi(fc: FilesClient): FilesApi {
       } catch (e) {
         mapped(e, `The volume of ${vp.path} does not exist.`, `File ${vp.path} already exists.`);
       }
+    },
+    async readFrom(path, offset) {
+      const vp = parseVolumePath(path);
+      const tail = await readFileFrom(fc, vp.path, offset);
+      if (!tail) throw new NotFoundError(`File ${vp.path} does not exist.`);
+      return tail;
     },
     async mkdirs(path) {
       await fc.mkdirs(parseVolumePath(path).path);

@@ -1,7 +1,7 @@
 /**
  * The local adapter's files: `/Volumes/<c>/<s>/<v>/...` lives under `<data dir>/volumes/c/s/v/`.
  * Writes go to a temp file that is renamed into place, so a failed upload never leaves a partial
- * or empty file. Links are judged against the real (link-free) volumes root: a catalog, schema or
+ * or empty file; `append` alone writes in place (a log that grows line by line). Links are judged against the real (link-free) volumes root: a catalog, schema or
  * volume folder that is itself a link, or a link below it that leads out of its volume, is refused
  * like `..` is, and a refused link's target is never even stat-ed. File-system errors become 4xx
  * errors naming the volume path; host paths stay in the log.
@@ -169,6 +169,70 @@ export class LocalFiles implements FilesApi {
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
       throw fsError(e, vp);
+    }
+  }
+
+  /** The bytes from `offset` on and the size, read with one open, stat and seek. */
+  async readFrom(path: string, offset: number): Promise<{ bytes: Uint8Array; size: number }> {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new BadRequestError(`Offset ${offset} into ${path} is not a byte position.`);
+    }
+    const { vp, disk } = await this.resolve(path);
+    let f: Deno.FsFile;
+    try {
+      f = await Deno.open(disk, { read: true });
+    } catch (e) {
+      throw fsError(e, vp);
+    }
+    try {
+      const st = await f.stat();
+      if (st.isDirectory) throw new Deno.errors.IsADirectory(vp.path);
+      if (offset >= st.size) return { bytes: new Uint8Array(0), size: st.size };
+      await f.seek(offset, Deno.SeekMode.Start);
+      const bytes = new Uint8Array(st.size - offset);
+      let n = 0;
+      while (n < bytes.length) {
+        const got = await f.read(bytes.subarray(n));
+        if (got === null) break; // cut shorter since the stat
+        n += got;
+      }
+      return { bytes: bytes.subarray(0, n), size: offset + n };
+    } catch (e) {
+      throw fsError(e, vp);
+    } finally {
+      f.close();
+    }
+  }
+
+  /** Appends in place and fsyncs; the file (and its folder) is made when missing. */
+  async append(path: string, data: Uint8Array | string): Promise<void> {
+    const { vp, disk } = await this.resolve(path);
+    if (vp.rest.length === 0) {
+      throw new WorkspaceError(
+        `Cannot write to the volume root ${vp.path}.`,
+        "INVALID_PARAMETER_VALUE",
+        400,
+      );
+    }
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    let f: Deno.FsFile;
+    try {
+      f = await Deno.open(disk, { append: true, create: true }).catch(async (e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        await Deno.mkdir(disk.slice(0, disk.lastIndexOf("/")), { recursive: true });
+        return await Deno.open(disk, { append: true, create: true });
+      });
+    } catch (e) {
+      throw fsError(e, vp);
+    }
+    try {
+      let n = 0;
+      while (n < bytes.length) n += await f.write(bytes.subarray(n));
+      await f.sync();
+    } catch (e) {
+      throw fsError(e, vp);
+    } finally {
+      f.close();
     }
   }
 
