@@ -7,7 +7,6 @@
  *
  * A background loop refreshes every active run; pages watching one run refresh it faster.
  */
-import { hostPathHider } from "@/lib/errors.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type { JobRun, Workspace, WorkspaceTraits } from "@/lib/workspace/types.ts";
@@ -86,8 +85,9 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
       return { stale: { since: cur.stale?.since ?? Date.now(), error: failure } };
     }
     const patch = merge(cur, job, status, metrics, ws.traits);
-    // A local job's messages name the disk folders it ran in: stored (and shown) as volume paths.
-    if (patch.message) patch.message = hidePaths(ws)(patch.message);
+    // A job run on this machine names the disk folders it ran in: stored (and shown) as volume
+    // paths.
+    if (patch.message && ws.hidePaths) patch.message = ws.hidePaths(patch.message);
     // Nothing new: no write, no event.
     const same = Object.entries(patch).every(([k, v]) =>
       JSON.stringify(v) === JSON.stringify(cur[k as keyof RunRecord])
@@ -262,18 +262,4 @@ export function startMonitor(ws: Workspace, intervalMs?: number): void {
 export function stopMonitor(): void {
   loop?.stop();
   loop = null;
-}
-
-const hiders = new Map<string, (text: string) => string>();
-
-/** Replaces the local workspace's disk folders in job messages with volume paths. */
-function hidePaths(ws: Workspace): (text: string) => string {
-  const root = (ws.files as { root?: string }).root;
-  if (!root) return (t) => t;
-  let h = hiders.get(root);
-  if (!h) {
-    h = hostPathHider(root.replace(/\/volumes$/, ""));
-    hiders.set(root, h);
-  }
-  return h;
 }

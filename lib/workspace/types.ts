@@ -440,6 +440,13 @@ export interface Workspace {
   traits: WorkspaceTraits;
   /** e.g. the data dir, or the Databricks host. */
   describe(): string;
+  /**
+   * `text` (a job's message) with this machine's folders of the workspace written as people know
+   * them: volume paths for the volumes, `<data folder>` for the rest. Present where jobs run in
+   * folders on this machine (the local workspace); elsewhere a job's paths are the workspace's
+   * own and are shown as they are.
+   */
+  hidePaths?(text: string): string;
   files: FilesApi;
   jobs: JobsApi;
   tracking: TrackingApi;

@@ -3,6 +3,7 @@
  * folders, registry and endpoints in KV. Parts whose stage has not landed yet say so plainly
  * (HTTP 501 with a message) instead of pretending.
  */
+import { hostPathHider } from "@/lib/errors.ts";
 import type {
   AreaHealth,
   ComputeApi,
@@ -79,10 +80,13 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
   });
   const serving: ServingApi = localServing;
   if (opts.serveEndpoints) void localServing.start();
+  // Made on first use: the data dir's real path (through links) is known once it exists.
+  let hider: ((text: string) => string) | undefined;
   const ws: Workspace = {
     kind: "local",
     traits: LOCAL_TRAITS,
     describe: () => `local workspace in ${opts.dataDir}`,
+    hidePaths: (text) => (hider ??= hostPathHider(opts.dataDir))(text),
     files,
     jobs,
     tracking,
