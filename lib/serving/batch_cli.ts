@@ -20,6 +20,7 @@ import { getBatch, listBatches, updateBatch } from "./batch/records.ts";
 import { parseResultLines } from "./batch/result_log.ts";
 import {
   type BatchContext,
+  batchContext,
   cancelBatch,
   describeInput,
   describeOutput,
@@ -72,11 +73,8 @@ async function open(): Promise<BatchContext> {
   await Deno.mkdir(settings.dataDir, { recursive: true });
   await openKv(`${settings.dataDir}/kv.sqlite3`);
   const ws = await createWorkspace(settings);
-  return {
-    ws,
-    volume: settings.volume.replace(/\/+$/, ""),
-    user: Deno.env.get("USER") ?? "cli",
-  };
+  // As the app builds it: where the app may not run batches itself, neither may the CLI.
+  return batchContext({ workspace: ws, settings, user: { name: Deno.env.get("USER") ?? "cli" } });
 }
 
 const RESULT_OPTIONS = {
