@@ -217,21 +217,49 @@ Deno.test("[serving] bad bodies and images get 4xx naming what is wrong; one bad
 });
 
 Deno.test("[serving] concurrent requests all answer; a full queue is a 503 with Retry-After", async () => {
-  const x = await setup({ engine: { concurrency: 1, maxQueued: 2, random: seeded(1) } });
+  // Deterministic: the endpoint is scaled to zero, and its reload is held at the model file, so
+  // the first request occupies the only slot while the others arrive: two wait, the rest are
+  // refused at once — however fast or loaded the machine is.
+  let now = Date.now();
+  const x = await setup({
+    idleUnloadMinutes: 1,
+    engine: { concurrency: 1, maxQueued: 2, random: seeded(1), now: () => now },
+  });
   try {
     await x.s.create(spec());
     await waitFor(x.s, "tiny-ep", (e) => e.state === "READY");
-    const body = { instances: Array(16).fill(base64(JPEG)) };
-    const rs = await Promise.all(Array.from({ length: 12 }, () => x.invoke("tiny-ep", body)));
-    const codes = rs.map((r) => r.status);
-    assert(codes.filter((c) => c === 200).length >= 3, codes.join());
+    now += 61_000;
+    x.s.sweep(now);
+    assertEquals((await x.s.get("tiny-ep")).runtime?.loaded, false);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const held = new Promise<void>((r) => (reached = r));
+    const readBytes = x.ws.files.readBytes.bind(x.ws.files);
+    x.ws.files.readBytes = async (path: string) => {
+      if (path.endsWith("/model.onnx")) {
+        reached();
+        await gate;
+      }
+      return await readBytes(path);
+    };
+    const body = { instances: Array(4).fill(base64(JPEG)) };
+    const first = x.invoke("tiny-ep", body);
+    await held; // the first request holds the slot, reloading the model
+    const rest = Array.from({ length: 11 }, () => x.invoke("tiny-ep", body));
+    const refused = (await Promise.all(rest.slice(2))).map((r) => r.status);
+    assertEquals(refused, Array(9).fill(503));
+    release();
+    const rs = [await first, ...(await Promise.all(rest))];
+    assertEquals(rs.map((r) => r.status), [200, 200, 200, ...Array(9).fill(503)]);
     const busy = rs.filter((r) => r.status === 503);
-    assert(busy.length > 0, codes.join());
     assertEquals(busy[0].headers.get("retry-after"), "1");
     assertStringIncludes((await busy[0].json()).error.message, "busy");
+    for (const r of busy.slice(1)) await r.body?.cancel();
     for (const r of rs.filter((r) => r.status === 200)) {
-      assertEquals((await r.json()).predictions.length, 16);
+      assertEquals((await r.json()).predictions.length, 4);
     }
+    await x.s.flush();
     const m = await x.s.metrics("tiny-ep");
     assertEquals(m.points.reduce((a, p) => a + p.errors, 0), busy.length);
   } finally {
