@@ -18,7 +18,7 @@ export async function assertDataReady(
   req: Pick<LaunchRequest, "config" | "configPath" | "compute">,
 ): Promise<void> {
   // the wrong compute is launchRun's refusal to make; a config to check comes after that
-  if (req.compute.kind !== ctx.workspace.kind) return;
+  if (req.compute.kind !== ctx.workspace.traits.computeKind) return;
   const version = await resolveConfig(ctx, req);
   const why = cannotRunLocally(version.model);
   if (req.compute.kind === "local" && why) {

@@ -111,11 +111,7 @@ async function readJson(ws: Workspace, path: string): Promise<Record<string, unk
 function toVolumePath(ws: Workspace, p: string | undefined): string | undefined {
   if (!p) return undefined;
   if (p.startsWith("/Volumes/")) return p.replace(/\/+$/, "");
-  const root = (ws.files as { root?: string }).root;
-  if (root && p.startsWith(`${root}/`)) {
-    return `/Volumes/${p.slice(root.length + 1)}`.replace(/\/+$/, "");
-  }
-  return undefined;
+  return ws.files.volumePathOf?.(p);
 }
 
 /**

@@ -129,8 +129,7 @@ async function trainData(ws: Workspace, runDir: string): Promise<string | undefi
     const p = r?.config?.data?.train_data_path ?? r?.config?.data?.train_annotation_file;
     if (typeof p !== "string") return undefined;
     if (p.startsWith("/Volumes/")) return p;
-    const root = (ws.files as { root?: string }).root;
-    return root && p.startsWith(`${root}/`) ? `/Volumes/${p.slice(root.length + 1)}` : undefined;
+    return ws.files.volumePathOf?.(p);
   } catch {
     return undefined;
   }

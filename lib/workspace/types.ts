@@ -48,6 +48,12 @@ export interface FilesApi {
    * can only be written whole, so a writer collects its lines and rewrites the file now and then.
    */
   append?(path: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * The volume path of a path a job on this machine wrote in its own terms (the local
+   * workspace's jobs see volumes as folders on disk, and their resolved configs say so);
+   * undefined when `path` is not inside the volumes. Absent where jobs already write volume paths.
+   */
+  volumePathOf?(path: string): string | undefined;
 }
 
 /** What to run: a Python entrypoint from `jobs/` with arguments, on some compute. */

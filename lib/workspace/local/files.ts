@@ -18,6 +18,12 @@ export class LocalFiles implements FilesApi {
     this.root = `${dataDir.replace(/\/$/, "")}/volumes`;
   }
 
+  volumePathOf(path: string): string | undefined {
+    if (path.startsWith("/Volumes/")) return path.replace(/\/+$/, "");
+    if (!path.startsWith(`${this.root}/`)) return undefined;
+    return `/Volumes/${path.slice(this.root.length + 1)}`.replace(/\/+$/, "");
+  }
+
   /**
    * The disk path for a volume path, after checking it stays in its volume. Each existing
    * segment is `lstat`-ed from the real volumes root down; a link must resolve inside

@@ -1,4 +1,4 @@
-/** The local files' offset reads and in-place appends (`FilesApi.readFrom`, `FilesApi.append`). */
+/** The local files' offset reads, in-place appends and disk → volume paths (`FilesApi`). */
 import { assertEquals, assertRejects } from "@/tests/assert.ts";
 import { BadRequestError, NotFoundError, WorkspaceError } from "@/lib/errors.ts";
 import { LocalFiles } from "./files.ts";
@@ -56,4 +56,12 @@ Deno.test("[local_files] append writes in place (folders made), refuses the volu
       await Deno.remove(outside, { recursive: true });
     }
   });
+});
+
+Deno.test("[local_files] a path a local job wrote on disk maps back to its volume path", () => {
+  const f = new LocalFiles("/srv/lv");
+  assertEquals(f.volumePathOf("/srv/lv/volumes/main/cv/data/coco/"), "/Volumes/main/cv/data/coco");
+  assertEquals(f.volumePathOf("/Volumes/main/cv/data/x.json"), "/Volumes/main/cv/data/x.json");
+  assertEquals(f.volumePathOf("/srv/lv/kv.sqlite"), undefined);
+  assertEquals(f.volumePathOf("/srv/lv/volumesX/a/b/c"), undefined);
 });
