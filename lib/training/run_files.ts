@@ -143,21 +143,26 @@ export function latestValues(points: MetricPointLite[]): Record<string, number> 
   return Object.fromEntries([...best].map(([k, p]) => [k, p.value]));
 }
 
-/** The last lines of the run's output (local: output.log; Databricks: the task's logs). */
+/**
+ * The last lines of the run's output (local: output.log; Databricks: the task's logs), with the
+ * folders of this machine written as volume paths where the workspace says how (a local job
+ * prints the disk paths it was given).
+ */
 export async function readLogTail(
   ws: Workspace,
   run: RunRecord,
   maxBytes = 16_384,
 ): Promise<string> {
+  const shown = (text: string) => ws.hidePaths?.(text) ?? text;
   if (run.jobRunId) {
     try {
       const text = await ws.jobs.logs(run.jobRunId, { maxBytes });
-      if (text) return text;
+      if (text) return shown(text);
     } catch { /* fall back to the run folder */ }
   }
   try {
     const text = await ws.files.readText(`${run.runDir}/output.log`);
-    return text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
+    return shown(text.length > maxBytes ? text.slice(text.length - maxBytes) : text);
   } catch {
     return "";
   }

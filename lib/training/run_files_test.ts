@@ -6,7 +6,7 @@ import { assertEquals } from "@/tests/assert.ts";
 import { setupFake } from "@/tests/fake_databricks/testing.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import type { FilesApi, Workspace } from "@/lib/workspace/types.ts";
-import { dropMetricsCache, readMetrics } from "./run_files.ts";
+import { dropMetricsCache, readLogTail, readMetrics } from "./run_files.ts";
 import type { RunRecord } from "./types.ts";
 
 const VOL = "/Volumes/main/cv/data";
@@ -90,4 +90,20 @@ Deno.test("[run files] Databricks: the MLflow run first; without it metrics.json
   assertEquals(gets.map((r) => r.range), [undefined, `bytes=${first.length}-`]);
   dropMetricsCache(withMlflow.id);
   dropMetricsCache(gone.id);
+});
+
+Deno.test("[run files] the log tail shows a local job's disk paths as the volume paths they are", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lakevision-run-log-" });
+  try {
+    const ws = createLocalWorkspace({ dataDir: dir, volume: VOL });
+    const r = run("local-log");
+    await ws.files.write(
+      `${r.runDir}/output.log`,
+      `[predictions] ${dir}/volumes/main/cv/data/runs/local-log/predictions/val.json\n`,
+    );
+    const tail = await readLogTail(ws, r);
+    assertEquals(tail, `[predictions] ${VOL}/runs/local-log/predictions/val.json\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
