@@ -67,3 +67,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "[run outputs] a run whose MLflow tracking failed says so on its page",
+  ...opts,
+  fn: async () => {
+    const app = await testApp();
+    try {
+      const id = newRunId();
+      const now = Date.now();
+      await createRun({
+        id,
+        name: "tracked",
+        createdAt: now,
+        createdBy: "t",
+        config: { name: "c", version: 1, task: "classification", model: "m" },
+        compute: { kind: "local", device: "cpu" },
+        distribution: "local",
+        status: "succeeded",
+        phase: "done",
+        runDir: `${app.settings.volume}/runs/${id}`,
+        configPath: `${app.settings.volume}/configs/c/v1.yaml`,
+        command: ["python"],
+        idempotencyToken: `tok-${id}`,
+        updatedAt: now,
+        progress: null,
+        lastMetrics: {},
+        mlflowError: "MLflow start_run failed: 403 PERMISSION_DENIED on /Users/x/lakevision",
+      });
+      const page = await (await app.request(`/training/${id}`)).text();
+      assertStringIncludes(page, 'data-testid="mlflow-error"');
+      assertStringIncludes(page, "403 PERMISSION_DENIED on /Users/x/lakevision");
+    } finally {
+      stopMonitor();
+      await app.close();
+    }
+  },
+});

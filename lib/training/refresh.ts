@@ -88,6 +88,7 @@ async function doRefresh(ws: Workspace, run: RunRecord): Promise<RunRecord> {
     // A job run on this machine names the disk folders it ran in: stored (and shown) as volume
     // paths.
     if (patch.message && ws.hidePaths) patch.message = ws.hidePaths(patch.message);
+    if (patch.mlflowError && ws.hidePaths) patch.mlflowError = ws.hidePaths(patch.mlflowError);
     // Nothing new: no write, no event.
     const same = Object.entries(patch).every(([k, v]) =>
       JSON.stringify(v) === JSON.stringify(cur[k as keyof RunRecord])
@@ -130,6 +131,9 @@ export function merge(
   if (st) {
     if (st.mlflow_run_id) patch.mlflowRunId = st.mlflow_run_id;
     if (st.mlflow_experiment_id) patch.mlflowExperimentId = st.mlflow_experiment_id;
+    if (typeof st.mlflow_error === "string" && st.mlflow_error) {
+      patch.mlflowError = st.mlflow_error.slice(0, 2000);
+    }
     if (typeof st.updated_at === "number") patch.heartbeatAt = st.updated_at;
     if (typeof st.step === "number") {
       patch.progress = {

@@ -22,6 +22,8 @@ export interface JobStatus {
   message?: string | null;
   mlflow_run_id?: string | null;
   mlflow_experiment_id?: string | null;
+  /** Why MLflow tracking failed (the job goes on without it). */
+  mlflow_error?: string | null;
   pid?: number;
   started_at?: number;
   updated_at?: number;

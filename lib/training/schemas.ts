@@ -76,6 +76,8 @@ export const RunRecordSchema = z.object({
   lastMetrics: z.record(z.string(), z.number()).default({}),
   mlflowRunId: z.string().optional(),
   mlflowExperimentId: z.string().optional(),
+  /** Why MLflow tracking failed for this run (status.json `mlflow_error`); training went on. */
+  mlflowError: z.string().max(2000).optional(),
   cancelRequestedAt: z.number().optional(),
   /** Set while the workspace does not answer: the state shown is the last known one. */
   stale: z.object({ since: z.number(), error: z.string() }).optional(),

@@ -108,6 +108,14 @@ export default function RunPage({ data }: PageProps<Data>) {
       </a>,
     ]);
   } else if (run.mlflowRunId) rows.push(["MLflow run", <code key="r6">{run.mlflowRunId}</code>]);
+  if (run.mlflowError) {
+    rows.push([
+      "MLflow",
+      <span key="r8" class="text-amber-800" data-testid="mlflow-error">
+        tracking failed, training went on without it: {run.mlflowError}
+      </span>,
+    ]);
+  }
   if (run.jobRunId) rows.push(["Job id", <code key="r7">{run.jobRunId}</code>]);
   return (
     <Page title={run.name} crumbs={[{ label: "Training", href: "/training" }]}>
