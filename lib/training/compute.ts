@@ -7,7 +7,7 @@ import { gpuSingleNodeCluster } from "@/lib/workspace/databricks/cluster_spec.ts
 import type { ComputeChoice } from "./compute_choice.ts";
 import type { Distribution } from "./status.ts";
 
-/** The launchers uploaded beside `jobs/` (see code_upload.ts) for the multi-GPU modes. */
+/** The launchers uploaded beside `jobs/` (lib/workspace/databricks/jobs_code.ts) for the multi-GPU modes. */
 export const LAUNCHERS = {
   torchrun: "launch_torchrun.py",
   distributor: "launch_distributor.py",
