@@ -48,6 +48,9 @@ def get_args_parser():
                    help="where to train; auto = cuda when available")
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export at the end")
     p.add_argument("--max-eval-batches", type=int, default=None, help="cap validation batches per evaluation")
+    p.add_argument("--experiment", default=None,
+                   help="MLflow experiment when the config names none (the app passes "
+                        "<LAKEVISION_EXPERIMENT_ROOT>/<config> where it cannot set LAKEVISION_EXPERIMENT)")
     return p
 
 
@@ -131,7 +134,7 @@ def setup_run(args, tracker, info):
         write_json_atomic(os.path.join(args.run_dir, "config.resolved.json"),
                           {"args": vars(args), "config": cfg.to_dict(), "world_size": info.world_size})
         tracker.update(task=cfg.task, model_name=cfg.model.model_name)
-        tracker._start_mlflow(cfg.mlflow)
+        tracker._start_mlflow(cfg.mlflow, experiment=args.experiment)
         tracker.update()
         tracker.log_params({"task_type": cfg.task, "model_name": cfg.model.model_name,
                             "num_classes": cfg.model.num_classes, "max_epochs": cfg.training.max_epochs,

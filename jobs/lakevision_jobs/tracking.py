@@ -161,7 +161,11 @@ class RunTracker:
         if self.status.get("mlflow_error") is None:
             self.update(mlflow_error=msg)
 
-    def _start_mlflow(self, cfg):
+    def _start_mlflow(self, cfg, experiment=None):
+        """Starts (or, on resume, reopens) the MLflow run. The experiment is the config's own
+        (`mlflow.experiment_name`), else `experiment` (train.py's --experiment: the app's choice
+        under LAKEVISION_EXPERIMENT_ROOT where it cannot set the job's environment, e.g. on an
+        existing cluster), else $LAKEVISION_EXPERIMENT (the same choice on a new job cluster)."""
         wanted = cfg.enabled
         if wanted is False:
             return
@@ -174,8 +178,7 @@ class RunTracker:
             warn_once("mlflow-missing", "mlflow is not importable; metrics go to metrics.jsonl only")
             return
         try:
-            # The config's experiment, else the one the app chose under LAKEVISION_EXPERIMENT_ROOT.
-            experiment = cfg.experiment_name or os.environ.get("LAKEVISION_EXPERIMENT")
+            experiment = experiment_for(cfg, experiment)
             if experiment:
                 mlflow.set_experiment(experiment)
             run_id = self.status.get("mlflow_run_id")
@@ -192,6 +195,12 @@ class RunTracker:
         except Exception as e:
             self._mlflow = None
             self._mlflow_failed("mlflow-start", f"MLflow could not start a run ({e}); metrics go to metrics.jsonl only")
+
+
+def experiment_for(cfg, given=None):
+    """The MLflow experiment of a run: the config's, else the app's (`given`, then the
+    LAKEVISION_EXPERIMENT environment variable); None leaves MLflow's default."""
+    return cfg.experiment_name or given or os.environ.get("LAKEVISION_EXPERIMENT") or None
 
 
 def _requirement_names(path):

@@ -14,6 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from lakevision_jobs import distributed, tracking  # noqa: E402
 
+STUBS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stubs")
+
 
 def _fake_mlflow(fail_start=False):
     calls = []
@@ -76,6 +78,28 @@ class Experiment(unittest.TestCase):
             self.assertEqual(calls[0], ("set_experiment", "/Shared/lakevision/shapes"))
             self.assertEqual(t.status["mlflow_run_id"], "r1")
 
+    def test_the_experiment_argument_comes_after_the_config_and_before_the_environment(self):
+        named = SimpleNamespace(**{**vars(CFG), "experiment_name": "/Users/a@b.c/own"})
+        cases = [  # (config, --experiment, $LAKEVISION_EXPERIMENT, expected)
+            (named, "/Shared/lv/arg", "/Shared/lv/env", "/Users/a@b.c/own"),
+            (CFG, "/Shared/lv/arg", "/Shared/lv/env", "/Shared/lv/arg"),
+            (CFG, None, "/Shared/lv/env", "/Shared/lv/env"),
+            (CFG, None, None, None),
+        ]
+        for cfg, arg, env, expected in cases:
+            m, calls = _fake_mlflow()
+            with self.subTest(arg=arg, env=env), tempfile.TemporaryDirectory() as d, \
+                    mock.patch.dict(sys.modules, {"mlflow": m}), mock.patch.dict(os.environ, {}):
+                os.environ.pop("LAKEVISION_EXPERIMENT", None)
+                if env:
+                    os.environ["LAKEVISION_EXPERIMENT"] = env
+                self.assertEqual(tracking.experiment_for(cfg, arg), expected)
+                t = tracking.RunTracker(d, "train")
+                t._start_mlflow(cfg, experiment=arg)
+                sets = [c[1] for c in calls if c[0] == "set_experiment"]
+                self.assertEqual(sets, [expected] if expected else [])
+                self.assertEqual(t.status["mlflow_run_id"], "r1")
+
     def test_an_mlflow_failure_is_in_the_log_and_in_status(self):
         m, _ = _fake_mlflow(fail_start=True)
         with tempfile.TemporaryDirectory() as d, mock.patch.dict(sys.modules, {"mlflow": m}):
@@ -85,6 +109,32 @@ class Experiment(unittest.TestCase):
                 st = json.load(f)
             self.assertIn("MLflow could not start a run", st["mlflow_error"])
             self.assertIn("PERMISSION_DENIED", st["mlflow_error"])
+
+
+class ExperimentArgument(unittest.TestCase):
+    """train.py --experiment, as the app passes it for a run on an existing cluster (whose
+    environment a run cannot set), reaches MLflow when the config names no experiment."""
+
+    def test_train_py_sets_the_experiment_it_is_given(self):
+        import yaml
+        from tests.helpers import read_status, run_job
+        from tests.test_train_classification import classification_config
+        with tempfile.TemporaryDirectory() as d:
+            cfg = classification_config(d, max_epochs=1)
+            with open(cfg) as f:
+                raw = yaml.safe_load(f)
+            raw["mlflow"] = {"enabled": True, "run_name": "r1"}
+            with open(cfg, "w") as f:
+                yaml.safe_dump(raw, f)
+            log = f"{d}/mlflow.jsonl"
+            env = {"PYTHONPATH": STUBS, "LV_MLFLOW_STUB_LOG": log, "LAKEVISION_EXPERIMENT": ""}
+            p = run_job("train.py", "--config", cfg, "--run-dir", f"{d}/run", "--no-export",
+                        "--max-steps", "1", "--experiment", "/Shared/lakevision/shapes", env=env)
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            with open(log) as f:
+                calls = [json.loads(line) for line in f]
+            self.assertEqual(calls[0], {"call": "set_experiment", "name": "/Shared/lakevision/shapes"})
+            self.assertEqual(read_status(f"{d}/run")["mlflow_run_id"], "stub-run-1")
 
 
 class ChildProcesses(unittest.TestCase):
