@@ -42,12 +42,23 @@ export class FakeFiles {
     this.denied.get(fullName)!.add(privilege);
   }
 
-  /** Writes a file directly (test setup). */
-  async put(path: string, data: Uint8Array | string): Promise<void> {
+  /**
+   * Writes a file directly (test setup); `modifiedAt` (epoch ms) sets its Last-Modified, e.g.
+   * later than a download's If-Unmodified-Since within the same second.
+   */
+  async put(
+    path: string,
+    data: Uint8Array | string,
+    opts: { modifiedAt?: number } = {},
+  ): Promise<void> {
     const local = this.#local(path);
     if (!local) throw new Error(`not in a known volume: ${path}`);
     await Deno.mkdir(local.slice(0, local.lastIndexOf("/")), { recursive: true });
     await Deno.writeFile(local, typeof data === "string" ? new TextEncoder().encode(data) : data);
+    if (opts.modifiedAt !== undefined) {
+      const at = new Date(opts.modifiedAt);
+      await Deno.utime(local, at, at);
+    }
   }
 
   /** Moves a finished temp file to a volume path (multipart completion). */
@@ -141,6 +152,16 @@ export class FakeFiles {
           "content-length": String(stat.size),
           "last-modified": (stat.mtime ?? new Date()).toUTCString(),
         };
+        if (modifiedSince(req.headers.get("if-unmodified-since"), stat.mtime)) {
+          // "If it has [been modified], a 412 Precondition Failed error will be returned."
+          return apiError(
+            412,
+            "FAILED_PRECONDITION",
+            `The file '${vpath}' has been modified since ${
+              req.headers.get("if-unmodified-since")
+            }.`,
+          );
+        }
         if (req.method === "HEAD") return new Response(null, { headers });
         const range = byteRange(req.headers.get("range"), stat.size);
         if (range === "unsatisfiable") {
@@ -258,6 +279,18 @@ export function byteRange(
   const last = m[2] ? Number(m[2]) : Infinity;
   if (last < first) return undefined;
   return first >= size ? "unsatisfiable" : [first, Math.min(last, size - 1)];
+}
+
+/**
+ * Whether a file modified at `mtime` was modified after an `If-Unmodified-Since` date (RFC 9110
+ * §13.1.4, which the Files API's download takes): compared in whole seconds, as HTTP-dates
+ * are; a header that is not a date is ignored.
+ */
+export function modifiedSince(header: string | null, mtime: Date | null): boolean {
+  if (!header || !mtime) return false;
+  const since = Date.parse(header);
+  if (Number.isNaN(since)) return false;
+  return Math.floor(mtime.getTime() / 1000) > Math.floor(since / 1000);
 }
 
 /** Passes the first `n` bytes of a stream on, then ends it. */

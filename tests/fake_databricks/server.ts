@@ -95,6 +95,8 @@ export interface Recorded {
   token?: string;
   /** The Range header of a ranged download, when one was sent. */
   range?: string;
+  /** The If-Unmodified-Since header of a download, when one was sent. */
+  ifUnmodifiedSince?: string;
   at: number;
 }
 
@@ -230,6 +232,9 @@ export class FakeDatabricks {
       search: url.search,
       token: bearer(req),
       ...(req.headers.has("range") ? { range: req.headers.get("range")! } : {}),
+      ...(req.headers.has("if-unmodified-since")
+        ? { ifUnmodifiedSince: req.headers.get("if-unmodified-since")! }
+        : {}),
       at: Date.now(),
     });
     if (path.startsWith("/__fake/")) return await this.#control(req, path);

@@ -13,6 +13,7 @@ import {
   type OnProgress,
   uploadParts,
 } from "./files_multipart.ts";
+import { resumingDownload } from "./files_range.ts";
 
 /** Largest body one Files API PUT accepts (5 GiB). */
 export const SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
@@ -201,6 +202,8 @@ export class FilesClient {
    * Streams a file's bytes; the caller reads or cancels the stream. `offset` continues an
    * earlier download from that byte (`Range: bytes=offset-`); with `retries`, a connection that
    * drops mid-way is picked up again from the byte reached; `onProgress` sees bytes so far.
+   * These three go through `resumingDownload` (files_range.ts), which also copes with a server
+   * that ignores the range.
    */
   async download(
     path: string,
@@ -214,7 +217,7 @@ export class FilesClient {
     } = {},
   ): Promise<ReadableStream<Uint8Array>> {
     if (opts.offset !== undefined || opts.retries || opts.onProgress) {
-      return this.#resumingDownload(path, opts);
+      return resumingDownload(this, path, opts);
     }
     const p = checkVolumePath(path);
     const stall = new AbortController();
@@ -227,49 +230,6 @@ export class FilesClient {
     });
     if (!res.body) return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     return guardBody(res.body, p, opts.idleMs ?? 60_000, () => stall.abort());
-  }
-
-  #resumingDownload(
-    path: string,
-    opts: {
-      signal?: AbortSignal;
-      idleMs?: number;
-      offset?: number;
-      retries?: number;
-      onProgress?: OnProgress;
-    },
-  ): ReadableStream<Uint8Array> {
-    let at = opts.offset ?? 0;
-    let left = opts.retries ?? 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    let total: number | undefined;
-    const open = async () => {
-      if (total === undefined) total = (await this.headFile(path))?.size;
-      const body = await this.download(path, {
-        range: at > 0 ? `bytes=${at}-` : undefined,
-        signal: opts.signal,
-        idleMs: opts.idleMs,
-      });
-      reader = body.getReader();
-    };
-    return new ReadableStream<Uint8Array>({
-      pull: async (ctl) => {
-        for (;;) {
-          try {
-            if (!reader) await open();
-            const r = await reader!.read();
-            if (r.done) return ctl.close();
-            at += r.value.byteLength;
-            opts.onProgress?.(at, total);
-            return ctl.enqueue(r.value);
-          } catch (e) {
-            reader = undefined;
-            if (left-- <= 0 || opts.signal?.aborted) throw e;
-          }
-        }
-      },
-      cancel: (reason) => reader?.cancel(reason),
-    }, { highWaterMark: 0 });
   }
 
   /**
