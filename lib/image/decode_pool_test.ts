@@ -2,16 +2,27 @@ import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import { HttpError } from "@/lib/errors.ts";
 import { ImageTooLargeError } from "./budget.ts";
 import {
+  classCountsOffThread,
+  classMapOffThread,
   closeDecodePool,
   colorizeMaskOffThread,
   decodeImageOffThread,
   decodePngOffThread,
   decodePoolStats,
+  panopticMapOffThread,
+  segmentAreasOffThread,
+  setDecodeTimeoutMs,
   setInlineMaxPixels,
   thumbnailOffThread,
 } from "./decode_pool.ts";
 import { classRgb } from "@/lib/data/colors.ts";
-import { colorizeMask } from "./label_maps.ts";
+import {
+  colorizeMask,
+  decodeClassCounts,
+  decodeClassMap,
+  decodePanopticMap,
+  decodeSegmentAreas,
+} from "./label_maps.ts";
 import { decodePng, encodePng } from "./png.ts";
 import { decodeRgba, thumbnailJpeg } from "./rgba.ts";
 import { craftedPng } from "./testing.ts";
@@ -83,5 +94,67 @@ Deno.test("[decode_pool] the request thread keeps running while a big mask is de
     const d = decodePng(out);
     assertEquals([d.width, d.height, d.channels], [w, h, 4]);
     assert(ticks >= Math.min(5, ms / 20), `the main thread ticked ${ticks} times in ${ms} ms`);
+  });
+});
+
+Deno.test("[decode_pool] label maps and pixel counts come back from a worker as in-thread, errors too", async () => {
+  await offThread(async () => {
+    const W = 40, H = 30;
+    const mask = encodePng({
+      width: W,
+      height: H,
+      channels: 1,
+      data: Array.from({ length: W * H }, (_, i) => (i >> 4) % 6),
+    });
+    const ids = Array.from({ length: W * H }, (_, i) => [0, 300, 70000][(i >> 5) % 3]);
+    const rgb = new Uint8Array(W * H * 3);
+    ids.forEach((id, k) => rgb.set([id & 255, (id >> 8) & 255, id >> 16], k * 3));
+    const pan = encodePng({ width: W, height: H, channels: 3, data: rgb });
+    assertEquals(await classMapOffThread(mask, "m.png"), decodeClassMap(mask));
+    assertEquals(await panopticMapOffThread(pan, "p.png"), decodePanopticMap(pan));
+    assertEquals(await classCountsOffThread(mask, "m.png"), decodeClassCounts(mask));
+    assertEquals(await segmentAreasOffThread(pan, "p.png"), decodeSegmentAreas(pan));
+    assertEquals((await classCountsOffThread(pan, "p.png")).counts, null);
+    assert(decodePoolStats().workers >= 1, "a worker ran them");
+    // the map is its own buffer, moved across whole
+    const m = await panopticMapOffThread(pan, "p.png");
+    assertEquals([m.data.byteLength, m.data.buffer.byteLength], [W * H * 4, W * H * 4]);
+    await assertRejects(
+      () => classMapOffThread(pan, "p.png"),
+      Error,
+      "colour pixel (44, 1, 0) at x=32, y=0: expected a class-index (greyscale or palette) PNG",
+    );
+    await assertRejects(
+      () => panopticMapOffThread(mask, "m.png"),
+      Error,
+      "expected an RGB panoptic PNG (id = R + 256*G + 65536*B)",
+    );
+  });
+});
+
+Deno.test("[decode_pool] a worker decode past its deadline is a 422 and its worker is stopped", async () => {
+  await offThread(async () => {
+    const w = 2000, h = 2000;
+    const big = encodePng({
+      width: w,
+      height: h,
+      channels: 1,
+      data: new Uint8Array(w * h).map((_, i) => (i >> 7) % 5),
+    }, { filter: "none" });
+    await classMapOffThread(encodePng({ width: 1, height: 1, channels: 1, data: [1] }), "w");
+    assertEquals(decodePoolStats().workers, 1);
+    const old = setDecodeTimeoutMs(1);
+    try {
+      const e = await assertRejects(
+        () => classMapOffThread(big, "big.png"),
+        HttpError,
+        "big.png took longer than 0.001 s to decode.",
+      );
+      assertEquals(e.status, 422);
+      assertEquals(decodePoolStats().workers, 0, "the worker was terminated");
+    } finally {
+      setDecodeTimeoutMs(old);
+    }
+    assertEquals((await classMapOffThread(big, "big.png")).data.length, w * h, "a new worker");
   });
 });
