@@ -2,16 +2,27 @@
  * Semantic and panoptic runs are evaluated through the workspace's files: on a workspace whose
  * volumes are not on this disk (an in-memory Files port, the fake Databricks workspace) the
  * numbers equal lib/metrics' own on the same files on disk, nothing is copied to a temp folder
- * or written at all, and a missing or oversized mask is a 400 naming its volume path.
+ * or written at all, and a missing or oversized mask is a 400 naming its volume path. Where no
+ * decode worker can start, the masks decode in-thread to the same numbers.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { crc32, encodePng } from "@/lib/image/png.ts";
-import { closeDecodePool, setInlineMaxPixels } from "@/lib/image/decode_pool.ts";
+import {
+  closeDecodePool,
+  decodePoolStats,
+  setInlineMaxPixels,
+  setWorkerFactory,
+} from "@/lib/image/decode_pool.ts";
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import type { FilesApi, Workspace } from "@/lib/workspace/types.ts";
 import { evaluateRun } from "@/lib/evaluation/evaluate.ts";
+import {
+  MASK_READ_AHEAD,
+  MASK_READ_AHEAD_BYTES,
+  volumeSource,
+} from "@/lib/evaluation/evaluate_other.ts";
 import { evaluatePanopticFiles, evaluateSemsegFiles } from "@/lib/metrics/eval_files.ts";
 import { loadDir, MemoryFiles } from "@/lib/data/testing.ts";
 import { EVAL_VOLUME, put, taskRunRecord } from "./evaluation_testing.ts";
@@ -372,4 +383,40 @@ Deno.test({
       await app.close();
     }
   },
+});
+
+Deno.test({
+  name:
+    "[evaluation/remote] where no decode worker can start, masks decode in-thread: same numbers",
+  ...opts,
+  async fn() {
+    await using s = await setup();
+    const ws = await withFiles(s.dataDir, s.mem);
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (...a: unknown[]) => warnings.push(a.join(" "));
+    const old = setInlineMaxPixels(0); // every mask goes to the pool, which has no worker
+    setWorkerFactory(() => {
+      throw new Error("Worker is not available in this runtime");
+    });
+    try {
+      const value = await evaluateBoth(ws);
+      assertEquals(value.semantic, s.reference.semantic);
+      assertEquals(value.panoptic, s.reference.panoptic);
+      assertEquals(decodePoolStats().inThread, true);
+      assertEquals(warnings.length, 1, warnings.join("\n"));
+      assertStringIncludes(warnings[0], "Worker is not available in this runtime");
+    } finally {
+      setWorkerFactory(null);
+      setInlineMaxPixels(old);
+      console.warn = warn;
+    }
+  },
+});
+
+Deno.test("[evaluation/remote] every workspace source shares one read-ahead budget", () => {
+  const a = volumeSource(new MemoryFiles()), b = volumeSource(new MemoryFiles());
+  assert(a.memory && a.memory === b.memory, "one budget for all evaluations");
+  assertEquals(a.memory.limit, MASK_READ_AHEAD_BYTES);
+  assertEquals(a.readAhead, MASK_READ_AHEAD);
 });

@@ -1,8 +1,9 @@
 /**
  * Evaluations of classification, semantic and panoptic runs. Every input is read through the
  * workspace's files (local disk or a remote volume alike, nothing copied or written), masks are
- * decoded off the request thread, and the next masks are read while the current ones are
- * scored. Results are cached like detection's.
+ * decoded into label maps off the request thread, and the next masks are read while the current
+ * ones are scored, within one budget of decoded bytes for the whole server. Results are cached
+ * like detection's.
  */
 import * as posix from "node:path/posix";
 import {
@@ -11,8 +12,13 @@ import {
   evaluateSemsegFiles,
   MetricsInputError,
 } from "@/lib/metrics/mod.ts";
-import { type EvalSource, parseClassification, parseJsonBytes } from "@/lib/metrics/eval_files.ts";
-import { decodePngOffThread } from "@/lib/image/decode_pool.ts";
+import {
+  ByteBudget,
+  type EvalSource,
+  parseClassification,
+  parseJsonBytes,
+} from "@/lib/metrics/eval_files.ts";
+import { classMapOffThread, panopticMapOffThread } from "@/lib/image/decode_pool.ts";
 import type { FilesApi, Workspace } from "@/lib/workspace/types.ts";
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import { contentHash, readCached, writeCached } from "./cache.ts";
@@ -34,18 +40,29 @@ type Part = Pick<
 
 /** Masks read ahead of the one being scored: each remote read is a round trip. */
 export const MASK_READ_AHEAD = 4;
+/**
+ * Decoded label maps that mask evaluations may hold at once, all of them together: four pairs
+ * of 40-megapixel RGB panoptic masks would be over a gigabyte. A pair larger than this is still
+ * evaluated, alone.
+ */
+export const MASK_READ_AHEAD_BYTES = 256 * 1024 * 1024;
+
+/** The budget every volumeSource shares, so concurrent evaluations do not add up. */
+const maskMemory = new ByteBudget(MASK_READ_AHEAD_BYTES);
 
 const isMissing = (e: unknown) =>
   e instanceof NotFoundError || (e as { status?: number })?.status === 404;
 
 /**
  * Evaluation inputs from a workspace's volumes: a missing file or folder is a MetricsInputError
- * naming its volume path; PNGs decode through the pool (over the pixel budget: refused from the
- * header). `known` holds bytes already read, so they are not fetched twice.
+ * naming its volume path; PNGs decode into label maps through the pool (over the pixel budget:
+ * refused from the header). `known` holds bytes already read, so they are not fetched twice;
+ * `memory` is the read-ahead's byte budget (default: the one every evaluation shares).
  */
 export function volumeSource(
   files: FilesApi,
   known: ReadonlyMap<string, Uint8Array> = new Map(),
+  memory: ByteBudget = maskMemory,
 ): EvalSource {
   return {
     async readBytes(path) {
@@ -75,9 +92,11 @@ export function volumeSource(
       }
       return out.sort();
     },
-    decodePng: (bytes) => decodePngOffThread(bytes, "this PNG"),
+    classMap: (bytes) => classMapOffThread(bytes, "this PNG"),
+    panopticMap: (bytes) => panopticMapOffThread(bytes, "this PNG"),
     path: posix,
     readAhead: MASK_READ_AHEAD,
+    memory,
   };
 }
 

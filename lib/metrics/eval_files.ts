@@ -2,27 +2,38 @@
  * Reads evaluation inputs in the formats training jobs write (predictions/val.json, DESIGN.md
  * "Contracts") and in the datasets' own formats (COCO, COCO panoptic, class-index PNG folders).
  * Files come through an EvalSource (eval_source.ts): the local disk by default (the CLI, the
- * metric tests), or a workspace's volumes (lib/evaluation), whose PNG decodes run off the
- * request thread. Every failure names the file and what is wrong with it.
+ * metric tests), or a workspace's volumes (lib/evaluation), whose PNGs are decoded into label
+ * maps off the request thread. Images are read ahead within the source's byte budget and scored
+ * in a fixed order. Every failure names the file and what is wrong with it.
  */
 import { parseCocoGt, parseCocoResults } from "./coco_types.ts";
 import type { CocoDetection, CocoGt } from "./coco_types.ts";
 import { MetricsInputError } from "./input_error.ts";
-import type { DecodedPng } from "../image/png.ts";
-import { classIndexMap, panopticIdMap } from "../image/label_maps.ts";
+import type { ClassMap, PanopticMap } from "../image/label_maps.ts";
 import { SemsegAccumulator, type SemsegOptions, type SemsegResult } from "./semseg.ts";
 import { PanopticAccumulator, type PanopticResult, type SegmentInfo } from "./panoptic.ts";
 import type { ClassificationSample } from "./classification.ts";
 import {
   breather,
+  ByteBudget,
+  decodeFiles,
   diskSource,
   type EvalSource,
   inOrder,
+  mapBytes,
+  READ_AHEAD_BYTES,
+  readFiles,
   readJsonFile,
-  readPngs,
 } from "./eval_source.ts";
 
-export { diskSource, type EvalSource, parseJsonBytes, readJsonFile } from "./eval_source.ts";
+export {
+  ByteBudget,
+  diskSource,
+  type EvalSource,
+  parseJsonBytes,
+  READ_AHEAD_BYTES,
+  readJsonFile,
+} from "./eval_source.ts";
 
 /** Loads a COCO ground truth and a results file, validated against each other. */
 export async function loadCoco(
@@ -83,19 +94,14 @@ export async function evaluateSemsegFiles(
   // would raise the score
   const missing = (await src.listPngs(gtDir)).map((n) => join(gtDir, n))
     .filter((g) => !seen.has(g));
-  const labelMap = (png: DecodedPng, path: string) => {
-    try {
-      return classIndexMap(png);
-    } catch (e) {
-      throw new MetricsInputError(path, "", (e as Error).message);
-    }
-  };
   const acc = new SemsegAccumulator(opts);
   const pause = breather();
-  // pixel counts add up exactly, so a big image is added in slices with turns between them
-  const add = async (pm: Int32Array | Uint16Array, gm: Uint16Array) => {
+  // pixel counts add up exactly, so a big image is added in slices with turns between them;
+  // an image without a prediction is scored against slices of "no prediction" (-1)
+  const add = async (pm: Uint16Array | null, gm: Uint16Array) => {
     for (let o = 0; o < gm.length; o += SLICE) {
-      acc.add(pm.subarray(o, o + SLICE), gm.subarray(o, o + SLICE));
+      const g = gm.subarray(o, o + SLICE);
+      acc.add(pm ? pm.subarray(o, o + SLICE) : noPredictionSlice(g.length), g);
       await pause();
     }
   };
@@ -103,34 +109,34 @@ export async function evaluateSemsegFiles(
     ...missing.map((gt) => ({ pred: null, gt })),
     ...pairs as { pred: string | null; gt: string }[],
   ];
-  await inOrder(
-    items,
-    src.readAhead ?? 1,
-    (p) => readPngs(src, p.pred === null ? [p.gt] : [p.pred, p.gt]),
-    async (pngs, p) => {
-      if (p.pred === null) {
-        const gm = labelMap(pngs[0], p.gt);
-        await add(new Int32Array(gm.length).fill(-1), gm);
-        return;
-      }
-      const [pp, gp] = pngs;
-      if (pp.width !== gp.width || pp.height !== gp.height) {
+  const files = (p: { pred: string | null; gt: string }) =>
+    p.pred === null ? [p.gt] : [p.pred, p.gt];
+  await inOrder(items, src.readAhead ?? 1, src.memory ?? new ByteBudget(READ_AHEAD_BYTES), {
+    read: (p) => readFiles(src, files(p)),
+    cost: (reads) => mapBytes(reads, 2),
+    decode: (reads, p) => decodeFiles<ClassMap>(reads, files(p), (b) => src.classMap(b)),
+    async score(maps, p) {
+      if (p.pred === null) return await add(null, maps[0].data);
+      const [pm, gm] = maps;
+      if (pm.width !== gm.width || pm.height !== gm.height) {
         throw new MetricsInputError(
           p.pred,
           "",
-          `is ${pp.width}x${pp.height} but its label ${p.gt} is ${gp.width}x${gp.height}`,
+          `is ${pm.width}x${pm.height} but its label ${p.gt} is ${gm.width}x${gm.height}`,
         );
       }
-      const pm = labelMap(pp, p.pred);
-      await pause();
-      await add(pm, labelMap(gp, p.gt));
+      await add(pm.data, gm.data);
     },
-  );
+  });
   return { ...acc.result(), images: pairs.length + missing.length, missing: missing.length };
 }
 
 /** Pixels of a semantic image scored between two turns of the event loop. */
 const SLICE = 1 << 20;
+let noPrediction: Int32Array | undefined;
+/** `n` pixels (at most SLICE) of the prediction of an image that has none: every pixel missed. */
+const noPredictionSlice = (n: number) =>
+  (noPrediction ??= new Int32Array(SLICE).fill(-1)).subarray(0, n);
 
 interface PanopticAnn {
   image_id: unknown;
@@ -218,37 +224,28 @@ export async function evaluatePanopticFiles(
   }
   // segment IoUs are summed in floating point, so images are added in this fixed order
   const pause = breather();
-  await inOrder(
-    items,
-    src.readAhead ?? 1,
-    (it) => readPngs(src, it.pPath === undefined ? [it.gPath] : [it.pPath, it.gPath]),
-    async (pngs, { g, gPath, p, pPath }) => {
+  const files = (it: { gPath: string; pPath?: string }) =>
+    it.pPath === undefined ? [it.gPath] : [it.pPath, it.gPath];
+  await inOrder(items, src.readAhead ?? 1, src.memory ?? new ByteBudget(READ_AHEAD_BYTES), {
+    read: (it) => readFiles(src, files(it)),
+    // an image without a prediction is scored against an all-void map of its size
+    cost: (reads, it) => mapBytes(reads, 4) * (it.pPath === undefined ? 2 : 1),
+    decode: (reads, it) => decodeFiles<PanopticMap>(reads, files(it), (b) => src.panopticMap(b)),
+    async score(maps, { g, gPath, p, pPath }) {
       if (!p || pPath === undefined) {
-        let gm: Uint32Array;
-        try {
-          gm = panopticIdMap(pngs[0]);
-        } catch (e) {
-          throw new MetricsInputError(gPath, "", (e as Error).message);
-        }
+        const gm = maps[0].data;
         acc.addImage(gm, g.segments_info, new Uint32Array(gm.length), [], gPath);
         await pause();
         return;
       }
-      const [pp, gp] = pngs;
-      if (pp.width !== gp.width || pp.height !== gp.height) {
+      const [pm, gm] = maps;
+      if (pm.width !== gm.width || pm.height !== gm.height) {
         throw new MetricsInputError(pPath, "", `size differs from its ground truth ${gPath}`);
       }
-      let pm: Uint32Array, gm: Uint32Array;
-      try {
-        pm = panopticIdMap(pp);
-        gm = panopticIdMap(gp);
-      } catch (e) {
-        throw new MetricsInputError(pPath, "", (e as Error).message);
-      }
-      acc.addImage(gm, g.segments_info, pm, p.segments_info, pPath);
+      acc.addImage(gm.data, g.segments_info, pm.data, p.segments_info, pPath);
       await pause();
     },
-  );
+  });
   return { ...acc.result(), images: preds.length + missing, missing };
 }
 

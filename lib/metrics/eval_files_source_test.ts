@@ -1,13 +1,20 @@
 /**
  * The evaluation readers over an EvalSource other than the disk: files read ahead and finishing
  * in any order give exactly the disk's numbers (segment IoUs are float sums, so images must be
- * added in a fixed order), at most `readAhead` images are in flight, and the first failing file
- * in order is the one reported whichever read failed first.
+ * added in a fixed order), at most `readAhead` images are in flight and never more decoded
+ * bytes than the source's budget, and the first failing file in order is the one reported
+ * whichever read failed first.
  */
 import { assert, assertEquals, assertRejects } from "@/tests/assert.ts";
 import * as posix from "node:path/posix";
-import { decodePng, encodePng } from "../image/png.ts";
-import { type EvalSource, evaluatePanopticFiles, evaluateSemsegFiles } from "./eval_files.ts";
+import { encodePng } from "../image/png.ts";
+import { decodeClassMap, decodePanopticMap } from "../image/label_maps.ts";
+import {
+  ByteBudget,
+  type EvalSource,
+  evaluatePanopticFiles,
+  evaluateSemsegFiles,
+} from "./eval_files.ts";
 import { MetricsInputError } from "./input_error.ts";
 import { HttpError } from "../errors.ts";
 
@@ -54,7 +61,8 @@ function mapSource(
           .map((k) => posix.basename(k)).sort(),
       );
     },
-    decodePng: (bytes) => Promise.resolve(decodePng(bytes)),
+    classMap: (bytes) => Promise.resolve(decodeClassMap(bytes)),
+    panopticMap: (bytes) => Promise.resolve(decodePanopticMap(bytes)),
     path: posix,
     readAhead,
   };
@@ -179,8 +187,97 @@ Deno.test("[eval files/source] a decode error names the file; a stopped decoder 
   await assertRejects(() => pan(src), MetricsInputError, `${R}/gt/3.png: not a PNG file`);
   const stopped: EvalSource = {
     ...src,
-    decodePng: () => Promise.reject(new HttpError(503, "Image decoding was stopped.")),
+    panopticMap: () => Promise.reject(new HttpError(503, "Image decoding was stopped.")),
   };
   const e = await assertRejects(() => pan(stopped), HttpError, "Image decoding was stopped.");
   assert(!(e instanceof MetricsInputError), "a 503, not a 400");
+});
+
+/**
+ * `src` with the maps it makes counted: a map's bytes are held from the moment it exists at
+ * least until both maps of its image have been handed over (an image cannot be scored before),
+ * so the bytes of images whose maps are not all handed over are a floor under what the
+ * evaluation holds. A map is handed over 2 ms after it is made, long enough for overlaps to be
+ * seen. Images are told apart by file stem (a prediction and its ground truth share it).
+ */
+function countingMaps(src: EvalSource, files: Map<string, Uint8Array>) {
+  const pathOf = new Map([...files].map(([p, b]) => [b, p]));
+  const images = new Map<string, { bytes: number; making: number }>();
+  const count = { floor: 0, peak: 0 };
+  const counted = <M extends { data: ArrayBufferView }>(
+    decode: (b: Uint8Array) => Promise<M>,
+  ) =>
+  async (bytes: Uint8Array) => {
+    const m = await decode(bytes);
+    const stem = posix.basename(pathOf.get(bytes)!, ".png");
+    const im = images.get(stem) ?? { bytes: 0, making: 0 };
+    images.set(stem, im);
+    im.bytes += m.data.byteLength;
+    im.making++;
+    count.floor += m.data.byteLength;
+    count.peak = Math.max(count.peak, count.floor);
+    await new Promise((r) => setTimeout(r, 2));
+    if (--im.making === 0) {
+      count.floor -= im.bytes;
+      im.bytes = 0;
+    }
+    return m;
+  };
+  const out: EvalSource = {
+    ...src,
+    classMap: counted(src.classMap),
+    panopticMap: counted(src.panopticMap),
+  };
+  return { src: out, count };
+}
+
+Deno.test("[eval files/source] a run of large masks never holds more than the byte budget", async () => {
+  const files = panopticFiles();
+  const want = await pan(mapSource(files, 1, () => 0).src);
+  const pair = 2 * 24 * 16 * 4; // two 24×16 panoptic maps of 4 bytes a pixel
+  const sameLatency = () => 3; // reads come back together, as many as are asked for
+  // without a byte bound, four images are read ahead and decoded at once
+  const loose = countingMaps({ ...mapSource(files, 4, sameLatency).src }, files);
+  loose.src.memory = new ByteBudget(100 * pair);
+  assertEquals(await pan(loose.src), want);
+  assert(loose.count.peak >= 4 * pair, `unbounded: ${loose.count.peak / pair} images at once`);
+  // a budget of two and a half images: two at a time, never more
+  const tight = countingMaps({ ...mapSource(files, 4, sameLatency).src }, files);
+  tight.src.memory = new ByteBudget(2.5 * pair);
+  assertEquals(await pan(tight.src), want);
+  assert(tight.count.peak <= 2.5 * pair, `held ${tight.count.peak / pair} images' maps`);
+  assertEquals(tight.count.peak, 2 * pair, "two images still overlapped");
+  assertEquals(tight.src.memory.held, 0, "every byte given back");
+  // a budget smaller than one image: one at a time, still evaluated
+  const one = countingMaps({ ...mapSource(files, 4, sameLatency).src }, files);
+  one.src.memory = new ByteBudget(pair / 4);
+  assertEquals(await pan(one.src), want);
+  assertEquals(one.count.peak, pair);
+});
+
+Deno.test("[eval files/source] a PNG that is not a label map of its kind names that file", async () => {
+  const files = panopticFiles();
+  const grey = encodePng({ width: 24, height: 16, channels: 1, data: new Uint8Array(24 * 16) });
+  files.set(`${R}/gt/2.png`, grey); // the ground truth, not the prediction, is wrong
+  const { src } = mapSource(files, 4, () => 0);
+  await assertRejects(
+    () => pan(src),
+    MetricsInputError,
+    `${R}/gt/2.png: expected an RGB panoptic PNG (id = R + 256*G + 65536*B)`,
+  );
+  const masks = new Map<string, Uint8Array>();
+  const colour = encodePng({ width: 2, height: 1, channels: 3, data: [1, 1, 1, 4, 5, 6] });
+  masks.set(`${R}/masks/a.png`, encodePng({ width: 2, height: 1, channels: 1, data: [0, 1] }));
+  masks.set(`${R}/pred/a.png`, colour);
+  await assertRejects(
+    () =>
+      evaluateSemsegFiles(
+        `${R}/pred`,
+        `${R}/masks`,
+        { numClasses: 2 },
+        mapSource(masks, 4, () => 0).src,
+      ),
+    MetricsInputError,
+    `${R}/pred/a.png: colour pixel (4, 5, 6) at x=1, y=0: expected a class-index (greyscale or palette) PNG`,
+  );
 });
