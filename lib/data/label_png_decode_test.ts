@@ -121,3 +121,57 @@ Deno.test({
     assertEquals(sink.list.filter((p) => p.severity === "error").length, 1);
   },
 });
+
+Deno.test({
+  name:
+    "[data/panoptic] segment pixels counted on a worker give the in-thread stats and problems, in order",
+  ...opts,
+  async fn() {
+    const J = `${D}/panoptic_val.json`;
+    const f = new MemoryFiles();
+    // ids in bands: 5 and 9 are listed, 7 and 300 are not; problems come in order of appearance
+    const ids = (k: number) => [5, 7, 9, 300, 0][Math.floor(k / 17) % 5];
+    const rgb = new Uint8Array(W * H * 3);
+    for (let k = 0; k < W * H; k++) rgb.set([ids(k) & 255, ids(k) >> 8, 0], k * 3);
+    f.put(`${D}/panoptic_val/1.png`, encodePng({ width: W, height: H, channels: 3, data: rgb }));
+    f.put(`${D}/panoptic_val/2.png`, mask(1)); // grey: not a panoptic PNG
+    const doc = {
+      images: [1, 2].map((id) => ({ id, file_name: `${id}.jpg`, width: W, height: H })),
+      annotations: [1, 2].map((id) => ({
+        image_id: id,
+        file_name: `${id}.png`,
+        segments_info: [
+          { id: 5, category_id: 1, area: 3, bbox: [0, 0, 1, 1], iscrowd: 0 },
+          { id: 9, category_id: 2, bbox: [0, 0, 1, 1], iscrowd: 0 },
+          { id: 11, category_id: 2, bbox: [0, 0, 1, 1], iscrowd: 0 },
+        ],
+      })),
+      categories: [{ id: 1, name: "sky" }, { id: 2, name: "car" }],
+    };
+    const scan = async () => {
+      const sink = new ProblemSink("val");
+      const r = await scanPanoptic(f, J, JSON.stringify(doc), sink, {});
+      return { stats: r.stats, problems: sink.list };
+    };
+    const inThread = await scan();
+    const codes = inThread.problems.map((p) => p.code);
+    assertEquals(codes, [
+      "area_inconsistent",
+      "panoptic_unknown_segment",
+      "panoptic_unknown_segment",
+      "panoptic_segment_missing",
+      "mask_not_rgb",
+    ]);
+    const msg = inThread.problems.map((p) => p.message);
+    assert(msg[1].includes("pixels of segment id 7,"), msg[1]);
+    assert(msg[2].includes("pixels of segment id 300,"), msg[2]);
+    const old = setInlineMaxPixels(0);
+    try {
+      assertEquals(await scan(), inThread);
+      assert(decodePoolStats().workers > 0, "the PNGs were read on workers");
+    } finally {
+      setInlineMaxPixels(old);
+      closeDecodePool();
+    }
+  },
+});

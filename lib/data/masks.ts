@@ -6,9 +6,8 @@
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
 import { isImageName } from "./image_header.ts";
-import { decodePngOffThread } from "@/lib/image/decode_pool.ts";
+import { classCountsOffThread } from "@/lib/image/decode_pool.ts";
 import { ImageTooLargeError } from "@/lib/image/budget.ts";
-import type { DecodedPng } from "@/lib/image/png.ts";
 import { HttpError } from "@/lib/errors.ts";
 import { nearDuplicateNames, type ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
@@ -29,18 +28,20 @@ export function parseClassNames(text: string): string[] {
 }
 
 /**
- * Decodes a label PNG for a scan, off the request thread. A PNG that cannot be decoded or is
- * over the pixel budget (refused from its header) is a problem of that file: it is recorded and
- * null returned, so the scan goes on. A decoder that is stopped or overloaded stops the scan.
+ * Reads a label PNG for a scan through `decode` (a decode pool op, which does the whole of it
+ * off the request thread). A PNG that cannot be decoded or is over the pixel budget (refused
+ * from its header) is a problem of that file: it is recorded and null returned, so the scan goes
+ * on. A decoder that is stopped or overloaded stops the scan.
  */
-export async function decodeLabelPng(
+export async function decodeLabel<T>(
+  decode: (bytes: Uint8Array, what: string) => Promise<T>,
   bytes: Uint8Array,
   file: string,
   sink: ProblemSink,
   loc: { image_id?: number } = {},
-): Promise<DecodedPng | null> {
+): Promise<T | null> {
   try {
-    return await decodePngOffThread(bytes, file);
+    return await decode(bytes, file);
   } catch (e) {
     if (e instanceof ImageTooLargeError) {
       sink.add("mask_too_large", "error", `${e.message} Its labels are not checked.`, {
@@ -156,9 +157,11 @@ export async function scanMasks(
       );
       continue;
     }
-    const dec = await decodeLabelPng(bytes, mask, sink);
+    // the pixel count per value is made off-thread; the mask's pixels never come here
+    const dec = await decodeLabel(classCountsOffThread, bytes, mask, sink);
     if (!dec) continue;
-    if (dec.channels !== 1) {
+    const hist = dec.counts;
+    if (!hist) {
       sink.add(
         "mask_not_single_channel",
         "error",
@@ -179,9 +182,6 @@ export async function scanMasks(
         },
       );
     }
-    const hist = new Float64Array(dec.bitDepth === 16 ? 65536 : 256);
-    const d = dec.data;
-    for (let p = 0; p < d.length; p++) hist[d[p]]++;
     const unknown: string[] = [];
     for (let v = 0; v < hist.length; v++) {
       if (!hist[v]) continue;

@@ -5,7 +5,8 @@
  */
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import { checkFiles, F_MISSING, F_UNREADABLE, type FileInfo } from "./files_check.ts";
-import { decodeLabelPng } from "./masks.ts";
+import { segmentAreasOffThread } from "@/lib/image/decode_pool.ts";
+import { decodeLabel } from "./masks.ts";
 import type { ProblemSink } from "./problems.ts";
 import { computeStats } from "./stats.ts";
 import type { SplitStats } from "./types.ts";
@@ -178,9 +179,12 @@ export async function scanPanoptic(
       );
       continue;
     }
-    const dec = await decodeLabelPng(bytes, png, sink, { image_id: ann.image_id });
+    // pixels per segment id are counted off-thread; the PNG's pixels never come here
+    const dec = await decodeLabel(segmentAreasOffThread, bytes, png, sink, {
+      image_id: ann.image_id,
+    });
     if (!dec) continue;
-    if (dec.channels < 3 || dec.bitDepth !== 8) {
+    if (!dec.areas) {
       sink.add(
         "mask_not_rgb",
         "error",
@@ -198,20 +202,10 @@ export async function scanPanoptic(
         { image_id: im.id, file: png },
       );
     }
-    // count pixels per segment id; runs of equal ids make one Map update each
+    // segment id → pixels, in the order the ids first appear in the PNG
     const px = new Map<number, number>();
-    const d = dec.data, ch = dec.channels;
-    let runId = -1, runLen = 0;
-    for (let p = 0; p < d.length; p += ch) {
-      const id = d[p] + 256 * d[p + 1] + 65536 * d[p + 2];
-      if (id === runId) runLen++;
-      else {
-        if (runLen) px.set(runId, (px.get(runId) ?? 0) + runLen);
-        runId = id;
-        runLen = 1;
-      }
-    }
-    if (runLen) px.set(runId, (px.get(runId) ?? 0) + runLen);
+    const { ids, pixels: areas } = dec.areas;
+    for (let k = 0; k < ids.length; k++) px.set(ids[k], areas[k]);
     for (const [id, n] of px) {
       if (id === 0) continue;
       const s = segIds.get(id);
