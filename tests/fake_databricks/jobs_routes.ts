@@ -131,8 +131,64 @@ const CLUSTER_FIELDS = new Set([
   "workload_type",
 ]);
 const LIBRARY_KINDS = new Set(["cran", "egg", "jar", "maven", "pypi", "requirements", "whl"]);
+/** jobs.SparkPythonTask fields; python_file is required. */
+const PYTHON_TASK_FIELDS = new Set(["parameters", "python_file", "source"]);
+/** The fields of the libraries given as objects (compute.PythonPyPiLibrary and its kin). */
+const LIBRARY_FIELDS: Record<string, { required: string; fields: Set<string> }> = {
+  pypi: { required: "package", fields: new Set(["package", "repo"]) },
+  cran: { required: "package", fields: new Set(["package", "repo"]) },
+  maven: { required: "coordinates", fields: new Set(["coordinates", "exclusions", "repo"]) },
+};
 
-/** The first field the Jobs API would refuse in a runs/submit body, as its error message. */
+/** Why a task's spark_python_task would be refused, if it would. */
+function pythonTaskProblem(t: Record<string, unknown>): string | undefined {
+  const py = t.spark_python_task as Record<string, unknown> | undefined;
+  if (py === undefined) return undefined;
+  for (const k of Object.keys(py)) {
+    if (!PYTHON_TASK_FIELDS.has(k)) {
+      return `Invalid JSON given in the body of the request - unknown field '${k}' in SparkPythonTask.`;
+    }
+  }
+  if (typeof py.python_file !== "string" || !py.python_file) {
+    return `Task ${t.task_key}: spark_python_task.python_file is required.`;
+  }
+  const params = py.parameters;
+  if (
+    params !== undefined && (!Array.isArray(params) || params.some((p) => typeof p !== "string"))
+  ) {
+    return `Task ${t.task_key}: spark_python_task.parameters must be a list of strings.`;
+  }
+  if (py.source !== undefined && py.source !== "WORKSPACE" && py.source !== "GIT") {
+    return `Task ${t.task_key}: spark_python_task.source must be WORKSPACE or GIT.`;
+  }
+  return undefined;
+}
+
+/** Why a library (one kind, already known) would be refused, if it would. */
+function libraryProblem(kind: string, value: unknown): string | undefined {
+  const spec = LIBRARY_FIELDS[kind];
+  if (!spec) {
+    return typeof value === "string" && value
+      ? undefined
+      : `Library ${kind} must be a path (a non-empty string).`;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return `Library ${kind} must be an object.`;
+  }
+  for (const k of Object.keys(value)) {
+    if (!spec.fields.has(k)) {
+      return `Invalid JSON given in the body of the request - unknown field '${k}' in ${kind} library.`;
+    }
+  }
+  const req = (value as Record<string, unknown>)[spec.required];
+  return typeof req === "string" && req ? undefined : `Library ${kind} needs '${spec.required}'.`;
+}
+
+/**
+ * The first field the Jobs API would refuse in a runs/submit body, as its error message: an
+ * unknown field (SubmitRun, SubmitTask, ClusterSpec, Library, SparkPythonTask, a library's own
+ * object), a missing required one, or a value of the wrong kind.
+ */
 export function unknownSubmitField(body: Record<string, unknown>): string | undefined {
   const bad = (where: string, k: string) =>
     `Invalid JSON given in the body of the request - unknown field '${k}' in ${where}.`;
@@ -146,7 +202,11 @@ export function unknownSubmitField(body: Record<string, unknown>): string | unde
       if (kinds.length !== 1 || !LIBRARY_KINDS.has(kinds[0])) {
         return bad("Library", kinds.find((k) => !LIBRARY_KINDS.has(k)) ?? kinds.join(","));
       }
+      const problem = libraryProblem(kinds[0], lib[kinds[0]]);
+      if (problem) return problem;
     }
+    const problem = pythonTaskProblem(t);
+    if (problem) return problem;
   }
   return undefined;
 }

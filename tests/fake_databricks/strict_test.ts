@@ -50,6 +50,39 @@ Deno.test("[fake_databricks/strict] runs/submit refuses unknown fields (top leve
   assertEquals(ok.status, 200);
 });
 
+Deno.test("[fake_databricks/strict] runs/submit checks spark_python_task and each library as the SDK's types have them", async () => {
+  await using fake = await start();
+  const py = TASK.spark_python_task;
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ ...TASK, spark_python_task: { ...py, env: { A: "1" } } }, /unknown field 'env'/],
+    [{ ...TASK, spark_python_task: { parameters: ["--a"] } }, /python_file is required/],
+    [{ ...TASK, spark_python_task: { ...py, parameters: ["--top-k", 3] } }, /list of strings/],
+    [{ ...TASK, spark_python_task: { ...py, source: "VOLUME" } }, /WORKSPACE or GIT/],
+    [{ ...TASK, libraries: [{ pypi: { name: "onnxruntime" } }] }, /unknown field 'name'/],
+    [{ ...TASK, libraries: [{ pypi: {} }] }, /needs 'package'/],
+    [{ ...TASK, libraries: [{ pypi: "onnxruntime" }] }, /must be an object/],
+    [{ ...TASK, libraries: [{ requirements: { path: "/r.txt" } }] }, /must be a path/],
+  ];
+  for (const [task, why] of refused) {
+    const r = await submit(fake, { run_name: "x", tasks: [task] });
+    assertEquals([r.status, r.body.error_code], [400, "INVALID_PARAMETER_VALUE"], r.body.message);
+    assert(why.test(r.body.message), r.body.message);
+  }
+  const ok = await submit(fake, {
+    run_name: "x",
+    tasks: [{
+      ...TASK,
+      spark_python_task: { ...py, parameters: ["--top-k", "3"], source: "WORKSPACE" },
+      libraries: [
+        { pypi: { package: "onnxruntime", repo: "https://pypi.org/simple" } },
+        { requirements: "/Workspace/x/requirements.txt" },
+        { maven: { coordinates: "a:b:1", exclusions: ["c:d"] } },
+      ],
+    }],
+  });
+  assertEquals(ok.status, 200, ok.body.message);
+});
+
 Deno.test("[fake_databricks/strict] runs/list returns tasks only with expand_tasks=true, and pages with page_token", async () => {
   await using fake = await start();
   for (let i = 0; i < 23; i++) await submit(fake, { run_name: `r${i}`, tasks: [TASK] });
