@@ -284,7 +284,8 @@ async function launch(ctx: BatchContext, rec: BatchRecord, resume: boolean): Pro
       name: `lakevision batch ${rec.model}@v${rec.version} ${rec.id}`,
       entrypoint,
       args,
-      compute: rec.compute,
+      // Plus what every run of the staged code needs there (jobs/requirements.txt on Databricks).
+      compute: await code.jobCompute(rec.compute),
       idempotencyToken: `${rec.idempotencyToken.slice(0, 56)}-${rec.attempt}`,
       runDir: rec.runDir,
     });
