@@ -11,9 +11,14 @@
 directory), model.onnx itself, a .pt checkpoint, or an MLflow URI (models:/..., runs:/...) of a
 model logged by register.py. Each output row is {"path", "prediction" (the serving contract's
 per-image object), "error"}; an unreadable image becomes a row with its error, never a failed
-job. Rows are appended per batch of images; --resume keeps the rows already written and skips
-their images, so a cancelled batch continues without duplicates. Progress goes to
-<run-dir>/status.json (phase, step = images done, total_steps, eta_seconds, errors).
+job. Rows are appended as batches of images finish (see lakevision_jobs/batch.py for when each
+output commits them); --resume keeps the rows already written and skips their images, so a
+cancelled batch continues without duplicates. Progress goes to <run-dir>/status.json (phase,
+step = images done, total_steps, eta_seconds, errors).
+
+A Delta input is read twice over: its paths first (each once, nulls left out), then — with
+--content-column — the image bytes streamed partition by partition as the batch goes, so the
+driver never holds the whole table's images at once.
 """
 
 import argparse
@@ -73,29 +78,32 @@ def main(args):
         predictor = load_predictor(args)
         tracker.update(task=predictor.task, model=args.model, backend=predictor.kind)
         tracker.phase("loading_data")
-        items = list_inputs(args)
-        if args.limit > 0:
-            items = items[:args.limit]
-        total = len(items)
+        inputs = list_inputs(args)
+        paths = inputs.paths[:args.limit] if args.limit > 0 else inputs.paths
+        total = len(paths)
         if not total:
             raise JobError(f"no JPEG or PNG images found in {args.path_root or args.input or args.input_table}")
         sink = open_sink(args, _spark)
-        todo = [it for it in items if it[0] not in sink.done]
+        todo = [p for p in paths if p not in sink.done]
         done0 = total - len(todo)
         tracker.phase("predicting", f"{len(todo)} of {total} images" + (f" ({done0} already done)" if done0 else ""))
         tracker.update(step=done0, total_steps=total, errors=sink.errors, skipped=done0, output=sink.target)
         t0 = time.time()
         done = done0
-        for start in range(0, len(todo), args.batch_size):
+        for batch in chunks(inputs.sources(todo), args.batch_size):
             if STOP.requested:
                 break
-            rows = predict_batch(predictor, todo[start:start + args.batch_size], args)
+            rows = predict_batch(predictor, batch, args)
             sink.append(rows)  # written even when a cancel came meanwhile: these rows are complete
             done += len(rows)
             rate = (done - done0) / max(time.time() - t0, 1e-9)
             tracker.update(step=done, total_steps=total, eta_seconds=round((total - done) / rate, 1),
                            errors=sink.errors, images_per_second=round(rate, 2))
         complete = done == total
+        if not complete and not STOP.requested:
+            raise JobError(f"{total - done} of the {total} images listed were not found when their bytes were "
+                           f"read ({args.input_table or args.input} changed while the batch ran); "
+                           "--resume continues with what is there now")
         target = sink.close(complete)
         sink = None
         if not complete:
@@ -116,7 +124,11 @@ def main(args):
         return 1
     finally:
         if sink is not None:
-            sink.close(False)
+            try:
+                sink.close(False)
+            except Exception as e:  # the job's own error, already in status.json, comes first
+                print(f"[warning] could not write the last rows to {sink.target}: {clean_message(e)}",
+                      file=sys.stderr, flush=True)
 
 
 def load_predictor(args):
@@ -147,10 +159,21 @@ def load_predictor(args):
     return Predictor.load(path, device=device, prefer=args.prefer)
 
 
+class Inputs:
+    """The images of a batch: `paths`, the names rows get (sorted, each once), and
+    `sources(todo)`, which yields (name, file path or bytes or None) for the names in `todo`."""
+
+    def __init__(self, paths, sources):
+        self.paths = paths
+        self.sources = sources
+
+
 def list_inputs(args):
-    """[(shown path, file path or bytes)] from a folder or a Delta table."""
+    """The images of a folder or of a Delta table (see `Inputs`)."""
     if args.input:
-        return list_folder(args.input, args.path_root)
+        items = list_folder(args.input, args.path_root)
+        found = dict(items)
+        return Inputs([p for p, _ in items], lambda todo: ((p, found[p]) for p in todo))
     spark = _spark()
     if not spark.catalog.tableExists(args.input_table):
         raise JobError(f"--input-table {args.input_table} does not exist or is not readable")
@@ -159,11 +182,38 @@ def list_inputs(args):
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise JobError(f"{args.input_table} has no column(s) {missing}; columns: {df.columns}")
-    rows = df.select(*cols).collect()
-    out = [(str(r[args.path_column]), bytes(r[args.content_column]) if args.content_column else
-            _dbfs_path(str(r[args.path_column]))) for r in rows]
-    out.sort(key=lambda t: t[0])
-    return out
+    names = [r[0] for r in df.select(args.path_column).collect()]
+    paths = sorted({str(p) for p in names if p is not None})
+    if len(paths) < len(names):
+        nulls = sum(1 for p in names if p is None)
+        print(f"[data] {args.input_table}: {len(names)} rows, {len(paths)} distinct images"
+              + (f" ({nulls} rows without a {args.path_column} left out)" if nulls else "")
+              + "; each image is predicted once", flush=True)
+    if not args.content_column:
+        return Inputs(paths, lambda todo: ((p, _dbfs_path(p)) for p in todo))
+
+    def stream(todo):
+        """The bytes of the rows named in `todo`, partition by partition (first row per name)."""
+        want = set(todo)
+        rows = df.select(args.path_column, args.content_column).orderBy(args.path_column).toLocalIterator()
+        for r in rows:
+            name = None if r[0] is None else str(r[0])
+            if name in want:
+                want.discard(name)
+                yield name, None if r[1] is None else bytes(r[1])
+    return Inputs(paths, stream)
+
+
+def chunks(items, n):
+    """Lists of up to `n` items of an iterable, in order."""
+    batch = []
+    for it in items:
+        batch.append(it)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _dbfs_path(p):
@@ -175,6 +225,10 @@ def predict_batch(predictor, batch, args):
     from lakevision_jobs.inference import decode_image
     images, rows = [], {}
     for shown, source in batch:
+        if source is None:
+            rows[shown] = {"path": shown, "prediction": None,
+                           "error": f"no image: {args.content_column or 'the content column'} is empty in this row"}
+            continue
         try:
             im = decode_image(source)
             im.load()
