@@ -308,6 +308,26 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "[training/databricks] on an existing cluster the run's experiment is train.py's --experiment, shown in the command",
+  ...opts,
+  async fn() {
+    await using s = await setup({ experimentRoot: "/Shared/lakevision" });
+    const { run } = await launchRun(s.ctx, {
+      config: { name: "shapes" },
+      compute: dbx({ existingClusterId: "0101-abc", gpusPerNode: 1 }),
+    });
+    assertEquals(run.status, "queued", run.message);
+    const t = submitted(s.h, run.jobRunId).tasks[0];
+    assertEquals(t.existing_cluster_id, "0101-abc");
+    const params: string[] = t.spark_python_task.parameters;
+    assertEquals(params.slice(-2), ["--experiment", "/Shared/lakevision/shapes"]);
+    assertEquals(run.command.slice(-2), ["--experiment", "/Shared/lakevision/shapes"]);
+    assert(s.h.fake.count("/api/2.0/workspace/mkdirs") > 0, "its folder is made first");
+  },
+});
+
 async function appFor(s: Setup, method: "GET" | "POST" = "GET") {
   const settings = loadSettings({
     LAKEVISION_DATA_DIR: await Deno.makeTempDir({ prefix: "lakevision-dbx-" }),

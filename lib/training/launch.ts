@@ -150,7 +150,10 @@ export async function launchRun(
       plan.args = [...plan.args.slice(0, 2), "--code-dir", code.volumeDir, ...plan.args.slice(2)];
     }
     plan.compute = await code.jobCompute(plan.compute, { experiment: version.name });
-    const command = code.dir
+    // e.g. the MLflow experiment on an existing cluster, whose environment a job cannot set
+    const extra = await code.jobArgs(plan.compute, { experiment: version.name });
+    plan.args = [...plan.args, ...extra];
+    const shown = code.dir
       ? planJob({
         choice: req.compute,
         configPath,
@@ -161,6 +164,7 @@ export async function launchRun(
         codeDir: code.dir,
       }).command
       : plan.command;
+    const command = [...shown, ...extra];
     await ctx.workspace.files.mkdirs(runDir);
     const { runId } = await ctx.workspace.jobs.submit({
       name: `lakevision ${version.name}@v${version.version} ${id}`,

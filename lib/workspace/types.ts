@@ -113,6 +113,15 @@ export interface StagedCode {
     compute: Record<string, unknown> | undefined,
     opts?: { experiment?: string },
   ): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Arguments a job running this code needs on compute whose environment the job cannot set (an
+   * existing cluster, serverless): on Databricks `--experiment <experiment root>/<experiment>`
+   * there, so the run is tracked where a new cluster's would be; none elsewhere.
+   */
+  jobArgs(
+    compute: Record<string, unknown> | undefined,
+    opts?: { experiment?: string },
+  ): Promise<string[]>;
 }
 
 export interface JobsApi {

@@ -8,20 +8,11 @@ import type { StagedCode } from "../types.ts";
 import type { DatabricksWorkspace } from "./databricks_workspace.ts";
 import { ensureJobsCode, ensureJobsCodeInVolume } from "./jobs_code.ts";
 
-/** The staged code with the arguments a job needs on compute whose environment it cannot set. */
-export interface DatabricksStagedCode extends StagedCode {
-  /** See `experimentArgs`. */
-  jobArgs(
-    compute: Record<string, unknown> | undefined,
-    opts?: { experiment?: string },
-  ): Promise<string[]>;
-}
-
 /** Uploads the code where needed (`onUpload` first) and says how jobs name and run it. */
 export async function stageJobsCode(
   ws: DatabricksWorkspace,
   opts: { inVolume?: string; onUpload?: () => Promise<unknown> } = {},
-): Promise<DatabricksStagedCode> {
+): Promise<StagedCode> {
   await opts.onUpload?.();
   const code = await ensureJobsCode(ws);
   const volumeDir = opts.inVolume ? await ensureJobsCodeInVolume(ws, opts.inVolume) : undefined;

@@ -59,6 +59,7 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const IN_PLACE: StagedCode = {
   entrypoint: (file) => file,
   jobCompute: (compute) => Promise.resolve(compute),
+  jobArgs: () => Promise.resolve([]),
 };
 
 /** The local JobsApi. */
