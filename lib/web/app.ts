@@ -17,6 +17,7 @@ import {
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
 import { ensureBundle } from "./bundle.ts";
+import { ensureOrtFiles } from "./ort_files.ts";
 import { registerIsland } from "./islands.ts";
 import {
   accessLog,
@@ -60,6 +61,8 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   const { settings, workspace, root } = opts;
   const log = opts.logger ?? createLogger(settings.logLevel);
   const bundle = await ensureBundle(root);
+  const ortProblem = await ensureOrtFiles(root);
+  if (ortProblem) log("warn", ortProblem);
   for (const [name] of Object.entries(bundle.islands)) {
     const mod = await import(toFileUrl(`${root}/islands/${name}.tsx`));
     registerIsland(name, mod.default);
