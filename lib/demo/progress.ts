@@ -7,7 +7,7 @@
 import { KvScanCache } from "@/lib/data/cache.ts";
 import type { ScanResult } from "@/lib/data/types.ts";
 import { errorMessage } from "@/lib/errors.ts";
-import { listActivity } from "@/lib/store/activity.ts";
+import { queryActivity } from "@/lib/store/activity.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import { STAGES } from "@/lib/stages.ts";
@@ -165,13 +165,10 @@ export async function gettingStarted(
         timed(first(ws.registry.listModels(), 5), "the model registry"),
         timed(ws.serving.list(), "model serving"),
         timed(
-          listActivity({ limit: 300 }).then((a) =>
-            // The playground logs "tried an image" (subject "playground:..."); batch
-            // inference and endpoint calls from elsewhere do not count as trying it.
-            a.find((x) =>
-              /\btried\b|\bplayground\b/i.test(x.what) || x.subject.startsWith("playground:")
-            ) ?? null
-          ),
+          // The Playground logs "started inference session" (subject "inference:<model>") for
+          // in-browser runs and endpoint calls alike; batch inference and API calls from
+          // elsewhere do not count as trying an image.
+          queryActivity({ type: "inference", limit: 1 }).then((p) => p.items[0] ?? null),
           "the activity log",
         ),
         timed(ws.compute.info(), "the Python check", 1500),

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { KvScanCache } from "@/lib/data/cache.ts";
 import { startScan } from "@/lib/data/scan.ts";
 import { logActivity } from "@/lib/store/activity.ts";
+import { noteInferenceSession, resetSessions } from "@/lib/history/events.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { RunRecordSchema } from "@/lib/training/types.ts";
@@ -141,10 +142,12 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
     assertEquals(gs.steps[3].done, true);
     assertStringIncludes(gs.steps[3].detail, "was evaluated (eval_map 0.412)");
 
-    await logActivity({ who: "bob", what: "ran batch inference", subject: "inference:m/1" });
+    // the events exactly as the batch service and the Playground write them
+    await logActivity({ who: "bob", what: "started batch inference", subject: "batch:b1" });
     gs = await gettingStarted(state(ws));
     assertEquals(gs.steps[6].done, false, "batch inference is not trying an image");
-    await logActivity({ who: "alice", what: "tried an image", subject: "playground:m/1" });
+    resetSessions();
+    assert(await noteInferenceSession("alice", "version:demo.cv.fasterrcnn_detection:1", "wasm"));
     const full = fakeWorkspace(dataDir, {
       models: ["demo.cv.fasterrcnn_detection"],
       endpoints: [{ name: "shapes", state: "READY", entities: [] }],
