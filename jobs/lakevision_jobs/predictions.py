@@ -40,7 +40,7 @@ class PredictionWriter:
             scores, idx = p.topk(self.top_k)
             self.rows.append({"image_id": meta["image_id"], "file_name": meta["file_name"],
                               "label": meta.get("label"),
-                              "top_k": [{"label": int(i), "label_name": self.labels[int(i)], "score": round(float(s), 6)}
+                              "top_k": [{"label": int(i), "label_name": self.labels[int(i)], "score": float(s)}
                                         for s, i in zip(scores, idx)]})
         elif self.task in ("detection", "instance_segmentation"):
             sx, sy = w / w_in, h / h_in
@@ -55,8 +55,9 @@ class PredictionWriter:
                     continue
                 x1, y1, x2, y2 = boxes[k].tolist()
                 row = {"image_id": meta["image_id"], "category_id": self.cat_ids[int(pred["labels"][k])],
-                       "bbox": [round(x1 * sx, 2), round(y1 * sy, 2), round((x2 - x1) * sx, 2),
-                                round((y2 - y1) * sy, 2)], "score": round(s, 5)}
+                       # full float32 precision: rounded boxes and scores move IoUs across the
+                       # thresholds and reorder ties, so the file would no longer score as the model
+                       "bbox": [x1 * sx, y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy], "score": s}
                 if masks is not None and self.task == "instance_segmentation":
                     row["segmentation"] = mask_to_rle(masks[k])
                 self.rows.append(row)
