@@ -94,6 +94,21 @@ export function darkUtility(utility: string): string | null {
   return to === undefined ? null : `${prop}-${color}-${to}${opacity}`;
 }
 
+const NEUTRALS = new Set(["slate", "gray", "zinc", "neutral", "stone"]);
+/** Dark neutral fills inside the page (primary buttons, code blocks): raised off the surfaces. */
+const RAISE: Record<number, number> = { 700: 600, 800: 700, 900: 700, 950: 800 };
+
+/**
+ * The utility a dark fill uses inside `main` (not the sidebar): a `bg-slate-900` button would
+ * vanish on a card that is slate-900 in the dark theme, so it is lifted a few shades.
+ */
+export function raisedUtility(utility: string): string | null {
+  const m = utility.match(/^bg-([a-z]+)-(\d+)(\/\d+)?$/);
+  if (!m || !NEUTRALS.has(m[1])) return null;
+  const to = RAISE[Number(m[2])];
+  return to === undefined ? null : `bg-${m[1]}-${to}${m[3] ?? ""}`;
+}
+
 /** Splits a selector's leading class (`.hover\:bg-slate-100:hover` → its class and the rest). */
 function leadingClass(selector: string): { cls: string; rest: string } | null {
   if (!selector.startsWith(".")) return null;
@@ -172,11 +187,14 @@ export function darkCss(css: string, declarations: (utility: string) => string |
     const lead = leadingClass(r.selector);
     if (!lead) continue;
     const { utility } = splitVariants(lead.cls);
-    const dark = darkUtility(utility);
+    const flipped = darkUtility(utility);
+    const raised = flipped ? null : raisedUtility(utility);
+    const dark = flipped ?? raised;
     if (!dark) continue;
     const decls = declarations(dark);
     if (!decls) continue;
-    const rule = `[data-theme=dark] ${r.selector}{${decls}}`;
+    const scope = raised ? "[data-theme=dark] main" : "[data-theme=dark]";
+    const rule = `${scope} ${r.selector}{${decls}}`;
     if (r.media) {
       const list = byMedia.get(r.media) ?? [];
       list.push(rule);

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@/tests/assert.ts";
-import { darkUtility } from "./dark.ts";
+import { darkUtility, raisedUtility } from "./dark.ts";
 import { cssFor, darkCssFor } from "./twind.ts";
 
 Deno.test("dark utilities: light surfaces and dark ink flip, fills and light ink stay", () => {
@@ -36,4 +36,16 @@ Deno.test("dark CSS: every light colour rule of a page gets a dark rule with the
   assert(!dark.includes(".bg-sky-600"), "coloured fills keep their colour");
   assert(!dark.includes(".text-white"), "white text keeps its colour");
   assert(!/filter|invert/.test(dark), "nothing is filtered: images keep their true colours");
+});
+
+Deno.test("dark CSS: dark fills inside the page are raised off the dark cards; the sidebar's are not", () => {
+  assertEquals(raisedUtility("bg-slate-900"), "bg-slate-700");
+  assertEquals(raisedUtility("bg-slate-700"), "bg-slate-600");
+  assertEquals(raisedUtility("bg-sky-600"), null);
+  const dark = darkCssFor(
+    cssFor(`<main><button class="bg-slate-900 hover:bg-slate-700"></button></main>`),
+  );
+  assert(dark.includes("[data-theme=dark] main .bg-slate-900{"), dark);
+  assert(dark.includes("[data-theme=dark] main .hover\\:bg-slate-700:hover{"), dark);
+  assert(!dark.includes("[data-theme=dark] .bg-slate-900{"), "the sidebar keeps its slate-900");
 });
