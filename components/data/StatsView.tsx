@@ -137,18 +137,21 @@ export function StatsView({ split, classId = null }: Props) {
             y="%"
           />
         )}
-        <ChartCard
-          title="Objects per image"
-          kind="bar"
-          labels={s.objectsPerImage.labels}
-          series={[{ label: "images", data: s.objectsPerImage.counts }]}
-          csv={[
-            ["objects", "images"],
-            ...s.objectsPerImage.labels.map((l, i) => [l, s.objectsPerImage.counts[i]]),
-          ]}
-          x="objects in the image"
-          y="images"
-        />
+        {split.format !== "imagefolder" && (
+          // one label per image in a classification folder: nothing to chart
+          <ChartCard
+            title="Objects per image"
+            kind="bar"
+            labels={s.objectsPerImage.labels}
+            series={[{ label: "images", data: s.objectsPerImage.counts }]}
+            csv={[
+              ["objects", "images"],
+              ...s.objectsPerImage.labels.map((l, i) => [l, s.objectsPerImage.counts[i]]),
+            ]}
+            x="objects in the image"
+            y="images"
+          />
+        )}
         <ChartCard
           title="Image sizes"
           kind="scatter"
