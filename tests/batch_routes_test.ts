@@ -64,6 +64,8 @@ Deno.test("[batch routes] the form starts a batch; the detail page, results, ove
     const html = await page.text();
     assertStringIncludes(html, "3 of 3");
     assertStringIncludes(html, `/api/batch/${id}/overlay?path=`);
+    // The photo is its own <img> under the overlay (an SVG image never loads a linked photo).
+    assertStringIncludes(html, `src="/api/batch/${id}/image?path=`);
     const list = await t.request("/deployments/batch");
     assertEquals(list.status, 200);
     const listHtml = await list.text();
@@ -86,6 +88,7 @@ Deno.test("[batch routes] the form starts a batch; the detail page, results, ove
     const text = await svg.text();
     assertStringIncludes(text, 'viewBox="0 0 16 12"');
     assertStringIncludes(text, "%</text>");
+    assert(!text.includes("<image"), "the overlay links no photo");
     const img = await t.request(
       `/api/batch/${id}/image?path=${encodeURIComponent(`${dir}/p1.png`)}`,
     );

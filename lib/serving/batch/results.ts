@@ -8,7 +8,7 @@ import { classColor } from "@/lib/data/colors.ts";
 import { displaySize, parseImageHeader } from "@/lib/data/image_header.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { parseResultLines, type ResultRow } from "./result_log.ts";
-import type { BatchRecord } from "./types.ts";
+import { BATCH_TERMINAL, type BatchRecord } from "./types.ts";
 
 /** One page of rows and the totals of the file. */
 export interface ResultsPage {
@@ -16,7 +16,7 @@ export interface ResultsPage {
   total: number;
   errors: number;
   offset: number;
-  /** Why there are no rows to show (Delta output, Parquet file, nothing written yet). */
+  /** Why there are no rows to show (Delta output, a Parquet file without its log, nothing yet). */
   note?: string;
 }
 
@@ -37,9 +37,7 @@ export async function readResults(
       total: 0,
       errors: 0,
       offset,
-      note: rec.output.kind === "table"
-        ? `Results are in the Delta table ${rec.output.table}; query it in Databricks SQL.`
-        : `Results are in ${describe(rec)} (Parquet); download it to read them.`,
+      note: `Results are in the Delta table ${describe(rec)}; query it in Databricks SQL.`,
     };
   }
   let text: string;
@@ -47,7 +45,10 @@ export async function readResults(
     text = await ws.files.readText(path);
   } catch (e) {
     if (e instanceof NotFoundError || (e as { status?: number }).status === 404) {
-      return { rows: [], total: 0, errors: 0, offset, note: "No results written yet." };
+      const note = path === describe(rec) || !BATCH_TERMINAL.has(rec.status)
+        ? "No results written yet."
+        : `Results are in ${describe(rec)} (Parquet); download it to read them.`;
+      return { rows: [], total: 0, errors: 0, offset, note };
     }
     throw e;
   }
@@ -63,11 +64,14 @@ function describe(rec: BatchRecord): string {
   return rec.output.kind === "file" ? rec.output.path : rec.output.table;
 }
 
-/** The JSONL file the pages read: the output itself, or a Parquet output's append log. */
+/**
+ * The JSONL file the pages read: the output itself, or a Parquet output's append log
+ * (`<output>.log.jsonl`, which jobs/lakevision_jobs/batch.py appends to while the batch runs
+ * and keeps beside the Parquet file it converts it to at the end). Null for a Delta table.
+ */
 export function resultFile(rec: BatchRecord): string | null {
   if (rec.output.kind !== "file") return null;
-  if (rec.output.path.endsWith(".jsonl")) return rec.output.path;
-  return null;
+  return rec.output.path.endsWith(".parquet") ? `${rec.output.path}.log.jsonl` : rec.output.path;
 }
 
 /** The bytes of one of the batch's images, refused unless it lies in the batch's input folder. */
@@ -103,19 +107,16 @@ function esc(s: string): string {
 }
 
 /**
- * An SVG of the image with the prediction drawn over it: boxes with label and score
- * (detection), the top classes (classification), or the class mask (segmentation). `href` is
- * where the browser loads the image from; `size` its pixel size (boxes are in its pixels).
+ * The prediction of one row as a transparent SVG layer of the image's size (boxes are in its
+ * pixels): boxes with label and score (detection), the top classes (classification), or the
+ * class mask (segmentation, embedded as a data URI). The page lays it over the photo, which it
+ * loads as its own `<img>`: an SVG shown as an image never loads anything outside itself, so a
+ * photo linked from inside the SVG would stay blank.
  */
-export function overlaySvg(
-  row: ResultRow,
-  href: string,
-  size: { width: number; height: number },
-): string {
+export function overlaySvg(row: ResultRow, size: { width: number; height: number }): string {
   const { width: w, height: h } = size;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">`,
-    `<image href="${esc(href)}" x="0" y="0" width="${w}" height="${h}"/>`,
   ];
   const font = Math.max(9, Math.round(Math.min(w, h) / 18));
   const p = row.prediction as Record<string, unknown> | null;
@@ -162,10 +163,10 @@ export function overlaySvg(
         }%</text>`,
       )
     );
-  } else if (typeof p.mask_png === "string") {
+  } else if (typeof p.mask_png === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(p.mask_png)) {
     parts.push(
       `<image href="data:image/png;base64,${p.mask_png}" x="0" y="0" width="${w}" height="${h}" ` +
-        `opacity="0.45" style="image-rendering:pixelated"/>`,
+        `opacity="0.45" preserveAspectRatio="none" image-rendering="pixelated"/>`,
     );
   }
   parts.push("</svg>");

@@ -58,6 +58,8 @@ export default function BatchDetail({ data }: PageProps<Data>) {
   const p = b.progress;
   const active = !BATCH_TERMINAL.has(b.status);
   const id = encodeURIComponent(b.id);
+  // Images are served from the batch's input folder; a Delta table's are not.
+  const photos = b.input.kind === "folder";
   const link = (offset: number) =>
     `/deployments/batch/${id}?offset=${offset}${data.errorsOnly ? "&errors=1" : ""}`;
   return (
@@ -131,12 +133,25 @@ export default function BatchDetail({ data }: PageProps<Data>) {
       <div class="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4">
         {r.rows.map((row) => (
           <figure key={row.path} class="rounded border border-slate-200 bg-white p-1">
-            <img
-              src={`/api/batch/${id}/overlay?path=${encodeURIComponent(row.path)}`}
-              alt={`${row.path.split("/").pop()} with its prediction`}
-              loading="lazy"
-              class="w-full"
-            />
+            {/* The photo, and the prediction over it; the overlay sizes the box to the image. */}
+            <div class="relative" data-result-image>
+              {photos && (
+                <img
+                  src={`/api/batch/${id}/image?path=${encodeURIComponent(row.path)}`}
+                  alt=""
+                  loading="lazy"
+                  class="absolute inset-0 h-full w-full"
+                  data-photo
+                />
+              )}
+              <img
+                src={`/api/batch/${id}/overlay?path=${encodeURIComponent(row.path)}`}
+                alt={`${row.path.split("/").pop()} with its prediction`}
+                loading="lazy"
+                class="relative block w-full"
+                data-overlay
+              />
+            </div>
             <figcaption class="truncate text-[11px] text-slate-600" title={row.path}>
               {row.path.split("/").pop()}
             </figcaption>

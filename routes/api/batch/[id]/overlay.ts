@@ -4,7 +4,10 @@ import { batchImage, imageSize, overlaySvg, readResults } from "@/lib/serving/ba
 import { batchContext } from "@/lib/serving/batch/service.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
-/** The image of one result row with its prediction drawn on it, as SVG (`?path=`). */
+/**
+ * The prediction of one result row (`?path=`) as a transparent SVG of the image's size, laid over
+ * the photo (`./image`) by the page.
+ */
 export const handler: Handlers = {
   async GET(_req, ctx) {
     const path = ctx.url.searchParams.get("path") ?? "";
@@ -15,8 +18,7 @@ export const handler: Handlers = {
     if (!row) throw new HttpError(404, `${path} has no result in batch ${rec.id}.`);
     const img = await batchImage(ws, rec, path).catch(() => null);
     const size = (img && imageSize(img.bytes)) ?? { width: 320, height: 240 };
-    const href = `/api/batch/${encodeURIComponent(rec.id)}/image?path=${encodeURIComponent(path)}`;
-    return new Response(overlaySvg(row, href, size), {
+    return new Response(overlaySvg(row, size), {
       headers: { "content-type": "image/svg+xml", "cache-control": "private, max-age=60" },
     });
   },
