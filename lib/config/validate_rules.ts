@@ -6,6 +6,7 @@
  */
 
 import { getModel, imageSizeProblem } from "./catalog.ts";
+import { fieldSpec } from "./fields.ts";
 import { isObject } from "./object.ts";
 import { showValue } from "./schema.ts";
 import {
@@ -120,13 +121,19 @@ function adaptiveSize(
   if (s < 32) {
     return c.err(at, `${name} needs at least 32 px (five stride-2 stages), not ${s}`);
   }
+  // Outside the field's range the range error is the whole story: no advice, no suggestion.
+  const field = fieldSpec("model.image_size");
+  const lo = field?.min ?? 32, hi = field?.max ?? Infinity;
+  if (s < lo || s > hi) return;
   const m = rule.multipleOf ?? 32;
   if (s % m !== 0) {
+    const nearest = Math.round(s / m) * m;
+    const inRange = [nearest, nearest - m, nearest + m].filter((v) => v >= lo && v <= hi)
+      .sort((a, b) => Math.abs(a - s) - Math.abs(b - s))[0];
     c.warn(
       at,
-      `${s} px is not a multiple of ${m}: ${name} runs (adaptive pooling) but the last feature map rounds down; ${
-        Math.round(s / m) * m || m
-      } px uses every pixel`,
+      `${s} px is not a multiple of ${m}: ${name} runs (adaptive pooling) but the last feature map rounds down` +
+        (inRange !== undefined ? `; ${inRange} px uses every pixel` : ""),
     );
   }
   if (s > rule.max) c.warn(at, `${s} px is above ${rule.max} px: slower, rarely more accurate`);

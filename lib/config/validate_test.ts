@@ -468,3 +468,22 @@ Deno.test("[validate] ResNet/MobileNet take any image size from 32 px; a non-mul
   // where the architecture needs the stride, it stays an error (DETR: stride 32)
   assert(check(withValue("model.image_size", 810)).errorAt("model.image_size"));
 });
+
+Deno.test("[validate] an image size outside 32–2048 px gets the range error and no suggested size", () => {
+  const doc = base("classification", "torchvision/mobilenet_v3_small");
+  const huge = check(withValue("model.image_size", 99999999999, doc));
+  assert(huge.errorAt("model.image_size")?.message.includes("between 32 and 2048"));
+  const all = [...huge.errors, ...huge.warnings].map((p) => p.message).join(" | ");
+  assert(!all.includes("uses every pixel"), all);
+  assert(!all.includes("100000000000"), all);
+  for (const size of [99999999999, 2049, 5000]) {
+    const r = check(withValue("model.image_size", [size, 64], doc));
+    assertEquals(r.warningAt("model.image_size[0]"), undefined, String(size));
+  }
+  // inside the range the nearest multiple of 32 is suggested, and it is itself in range
+  const near = check(withValue("model.image_size", 2047, doc));
+  assert(near.warningAt("model.image_size")?.message.includes("2048 px uses every pixel"));
+  assertEquals(near.errorAt("model.image_size"), undefined);
+  const low = check(withValue("model.image_size", 40, doc));
+  assert(low.warningAt("model.image_size")?.message.includes("32 px uses every pixel"));
+});
