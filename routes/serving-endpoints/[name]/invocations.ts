@@ -3,8 +3,8 @@
  * workspace (local: the app's own onnxruntime endpoint). API clients send no Origin and are
  * allowed; browsers on other sites are refused by the same-origin middleware. The served entity
  * comes back in `served-model-name` (as Databricks sends it) and a reload after scale to zero in
- * `x-cold-start: true`. Errors are JSON here whatever the client accepts, and a full queue is a
- * 503 with `Retry-After` (both decided by the app's error mapper).
+ * `x-cold-start: true`. Errors are Model Serving's JSON (`{"error_code", "message"}`, from
+ * ../_middleware.ts) whatever the client accepts, and a full queue is a 503 with `Retry-After`.
  */
 import { checkEndpointName } from "@/lib/serving/endpoint_config.ts";
 import { readJson } from "@/lib/web/body.ts";
