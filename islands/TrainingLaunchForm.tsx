@@ -1,7 +1,12 @@
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { chooseDistribution, planJob } from "@/lib/training/compute.ts";
-import { computeFromForm, type FieldProblems, type LaunchForm } from "@/lib/training/form.ts";
+import {
+  computeFromForm,
+  type FieldProblems,
+  launchConfigPath,
+  type LaunchForm,
+} from "@/lib/training/form.ts";
 import { DISTRIBUTION_LABELS } from "@/lib/training/status.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 import {
@@ -76,7 +81,7 @@ export default function TrainingLaunchForm(p: Props) {
     try {
       return planJob({
         choice,
-        configPath: `${p.values.volume ?? "/Volumes/…"}/configs/<name>/v<N>.yaml`,
+        configPath: launchConfigPath(valuesSig.value, p.configs, p.values.volume ?? "/Volumes/…"),
         runDir: `${p.values.volume ?? "/Volumes/…"}/runs/<run id>`,
         maxSteps: Number(maxSteps) || undefined,
         maxEpochs: Number(maxEpochs) || undefined,

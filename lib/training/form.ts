@@ -6,6 +6,7 @@
 import { type ComputeChoice, ComputeChoiceSchema } from "./compute_choice.ts";
 import type { LaunchRequest } from "./schemas.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
+import { slugifyName } from "@/lib/config/names.ts";
 
 /** Form values by field name (strings, as a browser sends them). */
 export type LaunchForm = Record<string, string>;
@@ -109,4 +110,39 @@ export function launchFromForm(
   if (f.name?.trim()) req.name = f.name.trim().slice(0, 120);
   if (Object.keys(problems).length || !choice) return { problems };
   return { request: { ...req, compute: choice } as LaunchRequest, problems };
+}
+
+/** A stored config as the launch form lists it. */
+export interface LaunchConfigChoice {
+  name: string;
+  /** Newest first. */
+  versions: number[];
+  /** The active version, when this config is the active one. */
+  active: number | null;
+}
+
+/**
+ * The config file the launch will hand to train.py, as the launch writes it
+ * (`<volume>/configs/<name>/v<N>.yaml`): the chosen version's, the newest version's when none
+ * is picked, the active version's when no config is; a YAML given by path is saved as a
+ * version of the config named after its file first, whose number is known only then (`v<N>`).
+ */
+export function launchConfigPath(
+  f: LaunchForm,
+  configs: readonly LaunchConfigChoice[],
+  volume: string,
+): string {
+  const root = `${volume.replace(/\/+$/, "")}/configs`;
+  const file = f.configPath?.trim();
+  if (file) {
+    const stem = file.split("/").pop()!.replace(/\.ya?ml$/i, "");
+    return `${root}/${slugifyName(stem)}/v<N>.yaml`;
+  }
+  const m = f.config?.match(/^(.+)@(\d+)$/);
+  const name = m ? m[1] : f.config;
+  const chosen = name ? configs.find((c) => c.name === name) : undefined;
+  const version = m ? Number(m[2]) : chosen?.versions[0];
+  if (name && version) return `${root}/${name}/v${version}.yaml`;
+  const active = configs.find((c) => c.active !== null);
+  return active ? `${root}/${active.name}/v${active.active}.yaml` : `${root}/<name>/v<N>.yaml`;
 }
