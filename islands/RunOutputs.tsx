@@ -1,7 +1,8 @@
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useRef } from "preact/hooks";
 import { linkSig, stageSig } from "@/components/training/run_state.ts";
-import { formatSize, outputHref, outputsPollMs } from "@/lib/training/run_live.ts";
+import { formatBytes } from "@/lib/format.ts";
+import { outputHref, outputsPollMs } from "@/lib/training/run_live.ts";
 import type { RunOutput } from "@/lib/training/outputs.ts";
 
 interface Props {
@@ -75,7 +76,9 @@ export default function RunOutputs({ runId, initial, ended: endedAtRender }: Pro
                 >
                   {o.path}
                 </a>
-                <span class="text-xs text-slate-400 whitespace-nowrap">{formatSize(o.size)}</span>
+                <span class="text-xs text-slate-400 whitespace-nowrap">
+                  {o.size === null ? "" : formatBytes(o.size)}
+                </span>
               </li>
             ))}
           </ul>

@@ -11,7 +11,8 @@ import {
 } from "@/components/registry/parts.tsx";
 import { modelDetail, type VersionRow } from "@/lib/registry/browse.ts";
 import { STAGE_ALIASES } from "@/lib/registry/names.ts";
-import { formatBytes, registryContext } from "@/lib/registry/service.ts";
+import { formatBytes } from "@/lib/format.ts";
+import { registryContext } from "@/lib/registry/service.ts";
 import type { RegisteredModelInfo } from "@/lib/workspace/types.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
