@@ -45,32 +45,119 @@ const CLS = {
   pre: "my-2 overflow-x-auto rounded bg-slate-100 p-2 font-mono text-xs",
 };
 
-/** Inline markup on already-split text: `code`, **bold**, *em*, [text](url). */
-function inline(src: string): string {
-  const out: string[] = [];
-  // Code spans first: their content is taken literally.
-  const parts = src.split(/(`[^`]*`)/);
-  for (const p of parts) {
-    if (p.startsWith("`") && p.endsWith("`") && p.length >= 2) {
-      out.push(`<code class="${CLS.code}">${escapeHtml(p.slice(1, -1))}</code>`);
+/** ASCII punctuation: what a backslash escapes (CommonMark). */
+const PUNCT = /^[!-/:-@[-`{-~]$/;
+
+/**
+ * While the markup patterns run, an escaped character stands in the text as a private-use mark
+ * followed by the character moved up into the private-use plane, so no pattern sees it; it is
+ * written back, HTML-escaped, at the end. Private-use characters of the source itself are
+ * replaced before, so nothing in a card can forge one.
+ */
+const MARK = "\uE000";
+const SHIFT = 0xE100;
+const HIDDEN = /\uE000([\uE100-\uE17F])/g;
+const hide = (c: string) => MARK + String.fromCharCode(SHIFT + c.charCodeAt(0));
+const unhide = (s: string) =>
+  s.replace(HIDDEN, (_m, c: string) => String.fromCharCode(c.charCodeAt(0) - SHIFT));
+
+interface Segment {
+  code: boolean;
+  text: string;
+}
+
+/**
+ * Inline text as code spans (taken literally, between backtick runs of the same length) and
+ * the text between them, where a backslash before ASCII punctuation makes it a literal
+ * character: `\_` is `_`, `\[` is `[`, `` \` `` is a backtick that opens no code span.
+ */
+function segments(src: string): Segment[] {
+  const out: Segment[] = [];
+  let text = "";
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === "\\" && i + 1 < src.length && PUNCT.test(src[i + 1])) {
+      text += hide(src[i + 1]);
+      i += 2;
       continue;
     }
-    let s = escapeHtml(p);
+    if (c !== "`") {
+      text += c;
+      i++;
+      continue;
+    }
+    let n = 1;
+    while (src[i + n] === "`") n++;
+    const close = closingRun(src, i + n, n);
+    if (close === -1) {
+      text += "`".repeat(n);
+      i += n;
+      continue;
+    }
+    if (text) out.push({ code: false, text });
+    text = "";
+    let body = src.slice(i + n, close);
+    // one space on each side is padding, unless the span is all spaces
+    if (body.length > 2 && body.startsWith(" ") && body.endsWith(" ") && body.trim()) {
+      body = body.slice(1, -1);
+    }
+    out.push({ code: true, text: body });
+    i = close + n;
+  }
+  if (text) out.push({ code: false, text });
+  return out;
+}
+
+/** Where a run of exactly `n` backticks starts at or after `from`, or -1. */
+function closingRun(src: string, from: number, n: number): number {
+  for (let j = src.indexOf("`", from); j !== -1; j = src.indexOf("`", j)) {
+    let k = j;
+    while (src[k] === "`") k++;
+    if (k - j === n) return j;
+    j = k;
+  }
+  return -1;
+}
+
+/** Inline markup on already-split text: `code`, **bold**, *em*, [text](url), \-escapes. */
+function inline(src: string): string {
+  const out: string[] = [];
+  for (const seg of segments(src.replace(/[\uE000-\uF8FF]/g, "\uFFFD"))) {
+    if (seg.code) {
+      out.push(`<code class="${CLS.code}">${escapeHtml(seg.text)}</code>`);
+      continue;
+    }
+    let s = escapeHtml(seg.text);
     s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, text: string, href: string) => {
       // href was escaped with the rest; undo the entity for the check, escape again for output.
-      const raw = href.replace(/&amp;/g, "&");
+      const raw = unhide(href.replace(/&amp;/g, "&"));
       const ok = safeHref(raw);
       return ok ? `<a class="${CLS.a}" href="${escapeHtml(ok)}">${text}</a>` : text;
     });
     s = s.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
     s = s.replace(/(^|[^*])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>");
-    out.push(s);
+    out.push(s.replace(HIDDEN, (_m, c: string) => escapeHtml(unhide(MARK + c))));
   }
   return out.join("");
 }
 
+/** A table row's cells, split at pipes not escaped as `\|` (which stand for a `|` in the cell). */
 function tableRow(line: string): string[] {
-  return line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
+  const body = line.trim().replace(/^\|/, "");
+  const cells: string[] = [];
+  let cell = "";
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === "\\" && body[i + 1] === "|") {
+      cell += "|";
+      i++;
+    } else if (body[i] === "|") {
+      cells.push(cell.trim());
+      cell = "";
+    } else cell += body[i];
+  }
+  if (cell.trim()) cells.push(cell.trim());
+  return cells;
 }
 
 /** Renders Markdown to HTML that is safe to embed in a page. */

@@ -34,3 +34,32 @@ Deno.test("[markdown] headings, lists, tables, emphasis and code blocks render",
   assertMatch(html, /<th [^>]+>k<\/th>/);
   assertMatch(html, /<pre [^>]+><code>x &lt; y<\/code><\/pre>/);
 });
+
+Deno.test("[markdown] backslash escapes show the character, not the backslash", () => {
+  const html = renderMarkdown(
+    "# demo.cv.resnet\\_classification\n\n" +
+      "- Validation data: [/Volumes/d/instances\\_val.json](/data?path=x)\n" +
+      "- a \\*literal\\* star, \\[brackets\\], a \\\\ backslash, \\`no code\\`\n\n" +
+      "| Class | F1 |\n|---|---|\n| cat\\|dog | 1 |",
+  );
+  assertStringIncludes(html, ">demo.cv.resnet_classification</h2>");
+  assertStringIncludes(html, 'href="/data?path=x">/Volumes/d/instances_val.json</a>');
+  assertStringIncludes(html, "a *literal* star, [brackets], a \\ backslash, `no code`");
+  assertEquals(html.includes("<em>"), false);
+  assertEquals(html.includes("<code"), false);
+  assertStringIncludes(html, ">cat|dog</td>");
+  assertEquals(html.includes("\\_"), false);
+});
+
+Deno.test("[markdown] escapes stay literal in code spans and never smuggle markup", () => {
+  const html = renderMarkdown(
+    "`a\\_b` and ``x ` y`` then \\<script\\>alert(1)\\</script\\> and \\&amp; \uE000\uE13C",
+  );
+  assertStringIncludes(html, ">a\\_b</code>");
+  assertStringIncludes(html, ">x ` y</code>");
+  assertEquals(html.includes("<script"), false);
+  assertStringIncludes(html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+  assertStringIncludes(html, "&amp;amp;");
+  // a private-use character in the source cannot stand for an escaped "<"
+  assertEquals(/<(?!\/?(p|code)\b)/.test(html), false);
+});
