@@ -3,6 +3,7 @@
  * metrics with the recommended confidence threshold, lineage links, intended use and limits.
  * People edit it afterwards; what is generated states only what the app knows.
  */
+import { plural } from "@/lib/format.ts";
 import type { ClassMetric, RunFacts } from "./run_facts.ts";
 
 /** What the card is built from. */
@@ -55,15 +56,10 @@ export function buildCard(c: CardInput): string {
         }?version=${f.config.version})`,
       );
     }
-    if (f.dataset) {
-      out.push(`- Training data: [${md(f.dataset)}](/data?path=${encodeURIComponent(f.dataset)})`);
-    }
-    if (f.valDataset) {
-      out.push(
-        `- Validation data: [${md(f.valDataset)}](/data?path=${encodeURIComponent(f.valDataset)})`,
-      );
-    }
-    out.push(`- Run: [${md(f.name)} (${f.runId})](/training/${encodeURIComponent(f.runId)})`, "");
+    if (f.dataset) out.push(`- Training data: ${dataLink(f.dataset, f.datasetImages)}`);
+    if (f.valDataset) out.push(`- Validation data: ${dataLink(f.valDataset, f.valImages)}`);
+    out.push(`- Run: [${md(f.name)} (${f.runId})](/training/${encodeURIComponent(f.runId)})`);
+    out.push(...launchLines(f), "");
     out.push(...edaLines(f));
   } else {
     out.push("- Imported model: its training data is not known to Lakevision.", "");
@@ -104,12 +100,39 @@ export function buildCard(c: CardInput): string {
   return out.join("\n");
 }
 
+/** A dataset path linked to its Data EDA page, with the images folder of an annotation file. */
+function dataLink(path: string, images?: string): string {
+  const link = `[${md(path)}](/data?path=${encodeURIComponent(path)})`;
+  return images ? `${link} (images in \`${images.replaceAll("`", "")}\`)` : link;
+}
+
+/** What the run was launched with beyond its config: limits, the run it resumed, compute. */
+function launchLines(f: RunFacts): string[] {
+  const l = f.launch;
+  if (!l) return [];
+  const out: string[] = [];
+  const limits = [
+    l.maxEpochs !== undefined ? `at most ${plural(l.maxEpochs, "epoch")}` : "",
+    l.maxSteps !== undefined ? `at most ${plural(l.maxSteps, "step")}` : "",
+  ].filter(Boolean);
+  if (limits.length) {
+    out.push(`- Launched with: ${limits.join(", ")} (instead of the config's own limits)`);
+  }
+  if (l.resumedFrom) {
+    out.push(
+      `- Resumed from: [${md(l.resumedFrom)}](/training/${encodeURIComponent(l.resumedFrom)})`,
+    );
+  }
+  if (l.compute) out.push(`- Compute: ${md(l.compute)}`);
+  return out;
+}
+
 function edaLines(f: RunFacts): string[] {
   const e = f.eda;
   if (!e) return [];
   if (!e.splits.length) return [`Dataset scan: ${md(e.note ?? "none")}.`, ""];
   const rows = [
-    `Dataset scan (${md(e.format ?? "unknown format")}, ${e.problems} problem(s) found):`,
+    `Dataset scan (${md(e.format ?? "unknown format")}, ${plural(e.problems, "problem")} found):`,
     "",
     "| Split | Images | Annotations | Classes | Balance | Images without annotations |",
     "|---|---|---|---|---|---|",

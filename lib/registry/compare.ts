@@ -1,10 +1,13 @@
 /**
  * Two versions side by side: headline and per-class metrics (as frozen at registration) with
- * deltas, and the field-level diff between the config versions that trained them.
+ * deltas, and what trained them differently: the field-level diff between their config versions
+ * and the launch overrides of their runs (step and epoch limits, the run resumed, compute).
  */
 import { diffConfigs, type FieldChange } from "@/lib/config/diff.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
+import { getRun } from "@/lib/training/records.ts";
 import { readVersionMetrics, type VersionMetrics } from "./browse.ts";
+import { launchFromTags, type LaunchSettings, launchSettings } from "./launch_settings.ts";
 import { normalizeModelName } from "./names.ts";
 import type { RegistryContext } from "./register.ts";
 
@@ -32,6 +35,46 @@ export interface VersionComparison {
     /** Why no diff is shown. */
     note?: string;
   };
+  /**
+   * Launch overrides that differ (`launch.max_epochs`, …), null unless both versions' runs are
+   * known; an override only one run had is added or removed.
+   */
+  launch: FieldChange[] | null;
+}
+
+/** The field each launch setting is shown as, in this order. */
+const LAUNCH_FIELDS: [keyof LaunchSettings, string][] = [
+  ["maxEpochs", "launch.max_epochs"],
+  ["maxSteps", "launch.max_steps"],
+  ["resumedFrom", "launch.resumed_from"],
+  ["compute", "launch.compute"],
+];
+
+/** The launch overrides that differ between two runs. */
+export function diffLaunch(a: LaunchSettings, b: LaunchSettings): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const [k, path] of LAUNCH_FIELDS) {
+    const x = a[k], y = b[k];
+    if (x === y) continue;
+    if (x === undefined) out.push({ path, kind: "added", after: y });
+    else if (y === undefined) out.push({ path, kind: "removed", before: x });
+    else out.push({ path, kind: "changed", before: x, after: y });
+  }
+  return out;
+}
+
+/** A version's launch settings: its tags, else its run's record or run folder. */
+async function versionLaunch(
+  ctx: RegistryContext,
+  tags: Record<string, string>,
+): Promise<LaunchSettings | null> {
+  const tagged = launchFromTags(tags);
+  if (tagged) return tagged;
+  const runId = tags["lakevision.run_id"];
+  const record = runId ? await getRun(runId).catch(() => undefined) : undefined;
+  const runDir = record?.runDir ?? tags["lakevision.run_dir"];
+  if (!runDir) return null;
+  return await launchSettings(ctx.ws, runDir, record);
 }
 
 /** Reads a config version's document (the route passes the config store's). */
@@ -82,6 +125,7 @@ export async function compareVersions(
   const cls = (m: VersionMetrics | null) =>
     (m?.classes ?? []).map((c) => ({ key: c.name, label: c.name, value: c.value }));
   const ca = configOf(va.tags), cb = configOf(vb.tags);
+  const [la, lb] = await Promise.all([versionLaunch(ctx, va.tags), versionLaunch(ctx, vb.tags)]);
   let changes: FieldChange[] | null = null;
   let note: string | undefined;
   if (!ca || !cb) {
@@ -107,5 +151,6 @@ export async function compareVersions(
     classMetric: ma?.classMetric ?? mb?.classMetric,
     classes: deltas(cls(ma), cls(mb)),
     config: { a: ca, b: cb, changes, note },
+    launch: la && lb ? diffLaunch(la, lb) : null,
   };
 }

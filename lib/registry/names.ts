@@ -3,6 +3,7 @@
  * way in both workspaces (browser-safe: no Deno APIs), so a name that works locally also works
  * on Databricks.
  */
+import { plural } from "@/lib/format.ts";
 
 /** Longest identifier Unity Catalog accepts for a catalog, schema or model. */
 export const MAX_IDENTIFIER = 255;
@@ -12,7 +13,7 @@ export function modelNameProblems(name: string): string[] {
   const parts = name.split(".");
   if (parts.length !== 3) {
     return [
-      `"${clip(name)}" has ${parts.length} part(s); a Unity Catalog model name is ` +
+      `"${clip(name)}" has ${plural(parts.length, "part")}; a Unity Catalog model name is ` +
       "catalog.schema.model (three parts separated by dots).",
     ];
   }

@@ -8,6 +8,7 @@
  * Key: ["registry","registration",id] → RegistrationRecord.
  */
 import { BadRequestError, HttpError, NotFoundError } from "@/lib/errors.ts";
+import { formatBytes } from "@/lib/format.ts";
 import { checkModelFits } from "@/lib/inference/check_model.ts";
 import { labelNames, type ModelJson, parseModelJson } from "@/lib/inference/model_json.ts";
 import { readOnnxGraph } from "@/lib/inference/onnx_graph.ts";
@@ -16,6 +17,7 @@ import { getKv } from "@/lib/store/kv.ts";
 import type { Registration, Workspace } from "@/lib/workspace/types.ts";
 import { modelsDir } from "./files.ts";
 import { aliasProblems, modelNameProblems, normalizeModelName } from "./names.ts";
+import { launchTags } from "./launch_settings.ts";
 import { type RunFacts, runFacts } from "./run_facts.ts";
 import { buildCard, type CardInput } from "./card.ts";
 
@@ -51,7 +53,7 @@ const key = (id: string) => ["registry", "registration", id];
 const MAX_TAG_KEY = 250;
 const MAX_TAG_VALUE = 5000;
 /** Largest ONNX model accepted for import through the app (bigger ones: copy to the volume). */
-export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+export const MAX_IMPORT_BYTES = 500_000_000;
 
 /** Checks the name, aliases and tags; returns them normalised. */
 export function checkVersionOptions(o: VersionOptions): Required<VersionOptions> {
@@ -132,8 +134,8 @@ export async function importModel(
   if (onnx.byteLength > MAX_IMPORT_BYTES) {
     throw new HttpError(
       413,
-      `model.onnx is ${(onnx.byteLength / 2 ** 20).toFixed(0)} MB; imports through the app are ` +
-        `limited to ${MAX_IMPORT_BYTES / 2 ** 20} MB.`,
+      `model.onnx is ${formatBytes(onnx.byteLength)}; imports through the app are ` +
+        `limited to ${formatBytes(MAX_IMPORT_BYTES)}.`,
     );
   }
   const meta = checkModelPair(onnx, modelJson, "upload");
@@ -320,7 +322,7 @@ function lineageTags(f: RunFacts, meta: ModelJson): Record<string, string> {
   }
   if (f.threshold) t["lakevision.recommended_threshold"] = f.threshold.threshold.toFixed(3);
   if (f.eda?.scanId) t["lakevision.scan_id"] = f.eda.scanId;
-  return t;
+  return { ...t, ...launchTags(f.launch ?? {}) };
 }
 
 function cardInputs(name: string, meta: ModelJson, facts: RunFacts | null): CardInput {

@@ -11,7 +11,8 @@ import { getRecommendedThreshold, type RecommendedThreshold } from "@/lib/evalua
 import { classRows, type Headline } from "@/lib/evaluation/types.ts";
 import { PRIMARY_METRIC } from "@/lib/training/types.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-import { type EdaSummary, edaSummary } from "./eda.ts";
+import { configSplits, type EdaSummary, edaSummary } from "./eda.ts";
+import { type LaunchSettings, launchSettings, runDataSection } from "./launch_settings.ts";
 
 /** A per-class row as stored in metrics.json. */
 export interface ClassMetric {
@@ -29,10 +30,16 @@ export interface RunFacts {
   config?: { name: string; version: number };
   model?: string;
   task: string;
-  /** Training data (volume path). */
+  /** Training data (volume path): the annotation file of a COCO-style split, else its folder. */
   dataset?: string;
-  /** Validation annotations (volume path). */
+  /** The images folder of the training annotation file. */
+  datasetImages?: string;
+  /** Validation data (volume path): annotation file or folder, as for `dataset`. */
   valDataset?: string;
+  /** The images folder of the validation annotation file. */
+  valImages?: string;
+  /** How the run was launched beyond its config (max steps/epochs, resumed from, compute). */
+  launch?: LaunchSettings;
   mlflowRunId?: string;
   primary: { name: string; value: number | null };
   headline: Headline[];
@@ -70,6 +77,12 @@ export async function runFacts(ws: Workspace, runId: string): Promise<RunFacts> 
   const inputs = await evalInputs(ws, s.runDir, found.record).catch(() => null);
   const rec = found.record;
   const task = rec?.config.task ?? s.task ?? "unknown";
+  const splits = configSplits(
+    await runDataSection(ws, s.runDir, rec),
+    (p) => ws.files.volumePathOf?.(p),
+  );
+  const train = splits.find((x) => x.name === "train");
+  const val = splits.find((x) => x.name === "val");
   const facts: RunFacts = {
     runId: s.id,
     name: s.name,
@@ -78,8 +91,11 @@ export async function runFacts(ws: Workspace, runId: string): Promise<RunFacts> 
     config: rec ? { name: rec.config.name, version: rec.config.version } : undefined,
     model: rec?.config.model ?? (s.model || undefined),
     task,
-    dataset: await trainData(ws, s.runDir),
-    valDataset: inputs?.groundTruth ?? inputs?.imageDir,
+    dataset: train?.path,
+    datasetImages: train?.images,
+    valDataset: val?.path ?? inputs?.groundTruth ?? inputs?.imageDir,
+    valImages: val ? val.images : inputs?.groundTruth ? inputs.imageDir : undefined,
+    launch: await launchSettings(ws, s.runDir, rec),
     mlflowRunId: rec?.mlflowRunId,
     primary: { name: PRIMARY_METRIC[task] ?? "eval_loss", value: null },
     headline: [],
@@ -113,24 +129,7 @@ export async function runFacts(ws: Workspace, runId: string): Promise<RunFacts> 
   const primaryHeadline = facts.headline.find((h) => h.key === facts.primary.name);
   if (primaryHeadline) facts.primary.value = primaryHeadline.value;
   facts.threshold = await getRecommendedThreshold(runId) ?? undefined;
-  const splits = [
-    ...(facts.dataset ? [{ name: "train", path: facts.dataset }] : []),
-    ...(inputs?.imageDir || inputs?.groundTruth
-      ? [{ name: "val", path: (inputs.groundTruth ?? inputs.imageDir)! }]
-      : []),
-  ];
+  // every split of the config, as the Data EDA page scans them: the same scan, found in its cache
   facts.eda = await edaSummary(ws.files, splits);
   return facts;
-}
-
-async function trainData(ws: Workspace, runDir: string): Promise<string | undefined> {
-  try {
-    const r = JSON.parse(await ws.files.readText(`${runDir}/config.resolved.json`));
-    const p = r?.config?.data?.train_data_path ?? r?.config?.data?.train_annotation_file;
-    if (typeof p !== "string") return undefined;
-    if (p.startsWith("/Volumes/")) return p;
-    return ws.files.volumePathOf?.(p);
-  } catch {
-    return undefined;
-  }
 }

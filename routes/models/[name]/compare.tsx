@@ -55,6 +55,60 @@ function DeltaTable(
 
 const show = (v: unknown) => (v === undefined ? "—" : JSON.stringify(v));
 
+/** The config fields and launch overrides that differ, or why there is nothing to compare. */
+function SettingsDiff({ c }: { c: VersionComparison }) {
+  const cfg = c.config;
+  const rows = [...(cfg.changes ?? []), ...(c.launch ?? [])];
+  const label = (s?: { name: string; version: number }) => s ? `${s.name} v${s.version}` : "—";
+  if (cfg.changes === null && !rows.length) {
+    return <p class="p-3 text-sm text-slate-600">{cfg.note}</p>;
+  }
+  if (!rows.length) {
+    return (
+      <p class="p-3 text-sm text-slate-600" data-testid="same-settings">
+        Both were trained with the same settings: {cfg.a?.name} v{cfg.a?.version}
+        {cfg.b?.version !== cfg.a?.version ? ` and v${cfg.b?.version}` : ""}
+        {c.launch === null
+          ? ". How their runs were launched is not known."
+          : ", launched the same way."}
+      </p>
+    );
+  }
+  return (
+    <>
+      {cfg.changes === null && <p class="p-3 text-sm text-slate-600">{cfg.note}</p>}
+      {c.launch === null && (
+        <p class="p-3 text-sm text-slate-600">
+          How the runs were launched (step or epoch limits, compute) is not known for both.
+        </p>
+      )}
+      <table class="w-full text-sm" data-testid="settings-diff">
+        <thead class="bg-slate-50 text-left text-slate-600">
+          <tr>
+            <th class="px-3 py-2 font-medium">Field</th>
+            <th class="px-3 py-2 font-medium">v{c.a} · {label(cfg.a)}</th>
+            <th class="px-3 py-2 font-medium">v{c.b} · {label(cfg.b)}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((ch) => (
+            <tr key={ch.path} class="border-t border-slate-100 font-mono text-xs">
+              <td class="px-3 py-1.5 break-all">
+                {ch.path}
+                {ch.path.startsWith("launch.") && (
+                  <span class="ml-1 font-sans text-slate-500">(launch override)</span>
+                )}
+              </td>
+              <td class="px-3 py-1.5 text-red-700 break-all">{show(ch.before)}</td>
+              <td class="px-3 py-1.5 text-green-700 break-all">{show(ch.after)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /** Two versions side by side: metrics with deltas and the config diff. */
 export default function ComparePage({ data: c }: PageProps<VersionComparison>) {
   const box = "rounded-lg border border-slate-200 bg-white overflow-x-auto mb-6";
@@ -65,7 +119,7 @@ export default function ComparePage({ data: c }: PageProps<VersionComparison>) {
         label: c.name,
         href: modelHref(c.name),
       }]}
-      description="Validation metrics frozen at registration, and what changed in the training config."
+      description="Validation metrics frozen at registration, and what changed in the training config and launch."
     >
       <h2 class="text-lg font-semibold text-slate-900 mb-2">Headline metrics</h2>
       <div class={box}>
@@ -81,38 +135,9 @@ export default function ComparePage({ data: c }: PageProps<VersionComparison>) {
           </div>
         </>
       )}
-      <h2 class="text-lg font-semibold text-slate-900 mb-2">Config diff</h2>
+      <h2 class="text-lg font-semibold text-slate-900 mb-2">Config and launch diff</h2>
       <div class={box}>
-        {c.config.changes === null
-          ? <p class="p-3 text-sm text-slate-600">{c.config.note}</p>
-          : c.config.changes.length === 0
-          ? (
-            <p class="p-3 text-sm text-slate-600">
-              Both were trained with the same settings ({c.config.a?.name} v{c.config.a?.version}
-              {" "}
-              and v{c.config.b?.version}).
-            </p>
-          )
-          : (
-            <table class="w-full text-sm">
-              <thead class="bg-slate-50 text-left text-slate-600">
-                <tr>
-                  <th class="px-3 py-2 font-medium">Field</th>
-                  <th class="px-3 py-2 font-medium">{c.config.a?.name} v{c.config.a?.version}</th>
-                  <th class="px-3 py-2 font-medium">{c.config.b?.name} v{c.config.b?.version}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.config.changes.map((ch) => (
-                  <tr key={ch.path} class="border-t border-slate-100 font-mono text-xs">
-                    <td class="px-3 py-1.5">{ch.path}</td>
-                    <td class="px-3 py-1.5 text-red-700">{show(ch.before)}</td>
-                    <td class="px-3 py-1.5 text-green-700">{show(ch.after)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+        <SettingsDiff c={c} />
       </div>
     </Page>
   );

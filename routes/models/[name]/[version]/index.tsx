@@ -12,7 +12,8 @@ import {
 import { BadRequestError } from "@/lib/errors.ts";
 import { saveCard, type VersionDetail, versionDetail } from "@/lib/registry/browse.ts";
 import { renderMarkdown } from "@/lib/registry/markdown.ts";
-import { formatBytes, registryContext } from "@/lib/registry/service.ts";
+import { formatBytes } from "@/lib/format.ts";
+import { registryContext } from "@/lib/registry/service.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
@@ -57,7 +58,7 @@ export default function VersionPage({ data }: PageProps<Data>) {
       <Notice text={data.notice} />
       <Notice text={v.statusMessage} tone="red" />
       <div class="grid gap-6 lg:grid-cols-3">
-        <div class="lg:col-span-2 space-y-6">
+        <div class="lg:col-span-2 space-y-6 min-w-0">
           <section class="rounded-lg border border-slate-200 bg-white p-4">
             <h2 class="text-lg font-semibold text-slate-900 mb-2">Model card</h2>
             {data.cardHtml === null
@@ -69,7 +70,7 @@ export default function VersionPage({ data }: PageProps<Data>) {
               : (
                 <>
                   <div
-                    class="model-card text-sm text-slate-800 space-y-2"
+                    class="model-card text-sm text-slate-800 space-y-2 [overflow-wrap:anywhere]"
                     // renderMarkdown escapes every character of the source before adding markup.
                     // deno-lint-ignore react-no-danger
                     dangerouslySetInnerHTML={{ __html: data.cardHtml }}
@@ -95,7 +96,7 @@ export default function VersionPage({ data }: PageProps<Data>) {
                 {metrics.evaluatedAt
                   ? (
                     <>
-                      (<When ms={metrics.evaluatedAt} />)
+                      {" "}(<When ms={metrics.evaluatedAt} />)
                     </>
                   )
                   : null}.
@@ -127,7 +128,7 @@ export default function VersionPage({ data }: PageProps<Data>) {
             </section>
           )}
         </div>
-        <aside class="space-y-6">
+        <aside class="space-y-6 min-w-0">
           <section class="rounded-lg border border-slate-200 bg-white p-4 text-sm">
             <h2 class="text-lg font-semibold text-slate-900 mb-2">Version</h2>
             <dl class="grid grid-cols-3 gap-y-1">
