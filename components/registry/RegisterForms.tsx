@@ -12,8 +12,15 @@ interface Props {
 }
 
 function Common(
-  { form, defaultCatalog, id }: Pick<Props, "form" | "defaultCatalog"> & { id: string },
+  { form, defaultCatalog, id, suggested, names }: Pick<Props, "form" | "defaultCatalog"> & {
+    id: string;
+    /** The chosen run's config's registered model name, filled in when nothing was typed. */
+    suggested?: string;
+    /** Names the listed runs' configs register under, offered as choices. */
+    names?: string[];
+  },
 ) {
+  const list = names?.length ? `${id}-names` : undefined;
   return (
     <>
       <label class="block text-sm text-slate-700" for={`${id}-name`}>
@@ -22,12 +29,23 @@ function Common(
           id={`${id}-name`}
           name="name"
           required
-          value={form.name ?? ""}
+          value={form.name ?? suggested ?? ""}
+          list={list}
           placeholder={`${defaultCatalog}.my_detector`}
           pattern="[A-Za-z0-9_][A-Za-z0-9_\-]*\.[A-Za-z0-9_][A-Za-z0-9_\-]*\.[A-Za-z0-9_][A-Za-z0-9_\-]*"
           title="three parts: letters, digits, _ or -"
           class={`${INPUT} font-mono mt-1`}
         />
+        {list && (
+          <datalist id={list}>
+            {names!.map((n) => <option key={n} value={n} />)}
+          </datalist>
+        )}
+        {suggested && form.name === undefined && (
+          <span class="mt-1 block text-xs text-slate-500" data-testid="name-from-config">
+            From the run's config (serving.registered_model_name).
+          </span>
+        )}
       </label>
       <label class="block text-sm text-slate-700" for={`${id}-aliases`}>
         Aliases to set <span class="text-slate-500">(e.g. champion, challenger)</span>
@@ -90,7 +108,16 @@ export function RegisterForms(p: Props) {
                   ))}
                 </select>
               </label>
-              <Common form={registerForm} defaultCatalog={p.defaultCatalog} id="reg" />
+              <Common
+                form={registerForm}
+                defaultCatalog={p.defaultCatalog}
+                id="reg"
+                suggested={(p.runs.find((r) => r.id === registerForm.run) ?? p.runs[0])
+                  ?.registeredName}
+                names={[
+                  ...new Set(p.runs.flatMap((r) => r.registeredName ? [r.registeredName] : [])),
+                ]}
+              />
               <button type="submit" class={BUTTON}>Register</button>
             </form>
           )}

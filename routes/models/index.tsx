@@ -16,6 +16,7 @@ import { type RegistrableRun, registrableRuns, registryContext } from "@/lib/reg
 import type { RegisteredModelInfo } from "@/lib/workspace/types.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
+import { configStoreFor } from "@/lib/store/configs.ts";
 import { preferencesFor } from "@/lib/store/preferences.ts";
 
 interface Data {
@@ -45,7 +46,11 @@ async function pageData(
   } catch (e) {
     registryError = (e as Error).message;
   }
-  const [runs, running] = await Promise.all([registrableRuns(), runningRegistrations()]);
+  const store = await configStoreFor(ctx.state);
+  const [runs, running] = await Promise.all([
+    registrableRuns(100, (name, version) => store.getVersion(name, version)),
+    runningRegistrations(),
+  ]);
   // The person's preferred catalog and schema first, else the app volume's.
   const prefs = await preferencesFor(ctx.state);
   const vol =
@@ -95,7 +100,7 @@ export const handler: Handlers<Data> = {
         if (!(json instanceof File) || json.size === 0) {
           throw new HttpError(400, "Choose the model.json that describes it.");
         }
-        if (json.size > 1024 * 1024) throw new HttpError(413, "model.json is over 1 MB.");
+        if (json.size > 1_000_000) throw new HttpError(413, "model.json is over 1 MB.");
         rec = await importModel(
           rc,
           new Uint8Array(await onnx.arrayBuffer()),
@@ -208,7 +213,9 @@ export default function ModelsPage({ data }: PageProps<Data>) {
                           ))}
                         </span>
                       </td>
-                      <td class="px-3 py-2 text-slate-600">{m.description ?? ""}</td>
+                      <td class="px-3 py-2 text-slate-600 [overflow-wrap:anywhere]">
+                        {m.description ?? ""}
+                      </td>
                       <td class="px-3 py-2">{m.owner ?? "—"}</td>
                       <td class="px-3 py-2 whitespace-nowrap text-slate-500">
                         <When ms={m.updatedAt} />
