@@ -58,6 +58,32 @@ class ResourceMeterTest(unittest.TestCase):
         m = ResourceMeter(clock=FakeClock())
         json.dumps(m.report(), allow_nan=False)
 
+    def test_status_json_as_written_carries_what_the_app_reads(self):
+        """The app (lib/history/runs.ts resourcesFromStatus) reads `resources.peak_cpu_mem_mb`,
+        `peak_gpu_mem_mb` and `images_per_second` from the status.json the tracker writes, and
+        they must survive the run's final write."""
+        import tempfile
+
+        from lakevision_jobs.tracking import RunTracker
+
+        clock = FakeClock()
+        meter = ResourceMeter(device="cpu", clock=clock)
+        with tempfile.TemporaryDirectory() as d:
+            tracker = RunTracker(d, "train")
+            meter.start(0)
+            clock.t += 2.0
+            tracker.update(resources=meter.update(18, 16))
+            tracker.finish("succeeded")
+            with open(_os.path.join(d, "status.json"), encoding="utf-8") as f:
+                status = json.load(f)
+        self.assertEqual(status["phase"], "succeeded")
+        res = status["resources"]
+        self.assertEqual(res["images_per_second"], 144.0)
+        self.assertIn("peak_gpu_mem_mb", res)
+        self.assertIsNone(res["peak_gpu_mem_mb"])
+        if _sys.platform.startswith("linux") or _sys.platform == "darwin":
+            self.assertIsInstance(res["peak_cpu_mem_mb"], float)
+
 
 if __name__ == "__main__":
     unittest.main()

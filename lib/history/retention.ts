@@ -8,7 +8,8 @@ import { z } from "zod";
 import { logActivity, pruneActivity } from "@/lib/store/activity.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-import { harvestResources } from "./runs.ts";
+import { runBus } from "@/lib/training/records.ts";
+import { harvestOnFinish, harvestResources } from "./runs.ts";
 
 /** Days kept; 0 = forever. */
 export const RetentionSchema = z.object({
@@ -52,8 +53,8 @@ export async function pruneOnce(now = Date.now()): Promise<number> {
 
 /**
  * Starts the background work of the history: pruning (a minute after start, then hourly) and
- * copying run resources out of status.json. Returns a stop function; the timer never keeps the
- * process alive.
+ * copying run resources out of status.json — each run's as it ends, and any left over on the
+ * same timer. Returns a stop function; the timer never keeps the process alive.
  */
 export function startHistoryMaintenance(ws: Workspace, everyMs = HOUR): () => void {
   let busy = false;
@@ -73,8 +74,10 @@ export function startHistoryMaintenance(ws: Workspace, everyMs = HOUR): () => vo
   const timer = setInterval(tick, everyMs);
   Deno.unrefTimer(first);
   Deno.unrefTimer(timer);
+  const stopHarvest = harvestOnFinish(ws, runBus);
   return () => {
     clearTimeout(first);
     clearInterval(timer);
+    stopHarvest();
   };
 }

@@ -166,6 +166,34 @@ export async function saveResources(id: string, r: RunResources): Promise<void> 
   await (await getKv()).set(resKey(id), r);
 }
 
+/** Job phases after which status.json is not written again. */
+const FINAL_PHASES = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * Copies one finished run's `resources` out of its status.json into the history. Returns
+ * whether the run is settled: its figures (or the lack of them) are stored for good. A folder
+ * that cannot be read, or a status.json the job may still rewrite, is left for a later try.
+ */
+export async function harvestRun(ws: Workspace, r: RunRecord): Promise<boolean> {
+  if (!TERMINAL.has(r.status)) return false;
+  let st: unknown;
+  try {
+    st = await readJobStatus(ws, r.runDir);
+  } catch {
+    return false; // the workspace did not answer: try again next time
+  }
+  const res = resourcesFromStatus(st);
+  if (res) {
+    await saveResources(r.id, res);
+    return true;
+  }
+  const phase = (st as { phase?: unknown } | null)?.phase;
+  if (st !== null && !FINAL_PHASES.has(String(phase))) return false;
+  // no status.json at all, or a finished job that measured nothing: nothing will come
+  await saveResources(r.id, {});
+  return true;
+}
+
 /**
  * Copies `resources` out of the status.json of finished runs that have none stored yet
  * (background work; a run folder that cannot be read is tried again next time).
@@ -177,8 +205,28 @@ export async function harvestResources(ws: Workspace, limit = 50): Promise<numbe
   for (const r of runs) {
     if (have.has(r.id) || n >= limit) continue;
     n++;
-    const st = await readJobStatus(ws, r.runDir).catch(() => null);
-    await saveResources(r.id, resourcesFromStatus(st) ?? {});
+    await harvestRun(ws, r);
   }
   return n;
+}
+
+/**
+ * Copies a run's resources as soon as it ends (as the run bus tells it), instead of at the next
+ * hourly pass. Returns a stop function.
+ */
+export function harvestOnFinish(ws: Workspace, bus: EventTarget): () => void {
+  const pending = new Set<string>();
+  const onRun = (e: Event) => {
+    const r = (e as CustomEvent<RunRecord>).detail;
+    if (!r || !TERMINAL.has(r.status) || pending.has(r.id)) return;
+    pending.add(r.id);
+    storedResources([r.id])
+      .then((have) => have.has(r.id) ? true : harvestRun(ws, r))
+      .catch((err) => {
+        console.error(`run resources of ${r.id}: ${err instanceof Error ? err.message : err}`);
+      })
+      .finally(() => pending.delete(r.id));
+  };
+  bus.addEventListener("run", onRun);
+  return () => bus.removeEventListener("run", onRun);
 }

@@ -8,6 +8,7 @@ import {
   type UserMonth,
 } from "@/lib/history/costs.ts";
 import type { RunFacts } from "@/lib/history/runs.ts";
+import { formatBytes } from "@/lib/format.ts";
 import { formatHours, formatMoney } from "@/lib/serving/cost.ts";
 import { preferencesFor } from "@/lib/store/preferences.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
@@ -78,7 +79,7 @@ export default function UsagePage({ data }: PageProps<Data>) {
           <tbody>
             {data.runs.map((r) => (
               <tr key={r.id} class="border-t border-slate-100">
-                <td class="px-2 py-1.5">
+                <td class="px-2 py-1.5 max-w-[14rem] [overflow-wrap:anywhere]">
                   <a class="text-blue-700" href={`/training/${encodeURIComponent(r.id)}`}>
                     {r.name}
                   </a>
@@ -96,7 +97,7 @@ export default function UsagePage({ data }: PageProps<Data>) {
                 </td>
                 <td class={TD}>{r.gpuHours.toFixed(2)}</td>
                 <td class={TD}>{r.compute === "local" ? r.cpuHours.toFixed(2) : "—"}</td>
-                <td class={TD}>{memory(r)}</td>
+                <td class={`${TD} whitespace-nowrap`}>{memory(r)}</td>
                 <td class={TD}>{r.resources?.imagesPerSecond?.toFixed(1) ?? "—"}</td>
                 <td class={TD}>{r.dbu === null ? "—" : `≈ ${r.dbu.toFixed(2)}`}</td>
                 <td class={TD}>{est(r.cost)}</td>
@@ -178,11 +179,13 @@ export default function UsagePage({ data }: PageProps<Data>) {
   );
 }
 
+/** Peak memory (the job reports MiB) in the app's size units. */
 function memory(r: RunFacts): string {
   const res = r.resources;
   if (!res) return "—";
   const parts = [];
-  if (res.peakGpuMemMb !== undefined) parts.push(`GPU ${(res.peakGpuMemMb / 1024).toFixed(1)} GiB`);
-  if (res.peakCpuMemMb !== undefined) parts.push(`CPU ${(res.peakCpuMemMb / 1024).toFixed(1)} GiB`);
+  const mib = (v: number) => formatBytes(v * 1024 * 1024);
+  if (res.peakGpuMemMb !== undefined) parts.push(`GPU ${mib(res.peakGpuMemMb)}`);
+  if (res.peakCpuMemMb !== undefined) parts.push(`CPU ${mib(res.peakCpuMemMb)}`);
   return parts.join(" · ") || "—";
 }
