@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { loadSettings } from "@/fresh.config.ts";
 import { errorMessage } from "@/lib/errors.ts";
+import { plural } from "@/lib/format.ts";
 import { ACTIVITY_TYPES, type ActivityType, queryActivity } from "@/lib/store/activity.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { parseTime } from "./timeline.ts";
@@ -133,7 +134,7 @@ async function importCmd(args: string[]): Promise<number> {
       }),
     );
   } else {
-    console.log(`added ${s.added} events, skipped ${s.skipped} already present`);
+    console.log(`added ${plural(s.added, "event")}, skipped ${s.skipped} already present`);
     console.log(`runs: added ${s.runs.added}, skipped ${s.runs.skipped}`);
     const c = s.preferences.conflicts;
     console.log(

@@ -70,12 +70,12 @@ export default function HistoryPage({ data }: PageProps<Data>) {
             <table class="w-full text-sm" data-timeline>
               <thead class="bg-slate-50 text-left text-slate-600">
                 <tr>
-                  <th class="px-3 py-2 font-medium">When</th>
-                  <th class="px-3 py-2 font-medium">Who</th>
-                  <th class="px-3 py-2 font-medium">Type</th>
-                  <th class="px-3 py-2 font-medium">What</th>
-                  <th class="px-3 py-2 font-medium">Subject</th>
-                  <th class="px-3 py-2 font-medium">
+                  <th class={`${TH} w-28`}>When (UTC)</th>
+                  <th class={TH}>Who</th>
+                  <th class={TH}>Type</th>
+                  <th class={TH}>What</th>
+                  <th class={TH}>Subject</th>
+                  <th class={TH}>
                     <span class="sr-only">Actions</span>
                   </th>
                 </tr>
@@ -111,25 +111,30 @@ export default function HistoryPage({ data }: PageProps<Data>) {
   );
 }
 
+const TH = "px-2 py-2 font-medium";
+const TD = "px-2 py-2 align-top";
+
 function Row({ a }: { a: Activity }) {
   const href = subjectHref(a.subject);
+  const when = new Date(a.when).toISOString();
   return (
     <tr class="border-t border-slate-100" data-type={typeOf(a)}>
-      <td class="px-3 py-2 whitespace-nowrap text-slate-500">
-        <time dateTime={new Date(a.when).toISOString()}>
-          {new Date(a.when).toISOString().replace("T", " ").slice(0, 19)} UTC
+      <td class={`${TD} text-xs text-slate-500 tabular-nums`}>
+        <time dateTime={when}>
+          <span class="block whitespace-nowrap">{when.slice(0, 10)}</span>
+          <span class="block whitespace-nowrap">{when.slice(11, 19)}</span>
         </time>
       </td>
-      <td class="px-3 py-2">{a.who}</td>
-      <td class="px-3 py-2 text-xs text-slate-600">{typeOf(a)}</td>
-      <td class="px-3 py-2">
+      <td class={`${TD} max-w-[8rem] [overflow-wrap:anywhere]`}>{a.who}</td>
+      <td class={`${TD} text-xs text-slate-600`}>{typeOf(a)}</td>
+      <td class={`${TD} min-w-[12rem] [overflow-wrap:anywhere]`}>
         {a.what}
         <Facts details={a.details} />
       </td>
-      <td class="px-3 py-2 font-mono text-xs">
+      <td class={`${TD} max-w-[16rem] font-mono text-xs break-all`} data-testid="subject">
         {href ? <a class="text-blue-700 hover:underline" href={href}>{a.subject}</a> : a.subject}
       </td>
-      <td class="px-3 py-2">
+      <td class={`${TD} whitespace-nowrap`}>
         {undoable(a) && (
           <form method="post" action="/models/undo">
             <input type="hidden" name="activity" value={a.id} />
@@ -156,7 +161,7 @@ function Facts({ details }: { details: Record<string, unknown> }) {
       {facts.map((f, i) => (
         <span key={f.key}>
           {i > 0 && " · "}
-          {f.key} <span class="text-slate-700">{f.value}</span>
+          {f.label} <span class="text-slate-700">{f.value}</span>
         </span>
       ))}
     </div>

@@ -1,3 +1,4 @@
+import { plural } from "@/lib/format.ts";
 import { Page } from "@/components/Page.tsx";
 import { HistoryNav } from "@/components/history/HistoryNav.tsx";
 import {
@@ -126,8 +127,9 @@ export default function TransferPage({ data }: PageProps<Data>) {
             class="mt-2 rounded bg-green-50 px-3 py-2 text-sm text-green-800"
             data-import-summary
           >
-            Added {s.added} events (skipped {s.skipped} already present), {s.runs.added}{" "}
-            runs (skipped {s.runs.skipped}), {s.preferences.added} users' preferences
+            Added {plural(s.added, "event")} (skipped {s.skipped} already present),{" "}
+            {plural(s.runs.added, "run")} (skipped {s.runs.skipped}),{" "}
+            {plural(s.preferences.added, "user's preferences", "users' preferences")}
             {s.preferences.conflicts.length > 0 && (
               <>; kept the existing preferences of {s.preferences.conflicts.join(", ")}</>
             )}.
