@@ -28,6 +28,18 @@ interface Props {
 }
 
 /**
+ * The config editor on the run's config version, carrying what the run was launched with beyond
+ * it (its step and epoch limits) as the editor's field values (`training.max_epochs=3`), so a
+ * re-run starts from what ran, not from the config's own limits.
+ */
+function rerunHref(run: RunRecord): string {
+  const q = new URLSearchParams({ from: String(run.config.version) });
+  if (run.maxEpochs !== undefined) q.set("training.max_epochs", String(run.maxEpochs));
+  if (run.maxSteps !== undefined) q.set("training.max_steps", String(run.maxSteps));
+  return `/configs/${encodeURIComponent(run.config.name)}/edit?${q}`;
+}
+
+/**
  * The live run view: state, progress, charts and log over SSE (polling when SSE fails). The run
  * record it hears goes to the page's shared state (run_state.ts), which RunOutputs reads.
  */
@@ -214,7 +226,7 @@ export default function RunLive(
             </a>
           )}
           <a
-            href={`/configs/${encodeURIComponent(run.config.name)}/edit?from=${run.config.version}`}
+            href={rerunHref(run)}
             class={failedEarly
               ? "rounded-md bg-slate-900 px-3 py-1 text-sm text-white hover:bg-slate-700"
               : "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-50"}

@@ -45,6 +45,9 @@ Deno.test({
     const bad = await cli(["train", "x", "--max-steps", "0"], dir);
     assertEquals(bad.code, 1);
     assertStringIncludes(bad.err, "--max-steps must be a whole number");
+    const long = await cli(["train", "x", "--name", "n".repeat(3000)], dir);
+    assertEquals(long.code, 1);
+    assertStringIncludes(long.err, "--name must be at most 120 characters (got 3000)");
     const unknown = await cli(["runs", "show", "nope"], dir);
     assertEquals(unknown.code, 1);
     assertStringIncludes(unknown.err, 'No training run "nope"');
@@ -67,7 +70,18 @@ Deno.test({
     const file = `${dir}/missing-data.yaml`;
     await Deno.writeTextFile(file, stringify(tinyConfig(VOLUME))); // the dataset was never written
     const r = await cli(
-      ["train", file, "--wait", "--json", "--max-steps", "2", "--device", "cpu"],
+      [
+        "train",
+        file,
+        "--wait",
+        "--json",
+        "--max-steps",
+        "2",
+        "--device",
+        "cpu",
+        "--name",
+        "cli-run",
+      ],
       dir,
     );
     assertEquals(r.code, 1, r.err + r.out);
@@ -79,6 +93,7 @@ Deno.test({
     assertStringIncludes(list.out, last.run_id);
     assertStringIncludes(list.out, "missing-data@v1");
     const show = await cli(["runs", "show", last.run_id], dir);
+    assertStringIncludes(show.out, `${last.run_id} (cli-run)`);
     assertStringIncludes(show.out, "status        failed");
     const again = await cli(["runs", "cancel", last.run_id], dir);
     assertStringIncludes(again.out, "is already failed");

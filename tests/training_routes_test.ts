@@ -1,6 +1,10 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { createRun, newRunId } from "@/lib/training/records.ts";
 import { stopMonitor } from "@/lib/training/refresh.ts";
+import type { RunRecord } from "@/lib/training/types.ts";
+import { RunProgress } from "@/components/training/RunProgress.tsx";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
 import { formPost, jsonPost, testApp } from "./helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -150,4 +154,72 @@ Deno.test({
       assertStringIncludes(html, 'data-island="RunLive"');
       assertStringIncludes(html, "step 0");
     }),
+});
+
+function storedRun(volume: string, over: Partial<RunRecord> = {}) {
+  const id = newRunId();
+  const now = Date.now();
+  return {
+    id,
+    name: "cls-3ep",
+    createdAt: now,
+    createdBy: "t",
+    config: { name: "demo-classification", version: 1, task: "classification", model: "m" },
+    compute: { kind: "local" as const, device: "cpu" as const },
+    distribution: "local" as const,
+    status: "succeeded" as const,
+    phase: "succeeded",
+    runDir: `${volume}/runs/${id}`,
+    configPath: `${volume}/configs/demo-classification/v1.yaml`,
+    command: ["python"],
+    idempotencyToken: `tok-${id}`,
+    updatedAt: now,
+    progress: null,
+    lastMetrics: {},
+    ...over,
+  };
+}
+
+Deno.test({
+  name:
+    "[training/routes] Re-run with changes opens the editor with the run's step and epoch limits",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const { run } = await createRun(
+        storedRun(app.settings.volume, { maxEpochs: 3, maxSteps: 40 }),
+      );
+      const html = await (await app.request(`/training/${run.id}`)).text();
+      const link = html.match(/<a[^>]*data-testid="relaunch"[^>]*>/)?.[0] ?? "";
+      const href = new URL(
+        (link.match(/href="([^"]+)"/)?.[1] ?? "").replaceAll("&amp;", "&"),
+        "http://x",
+      );
+      assertEquals(href.pathname, "/configs/demo-classification/edit");
+      assertEquals(href.searchParams.get("from"), "1");
+      assertEquals(href.searchParams.get("training.max_epochs"), "3");
+      assertEquals(href.searchParams.get("training.max_steps"), "40");
+      const plain = await createRun(storedRun(app.settings.volume));
+      const html2 = await (await app.request(`/training/${plain.run.id}`)).text();
+      const link2 = html2.match(/<a[^>]*data-testid="relaunch"[^>]*>/)?.[0] ?? "";
+      assert(!link2.includes("max_epochs"), "no limit when the run had none");
+    }),
+});
+
+Deno.test("[training/routes] the ETA shows only once the job has measured its pace", () => {
+  const base = storedRun("/Volumes/main/lakevision/data");
+  const at = (step: number, etaSeconds: number | null, status = "running") =>
+    renderToString(h(RunProgress, {
+      run: {
+        ...base,
+        status: status as RunRecord["status"],
+        phase: "training",
+        progress: { step, totalSteps: 100, epoch: 1, etaSeconds },
+      },
+    }));
+  assert(!at(0, 0).includes("ETA"), "step 0 reports 0 s: not known yet");
+  assert(!at(0, 120).includes("ETA"), "before the first step");
+  assert(!at(5, null).includes("ETA"));
+  assertStringIncludes(at(5, 90), "ETA 1 min 30 s");
+  assert(!at(100, 0, "succeeded").includes("ETA"), "not once it has ended");
 });

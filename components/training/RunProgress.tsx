@@ -18,9 +18,22 @@ function stepIndex(phase: string): number {
   return i < 0 ? 0 : i;
 }
 
-/** The phase trail and the step progress bar with epoch and ETA. */
+/**
+ * Seconds left while the run trains and the job has measured its pace: never before its first
+ * step (a job that has just started reports 0 s), nor once the run has stopped.
+ */
+export function knownEta(run: RunRecord): number | null {
+  const p = run.progress;
+  if (run.status !== "running" || !p || p.step <= 0 || p.etaSeconds === null) return null;
+  if (!Number.isFinite(p.etaSeconds) || p.etaSeconds < 0) return null;
+  if (p.etaSeconds === 0 && (p.totalSteps === null || p.step < p.totalSteps)) return null;
+  return p.etaSeconds;
+}
+
+/** The phase trail and the step progress bar with epoch and, once known, ETA. */
 export function RunProgress({ run }: { run: RunRecord }) {
   const p = run.progress;
+  const eta = knownEta(run);
   const total = p?.totalSteps ?? null;
   const pct = p && total
     ? Math.min(100, Math.round((p.step / total) * 100))
@@ -92,7 +105,7 @@ export function RunProgress({ run }: { run: RunRecord }) {
           {total ? ` (${pct}%)` : ""}
         </span>
         <span>epoch {p?.epoch ?? 0}</span>
-        <span>ETA {run.status === "running" ? formatDuration(p?.etaSeconds) : "—"}</span>
+        {eta !== null && <span data-testid="eta">ETA {formatDuration(eta)}</span>}
       </div>
     </div>
   );

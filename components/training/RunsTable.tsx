@@ -29,7 +29,7 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
             const end = r.endedAt ?? now;
             return (
               <tr key={r.id} data-run={r.id} class="hover:bg-slate-50">
-                <td class="px-3 py-2 max-w-[16rem] break-words">
+                <td class="px-3 py-2 max-w-[16rem] [overflow-wrap:anywhere]">
                   <a class="font-medium text-sky-700 hover:underline" href={`/training/${r.id}`}>
                     {r.name}
                   </a>
@@ -47,7 +47,9 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                   <StatusBadge status={r.status} phase={r.phase} />
                   {r.stale && <div class="text-xs text-amber-700">workspace not answering</div>}
                 </td>
-                <td class="px-3 py-2">{r.config.name} v{r.config.version}</td>
+                <td class="px-3 py-2 [overflow-wrap:anywhere]">
+                  {r.config.name} v{r.config.version}
+                </td>
                 <td class="px-3 py-2 font-mono text-xs break-all max-w-[14rem]">
                   {r.config.model}
                 </td>

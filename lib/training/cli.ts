@@ -10,7 +10,7 @@ import { slugifyName } from "@/lib/config/names.ts";
 import { parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { openKv } from "@/lib/store/kv.ts";
 import { createWorkspace } from "@/lib/workspace/mod.ts";
-import { cancelRun, launchRun, type TrainingContext } from "./launch.ts";
+import { cancelRun, launchRun, MAX_RUN_NAME, type TrainingContext } from "./launch.ts";
 import { getRun, listRuns } from "./records.ts";
 import { refreshRun, stopMonitor } from "./refresh.ts";
 import { trainingContext } from "./service.ts";
@@ -30,6 +30,7 @@ const USAGE = `Usage:
       --wait                       follow the run; exit 0 only if it succeeds
       --json                       end with {"run_id","status","run_dir","metrics"}
       --max-steps N, --max-epochs N
+      --name NAME                  the run's name (at most 120 characters; default: config vN)
       local:      --device auto|cpu|cuda
       databricks: --node-type ID --runtime KEY [--nodes N] [--gpus N] [--cluster-id ID]
                   [--distribution auto|single|torchrun|distributor] [--spot]
@@ -91,6 +92,7 @@ async function train(
       json: { type: "boolean", default: false },
       "max-steps": { type: "string" },
       "max-epochs": { type: "string" },
+      name: { type: "string" },
       device: { type: "string", default: "auto" },
       "node-type": { type: "string" },
       runtime: { type: "string" },
@@ -115,6 +117,7 @@ async function train(
   const compute = await computeChoice(ctx, kind, values);
   const target = positionals[0];
   const req: Parameters<typeof launchRun>[1] = {
+    name: runNameOpt(values.name),
     compute,
     maxSteps: intOpt(values["max-steps"], "--max-steps"),
     maxEpochs: intOpt(values["max-epochs"], "--max-epochs"),
@@ -143,6 +146,16 @@ async function train(
   if (run.status === "failed") return 1;
   if (values.wait) return run.status === "succeeded" ? 0 : 1;
   return 0;
+}
+
+function runNameOpt(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const name = v.trim();
+  if (!name) throw new Error("--name must not be empty");
+  if (name.length > MAX_RUN_NAME) {
+    throw new Error(`--name must be at most ${MAX_RUN_NAME} characters (got ${name.length})`);
+  }
+  return name;
 }
 
 function intOpt(v: string | undefined, flag: string): number | undefined {

@@ -25,6 +25,43 @@ export interface TrainingContext {
   configs: ConfigStore;
 }
 
+/** The longest run name (the launch API refuses longer ones, the form and resume cut them). */
+export const MAX_RUN_NAME = 120;
+
+const RESUMED = " (resumed)";
+
+/**
+ * A run's name: the one given (trimmed; over MAX_RUN_NAME characters is refused, naming the
+ * field), else the config version's. A resumed run keeps its parent's name with "(resumed)"
+ * after it, cut so the whole stays within the limit.
+ */
+export function runName(
+  given: string | undefined,
+  version: { name: string; version: number },
+  parent?: { name: string },
+): string {
+  const name = checkRunName(given);
+  if (name) return name;
+  if (!parent) return clip(`${version.name} v${version.version}`, MAX_RUN_NAME);
+  // a run resumed again keeps one "(resumed)"
+  const base = parent.name.trim().replace(/\s*\(resumed\)$/, "") ||
+    `${version.name} v${version.version}`;
+  return `${clip(base, MAX_RUN_NAME - RESUMED.length)}${RESUMED}`;
+}
+
+/** The given name trimmed; BadRequestError when it is over MAX_RUN_NAME characters. */
+export function checkRunName(given: string | undefined): string {
+  const name = given?.trim() ?? "";
+  if (name.length > MAX_RUN_NAME) {
+    throw new BadRequestError(`Run name: at most ${MAX_RUN_NAME} characters, got ${name.length}.`);
+  }
+  return name;
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
+}
+
 /** A random idempotency token (for callers that do not bring one). */
 export function newToken(): string {
   return crypto.randomUUID().replaceAll("-", "");
@@ -83,6 +120,7 @@ export async function launchRun(
   input: LaunchRequest,
   parent?: RunRecord,
 ): Promise<{ run: RunRecord; existing: boolean }> {
+  checkRunName(input.name); // before the schema, so the message names the limit in words
   const req = LaunchRequestSchema.parse(input);
   if (req.compute.kind !== ctx.workspace.traits.computeKind) {
     throw new BadRequestError(
@@ -110,8 +148,7 @@ export async function launchRun(
   const now = Date.now();
   const record: RunRecord = {
     id,
-    name: req.name?.trim() ||
-      `${version.name} v${version.version}${parent ? ` (resumed from ${parent.id})` : ""}`,
+    name: runName(req.name, version, parent),
     createdAt: now,
     createdBy: ctx.user,
     config: {
@@ -268,6 +305,7 @@ export async function resumeRun(
     );
   }
   return await launchRun(ctx, {
+    name: runName(undefined, parent.config, parent),
     config: { name: parent.config.name, version: parent.config.version },
     compute: parent.compute,
     maxSteps: parent.maxSteps,
