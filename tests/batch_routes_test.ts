@@ -3,7 +3,7 @@
  * field), the detail page with its gallery, the results API, overlays drawn as SVG, images only
  * from the batch's input folder, the download, and cancel/resume through the API.
  */
-import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
 import { importModel } from "@/lib/registry/register.ts";
 import { drainHere } from "@/lib/serving/batch/app_runner.ts";
@@ -49,6 +49,28 @@ Deno.test("[batch routes] the form starts a batch; the detail page, results, ove
     );
     assertEquals(bad.status, 400);
     assertStringIncludes(await bad.text(), "does not exist");
+    // The version is picked from the registered ones; out-of-range params are said beside their
+    // fields, in words.
+    const form = await (await t.request("/deployments/batch")).text();
+    assertMatch(form, /<select[^>]*name="ref"/);
+    assertMatch(form, /<option value="main\.cv\.tiny@1" selected/);
+    assertMatch(form, /<select name="endpoint"/);
+    const params = await t.request(
+      "/deployments/batch",
+      formPost({ ref: "main.cv.tiny@1", input_path: dir, confidence_threshold: "7", top_k: "-2" }),
+    );
+    assertEquals(params.status, 400);
+    const paramsHtml = await params.text();
+    assertMatch(
+      paramsHtml,
+      /data-field-error="confidence_threshold"[^>]*>confidence threshold must be between 0 and 1, got 7</,
+    );
+    assertMatch(
+      paramsHtml,
+      /data-field-error="top_k"[^>]*>top-k must be a whole number from 1 to 1,000, got -2</,
+    );
+    assert(!/Too (big|small)|expected number/.test(paramsHtml), "no zod wording on the page");
+    assertStringIncludes(paramsHtml, 'name="confidence_threshold" value="7"');
     const res = await t.request(
       "/deployments/batch",
       formPost({ model: "main.cv.tiny", version: "1", input_path: dir }),

@@ -78,7 +78,10 @@ Deno.test({
         "Huge",
       ]);
       assertEquals(size.code, 2);
-      assertStringIncludes(size.err, "workloadSize");
+      assertStringIncludes(
+        size.err,
+        'workload size must be one of Small, Medium, Large, got "Huge"',
+      );
       assertEquals((await cli(["frob"])).code, 2);
 
       const made = await cli([
@@ -126,6 +129,9 @@ Deno.test({
       assertEquals([shown.state, shown.cost_estimate.kind], ["READY", "cpu"]);
       const text = await cli(["show", "cli-ep"]);
       assertStringIncludes(text.out, "no money");
+      const bad = await cli(["invoke", "cli-ep", "--image", `${FIX.pathname}model.json`]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.err, "not an image");
 
       const del = await cli(["delete", "cli-ep", "--json"]);
       assertEquals(JSON.parse(del.out), { name: "cli-ep", deleted: true });

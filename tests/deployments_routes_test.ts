@@ -98,13 +98,29 @@ Deno.test("[deployments routes] review → create → smoke → 50/50 update in 
     let html = await res.text();
     assertStringIncludes(html, "No serving endpoints yet");
     assertMatch(html, /<option value="main\.cv\.tiny@1" selected[^>]*>main\.cv\.tiny v1 @champion/);
+    // It starts with a free name made from the model, and scale to zero on (this app serves it).
+    assertMatch(html, /id="ep-name"[^>]*value="tiny-ep"/);
+    assertMatch(html, /name="scale_to_zero" checked/);
 
-    // A bad name re-renders the form with what was sent and the message.
+    // A bad name re-renders the form with what was sent and the message beside the field.
     res = await x.req("/deployments", formPost({ ...FORM, name: "bad name", action: "review" }));
     assertEquals(res.status, 400);
     html = await res.text();
-    assertStringIncludes(html, "may hold only letters, digits, - and _");
+    assertMatch(
+      html,
+      /data-field-error="name"[^>]*>Endpoint name: &quot;bad name&quot; may hold only letters/,
+    );
+    assertMatch(html, /id="ep-name"[^>]*aria-invalid="true"/);
     assertStringIncludes(html, 'value="bad name"');
+    res = await x.req(
+      "/deployments",
+      formPost({ ...FORM, ref2: `${M}@2`, traffic: "500", action: "review" }),
+    );
+    assertEquals(res.status, 400);
+    assertMatch(
+      await res.text(),
+      /data-field-error="traffic"[^>]*>The first version.{1,6}s share of the traffic must be a whole percent from 0 to 100, got .{1,6}500/,
+    );
 
     // Review: the exact request, nothing sent.
     res = await x.req("/deployments", formPost({ ...FORM, action: "review" }));

@@ -1,6 +1,6 @@
 import { EmptyState } from "@/components/EmptyState.tsx";
 import { BUTTON, INPUT } from "@/components/registry/parts.tsx";
-import type { VersionChoice } from "@/lib/serving/service.ts";
+import type { VersionChoice } from "@/lib/serving/deploy_form.ts";
 import { WORKLOAD_SIZES, WORKLOAD_TYPES } from "@/lib/workspace/types.ts";
 
 const TYPE_HINT: Record<string, string> = {
@@ -9,6 +9,9 @@ const TYPE_HINT: Record<string, string> = {
   GPU_MEDIUM: "GPU_MEDIUM (1× A10G)",
   GPU_LARGE: "GPU_LARGE (1× A100)",
 };
+/** A field's look, red-bordered while it has a problem. */
+const FIELD = `${INPUT} aria-[invalid=true]:border-red-600`;
+
 const SIZE_HINT: Record<string, string> = {
   Small: "Small (up to 4 concurrent requests)",
   Medium: "Medium (8–16)",
@@ -20,13 +23,17 @@ const SIZE_HINT: Record<string, string> = {
  * JavaScript; "Review request" shows the exact request before anything is sent.
  */
 export function EndpointForm(
-  { choices, form, error, editing }: {
+  { choices, form, error, fieldErrors = {}, editing, nameSuggested }: {
     choices: VersionChoice[];
     /** Values to show (what was sent, or the endpoint being changed). */
     form: Record<string, string>;
     error?: string;
+    /** Problems by field (`name`, `ref`, `ref2`, `traffic`, `size`, `workload_type`). */
+    fieldErrors?: Record<string, string>;
     /** The name of the endpoint being changed, when this is an update. */
     editing?: string;
+    /** The name shown was made from the model, not typed. */
+    nameSuggested?: boolean;
   },
 ) {
   if (choices.length === 0) {
@@ -40,6 +47,19 @@ export function EndpointForm(
     );
   }
   const label = "block text-sm font-medium text-slate-700 mb-1";
+  /** The message of field `k`, shown under it. */
+  const fieldError = (k: string) =>
+    fieldErrors[k] && (
+      <p id={`ep-err-${k}`} class="text-xs text-red-700 mt-1" data-field-error={k}>
+        {fieldErrors[k]}
+      </p>
+    );
+  const invalid = (k: string, help?: string) => ({
+    "aria-invalid": fieldErrors[k] ? "true" as const : undefined,
+    "aria-describedby": [fieldErrors[k] && `ep-err-${k}`, help].filter(Boolean).join(" ") ||
+      undefined,
+  });
+  const marked = Object.keys(fieldErrors).length > 0;
   return (
     <form
       method="post"
@@ -59,7 +79,7 @@ export function EndpointForm(
           role="alert"
           class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800"
         >
-          {error}
+          {marked ? "Nothing was sent: see the marked field below." : error}
         </p>
       )}
       <div class="grid gap-4 md:grid-cols-2">
@@ -71,19 +91,29 @@ export function EndpointForm(
             required
             maxLength={63}
             pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,62}"
+            title="Letters, digits, - and _, starting with a letter or digit; up to 63 characters."
             value={form.name ?? ""}
             readOnly={!!editing}
             placeholder="tiny-classifier"
-            class={`${INPUT} font-mono`}
-            aria-describedby="ep-name-help"
+            class={`${FIELD} font-mono`}
+            {...invalid("name", "ep-name-help")}
           />
+          {fieldError("name")}
           <p id="ep-name-help" class="text-xs text-slate-500 mt-1">
             Letters, digits, - and _; up to 63 characters.
+            {nameSuggested && form.name ? " Suggested from the model; change it freely." : ""}
           </p>
         </div>
         <div>
           <label class={label} for="ep-ref">Model version</label>
-          <VersionSelect id="ep-ref" name="ref" choices={choices} value={form.ref ?? ""} />
+          <VersionSelect
+            id="ep-ref"
+            name="ref"
+            choices={choices}
+            value={form.ref ?? ""}
+            error={fieldErrors.ref && "ep-err-ref"}
+          />
+          {fieldError("ref")}
           <p class="text-xs text-slate-500 mt-1">Starts at the version holding @champion.</p>
         </div>
         <div>
@@ -94,7 +124,9 @@ export function EndpointForm(
             choices={choices}
             value={form.ref2 ?? ""}
             none="— none: the version above gets all traffic —"
+            error={fieldErrors.ref2 && "ep-err-ref2"}
           />
+          {fieldError("ref2")}
         </div>
         <div>
           <label class={label} for="ep-traffic">Traffic to the first version (%)</label>
@@ -106,31 +138,35 @@ export function EndpointForm(
             max={100}
             step={1}
             value={form.traffic ?? "50"}
-            class={INPUT}
+            class={FIELD}
+            {...invalid("traffic")}
           />
+          {fieldError("traffic")}
           <p class="text-xs text-slate-500 mt-1">
             With a second version it gets the rest, so the two add up to 100%.
           </p>
         </div>
         <div>
           <label class={label} for="ep-size">Workload size</label>
-          <select id="ep-size" name="size" class={INPUT}>
+          <select id="ep-size" name="size" class={FIELD} {...invalid("size")}>
             {WORKLOAD_SIZES.map((s) => (
               <option key={s} value={s} selected={(form.size ?? "Small") === s}>
                 {SIZE_HINT[s]}
               </option>
             ))}
           </select>
+          {fieldError("size")}
         </div>
         <div>
           <label class={label} for="ep-type">Workload type</label>
-          <select id="ep-type" name="workload_type" class={INPUT}>
+          <select id="ep-type" name="workload_type" class={FIELD} {...invalid("workload_type")}>
             {WORKLOAD_TYPES.map((t) => (
               <option key={t} value={t} selected={(form.workload_type ?? "CPU") === t}>
                 {TYPE_HINT[t]}
               </option>
             ))}
           </select>
+          {fieldError("workload_type")}
         </div>
       </div>
       <fieldset class="space-y-1 text-sm">
@@ -149,17 +185,29 @@ export function EndpointForm(
   );
 }
 
-function VersionSelect(
-  { id, name, choices, value, none }: {
+/** A select of registered versions (`model@version`), grouped by model; non-READY ones disabled. */
+export function VersionSelect(
+  { id, name, choices, value, none, class: cls, error }: {
     id: string;
     name: string;
     choices: VersionChoice[];
     value: string;
+    /** The first option's text, meaning "none" (the select is then optional). */
     none?: string;
+    class?: string;
+    /** The id of the message shown for this field, when there is one. */
+    error?: string;
   },
 ) {
   return (
-    <select id={id} name={name} class={`${INPUT} font-mono`} required={!none}>
+    <select
+      id={id}
+      name={name}
+      class={`${cls ?? FIELD} font-mono`}
+      required={!none}
+      aria-invalid={error ? "true" : undefined}
+      aria-describedby={error}
+    >
       {none && <option value="" selected={!value}>{none}</option>}
       {choices.map((c) => (
         <optgroup key={c.model} label={c.model}>

@@ -21,6 +21,14 @@ import {
   WORKLOAD_TYPES,
 } from "@/lib/workspace/types.ts";
 import { type CostEstimate, estimateCost } from "./cost.ts";
+import {
+  choiceField,
+  flagField,
+  issueMessages,
+  numberField,
+  patternField,
+  textField,
+} from "./messages.ts";
 
 /** What a serving call needs: the workspace, the app's volume and the acting person. */
 export type ServingContext = RegistryContext;
@@ -57,22 +65,40 @@ export function endpointNameProblems(name: string): string[] {
   return [];
 }
 
+/** A 400 about one field of the deploy input (`path` as DeployInputSchema names it). */
+export function fieldError(path: string, message: string): BadRequestError {
+  return new BadRequestError(message, [{ path, message }]);
+}
+
+function checkName(name: string): void {
+  const np = endpointNameProblems(name);
+  if (np.length) throw fieldError("name", `Endpoint name: ${np.join(" ")}`);
+}
+
 /** One version to serve and its share of the traffic. */
 export const DeployEntitySchema = z.object({
-  model: z.string().min(1).max(800),
-  version: z.string().regex(/^\d{1,9}$/, "a version number"),
-  trafficPercent: z.number().int("a whole percent").min(0).max(100),
-});
+  model: textField("model", { min: 1, max: 800 }),
+  version: patternField("version", /^\d{1,9}$/, "a version number such as 3"),
+  trafficPercent: numberField("traffic percent", 0, 100, { int: true }),
+}, { error: "each served version must be an object {model, version, trafficPercent}" });
 
 /** What a person asks for: the JSON API's body, and what the form and the CLI build. */
 export const DeployInputSchema = z.object({
-  name: z.string().max(200),
-  entities: z.array(DeployEntitySchema).min(1).max(MAX_ENTITIES),
-  workloadSize: z.enum(WORKLOAD_SIZES).default("Small"),
-  workloadType: z.enum(WORKLOAD_TYPES).default("CPU"),
-  scaleToZero: z.boolean().default(false),
-  inferenceTables: z.boolean().default(false),
-});
+  name: textField("endpoint name", { max: 200 }),
+  entities: z.array(DeployEntitySchema, {
+    error: "entities must be a list of the versions to serve",
+  }).min(1, { error: "entities is empty: give at least one version to serve" })
+    .max(MAX_ENTITIES, {
+      error: (i) =>
+        `entities lists ${
+          (i.input as unknown[]).length
+        } versions; an endpoint serves at most ${MAX_ENTITIES}`,
+    }),
+  workloadSize: choiceField("workload size", WORKLOAD_SIZES).default("Small"),
+  workloadType: choiceField("workload type", WORKLOAD_TYPES).default("CPU"),
+  scaleToZero: flagField("scale to zero").default(false),
+  inferenceTables: flagField("inference tables").default(false),
+}, { error: "the request must be a JSON object {name, entities, ...}" });
 export type DeployInput = z.infer<typeof DeployInputSchema>;
 
 /** The planned action: the spec, whether it creates or updates, and the exact request. */
@@ -104,35 +130,40 @@ export async function buildSpec(
   current: Endpoint | null,
 ): Promise<EndpointSpec> {
   const name = input.name.trim();
-  const np = endpointNameProblems(name);
-  if (np.length) throw new BadRequestError(`Endpoint name: ${np.join(" ")}`);
+  checkName(name);
   const total = input.entities.reduce((a, e) => a + e.trafficPercent, 0);
   if (total !== 100) {
-    throw new BadRequestError(
+    throw fieldError(
+      "entities.0.trafficPercent",
       `The traffic split adds up to ${total}%; the served versions' shares must add up to 100%.`,
     );
   }
   const seen = new Set<string>();
   const entities: ServedEntity[] = [];
-  for (const e of input.entities) {
+  for (const [i, e] of input.entities.entries()) {
     const model = normalizeModelName(e.model);
     const mp = modelNameProblems(model);
-    if (mp.length) throw new BadRequestError(`Model: ${mp.join(" ")}`);
+    if (mp.length) throw fieldError(`entities.${i}.model`, `Model: ${mp.join(" ")}`);
     const key = `${model}@${e.version}`;
     if (seen.has(key)) {
-      throw new BadRequestError(
+      throw fieldError(
+        `entities.${i}.version`,
         `${model} version ${e.version} is listed twice; pick two versions.`,
       );
     }
     seen.add(key);
     const v = await ctx.ws.registry.getVersion(model, e.version).catch((err) => {
       if (err instanceof NotFoundError || (err as { status?: number }).status === 404) {
-        throw new BadRequestError(`${model} has no version ${e.version} in the registry.`);
+        throw fieldError(
+          `entities.${i}.version`,
+          `${model} has no version ${e.version} in the registry.`,
+        );
       }
       throw err;
     });
     if (v.status !== "READY") {
-      throw new BadRequestError(
+      throw fieldError(
+        `entities.${i}.version`,
         `${model} version ${e.version} is ${v.status}; only READY versions can be served` +
           (v.statusMessage ? ` (${v.statusMessage})` : "."),
       );
@@ -150,7 +181,10 @@ export async function buildSpec(
   }
   const names = new Set(entities.map((e) => e.name));
   if (names.size !== entities.length) {
-    throw new BadRequestError("Two served versions would get the same name; pick other versions.");
+    throw fieldError(
+      "entities.1.version",
+      "Two served versions would get the same name; pick other versions.",
+    );
   }
   return { name, entities, inferenceTables: input.inferenceTables, createdBy: ctx.user };
 }
@@ -167,8 +201,7 @@ export async function findEndpoint(ctx: ServingContext, name: string): Promise<E
 
 /** What deploying `input` would do, with the exact request (`serving.plan`), sending nothing. */
 export async function planDeploy(ctx: ServingContext, input: DeployInput): Promise<DeployPlan> {
-  const np = endpointNameProblems(input.name.trim());
-  if (np.length) throw new BadRequestError(`Endpoint name: ${np.join(" ")}`);
+  checkName(input.name.trim());
   const current = await findEndpoint(ctx, input.name.trim());
   const spec = await buildSpec(ctx, input, current);
   const request = await ctx.ws.serving.plan(spec);
@@ -389,94 +422,10 @@ async function digestOf(request: PlannedRequest): Promise<string> {
   return [...h.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The deploy input from the page's form (`ref` = `model@version`, `ref2` + `traffic` for A/B). */
-export function deployInputFromForm(form: Record<string, string>): DeployInput {
-  const first = parseRef(form.ref ?? "", "the version to serve");
-  const entities: DeployInput["entities"] = [];
-  const second = (form.ref2 ?? "").trim();
-  if (second) {
-    const b = parseRef(second, "the second version");
-    const t = Number((form.traffic ?? "").trim());
-    if (!Number.isInteger(t) || t < 0 || t > 100) {
-      throw new BadRequestError(
-        "The first version's share of the traffic must be a whole percent from 0 to 100.",
-      );
-    }
-    entities.push({ ...first, trafficPercent: t }, { ...b, trafficPercent: 100 - t });
-  } else entities.push({ ...first, trafficPercent: 100 });
-  const parsed = DeployInputSchema.safeParse({
-    name: (form.name ?? "").trim(),
-    entities,
-    workloadSize: form.size || "Small",
-    workloadType: form.workload_type || "CPU",
-    scaleToZero: form.scale_to_zero === "on",
-    inferenceTables: form.inference_tables === "on",
-  });
-  if (!parsed.success) throw new BadRequestError(zodMessage(parsed.error));
-  return parsed.data;
-}
-
-/** The form fields that reproduce an endpoint's config (for "change this endpoint"). */
-export function formFromEndpoint(e: Endpoint): Record<string, string> {
-  const [a, b] = e.entities;
-  const f: Record<string, string> = {
-    name: e.name,
-    ref: a ? `${a.model}@${a.version}` : "",
-    ref2: b ? `${b.model}@${b.version}` : "",
-    traffic: String(a?.trafficPercent ?? 100),
-    size: String(a?.workloadSize ?? "Small"),
-    workload_type: String(a?.workloadType ?? "CPU"),
-  };
-  if (a?.scaleToZero) f.scale_to_zero = "on";
-  if (e.inferenceTables) f.inference_tables = "on";
-  return f;
-}
-
-function parseRef(ref: string, what: string): { model: string; version: string } {
-  const m = /^(.+)@(\d{1,9})$/.exec(ref.trim());
-  if (!m) throw new BadRequestError(`Choose ${what} (model@version).`);
-  return { model: m[1], version: m[2] };
-}
-
-/** A zod error as one sentence naming the fields. */
+/** A zod error as one sentence: each problem says its field and what was given. */
 export function zodMessage(err: z.ZodError): string {
-  return "The request is not valid: " +
-    err.issues.slice(0, 5).map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") +
-    ".";
-}
-
-/** A registered model with the versions the form offers (newest first). */
-export interface VersionChoice {
-  model: string;
-  versions: { version: string; status: string; aliases: string[] }[];
-  /** The version holding @champion, when one does. */
-  champion?: string;
-}
-
-/** Models and versions for the form's pickers (at most 100 models × 30 versions). */
-export async function versionChoices(ctx: ServingContext): Promise<VersionChoice[]> {
-  const out: VersionChoice[] = [];
-  for await (const m of ctx.ws.registry.listModels()) {
-    const versions: VersionChoice["versions"] = [];
-    for await (const v of ctx.ws.registry.listVersions(m.name)) {
-      versions.push({ version: v.version, status: String(v.status), aliases: v.aliases });
-      if (versions.length >= 30) break;
-    }
-    const champion = m.aliases.find((a) => a.alias === "champion")?.version;
-    out.push({ model: m.name, versions, champion });
-    if (out.length >= 100) break;
-  }
-  return out.sort((a, b) => a.model.localeCompare(b.model));
-}
-
-/** The `model@version` the form starts with: `model`'s champion, else the first champion, else the newest READY version. */
-export function defaultRef(choices: VersionChoice[], model?: string): string {
-  const pick = (c: VersionChoice) => {
-    const v = c.champion ?? c.versions.find((x) => x.status === "READY")?.version;
-    return v ? `${c.model}@${v}` : "";
-  };
-  const named = choices.find((c) => c.model === model);
-  if (named) return pick(named);
-  const champ = choices.find((c) => c.champion);
-  return champ ? pick(champ) : choices.map(pick).find(Boolean) ?? "";
+  const all = issueMessages(err);
+  return `The request is not valid: ${all.slice(0, 5).join("; ")}${
+    all.length > 5 ? ` (and ${all.length - 5} more)` : ""
+  }.`;
 }

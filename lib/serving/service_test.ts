@@ -3,13 +3,7 @@
  * only READY versions, plan before send, create vs update in place (never delete + create),
  * delete with the typed name, waiting for READY, and an activity entry for every action.
  */
-import {
-  assert,
-  assertEquals,
-  assertRejects,
-  assertStringIncludes,
-  assertThrows,
-} from "@/tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@/tests/assert.ts";
 import { BadRequestError, ConflictError } from "@/lib/errors.ts";
 import { listActivity } from "@/lib/store/activity.ts";
 import { setKv } from "@/lib/store/kv.ts";
@@ -17,11 +11,9 @@ import {
   deleteEndpoint,
   deploy,
   type DeployInput,
-  deployInputFromForm,
   describeChanges,
   endpointDetail,
   endpointNameProblems,
-  formFromEndpoint,
   planDeploy,
   type ServingContext,
   waitForEndpoint,
@@ -226,52 +218,6 @@ Deno.test("[serving service] waiting follows NOT_READY to READY and reports each
   });
   assertEquals(e.state, "READY");
   assertEquals(seen, ["NOT_READY", "READY"]);
-});
-
-Deno.test("[serving service] the form's fields become the deploy input and back", () => {
-  const f = {
-    name: " tiny-ep ",
-    ref: `${M}@1`,
-    ref2: `${M}@2`,
-    traffic: "70",
-    size: "Medium",
-    workload_type: "GPU_SMALL",
-    scale_to_zero: "on",
-  };
-  const i = deployInputFromForm(f);
-  assertEquals(i.name, "tiny-ep");
-  assertEquals(i.entities.map((e) => [e.version, e.trafficPercent]), [["1", 70], ["2", 30]]);
-  assertEquals([i.workloadSize, i.workloadType, i.scaleToZero, i.inferenceTables], [
-    "Medium",
-    "GPU_SMALL",
-    true,
-    false,
-  ]);
-  assertEquals(deployInputFromForm({ name: "x", ref: `${M}@4` }).entities, [
-    { model: M, version: "4", trafficPercent: 100 },
-  ]);
-  assertThrows(() => deployInputFromForm({ name: "x", ref: "" }), BadRequestError, "Choose");
-  assertThrows(
-    () => deployInputFromForm({ name: "x", ref: `${M}@1`, ref2: `${M}@2`, traffic: "150" }),
-    BadRequestError,
-    "whole percent from 0 to 100",
-  );
-  assertThrows(
-    () => deployInputFromForm({ name: "x", ref: `${M}@1`, size: "Huge" }),
-    BadRequestError,
-    "workloadSize",
-  );
-  const back = formFromEndpoint({
-    name: "tiny-ep",
-    state: "READY",
-    entities: [
-      { model: M, version: "1", trafficPercent: 70, workloadSize: "Medium", scaleToZero: true },
-      { model: M, version: "2", trafficPercent: 30 },
-    ],
-  });
-  assertEquals(back.ref2, `${M}@2`);
-  assertEquals(back.traffic, "70");
-  assertEquals(back.scale_to_zero, "on");
 });
 
 Deno.test("[serving service] changes name removed versions and switched options", () => {

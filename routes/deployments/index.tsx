@@ -8,16 +8,20 @@ import { HttpError } from "@/lib/errors.ts";
 import { registryContext } from "@/lib/registry/service.ts";
 import type { CostEstimate } from "@/lib/serving/cost.ts";
 import {
-  defaultRef,
-  deploy,
+  deployFieldErrors,
   deployInputFromForm,
-  type DeployPlan,
-  findEndpoint,
   formFromEndpoint,
-  listEndpoints,
-  planDeploy,
+  newEndpointForm,
+  scaleToZeroByDefault,
   type VersionChoice,
   versionChoices,
+} from "@/lib/serving/deploy_form.ts";
+import {
+  deploy,
+  type DeployPlan,
+  findEndpoint,
+  listEndpoints,
+  planDeploy,
 } from "@/lib/serving/service.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps, RouteContext } from "@/lib/web/types.ts";
@@ -30,7 +34,11 @@ interface Data {
   /** The form's values: what was sent, or the endpoint being changed. */
   form: Record<string, string>;
   editing?: string;
+  /** The name in the form was made from the model (a new form, not what someone typed). */
+  nameSuggested?: boolean;
   error?: string;
+  /** Problems by form field (`name`, `ref`, `ref2`, `traffic`, ...), shown beside each. */
+  fieldErrors?: Record<string, string>;
   /** Set on the review step. */
   plan?: DeployPlan;
   notice?: string;
@@ -49,9 +57,14 @@ async function pageData(ctx: RouteContext<Data>, extra: Partial<Data> = {}): Pro
     const current = await findEndpoint(sc, edit.slice(0, 200));
     if (current) ({ form, editing } = { form: formFromEndpoint(current), editing: current.name });
   }
-  form ??= { ref: defaultRef(choices, ctx.url.searchParams.get("model") ?? undefined) };
+  const nameSuggested = !form;
+  form ??= newEndpointForm(choices, {
+    existing: list.rows.map((r) => r.endpoint.name),
+    model: ctx.url.searchParams.get("model")?.slice(0, 300) ?? undefined,
+    scaleToZero: scaleToZeroByDefault(sc.ws.traits),
+  });
   const notice = ctx.url.searchParams.get("notice")?.slice(0, 300);
-  return { ...list, choices, editing, notice, ...extra, form };
+  return { ...list, choices, editing, notice, nameSuggested, ...extra, form };
 }
 
 export const handler: Handlers<Data> = {
@@ -82,9 +95,16 @@ export const handler: Handlers<Data> = {
       if (action === "deploy" && e.status === 409) {
         plan = await planDeploy(sc, deployInputFromForm(form)).catch(() => undefined);
       }
-      return ctx.render(await pageData(ctx, { form, plan, error: e.message }), {
-        status: e.status,
-      });
+      const details = Array.isArray(e.details) ? e.details : [];
+      return ctx.render(
+        await pageData(ctx, {
+          form,
+          plan,
+          error: e.message,
+          fieldErrors: deployFieldErrors(details),
+        }),
+        { status: e.status },
+      );
     }
   },
 };
@@ -127,7 +147,9 @@ export default function DeploymentsPage({ data }: PageProps<Data>) {
               choices={data.choices}
               form={data.form}
               error={data.error}
+              fieldErrors={data.fieldErrors}
               editing={data.editing}
+              nameSuggested={data.nameSuggested}
             />
           )}
       </div>

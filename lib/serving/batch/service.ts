@@ -17,6 +17,7 @@ import { modelNameProblems, normalizeModelName } from "@/lib/registry/names.ts";
 import { readManifest, versionDir } from "@/lib/registry/files.ts";
 import { logActivity } from "@/lib/store/activity.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
+import { issueDetails, issueMessages } from "../messages.ts";
 import { startHere, stopHere } from "./app_runner.ts";
 import { createBatch, getBatch, newBatchId, updateBatch } from "./records.ts";
 import { refreshBatch } from "./refresh.ts";
@@ -63,9 +64,8 @@ export function parseBatchRequest(input: unknown): BatchRequestParsed {
   const p = BatchRequestSchema.safeParse(input);
   if (!p.success) {
     throw new BadRequestError(
-      "The batch request is not valid: " +
-        p.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
-      p.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      `The batch request is not valid: ${issueMessages(p.error).join("; ")}.`,
+      issueDetails(p.error),
     );
   }
   return p.data;

@@ -8,6 +8,7 @@
  * already written.
  */
 import { z } from "zod";
+import { choiceField, numberField, patternField, shown, textField } from "../messages.ts";
 
 /** Where a batch is in its life, as the app shows it. */
 export const BATCH_STATUSES = [
@@ -35,56 +36,75 @@ export const BATCH_TERMINAL: ReadonlySet<BatchStatus> = new Set([
 export const RUNNERS = ["app", "job"] as const;
 export type Runner = typeof RUNNERS[number];
 
-const volumePath = z.string().trim().max(1000).refine((p) => p.startsWith("/Volumes/"), {
-  message: "must be a path in a volume (/Volumes/<catalog>/<schema>/<volume>/...)",
-}).refine((p) => !p.split("/").includes(".."), { message: "must not contain .." });
+/** A path in a volume, named `label` in messages. */
+const volumePath = (label: string) =>
+  textField(label, { min: 1, max: 1000 }).refine((p) => p.startsWith("/Volumes/"), {
+    error: (i) =>
+      `${label} must be a path in a volume (/Volumes/<catalog>/<schema>/<volume>/...), got ${
+        shown(i.input)
+      }`,
+  }).refine((p) => !p.split("/").includes(".."), {
+    error: `${label} must not contain ".." (give the folder's own path)`,
+  });
 
 /** Three-level Unity Catalog table name. */
-const tableName = z.string().trim().regex(
-  /^[A-Za-z0-9_`-]+\.[A-Za-z0-9_`-]+\.[A-Za-z0-9_`-]+$/,
-  "must be catalog.schema.table",
-);
+const tableName = (label: string) =>
+  patternField(
+    label,
+    /^[A-Za-z0-9_`-]+\.[A-Za-z0-9_`-]+\.[A-Za-z0-9_`-]+$/,
+    "a table name catalog.schema.table",
+  );
 
 /** What a person asks for. */
 export const BatchRequestSchema = z.object({
   /** A registered version, or the endpoint whose (first) served version to use. */
-  model: z.string().trim().min(3).max(255).optional(),
-  version: z.string().trim().regex(/^\d{1,9}$/, "must be a version number").optional(),
-  endpoint: z.string().trim().min(1).max(63).optional(),
+  model: textField("model", { min: 3, max: 255 }).optional(),
+  version: patternField("version", /^\d{1,9}$/, "a version number such as 3").optional(),
+  endpoint: textField("endpoint", { min: 1, max: 63 }).optional(),
   input: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("folder"), path: volumePath }),
+    z.object({ kind: z.literal("folder"), path: volumePath("input folder") }),
     z.object({
       kind: z.literal("table"),
-      table: tableName,
-      pathColumn: z.string().trim().min(1).max(128).default("path"),
+      table: tableName("input table"),
+      pathColumn: textField("path column", { min: 1, max: 128 }).default("path"),
       /** A binary column with the image bytes (else the path column is read). */
-      contentColumn: z.string().trim().max(128).optional(),
+      contentColumn: textField("bytes column", { max: 128 }).optional(),
     }),
-  ]),
+  ], {
+    error: 'input must be a volume folder {"kind": "folder", "path"} or a Delta table ' +
+      '{"kind": "table", "table"}',
+  }),
   output: z.discriminatedUnion("kind", [
     z.object({
       kind: z.literal("file"),
-      path: volumePath.refine((p) => /\.(jsonl|parquet)$/.test(p), {
-        message: "must end in .jsonl or .parquet",
+      path: volumePath("output file").refine((p) => /\.(jsonl|parquet)$/.test(p), {
+        error: (i) => `output file must end in .jsonl or .parquet, got ${shown(i.input)}`,
       }),
     }),
-    z.object({ kind: z.literal("table"), table: tableName }),
-  ]).optional(),
-  runner: z.enum(["auto", ...RUNNERS]).default("auto"),
+    z.object({ kind: z.literal("table"), table: tableName("output table") }),
+  ], {
+    error: 'output must be a file {"kind": "file", "path"} or a Delta table ' +
+      '{"kind": "table", "table"}',
+  }).optional(),
+  runner: choiceField("runner", ["auto", ...RUNNERS]).default("auto"),
   params: z.object({
-    confidence_threshold: z.number().min(0).max(1).optional(),
-    max_detections: z.number().int().min(1).max(1000).optional(),
-    top_k: z.number().int().min(1).max(1000).optional(),
-  }).default({}),
+    confidence_threshold: numberField("confidence threshold", 0, 1).optional(),
+    max_detections: numberField("max detections", 1, 1000, { int: true }).optional(),
+    top_k: numberField("top-k", 1, 1000, { int: true }).optional(),
+  }, { error: "params must be an object" }).default({}),
   /** Databricks job runner: an existing cluster, or a node type + runtime for a job cluster. */
   cluster: z.object({
-    existingClusterId: z.string().trim().max(100).optional(),
-    nodeType: z.string().trim().max(100).optional(),
-    runtime: z.string().trim().max(100).optional(),
-  }).default({}),
-  name: z.string().trim().max(120).optional(),
-  idempotencyToken: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
-});
+    existingClusterId: textField("cluster id", { max: 100 }).optional(),
+    nodeType: textField("node type", { max: 100 }).optional(),
+    runtime: textField("runtime", { max: 100 }).optional(),
+  }, { error: "cluster must be an object" }).default({}),
+  name: textField("batch name", { max: 120 }).optional(),
+  idempotencyToken: patternField(
+    "idempotency token",
+    /^[A-Za-z0-9_-]{8,64}$/,
+    "8 to 64 letters, digits, - or _",
+  ).optional(),
+}, { error: "the request must be a JSON object" });
 export type BatchRequest = z.input<typeof BatchRequestSchema>;
 export type BatchRequestParsed = z.output<typeof BatchRequestSchema>;
 

@@ -1,4 +1,5 @@
 import { Badge, type Tone } from "@/components/Badge.tsx";
+import { VersionSelect } from "@/components/deployments/EndpointForm.tsx";
 import { Page } from "@/components/Page.tsx";
 import { errorMessage, HttpError } from "@/lib/errors.ts";
 import {
@@ -13,15 +14,20 @@ import {
   BATCH_PHASE_LABELS,
   BATCH_TERMINAL,
   type BatchRecord,
-  type BatchRequest,
   formatEta,
 } from "@/lib/serving/batch/types.ts";
+import { batchFieldErrors, batchRequestFromForm } from "@/lib/serving/batch/form.ts";
+import { defaultRef, type VersionChoice, versionChoices } from "@/lib/serving/deploy_form.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Data {
   batches: BatchRecord[];
-  models: string[];
+  /** Registered models and versions for the version select. */
+  choices: VersionChoice[];
+  /** Why the registry could not be listed, when it could not. */
+  choicesError?: string;
+  endpoints: string[];
   volume: string;
   /** The host can run a batch in the app's process (not on Deno Deploy). */
   appRunner: boolean;
@@ -32,23 +38,26 @@ interface Data {
 
 export const handler: Handlers<Data> = {
   async GET(_req, ctx) {
-    return ctx.render(await load(ctx.state, {}));
+    const data = await load(ctx.state, {});
+    const model = ctx.url.searchParams.get("model")?.slice(0, 300) ?? undefined;
+    return ctx.render({ ...data, form: { ref: defaultRef(data.choices, model) } });
   },
   async POST(req, ctx) {
     const form = Object.fromEntries(
       [...(await readForm(req)).entries()].map(([k, v]) => [k, String(v)]),
     );
     try {
-      const { batch } = await startBatch(batchContext(ctx.state), requestFrom(form));
+      const { batch } = await startBatch(batchContext(ctx.state), batchRequestFromForm(form));
       return ctx.redirect(`/deployments/batch/${encodeURIComponent(batch.id)}`);
     } catch (e) {
       if (!(e instanceof HttpError) || e.status >= 500) throw e;
-      const fieldErrors: Record<string, string> = {};
-      for (const d of (e as { details?: { path: string; message: string }[] }).details ?? []) {
-        fieldErrors[d.path] = d.message;
-      }
+      const details = e.details as { path: string; message: string }[] | undefined;
       return ctx.render(
-        { ...(await load(ctx.state, form)), error: errorMessage(e), fieldErrors },
+        {
+          ...(await load(ctx.state, form)),
+          error: errorMessage(e),
+          fieldErrors: batchFieldErrors(Array.isArray(details) ? details : []),
+        },
         { status: e.status },
       );
     }
@@ -58,9 +67,17 @@ export const handler: Handlers<Data> = {
 /** Start a batch job and follow every batch job with its progress. */
 export default function BatchPage({ data }: PageProps<Data>) {
   const f = data.form;
-  const input = "w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
+  const input =
+    "w-full rounded-md border border-slate-300 px-2 py-1 text-sm aria-[invalid=true]:border-red-600";
+  /** The message of field `k` (shown under it), and the attributes that tie the field to it. */
   const err = (k: string) =>
-    data.fieldErrors[k] && <span class="text-xs text-red-700">{data.fieldErrors[k]}</span>;
+    data.fieldErrors[k] && (
+      <span id={`err-${k}`} class="block text-xs text-red-700" data-field-error={k}>
+        {data.fieldErrors[k]}
+      </span>
+    );
+  const aria = (k: string) =>
+    data.fieldErrors[k] ? { "aria-invalid": "true" as const, "aria-describedby": `err-${k}` } : {};
   return (
     <Page
       title="Batch inference"
@@ -73,22 +90,41 @@ export default function BatchPage({ data }: PageProps<Data>) {
           <p role="alert" class="mb-3 rounded bg-red-50 p-2 text-sm text-red-800">{data.error}</p>
         )}
         <form method="post" class="grid gap-3 md:grid-cols-3">
-          <label class="text-xs text-slate-600">
-            Model (catalog.schema.model)
-            <input name="model" list="lv-models" value={f.model ?? ""} class={input} />
-            <datalist id="lv-models">
-              {data.models.map((m) => <option key={m} value={m} />)}
-            </datalist>
-            {err("model")}
+          <label class="text-xs text-slate-600 md:col-span-2">
+            Model version
+            <VersionSelect
+              id="batch-ref"
+              name="ref"
+              choices={data.choices}
+              value={f.ref ?? (f.model && f.version ? `${f.model}@${f.version}` : "")}
+              none={data.choices.length
+                ? "— none: use the endpoint —"
+                : "— no registered versions —"}
+              class={input}
+              error={data.fieldErrors.ref && "err-ref"}
+            />
+            {err("ref")}
+            {data.choicesError && (
+              <span class="block text-[11px] text-slate-500">
+                The registry could not be listed: {data.choicesError}
+              </span>
+            )}
+            {!data.choicesError && !data.choices.length && (
+              <span class="block text-[11px] text-slate-500">
+                Register a run or import an ONNX model in the{" "}
+                <a class="text-blue-700 hover:underline" href="/models">Model Registry</a> first.
+              </span>
+            )}
           </label>
           <label class="text-xs text-slate-600">
-            Version
-            <input name="version" value={f.version ?? ""} inputMode="numeric" class={input} />
-            {err("version")}
-          </label>
-          <label class="text-xs text-slate-600">
-            …or an endpoint (uses its main served version)
-            <input name="endpoint" value={f.endpoint ?? ""} class={input} />
+            …or an endpoint (its main served version, used instead)
+            <select name="endpoint" class={input} {...aria("endpoint")}>
+              <option value="" selected={!f.endpoint}>— none —</option>
+              {data.endpoints.map((n) => (
+                <option key={n} value={n} selected={f.endpoint === n}>{n}</option>
+              ))}
+            </select>
+            {err("endpoint")}
           </label>
           <label class="text-xs text-slate-600 md:col-span-2">
             Input: a volume folder of JPEG / PNG images (searched recursively)
@@ -97,18 +133,27 @@ export default function BatchPage({ data }: PageProps<Data>) {
               value={f.input_path ?? ""}
               placeholder={`${data.volume}/images`}
               class={input}
+              {...aria("input_path")}
             />
-            {err("input.path")}
+            {err("input_path")}
           </label>
           <label class="text-xs text-slate-600">
             …or a Delta table (Databricks job runner)
-            <input name="input_table" value={f.input_table ?? ""} class={input} />
+            <input
+              name="input_table"
+              value={f.input_table ?? ""}
+              class={input}
+              {...aria("input_table")}
+            />
+            {err("input_table")}
             <span class="text-[11px] text-slate-500">
               path column <input name="path_column" value={f.path_column ?? "path"} class="w-20" />
               {" "}
               bytes column{" "}
               <input name="content_column" value={f.content_column ?? ""} class="w-20" />
             </span>
+            {err("path_column")}
+            {err("content_column")}
           </label>
           <label class="text-xs text-slate-600 md:col-span-2">
             Output file (.jsonl; .parquet with the job runner where pyarrow exists). Empty: in the
@@ -118,16 +163,23 @@ export default function BatchPage({ data }: PageProps<Data>) {
               value={f.output_path ?? ""}
               placeholder={`${data.volume}/batch/<id>/results.jsonl`}
               class={input}
+              {...aria("output_path")}
             />
-            {err("output.path")}
+            {err("output_path")}
           </label>
           <label class="text-xs text-slate-600">
             …or a Delta table (Databricks job runner)
-            <input name="output_table" value={f.output_table ?? ""} class={input} />
+            <input
+              name="output_table"
+              value={f.output_table ?? ""}
+              class={input}
+              {...aria("output_table")}
+            />
+            {err("output_table")}
           </label>
           <label class="text-xs text-slate-600">
             Runs on
-            <select name="runner" class={input}>
+            <select name="runner" class={input} {...aria("runner")}>
               {RUNNER_OPTIONS.filter(([v]) => v !== "app" || data.appRunner).map(([v, l]) => (
                 <option key={v} value={v} selected={f.runner === v}>{l}</option>
               ))}
@@ -139,35 +191,63 @@ export default function BatchPage({ data }: PageProps<Data>) {
             )}
             {err("runner")}
           </label>
-          <label class="text-xs text-slate-600">
+          <div class="text-xs text-slate-600">
             Confidence threshold / top-k (empty: the model's defaults)
             <span class="flex gap-2">
               <input
                 name="confidence_threshold"
                 value={f.confidence_threshold ?? ""}
+                inputMode="decimal"
+                aria-label="confidence threshold (0 to 1)"
+                placeholder="0 to 1"
                 class={input}
+                {...aria("confidence_threshold")}
               />
-              <input name="top_k" value={f.top_k ?? ""} class={input} />
+              <input
+                name="top_k"
+                value={f.top_k ?? ""}
+                inputMode="numeric"
+                aria-label="top-k"
+                placeholder="top-k"
+                class={input}
+                {...aria("top_k")}
+              />
             </span>
-          </label>
-          <label class="text-xs text-slate-600">
+            {err("confidence_threshold")}
+            {err("top_k")}
+          </div>
+          <div class="text-xs text-slate-600">
             Databricks job: existing cluster id, or node type + runtime
             <span class="flex gap-2">
               <input
                 name="cluster_id"
                 value={f.cluster_id ?? ""}
                 placeholder="cluster id"
+                aria-label="cluster id"
                 class={input}
+                {...aria("cluster_id")}
               />
               <input
                 name="node_type"
                 value={f.node_type ?? ""}
                 placeholder="node type"
+                aria-label="node type"
                 class={input}
+                {...aria("node_type")}
               />
-              <input name="runtime" value={f.runtime ?? ""} placeholder="runtime" class={input} />
+              <input
+                name="runtime"
+                value={f.runtime ?? ""}
+                placeholder="runtime"
+                aria-label="runtime"
+                class={input}
+                {...aria("runtime")}
+              />
             </span>
-          </label>
+            {err("cluster_id")}
+            {err("node_type")}
+            {err("runtime")}
+          </div>
           <div class="md:col-span-3">
             <button
               type="submit"
@@ -285,46 +365,21 @@ export function BatchActions({ batch }: { batch: BatchRecord }) {
 
 async function load(state: PageProps["state"], form: Record<string, string>): Promise<Data> {
   const ctx = batchContext(state);
-  const models: string[] = [];
-  try {
-    for await (const m of ctx.ws.registry.listModels()) models.push(m.name);
-  } catch { /* the form still works with a typed name */ }
+  const [choices, endpoints, batches] = await Promise.all([
+    versionChoices(ctx).then(
+      (choices) => ({ choices }),
+      (e) => ({ choices: [], choicesError: errorMessage(e) }),
+    ),
+    ctx.ws.serving.list().then((l) => l.map((e) => e.name).sort(), () => [] as string[]),
+    listFresh(ctx),
+  ]);
   return {
-    batches: await listFresh(ctx),
-    models,
+    batches,
+    ...choices,
+    endpoints,
     volume: ctx.volume,
     appRunner: ctx.appRunner !== false,
     form,
     fieldErrors: {},
-  };
-}
-
-function requestFrom(f: Record<string, string>): BatchRequest {
-  const opt = (k: string) => f[k]?.trim() || undefined;
-  const num = (k: string) => opt(k) === undefined ? undefined : Number(opt(k));
-  return {
-    model: opt("model"),
-    version: opt("version"),
-    endpoint: opt("endpoint"),
-    input: opt("input_table")
-      ? {
-        kind: "table",
-        table: opt("input_table")!,
-        pathColumn: opt("path_column") ?? "path",
-        contentColumn: opt("content_column"),
-      }
-      : { kind: "folder", path: f.input_path ?? "" },
-    output: opt("output_table")
-      ? { kind: "table", table: opt("output_table")! }
-      : opt("output_path")
-      ? { kind: "file", path: opt("output_path")! }
-      : undefined,
-    runner: (opt("runner") ?? "auto") as "auto",
-    params: { confidence_threshold: num("confidence_threshold"), top_k: num("top_k") },
-    cluster: {
-      existingClusterId: opt("cluster_id"),
-      nodeType: opt("node_type"),
-      runtime: opt("runtime"),
-    },
   };
 }
