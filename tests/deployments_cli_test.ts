@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
 import { encodePng } from "@/lib/image/png.ts";
 import { importModel } from "@/lib/registry/register.ts";
-import { main } from "@/lib/serving/cli.ts";
+import { main, urlNote } from "@/lib/serving/cli.ts";
 import { setKv } from "@/lib/store/kv.ts";
 import { createApp } from "@/lib/web/app.ts";
 import { loadSettings } from "@/fresh.config.ts";
@@ -129,6 +129,10 @@ Deno.test({
       assertEquals([shown.state, shown.cost_estimate.kind], ["READY", "cpu"]);
       const text = await cli(["show", "cli-ep"]);
       assertStringIncludes(text.out, "no money");
+      // The app here listens on a port of its own; without PORT the CLI says its URL is only
+      // the default address.
+      assertStringIncludes(text.out, "url      http://127.0.0.1:8000/serving-endpoints/cli-ep/");
+      assertStringIncludes(text.out, "(the default address: PORT is not set here");
       const bad = await cli(["invoke", "cli-ep", "--image", `${FIX.pathname}model.json`]);
       assertEquals(bad.code, 1);
       assertStringIncludes(bad.err, "not an image");
@@ -145,4 +149,24 @@ Deno.test({
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
   },
+});
+
+Deno.test("[deployments cli] show says where a local endpoint's URL comes from; Model Serving's needs no note", () => {
+  const url = (port: number) => `http://127.0.0.1:${port}/serving-endpoints/e/invocations`;
+  const env = { LAKEVISION_DEMO: "0" };
+  assertStringIncludes(urlNote(url(8000), env) ?? "", "the default address");
+  assertStringIncludes(
+    urlNote(url(8130), { ...env, PORT: "8130" }) ?? "",
+    "made from PORT=8130 here",
+  );
+  assertStringIncludes(
+    urlNote(url(8131), { ...env, PORT: "8130", DATABRICKS_APP_PORT: "8131" }) ?? "",
+    "DATABRICKS_APP_PORT=8131",
+  );
+  assertEquals(urlNote(url(9999), env), null, "not this process's address");
+  assertEquals(
+    urlNote("https://x.cloud.databricks.com/serving-endpoints/e/invocations", env),
+    null,
+  );
+  assertEquals(urlNote("not a url", env), null);
 });

@@ -198,7 +198,11 @@ async function show(ctx: ServingContext, args: string[]): Promise<number> {
     return 0;
   }
   console.log(line(d.endpoint));
-  if (d.endpoint.url) console.log(`  url      ${d.endpoint.url}`);
+  if (d.endpoint.url) {
+    console.log(`  url      ${d.endpoint.url}`);
+    const note = urlNote(d.endpoint.url);
+    if (note) console.log(`           ${note}`);
+  }
   if (d.endpoint.creator) console.log(`  creator  ${d.endpoint.creator}`);
   const c = d.cost;
   console.log(
@@ -209,6 +213,38 @@ async function show(ctx: ServingContext, args: string[]): Promise<number> {
       }/month if always on (estimates${c.upperBound ? ", upper bound" : ""})`,
   );
   return 0;
+}
+
+/**
+ * What `show` says under an endpoint's URL. An endpoint this app serves has a URL made from the
+ * address this process was given (`PORT`, or `DATABRICKS_APP_PORT`, and `LAKEVISION_HOST`, as
+ * fresh.config.ts reads them): the app's own when the CLI runs with the app's environment.
+ * When none is set it is the default address, and the note says so; other URLs (Model
+ * Serving's) need no note.
+ */
+export function urlNote(
+  url: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const settings = loadSettings(env);
+  const port = u.port || (u.protocol === "https:" ? "443" : "80");
+  const local = ["127.0.0.1", "localhost", "[::1]", settings.hostname].includes(u.hostname);
+  if (!local || port !== String(settings.port)) return null;
+  const from = env.DATABRICKS_APP_PORT !== undefined
+    ? `DATABRICKS_APP_PORT=${env.DATABRICKS_APP_PORT}`
+    : env.PORT !== undefined
+    ? `PORT=${env.PORT}`
+    : null;
+  if (from) return `(made from ${from} here: the app's address when it runs with the same)`;
+  return `(the default address: PORT is not set here, so this assumes the app listens on ` +
+    `${settings.port}. If it runs with another PORT or LAKEVISION_HOST, set the same ones for ` +
+    "this command to print its address.)";
 }
 
 async function remove(ctx: ServingContext, args: string[]): Promise<number> {
