@@ -10,7 +10,7 @@ import {
   formValuesToDoc,
   problemsByField,
 } from "@/lib/config/form.ts";
-import { volumePathProblem } from "@/lib/config/data_paths.ts";
+import { volumePathProblem } from "@/lib/config/volume_paths.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import { isTask, type Task } from "@/lib/config/tasks.ts";
@@ -44,7 +44,10 @@ export interface ConfigEditorProps {
   target: "local" | "databricks";
   /** Label of the submit button. */
   submitLabel: string;
-  /** What the server found checking the data paths in the workspace, for the values shown. */
+  /**
+   * What the server found checking the data in the workspace (paths, layout, classes) for the
+   * values shown; later findings come with each preview from /api/configs/validate.
+   */
   pathProblems: Problem[];
   /**
    * The YAML of the values shown, rendered on the server. Later previews come from
@@ -63,6 +66,12 @@ const PATH_FIELDS = [
 /** How the YAML preview stands against the values shown. */
 type PreviewState = "current" | "pending" | "failed";
 
+/** The workspace's findings on the data, and the values they were found for. */
+interface DataFindings {
+  problems: Problem[];
+  values: FormValues;
+}
+
 /** The config form with live validation (same zod schema as the server) and a YAML preview. */
 export default function ConfigEditor(props: ConfigEditorProps) {
   const valuesSig = useSignal<FormValues>(props.values);
@@ -75,6 +84,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
   const previewSig = useSignal<PreviewState>(props.yaml === undefined ? "pending" : "current");
   const previewErrorSig = useSignal("");
   const retrySig = useSignal(0);
+  const dataSig = useSignal<DataFindings>({ problems: props.pathProblems, values: props.values });
   useEffect(() => {
     readySig.value = true;
   }, []);
@@ -93,6 +103,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
     if (docJson === shownJson.current) return;
     previewSig.value = "pending";
     let stale = false;
+    const asked = values;
     const timer = setTimeout(async () => {
       try {
         const res = await fetch("/api/configs/validate", {
@@ -106,6 +117,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
           throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
         }
         yamlSig.value = body.yaml;
+        dataSig.value = { problems: Array.isArray(body.data) ? body.data : [], values: asked };
         shownJson.current = docJson;
         previewSig.value = "current";
       } catch (e) {
@@ -119,19 +131,26 @@ export default function ConfigEditor(props: ConfigEditorProps) {
       stale = true;
     };
   }, [docJson, retrySig.value]);
-  // Data paths: a path outside a volume is an error as it is typed; whether it exists is the
-  // server's finding, shown while the field still holds the value it checked.
+  // Data paths: a path outside a volume is an error as it is typed. What the workspace holds
+  // (missing folders, layout, classes against num_classes) is the server's finding, shown while
+  // the field it is on still holds the value it was found for; it blocks launching, not saving.
+  // Where both speak of a path the server's words stand: they name what is on disk.
+  const found = dataSig.value.problems.filter((p) =>
+    !p.path || values[p.path] === dataSig.value.values[p.path]
+  );
   const pathErrors: Problem[] = PATH_FIELDS.flatMap((k) => {
     const v = values[k]?.trim();
     const problem = v ? volumePathProblem(v) : null;
-    return problem ? [{ path: k, message: problem }] : [];
+    if (!problem) return [];
+    return [found.find((p) => p.path === k) ?? { path: k, message: problem }];
   });
-  const serverPaths = props.pathProblems.filter((p) =>
-    values[p.path] === props.values[p.path] && !pathErrors.some((e) => e.path === p.path)
+  const dataProblems = found.filter((p) => !pathErrors.some((e) => e.path === p.path));
+  const fixes = Object.fromEntries(
+    pathErrors.filter((p) => p.fix).map((p) => [p.path, p.fix!]),
   );
   const allErrors = [...result.errors, ...pathErrors];
   const errors = problemsByField(allErrors, task);
-  const warnings = problemsByField([...result.warnings, ...serverPaths], task);
+  const warnings = problemsByField([...result.warnings, ...dataProblems], task);
   // A new form starts without a name: say so once the person has typed one or tried to save.
   // The server's verdict on the name (taken, invalid) stays until the name is changed.
   const liveNameError = props.nameEditable ? configNameProblem(name) : null;
@@ -196,7 +215,8 @@ export default function ConfigEditor(props: ConfigEditorProps) {
   }
 
   const count = allErrors.length + (nameError ? 1 : 0);
-  const warningCount = result.warnings.length + serverPaths.length;
+  const warningCount = result.warnings.length;
+  const dataCount = dataProblems.length;
   return (
     <form
       method="post"
@@ -269,24 +289,37 @@ export default function ConfigEditor(props: ConfigEditorProps) {
           errors={errors}
           warnings={warnings}
           models={models}
+          fixes={fixes}
+          onFix={(path, value) => {
+            valuesSig.value = { ...values, [path]: value };
+          }}
         />
         <ProblemList title="Other notes" errors={errors[""] ?? []} warnings={warnings[""] ?? []} />
       </div>
       <aside class="lg:sticky lg:top-4 self-start space-y-3">
         <div
           class={`rounded-lg p-3 text-sm ${
-            count ? "bg-red-50 text-red-800" : "bg-green-50 text-green-800"
+            count
+              ? "bg-red-50 text-red-800"
+              : dataCount
+              ? "bg-amber-50 text-amber-900"
+              : "bg-green-50 text-green-800"
           }`}
           aria-live="polite"
           data-status={count ? "invalid" : "valid"}
+          data-launch={count || dataCount ? "blocked" : "ready"}
         >
           {count
             ? `${count} error${count > 1 ? "s" : ""} to fix${blocked ? " before saving" : ""}`
+            : dataCount
+            ? `Saves as a valid ${result.task ?? ""} config, but cannot launch yet`
             : `Valid ${result.task ?? ""} config`}
           {warningCount > 0 && `, ${warningCount} warning(s)`}
-          {serverPaths.length > 0 && (
+          {dataCount > 0 && (
             <span class="block text-xs" data-path-status>
-              Launching is refused until the data paths marked below exist.
+              {dataCount === 1 ? "1 problem" : `${dataCount} problems`}{" "}
+              with the data in the workspace, marked below: launching is refused until{" "}
+              {dataCount === 1 ? "it is" : "they are"} fixed.
             </span>
           )}
         </div>

@@ -1,5 +1,13 @@
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
+import {
+  checkDataPaths,
+  checkDataPathsWithin,
+  pathOptionsOf,
+  volumePathProblem,
+} from "@/lib/config/data_paths.ts";
+import { WorkspaceError } from "@/lib/errors.ts";
+import { currentDeadline } from "@/lib/workspace/deadline.ts";
+import type { FilesApi } from "@/lib/workspace/types.ts";
 import { newConfig } from "@/lib/config/templates.ts";
 import { stopMonitor } from "@/lib/training/refresh.ts";
 import { formPost, jsonPost, testApp } from "./helpers.ts";
@@ -37,6 +45,7 @@ Deno.test({
     withApp(async (app) => {
       const files = app.workspace.files;
       await files.write(`${V}/shapes/train/circle/a.jpg`, "x");
+      await files.write(`${V}/shapes/train/square/a.jpg`, "x");
       await files.write(`${V}/flat/a.jpg`, "x");
       await files.write(`${V}/seg/images/a.jpg`, "x");
       assertEquals(
@@ -187,5 +196,246 @@ Deno.test({
       );
       assertEquals(api.status, 400);
       assertStringIncludes((await api.json()).error.message, "needs Hugging Face transformers");
+    }),
+});
+
+const clsN = (n: number, train: string, val: string, extra: Record<string, unknown> = {}) => ({
+  model: {
+    model_name: "torchvision/resnet18",
+    task_type: "classification",
+    num_classes: n,
+    ...extra,
+  },
+  data: { train_data_path: train, val_data_path: val },
+});
+
+/** An ImageFolder split with one image per class folder. */
+async function classFolders(files: FilesApi, dir: string, classes: string[]) {
+  for (const c of classes) await files.write(`${dir}/${c}/a.jpg`, "x");
+}
+
+const SHAPES = ["circle", "square", "star", "triangle"];
+
+Deno.test({
+  name:
+    "[data paths] ImageFolder classes are counted against num_classes and val's folders against train's",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const files = app.workspace.files;
+      await classFolders(files, `${V}/cls/train`, SHAPES);
+      await classFolders(files, `${V}/cls/val`, SHAPES);
+      await classFolders(files, `${V}/cls/val2`, ["circle", "square", "hexagon"]);
+      await files.write(`${V}/cls/train/.cache/x`, "hidden folders are not classes");
+      const [train, val] = [`${V}/cls/train`, `${V}/cls/val/`];
+      assertEquals(await checkDataPaths(clsN(4, train, val), "classification", files), []);
+      assertEquals(await checkDataPaths(clsN(7, train, val), "classification", files), [{
+        path: "model.num_classes",
+        message: "train has 4 class folders (circle, square, star, triangle); num_classes is 7",
+      }]);
+      const odd = await checkDataPaths(clsN(4, train, `${V}/cls/val2`), "classification", files);
+      assertEquals(odd.map((p) => p.path), ["data.val_data_path"]);
+      assertStringIncludes(odd[0].message, "val has no folder for star, triangle");
+      assertStringIncludes(odd[0].message, "hexagon is not among train's classes");
+      // class_names picks the classes: each needs its folder; the count is the rules' business
+      const named = await checkDataPaths(
+        clsN(2, train, val, { class_names: ["circle", "hexagon"] }),
+        "classification",
+        files,
+      );
+      assertEquals(named.map((p) => p.path), ["model.class_names", "data.val_data_path"]);
+      assertStringIncludes(named[0].message, "train has no folder for hexagon");
+      assertStringIncludes(named[1].message, "val has no folder for hexagon");
+      assertEquals(
+        await checkDataPaths(
+          clsN(2, train, val, { class_names: ["circle", "star"] }),
+          "classification",
+          files,
+        ),
+        [],
+      );
+      // a val folder without class folders is said once, as a layout problem
+      await files.write(`${V}/cls/flat/a.jpg`, "x");
+      const flat = await checkDataPaths(clsN(4, train, `${V}/cls/flat`), "classification", files);
+      assertEquals(flat.map((p) => p.path), ["data.val_data_path"]);
+      assertStringIncludes(flat[0].message, "has no class folders");
+    }),
+});
+
+Deno.test({
+  name: "[data paths] COCO categories are counted against num_classes; mask folders say nothing",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const files = app.workspace.files;
+      const cats = [{ id: 1, name: "circle" }, { id: 2, name: "square" }, { id: 3, name: "star" }];
+      await files.write(`${V}/det/images/a.jpg`, "x");
+      await files.write(
+        `${V}/det/train.json`,
+        JSON.stringify({
+          images: [{ id: 1, file_name: "a.jpg" }],
+          annotations: [],
+          categories: cats,
+        }),
+      );
+      await files.write(
+        `${V}/det/val.json`,
+        JSON.stringify({ categories: [...cats, { id: 9, name: "hexagon" }], images: [] }),
+      );
+      const det = (n: number, valFile = `${V}/det/val.json`) => ({
+        model: {
+          model_name: "torchvision/fcos_resnet50_fpn",
+          task_type: "detection",
+          num_classes: n,
+        },
+        data: {
+          train_data_path: `${V}/det/images`,
+          train_annotation_file: `${V}/det/train.json`,
+          val_data_path: `${V}/det/images`,
+          val_annotation_file: valFile,
+        },
+      });
+      const bad = await checkDataPaths(det(7), "detection", files);
+      assertEquals(bad.map((p) => [p.path, p.message]), [
+        [
+          "model.num_classes",
+          "train_annotation_file has 3 categories (circle, square, star); num_classes is 7",
+        ],
+        [
+          "data.val_annotation_file",
+          `lists category id 9 that train_annotation_file does not: ${V}/det/val.json`,
+        ],
+      ]);
+      assertEquals(await checkDataPaths(det(3, `${V}/det/train.json`), "detection", files), []);
+
+      await files.write(`${V}/seg/images/a.jpg`, "x");
+      await files.write(`${V}/seg/masks/a.png`, "x");
+      const seg = {
+        model: {
+          model_name: "nvidia/segformer-b0-finetuned-ade-512-512",
+          task_type: "semantic_segmentation",
+          num_classes: 150,
+        },
+        data: { train_data_path: `${V}/seg`, val_data_path: `${V}/seg` },
+      };
+      assertEquals(await checkDataPaths(seg, "semantic_segmentation", files), []);
+    }),
+});
+
+Deno.test({
+  name:
+    "[data paths] the editor's live check names a class mismatch: a warning while editing, an error to launch",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      await classFolders(app.workspace.files, `${V}/cls/train`, SHAPES);
+      await classFolders(app.workspace.files, `${V}/cls/val`, SHAPES);
+      const doc = clsN(7, `${V}/cls/train`, `${V}/cls/val`);
+      const edit = await (await app.request(
+        "/api/configs/validate",
+        jsonPost({ doc, mode: "edit" }),
+      )).json();
+      assertEquals(edit.ok, true);
+      const expected = {
+        path: "model.num_classes",
+        message: "train has 4 class folders (circle, square, star, triangle); num_classes is 7",
+      };
+      assertEquals(edit.data, [expected]);
+      assert(edit.warnings.some((w: { path: string }) => w.path === "model.num_classes"));
+      const launch = await (await app.request(
+        "/api/configs/validate",
+        jsonPost({ doc, mode: "launch" }),
+      )).json();
+      assertEquals(launch.ok, false);
+      assert(launch.errors.some((e: { message: string }) => e.message === expected.message));
+      // the config page says it is not ready to launch, and why
+      const saved = await app.request("/api/configs", jsonPost({ name: "seven", doc }));
+      assertEquals(saved.status, 201);
+      const page = await (await app.request("/configs/seven")).text();
+      assert(!page.includes("ready to launch"), "not ready to launch");
+      assertStringIncludes(page, "train has 4 class folders (circle, square, star, triangle)");
+    }),
+});
+
+/** Files whose calls never answer unless the page's deadline aborts them. */
+function silentFiles(): FilesApi {
+  const wait = <T>(): Promise<T> =>
+    new Promise<T>((_, reject) => {
+      const signal = currentDeadline()?.signal;
+      const timeout = () => reject(new WorkspaceError("no answer", "TIMEOUT", 504));
+      if (signal?.aborted) timeout();
+      else signal?.addEventListener("abort", timeout);
+    });
+  return {
+    stat: () => wait(),
+    list: () => ({ [Symbol.asyncIterator]: () => ({ next: () => wait() }) }),
+    read: () => wait(),
+    readBytes: () => wait(),
+    readText: () => wait(),
+    write: () => wait(),
+    mkdirs: () => wait(),
+    delete: () => wait(),
+  };
+}
+
+Deno.test("[data paths] a workspace that does not answer holds the check no longer than its deadline", async () => {
+  const doc = clsN(7, `${V}/cls/train`, `${V}/cls/val`);
+  const t0 = performance.now();
+  const problems = await checkDataPathsWithin(doc, "classification", silentFiles(), { ms: 150 });
+  const took = performance.now() - t0;
+  assert(took < 1500, `took ${took} ms`);
+  assertEquals(problems.map((p) => p.path), ["data.train_data_path", "data.val_data_path"]);
+  for (const p of problems) assertStringIncludes(p.message, "was not checked");
+  // a call that ignores the deadline is cut off by it all the same
+  const deaf: FilesApi = { ...silentFiles(), stat: () => new Promise(() => {}) };
+  const t1 = performance.now();
+  const cut = await checkDataPathsWithin(doc, "classification", deaf, { ms: 150 });
+  assert(performance.now() - t1 < 1500, "cut off");
+  assertEquals(cut.length, 1);
+  assertStringIncludes(cut[0].message, "did not answer within 0.2 s");
+});
+
+Deno.test({
+  name:
+    "[data paths] a disk path is refused as it was written, data folder hidden, with its volume path to use",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const files = app.workspace.files;
+      await classFolders(files, `${V}/cls/train`, ["circle", "square"]);
+      const disk = `${app.dataDir}/volumes/main/lakevision/data/cls/train/`;
+      const outside = `${app.dataDir}/elsewhere/val`;
+      const found = await checkDataPaths(
+        cls(disk, outside),
+        "classification",
+        files,
+        pathOptionsOf(app.workspace),
+      );
+      assertEquals(found.map((p) => p.path), ["data.train_data_path", "data.val_data_path"]);
+      assertEquals(
+        found[0].message,
+        'is a disk path on this machine, not a volume path: "<data folder>/volumes/main/lakevision/data/cls/train/" ' +
+          "(the data folder's location on this machine is hidden); write its volume path " +
+          `${V}/cls/train/`,
+      );
+      assertEquals(found[0].fix, `${V}/cls/train/`);
+      assertEquals(
+        found[1].message,
+        `must be inside a volume (/Volumes/<catalog>/<schema>/<volume>/…), got "<data folder>/elsewhere/val" ` +
+          "(the data folder's location on this machine is hidden)",
+      );
+      for (const p of found) assert(!p.message.includes(app.dataDir), p.message);
+
+      // the config page shows the same, never a volume path that would look valid
+      const saved = await app.request(
+        "/api/configs",
+        jsonPost({ name: "ondisk", doc: cls(disk, outside) }),
+      );
+      assertEquals(saved.status, 201);
+      const page = await (await app.request("/configs/ondisk")).text();
+      assertStringIncludes(page, "is a disk path on this machine");
+      assertStringIncludes(page, "&lt;data folder>/elsewhere/val");
+      assert(!/got &quot;\/Volumes\//.test(page), "no refused path is shown as a volume path");
+      assert(!page.includes(app.dataDir), "the data folder stays hidden");
     }),
 });

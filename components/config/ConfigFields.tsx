@@ -16,6 +16,9 @@ interface Props {
   /** Warning messages by field path. */
   warnings: Record<string, string[]>;
   models: ModelOption[];
+  /** A value that fixes a field's error, by field path (offered as a button). */
+  fixes?: Record<string, string>;
+  onFix?: (path: string, value: string) => void;
 }
 
 const INPUT =
@@ -26,7 +29,9 @@ function fieldId(path: string): string {
 }
 
 /** Every form section and field for a task, with errors and warnings beside each field. */
-export function ConfigFields({ task, values, errors, warnings, models }: Props) {
+export function ConfigFields(
+  { task, values, errors, warnings, models, fixes = {}, onFix }: Props,
+) {
   return (
     <div class="space-y-6">
       {formSections(task).map(({ section, fields }) => (
@@ -46,6 +51,8 @@ export function ConfigFields({ task, values, errors, warnings, models }: Props) 
                   errors={errors[path] ?? []}
                   warnings={warnings[path] ?? []}
                   models={models}
+                  fix={fixes[path]}
+                  onFix={onFix}
                 />
               );
             })}
@@ -64,9 +71,13 @@ interface FieldProps {
   errors: string[];
   warnings: string[];
   models: ModelOption[];
+  fix?: string;
+  onFix?: (path: string, value: string) => void;
 }
 
-function Field({ path, field: f, task, value, errors, warnings, models }: FieldProps) {
+function Field(
+  { path, field: f, task, value, errors, warnings, models, fix, onFix }: FieldProps,
+) {
   const id = fieldId(path);
   const bad = errors.length > 0;
   const cls = `${INPUT} ${bad ? "border-red-400 bg-red-50" : "border-slate-300"} ${
@@ -153,6 +164,16 @@ function Field({ path, field: f, task, value, errors, warnings, models }: FieldP
         <ul id={`${id}-err`} class="mt-1 text-xs text-red-700" role="alert" data-errors={path}>
           {errors.map((e, i) => <li key={i}>{e}</li>)}
         </ul>
+      )}
+      {fix && onFix && (
+        <button
+          type="button"
+          class="mt-1 text-xs text-blue-700 underline"
+          data-fix={path}
+          onClick={() => onFix(path, fix)}
+        >
+          Use <span class="font-mono">{fix}</span>
+        </button>
       )}
       {warnings.length > 0 && (
         <ul class="mt-1 text-xs text-amber-700" data-warnings={path}>

@@ -1,13 +1,13 @@
 /**
  * The launch gate on data: before a run is started (form or API), the config version it would
- * run has its data paths checked against the workspace (`checkDataPaths`). Server-only; the
- * editor's live checks import `data_paths.ts` alone.
+ * run has its data paths and classes checked against the workspace (`checkDataPaths`), without
+ * a page's deadline: a launch may wait for a slow workspace. Server-only.
  */
 import { BadRequestError } from "@/lib/errors.ts";
 import { resolveConfig, type TrainingContext } from "@/lib/training/launch.ts";
 import type { LaunchRequest } from "@/lib/training/types.ts";
 import { getModel } from "./catalog.ts";
-import { checkDataPaths } from "./data_paths.ts";
+import { checkDataPaths, pathOptionsOf } from "./data_paths.ts";
 
 /**
  * Throws a 400 naming each data path that is not a volume path, does not exist or does not hold
@@ -24,7 +24,12 @@ export async function assertDataReady(
   if (req.compute.kind === "local" && why) {
     throw new BadRequestError(`${version.name} v${version.version} cannot run here: ${why}.`);
   }
-  const problems = await checkDataPaths(version.doc, version.task, ctx.workspace.files);
+  const problems = await checkDataPaths(
+    version.doc,
+    version.task,
+    ctx.workspace.files,
+    pathOptionsOf(ctx.workspace),
+  );
   if (problems.length === 0) return;
   throw new BadRequestError(
     `${version.name} v${version.version} cannot launch: ` +

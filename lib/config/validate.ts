@@ -21,6 +21,8 @@ import { resolveTask, type Task, TASK_LABELS } from "./tasks.ts";
 export interface Problem {
   path: string;
   message: string;
+  /** A value for the field that fixes it, where one is known (the editor offers it). */
+  fix?: string;
 }
 
 export interface ValidationResult {

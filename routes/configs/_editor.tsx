@@ -10,7 +10,7 @@ import {
   formValuesToDoc,
   readConfigForm,
 } from "@/lib/config/form.ts";
-import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
+import { checkDataPathsWithin, isShapeProblem, pathOptionsOf } from "@/lib/config/data_paths.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import type { Task } from "@/lib/config/tasks.ts";
@@ -71,7 +71,12 @@ export function editorData(
 /** Editor data with the data paths checked in the workspace (shown beside the fields). */
 export async function withPathCheck(state: State, data: EditorData): Promise<EditorData> {
   const doc = formValuesToDoc(data.base, data.values, data.task);
-  const pathProblems = await checkDataPaths(doc, data.task, state.workspace.files);
+  const pathProblems = await checkDataPathsWithin(
+    doc,
+    data.task,
+    state.workspace.files,
+    pathOptionsOf(state.workspace),
+  );
   return { ...data, pathProblems };
 }
 
@@ -101,15 +106,16 @@ export async function saveFromForm(
   const result = validateConfig(posted.doc, { target: ctx.state.settings.workspace });
   // A path outside a volume can never work: refused like any other invalid field. A volume
   // path that does not exist (yet) is saved with a warning; launching refuses it.
-  const pathProblems = await checkDataPaths(
+  const pathProblems = await checkDataPathsWithin(
     posted.doc,
     result.task ?? posted.task,
     ctx.state.workspace.files,
+    pathOptionsOf(ctx.state.workspace),
   );
-  const badShape = pathProblems.some((p) => {
-    const v = (posted.doc.data as Record<string, unknown> | undefined)?.[p.path.slice(5)];
-    return typeof v === "string" && volumePathProblem(v) !== null;
-  });
+  const badShape = pathProblems.some((p) =>
+    p.path.startsWith("data.") &&
+    isShapeProblem((posted.doc.data as Record<string, unknown> | undefined)?.[p.path.slice(5)])
+  );
   const again = (extra: { nameError?: string | null; saveError?: string | null }) =>
     editorData(ctx.state, {
       title: page.title,

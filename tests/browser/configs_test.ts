@@ -107,3 +107,94 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "[browser] configs: the data's classes are checked live against num_classes; a disk path is offered as its volume path",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await startSession();
+    try {
+      const V = "/Volumes/main/lakevision/data/shapes";
+      const disk = `${s.dataDir}/volumes/main/lakevision/data/shapes`;
+      for (const split of ["train", "val"]) {
+        for (const c of ["circle", "square", "star", "triangle"]) {
+          await Deno.mkdir(`${disk}/${split}/${c}`, { recursive: true });
+          await Deno.writeTextFile(`${disk}/${split}/${c}/a.jpg`, "x");
+        }
+      }
+      await Deno.mkdir(`${disk}/flat`, { recursive: true });
+      await Deno.writeTextFile(`${disk}/flat/a.jpg`, "x");
+      const page = await s.newPage();
+      await page.goto(
+        `${s.baseUrl}/configs/new?task=classification&model=torchvision/resnet18`,
+        { waitUntil: "networkidle" },
+      );
+      await waitHydrated(page);
+      await page.waitForSelector('form[data-ready="true"]');
+      await page.fill("#f-name", "shapes-cls");
+      await page.fill("#f-data-train_data_path", `${V}/train`);
+      await page.fill("#f-data-val_data_path", `${V}/val`);
+      await page.fill("#f-model-num_classes", "7");
+
+      // Before any save: the finding sits on num_classes and names what is there.
+      const classes = page.locator('[data-warnings="model.num_classes"]');
+      await classes.waitFor();
+      await page.waitForFunction(() =>
+        /num_classes is 7/.test(
+          document.querySelector('[data-warnings="model.num_classes"]')?.textContent ?? "",
+        )
+      );
+      assertEquals(
+        await classes.textContent(),
+        "train has 4 class folders (circle, square, star, triangle); num_classes is 7",
+      );
+      const status = page.locator("[data-status]");
+      assertEquals(await status.getAttribute("data-launch"), "blocked");
+      const told = (await status.textContent())!;
+      assert(!told.startsWith("Valid"), told);
+      assertStringIncludes(told, "cannot launch yet");
+      await s.screenshot(page, "configs-classes-live");
+
+      await page.fill("#f-model-num_classes", "4");
+      await page.waitForSelector('[data-status][data-launch="ready"]');
+      assertEquals(await classes.count(), 0);
+      assertStringIncludes((await status.textContent())!, "Valid classification config");
+
+      // A val folder without class folders is said beside it, live.
+      await page.fill("#f-data-val_data_path", `${V}/flat`);
+      const val = page.locator('[data-warnings="data.val_data_path"]');
+      await val.waitFor();
+      assertStringIncludes((await val.textContent())!, "has no class folders");
+      await page.fill("#f-data-val_data_path", `${V}/val`);
+      await page.waitForSelector('[data-status][data-launch="ready"]');
+
+      // This machine's disk path of the volume: refused as written, its volume path offered.
+      await page.fill("#f-data-train_data_path", `${disk}/train`);
+      const err = page.locator('[data-errors="data.train_data_path"]');
+      await page.waitForSelector('[data-fix="data.train_data_path"]');
+      const said = (await err.textContent())!;
+      assertStringIncludes(said, "is a disk path on this machine");
+      assertStringIncludes(said, '"<data folder>/volumes/main/lakevision/data/shapes/train"');
+      assert(!said.includes(s.dataDir), said);
+      await s.screenshot(page, "configs-disk-path");
+      await page.click('[data-fix="data.train_data_path"]');
+      assertEquals(await page.inputValue("#f-data-train_data_path"), `${V}/train`);
+      await page.waitForSelector('[data-status="valid"][data-launch="ready"]');
+      assertEquals(await err.count(), 0);
+      await Promise.all([
+        page.waitForURL("**/configs/shapes-cls?saved=1"),
+        page.click("button[type=submit]"),
+      ]);
+      assertStringIncludes(await page.textContent("body") ?? "", "ready to launch");
+      assertEquals(page.errors, [], "console errors");
+    } catch (e) {
+      console.error(s.serverLog());
+      throw e;
+    } finally {
+      await s.close();
+    }
+  },
+});

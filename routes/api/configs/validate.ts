@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { checkDataPaths, volumePathProblem } from "@/lib/config/data_paths.ts";
-import { validateConfig } from "@/lib/config/validate.ts";
+import { checkDataPathsWithin, isShapeProblem, pathOptionsOf } from "@/lib/config/data_paths.ts";
+import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 import { parseConfigYaml, stringifyConfig } from "@/lib/config/yaml_io.ts";
 import { BadRequestError } from "@/lib/errors.ts";
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
-import type { FilesApi } from "@/lib/workspace/types.ts";
+import type { Workspace } from "@/lib/workspace/types.ts";
 
 const Body = z.object({
   yaml: z.string().optional(),
@@ -18,7 +18,8 @@ const Body = z.object({
 
 /**
  * POST {yaml} or {doc} → {ok, task, errors, warnings}, as `config validate --json` prints; for a
- * {doc}, also `yaml`, the file it saves as (the editor's preview, so browsers need no YAML code).
+ * {doc}, also `yaml`, the file it saves as (the editor's preview, so browsers need no YAML code),
+ * and `data`, what the workspace check of its data found (the editor shows it beside the fields).
  */
 export const handler: Handlers = {
   async POST(req, ctx) {
@@ -37,35 +38,42 @@ export const handler: Handlers = {
           warnings: [],
         });
       }
-      return Response.json(await withPaths(parsed.doc, mode, target, ctx.state.workspace.files));
+      const { data: _data, ...verdict } = await withPaths(
+        parsed.doc,
+        mode,
+        target,
+        ctx.state.workspace,
+      );
+      return Response.json(verdict);
     }
     return Response.json({
-      ...await withPaths(doc!, mode, target, ctx.state.workspace.files),
+      ...await withPaths(doc!, mode, target, ctx.state.workspace),
       yaml: stringifyConfig(doc!),
     });
   },
 };
 
 /**
- * The rules' verdict plus the data paths checked in the workspace: a path outside a volume is
- * an error; one that is missing or holds the wrong layout is an error for launch, a warning
- * while editing (the data may be uploaded later).
+ * The rules' verdict plus the data checked in the workspace (within a page's time): a path that
+ * can never be a data path is an error; one that is missing, holds the wrong layout or whose
+ * classes disagree with the config is an error for launch, a warning while editing (the data
+ * may be uploaded later).
  */
 async function withPaths(
   doc: Record<string, unknown>,
   mode: "edit" | "launch",
   target: "local" | "databricks",
-  files: FilesApi,
+  ws: Workspace,
 ) {
   const r = validateConfig(doc, { mode, target });
   const errors = [...r.errors], warnings = [...r.warnings];
   const data = (doc.data ?? {}) as Record<string, unknown>;
-  for (const p of await checkDataPaths(doc, r.task, files)) {
-    const v = data[p.path.slice("data.".length)];
-    const shape = typeof v === "string" && volumePathProblem(v) !== null;
+  const found: Problem[] = await checkDataPathsWithin(doc, r.task, ws.files, pathOptionsOf(ws));
+  for (const p of found) {
+    const shape = p.path.startsWith("data.") && isShapeProblem(data[p.path.slice(5)]);
     if (shape || mode === "launch") {
       if (!errors.some((e) => e.path === p.path)) errors.push(p);
     } else warnings.push(p);
   }
-  return { ok: errors.length === 0, task: r.task, errors, warnings };
+  return { ok: errors.length === 0, task: r.task, errors, warnings, data: found };
 }
