@@ -316,3 +316,39 @@ Deno.test("[configs routes] editing from an older version saves; a save after so
     assertStringIncludes(again, 'data-errors="save"');
     assertStringIncludes(again, "mine");
   }));
+
+Deno.test("[configs routes] import: a volume written as its folder on this machine's disk is saved as its volume path, and the page says so", () =>
+  withApp(async (app) => {
+    const V = "/Volumes/demo/cv/data/shapes";
+    for (const split of ["train", "val"]) {
+      for (const c of ["circle", "square"]) {
+        await app.workspace.files.write(`${V}/${split}/${c}/a.jpg`, "x");
+      }
+    }
+    const disk = `${app.dataDir}/volumes/demo/cv/data/shapes`;
+    const yaml = `model:\n  model_name: torchvision/resnet18\n  task_type: classification\n` +
+      `  num_classes: 2\n  image_size: 64\n  pretrained: false\n` +
+      `data:\n  train_data_path: ${disk}/train\n  val_data_path: ${disk}/val/\n`;
+    const res = await app.request("/configs/import", formPost({ name: "ondisk", yaml }));
+    assertEquals(res.status, 303);
+    const to = res.headers.get("location")!;
+    assertStringIncludes(to, "rewrote=data.train_data_path%2Cdata.val_data_path");
+    const saved = parseConfigYaml(await (await app.request("/api/configs/ondisk/yaml")).text());
+    assert(saved.ok);
+    assertEquals(saved.doc.data, {
+      train_data_path: `${V}/train`,
+      val_data_path: `${V}/val/`,
+    });
+    const page = await (await app.request(to)).text();
+    const note = page.match(/data-rewrote[^>]*>(.*?)<\/p>/s)?.[1] ?? "";
+    assertStringIncludes(note, "the import saved their volume paths instead");
+    assertStringIncludes(note.replace(/<[^>]+>/g, ""), `data.train_data_path → ${V}/train`);
+    assertStringIncludes(page, "ready to launch");
+    assert(!page.includes("must be inside a volume"), "nothing is refused");
+    // the version's note keeps what the file said, the data folder hidden
+    assertStringIncludes(
+      page,
+      "disk paths rewritten to volume paths: data.train_data_path &lt;data folder>/volumes/demo/cv/data/shapes/train → /Volumes/demo/cv/data/shapes/train",
+    );
+    assert(!page.includes(app.dataDir), "the data folder stays hidden");
+  }));

@@ -1,5 +1,6 @@
 import { Page } from "@/components/Page.tsx";
 import { ProblemList } from "@/components/config/ProblemList.tsx";
+import { rewriteDiskPaths } from "@/lib/config/host_paths.ts";
 import { configNameProblem, slugifyName } from "@/lib/config/names.ts";
 import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 import { MAX_YAML_BYTES, parseConfigYaml } from "@/lib/config/yaml_io.ts";
@@ -56,19 +57,28 @@ export const handler: Handlers<Data> = {
     if (!parsed.ok) {
       return bad({ parseError: (upload ? `${upload.name}: ` : "") + parsed.error.message });
     }
-    const check = validateConfig(parsed.doc, { target: ctx.state.settings.workspace });
+    // A volume named by its folder on this machine's disk reads as its volume path, and says so.
+    const { doc, rewrites } = rewriteDiskPaths(parsed.doc, ctx.state.workspace.files);
+    const check = validateConfig(doc, { target: ctx.state.settings.workspace });
     const nameError = configNameProblem(name);
     if (nameError || !check.ok) {
       return bad({ nameError, errors: check.errors, warnings: check.warnings });
     }
     const store = await configStoreFor(ctx.state);
-    const saved = await store.save(name, parsed.doc, {
+    const rewritten = rewrites.map((r) => `${r.field} ${r.from} → ${r.to}`).join("; ");
+    const saved = await store.save(name, doc, {
       author: authorOf(ctx.state),
       source: "import",
       sourceYaml: yaml,
-      message: upload ? `Imported ${upload.name}` : "Imported pasted YAML",
+      message: (upload ? `Imported ${upload.name}` : "Imported pasted YAML") +
+        (rewrites.length ? `; disk paths rewritten to volume paths: ${rewritten}` : ""),
     });
-    return ctx.redirect(`/configs/${encodeURIComponent(name)}?saved=${saved.version.version}`);
+    const rewrote = rewrites.length
+      ? `&rewrote=${encodeURIComponent(rewrites.map((r) => r.field).join(","))}`
+      : "";
+    return ctx.redirect(
+      `/configs/${encodeURIComponent(name)}?saved=${saved.version.version}${rewrote}`,
+    );
   },
 };
 
@@ -78,7 +88,7 @@ export default function ImportPage({ data }: PageProps<Data>) {
     <Page
       title="Import YAML"
       crumbs={[{ label: "Configs", href: "/configs" }]}
-      description="Accelerator configs load as they are: task_type: segmentation is mapped, deprecated and ignored keys are reported as warnings."
+      description="Accelerator configs load as they are: task_type: segmentation is mapped, deprecated and ignored keys are reported as warnings, and a path to a volume's folder on this machine's disk is rewritten to its volume path."
     >
       {data.parseError && (
         <p

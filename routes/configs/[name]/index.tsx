@@ -2,7 +2,8 @@ import { Badge } from "@/components/Badge.tsx";
 import { Page } from "@/components/Page.tsx";
 import { ProblemList } from "@/components/config/ProblemList.tsx";
 import { getModel } from "@/lib/config/catalog.ts";
-import { checkDataPaths } from "@/lib/config/data_paths.ts";
+import { checkDataPathsWithin, pathOptionsOf } from "@/lib/config/data_paths.ts";
+import { VOLUME_PATH_FIELDS } from "@/lib/config/host_paths.ts";
 import { TASK_LABELS } from "@/lib/config/tasks.ts";
 import { validateConfig, type ValidationResult } from "@/lib/config/validate.ts";
 import {
@@ -20,6 +21,8 @@ interface Data {
   history: Array<ConfigVersion & { file: FileStatus | null }>;
   saved: number | null;
   notice: string | null;
+  /** Fields an import rewrote from disk paths to volume paths, with what they now hold. */
+  rewrote: { field: string; value: string }[];
 }
 
 export const handler: Handlers<Data> = {
@@ -35,7 +38,12 @@ export const handler: Handlers<Data> = {
       target: ctx.state.settings.workspace,
     });
     // "ready to launch" also means the data is there, as the launch itself will check
-    const paths = await checkDataPaths(shown.doc, rules.task, ctx.state.workspace.files);
+    const paths = await checkDataPathsWithin(
+      shown.doc,
+      rules.task,
+      ctx.state.workspace.files,
+      pathOptionsOf(ctx.state.workspace),
+    );
     const check = {
       ...rules,
       ok: rules.ok && paths.length === 0,
@@ -45,7 +53,14 @@ export const handler: Handlers<Data> = {
     const notice = ctx.url.searchParams.get("activated") === "1" && saved
       ? `Version ${saved} is now the active version: Training launches it by default.`
       : ctx.url.searchParams.get("notice")?.slice(0, 200) ?? null;
-    return ctx.render({ config, shown, check, history, saved, notice });
+    const rewrote = (ctx.url.searchParams.get("rewrote") ?? "").split(",")
+      .filter((f) => VOLUME_PATH_FIELDS.includes(f))
+      .map((field) => {
+        const [section, key] = field.split(".");
+        const value = (shown.doc[section] as Record<string, unknown> | undefined)?.[key];
+        return { field, value: typeof value === "string" ? value : "" };
+      });
+    return ctx.render({ config, shown, check, history, saved, notice, rewrote });
   },
 };
 
@@ -93,6 +108,23 @@ export default function ConfigPage({ data }: PageProps<Data>) {
             : savedFile
             ? `The YAML file was not written: ${savedFile.error}.`
             : ""}
+        </p>
+      )}
+      {data.rewrote.length > 0 && (
+        <p
+          role="status"
+          class="mb-4 rounded-md bg-blue-50 px-3 py-2 text-sm text-blue-800"
+          data-rewrote
+        >
+          The file gave {data.rewrote.length === 1 ? "this path" : "these paths"}{" "}
+          as folders on this machine's disk; the import saved{" "}
+          {data.rewrote.length === 1 ? "its volume path" : "their volume paths"} instead:{" "}
+          {data.rewrote.map((r, i) => (
+            <span key={r.field}>
+              {i > 0 && "; "}
+              <span class="font-mono">{r.field}</span> → <span class="font-mono">{r.value}</span>
+            </span>
+          ))}. The version's note in History keeps what the file said.
         </p>
       )}
       {data.notice && (
