@@ -94,3 +94,90 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "[browser] history: the timeline fits 1280 px with long subjects, and its facts read as words",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await startSession();
+    try {
+      const page = await s.newPage();
+      const long = "/Volumes/demo/cv/data/shapes-detection/annotations/instances_train.json";
+      const at = (i: number) => ({
+        id: `${idFloor(T0 + i * 60_000)}-${i.toString(16).padStart(4, "0")}abcd`,
+        when: T0 + i * 60_000,
+        who: "local user",
+      });
+      const events = [
+        {
+          ...at(1),
+          what: "scanned dataset",
+          subject: `dataset:${long},${long.replace("train", "val")}`,
+          details: { format: "auto", scanId: "4ddd0ff6-c7d7-412d-862a-030522a73e9f" },
+        },
+        {
+          ...at(2),
+          what: "ran smoke test",
+          subject: "endpoint:cls-ep",
+          details: { ok: false, latencyMs: 2.1, image: "trunc.jpg" },
+        },
+        {
+          ...at(3),
+          what: "moved alias",
+          subject: "model:demo.cv.resnet_classification@2",
+          details: {
+            name: "demo.cv.resnet_classification",
+            alias: "champion",
+            from: 1,
+            to: 2,
+            undoneBy: "x",
+          },
+        },
+        {
+          ...at(4),
+          what: "started inference session",
+          subject: "inference:version:demo.cv.resnet_classification_with_a_long_name:12",
+          details: { backend: "wasm" },
+        },
+      ];
+      const imported = await page.request.post(`${s.baseUrl}/api/history/import`, {
+        data: {
+          format: "lakevision-history",
+          version: 1,
+          exportedAt: new Date().toISOString(),
+          events,
+        },
+        headers: { origin: s.baseUrl },
+      });
+      assertEquals(imported.status(), 200);
+      await page.goto(`${s.baseUrl}/history`, { waitUntil: "networkidle" });
+      await waitHydrated(page);
+      const fit = await page.evaluate(() => {
+        const undone = [...document.querySelectorAll("table[data-timeline] span")]
+          .find((e) => e.textContent === "undone")!;
+        return {
+          page: document.documentElement.scrollWidth,
+          view: globalThis.innerWidth,
+          undoneRight: undone.getBoundingClientRect().right,
+          table: document.querySelector("table[data-timeline]")!.getBoundingClientRect().right,
+        };
+      });
+      assert(fit.page <= fit.view, `page ${fit.page} px wide in a ${fit.view} px window`);
+      assert(fit.undoneRight <= fit.view, `the actions column ends at ${fit.undoneRight} px`);
+      const facts = await page.locator('[data-testid="facts"]').allTextContents();
+      assert(facts.some((f) => f.includes("latency 2.1 ms")), facts.join(" | "));
+      assert(facts.some((f) => f.includes("version 1 → 2")), facts.join(" | "));
+      assert(!facts.some((f) => /scanId|latencyMs|4ddd0ff6/.test(f)), facts.join(" | "));
+      await s.screenshot(page, "history-fits");
+      assertEquals(page.errors, [], "console errors");
+    } catch (e) {
+      console.error(s.serverLog());
+      throw e;
+    } finally {
+      await s.close();
+    }
+  },
+});

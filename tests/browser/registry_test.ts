@@ -67,6 +67,10 @@ Deno.test({
         assert(text.includes("Registered main.lakevision.shapes version 1"), text.slice(0, 300));
         assert(text.includes("Validation metrics"), "metrics section");
         assert(/Accuracy/i.test(text), "accuracy in the card");
+        const card = await page.textContent(".model-card") ?? "";
+        assert(card.includes("Training data:"), card.slice(0, 300));
+        assert(!card.includes("\\"), `no markdown escapes shown: ${card.slice(0, 300)}`);
+        assert(!card.includes("not scanned"), card);
         await s.screenshot(page, "models-version");
       });
 
