@@ -98,10 +98,16 @@ export class ServiceUnavailableError extends HttpError {
 /**
  * A function that hides the server's own folders in text shown to people: a path under
  * `<dataDir>/volumes` becomes its volume path (`/Volumes/c/s/v/...`), anything else under the
- * data folder becomes `<data folder>/...`. Host paths stay in the server log only. The data
- * folder is matched as given, as an absolute path and as its real (link-free) path.
+ * data folder becomes `<data folder>/...` (escaped with `html`, for rendered pages). Host paths
+ * stay in the server log only. The data folder is matched as given, as an absolute path and as
+ * its real (link-free) path.
  */
-export function hostPathHider(dataDir: string): (text: string) => string {
+export function hostPathHider(
+  dataDir: string,
+  opts: { html?: boolean } = {},
+): (text: string) => string {
+  // in an HTML document the placeholder is escaped, or a browser reads it as a <data> tag
+  const placeholder = opts.html ? "&lt;data folder&gt;" : "<data folder>";
   const given = dataDir.replace(/\/+$/, "") || "/";
   const abs = given.startsWith("/") ? given : `${Deno.cwd()}/${given.replace(/^\.\//, "")}`;
   let real = abs;
@@ -117,7 +123,7 @@ export function hostPathHider(dataDir: string): (text: string) => string {
       if (!out.includes(root)) continue;
       out = out.replaceAll(`${root}/volumes/`, "/Volumes/")
         .replaceAll(`${root}/volumes`, "/Volumes")
-        .replaceAll(root, "<data folder>");
+        .replaceAll(root, placeholder);
     }
     return out;
   };

@@ -71,6 +71,11 @@ Deno.test("[security/paths] hostPathHider maps the data folder to volume paths",
     );
     assertEquals(hide(`kv at ${dir}/kv.sqlite3`), "kv at <data folder>/kv.sqlite3");
     assertEquals(hide("nothing here"), "nothing here");
+    // in a rendered page the placeholder is escaped: a raw "<data folder>" is a <data> tag
+    assertEquals(
+      hostPathHider(dir, { html: true })(`<code>${dir}/elsewhere/val</code>`),
+      "<code>&lt;data folder&gt;/elsewhere/val</code>",
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

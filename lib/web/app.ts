@@ -94,6 +94,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   const app = new Hono<Env>();
   // Pages and error messages show volume paths, never the server's folders (those stay in the log).
   const hidePaths = hostPathHider(settings.dataDir);
+  const hidePathsInHtml = hostPathHider(settings.dataDir, { html: true });
 
   const stateFor = (
     c: {
@@ -129,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     status: number,
     headers?: HeadersInit,
   ) => {
-    const html = hidePaths(
+    const html = hidePathsInHtml(
       renderDocument({ page, layouts, app: App, url, state, bundle, nonce }),
     );
     const res = new Response(html, { status, headers });
