@@ -3,6 +3,7 @@
  * route (the leading underscore keeps it out of the route table).
  */
 import { type Crumb, Page } from "@/components/Page.tsx";
+import { authorOf } from "@/lib/config/author.ts";
 import ConfigEditor, { type ConfigEditorProps } from "@/islands/ConfigEditor.tsx";
 import {
   docToFormValues,
@@ -27,10 +28,6 @@ export interface EditorData extends ConfigEditorProps {
 }
 
 /** The person saving, as recorded on each version. */
-export function authorOf(state: State): string {
-  return state.user.email ?? state.user.name;
-}
-
 /** Editor data for a starting document. */
 export function editorData(
   state: State,

@@ -7,7 +7,7 @@ import { MAX_YAML_BYTES, parseConfigYaml } from "@/lib/config/yaml_io.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
-import { authorOf } from "./_editor.tsx";
+import { authorOf } from "@/lib/config/author.ts";
 
 interface Data {
   name: string;

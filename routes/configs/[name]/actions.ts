@@ -2,7 +2,7 @@ import { BadRequestError } from "@/lib/errors.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import { readForm } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
-import { authorOf } from "../_editor.tsx";
+import { authorOf } from "@/lib/config/author.ts";
 
 /** Activate, restore, or save-as-template a version, then back to the config page (PRG). */
 export const handler: Handlers = {
