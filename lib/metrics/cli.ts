@@ -263,11 +263,12 @@ async function runErrors(
     }, recall ${fmt(b.recall)})`,
   );
   const C = confusion.catIds.length;
-  const bg = confusion.matrix[C].reduce((s, v) => s + v, 0);
+  const dup = confusion.duplicates.reduce((s, v) => s + v, 0);
+  const bg = confusion.matrix[C].reduce((s, v) => s + v, 0) - dup;
   const missed = confusion.matrix.reduce((s, row) => s + row[C], 0);
   out.log(
     `at confidence ${confusion.confidence.toFixed(2)}: ${bg} detections on background, ` +
-      `${missed} objects missed`,
+      `${dup} duplicates on objects already found, ${missed} objects missed`,
   );
   return 0;
 }

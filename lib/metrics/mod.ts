@@ -32,8 +32,10 @@ export type {
 export { PanopticAccumulator, segmentsFromCategoryInstance } from "./panoptic.ts";
 export type { ClassificationResult, ClassificationSample, Curve, Prf } from "./classification.ts";
 export { classificationMetrics, prCurve, rocCurve } from "./classification.ts";
-export type { DetectionConfusion } from "./det_confusion.ts";
-export { detectionConfusion } from "./det_confusion.ts";
+export type { ConfusionRows, DetectionConfusion, ImageConfusion } from "./det_confusion.ts";
+export { confusionRows, detectionConfusion, imageConfusion } from "./det_confusion.ts";
+export type { ImageTallies, ImageTally } from "./det_images.ts";
+export { imageTallies } from "./det_images.ts";
 export type { TideError, TideResult } from "./det_errors.ts";
 export { TIDE_ERRORS, tideErrors } from "./det_errors.ts";
 export type { ConfidenceSweep, SweepCurve } from "./conf_sweep.ts";
