@@ -8,22 +8,26 @@ import { cellImagesUrl } from "@/lib/evaluation/table_view.ts";
 interface Props {
   /** The run whose cells are opened (GET /api/evaluation/<runId>/cell). */
   runId: string;
-  /** Class names; the last is "background". */
+  /** Column labels: class names, then "background". */
   labels: string[];
-  /** Category ids in label order (background has none). */
-  catIds: number[];
-  /** Rows: ground truth, columns: prediction. */
+  /** Row labels: class names, "background" (boxes on nothing), "duplicate". */
+  rowLabels: string[];
+  /** Rows: ground truth (then background, duplicate), columns: prediction. */
   matrix: number[][];
   /** IoU and confidence the matrix was counted at. */
   iou: number;
   confidence: number;
+  /** How to read the matrix (written by the page, with the IoU and confidence). */
+  note: string;
 }
 
 /** Images shown for one cell (the first ones; the total is counted). */
 const CELL_IMAGES = 24;
 
 /** The detection confusion matrix; clicking a cell shows the images behind it, drawn. */
-export default function EvalConfusion({ runId, labels, catIds, matrix, iou, confidence }: Props) {
+export default function EvalConfusion(
+  { runId, labels, rowLabels, matrix, iou, confidence, note }: Props,
+) {
   const readySig = useSignal(false);
   const cellSig = useSignal<CellImagesData | null>(null);
   // the drawing code, loaded with the first cell opened
@@ -70,6 +74,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
       const svg = heatmapSvg({
         title: `Confusion matrix (IoU ${iou}, confidence ≥ ${confidence.toFixed(2)})`,
         labels,
+        rowLabels,
         matrix,
       });
       const img = new Image();
@@ -94,11 +99,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
   return (
     <div>
       <div class="flex items-start justify-between gap-2 mb-2">
-        <p class="text-xs text-slate-500">
-          IoU ≥ {iou}, confidence ≥ {confidence.toFixed(2)}{" "}
-          (the recommended threshold). Rows: what the object is; columns: what the model said. Click
-          a cell to see its images.
-        </p>
+        <p class="text-xs text-slate-500">{note}</p>
         <button
           type="button"
           disabled={!ready}
@@ -115,6 +116,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
       <div class="overflow-x-auto">
         <ConfusionTable
           labels={labels}
+          rowLabels={rowLabels}
           matrix={matrix}
           testId="confusion"
           levels={5}
@@ -124,7 +126,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
               type="button"
               disabled={!ready || v === 0 || busy !== null}
               data-cell={`${i},${j}`}
-              aria-label={`${v} — truth ${labels[i]}, predicted ${labels[j]}`}
+              aria-label={`${v} — truth ${rowLabels[i]}, predicted ${labels[j]}`}
               class={`w-full min-w-[3rem] h-9 tabular-nums ${shade} ${
                 cell?.row === i && cell?.col === j ? "ring-2 ring-sky-600" : ""
               } enabled:hover:ring-2 enabled:hover:ring-sky-400 disabled:cursor-default`}
@@ -147,7 +149,7 @@ export default function EvalConfusion({ runId, labels, catIds, matrix, iou, conf
         <View
           cell={cell}
           labels={labels}
-          catIds={catIds}
+          rowLabels={rowLabels}
           count={matrix[cell.row][cell.col]}
           onClose={() => (cellSig.value = null)}
         />

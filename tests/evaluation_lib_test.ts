@@ -75,7 +75,10 @@ Deno.test({
     const gtPerClass = c.labels.slice(0, -1).map((_, i) =>
       s.ds.gt.annotations.filter((a) => a.category_id === c.catIds[i]).length
     );
-    assertEquals(c.matrix.slice(0, -1).map((r) => r.reduce((x, y) => x + y, 0)), gtPerClass);
+    const nCls = c.catIds.length;
+    assertEquals(c.matrix.slice(0, nCls).map((r) => r.reduce((x, y) => x + y, 0)), gtPerClass);
+    assertEquals(c.rowLabels.slice(nCls), ["background", "duplicate"]);
+    assertEquals(c.matrix[nCls + 1], c.duplicates, "the duplicate row");
     const rec = await getRecommendedThreshold("20261126-010000-aaaa");
     assertEquals(rec?.threshold, ev.detection!.report.recommendedThreshold);
     assertEquals(rec?.contentHash, ev.contentHash);

@@ -1,4 +1,4 @@
-import type { ImageDetail } from "@/lib/evaluation/images.ts";
+import type { DrawnBox, ImageDetail } from "@/lib/evaluation/images.ts";
 
 const VERDICT_COLOR: Record<string, string> = {
   tp: "#0284c7",
@@ -8,6 +8,7 @@ const VERDICT_COLOR: Record<string, string> = {
   dupe: "#9333ea",
   bkg: "#db2777",
 };
+const GT_COLOR = "#16a34a";
 
 /** The image URL through the volume file route (a scaled copy for large images). */
 export function imageUrl(path: string, width: number): string {
@@ -16,21 +17,88 @@ export function imageUrl(path: string, width: number): string {
   return `/api/data/file?${q}`;
 }
 
+interface Placed {
+  box: DrawnBox;
+  gt: boolean;
+  /** In the confusion cell being shown. */
+  inCell: boolean;
+  text: string;
+  color: string;
+  x: number;
+  /** Text baseline. */
+  y: number;
+}
+
+/**
+ * Label positions that do not cover each other: a label that would overlap one already placed
+ * moves down a line (then up, near the bottom edge), so boxes drawn on the same spot stay
+ * readable. `items` come by priority: the first keep their natural place.
+ */
+function placeLabels(items: Omit<Placed, "x" | "y">[], font: number, w: number, h: number) {
+  const taken: [number, number, number, number][] = [];
+  const free = (x0: number, y0: number, x1: number, y1: number) =>
+    !taken.some(([a, b, c, d]) => x0 < c && a < x1 && y0 < d && b < y1);
+  return items.map((it) => {
+    const [bx, by, , bh] = it.box.bbox;
+    const tw = it.text.length * font * 0.58;
+    // kept inside the picture: a label that would run off the right edge starts further left
+    const x = Math.max(0, Math.min(bx + 1, w - tw));
+    const start = it.gt ? Math.min(h - 1, by + bh - 2) : Math.max(font, by - 1);
+    const line = font + 1;
+    let y = start;
+    for (let k = 1; k < 40 && !free(x, y - font, x + tw, y); k++) {
+      const down = start + Math.ceil(k / 2) * line, up = start - Math.ceil(k / 2) * line;
+      y = k % 2 ? (down <= h ? down : up) : (up >= font ? up : down);
+    }
+    taken.push([x, y - font, x + tw, y]);
+    return { ...it, x, y };
+  });
+}
+
 /**
  * An image with its ground truth (green, solid) and predictions (dashed; blue when correct,
- * other colours by error type) drawn over it in SVG. `focus` dims boxes of other classes.
+ * other colours by error type) drawn over it in SVG. With `cell` ("row,col" of the confusion
+ * matrix), the boxes that cell counts are drawn in front, thicker, labelled with the matrix's
+ * verdict; the others are dimmed behind them. Without it, predictions carry TIDE's verdict.
  */
 export function AnnotatedImage(
-  { image, focus, caption }: {
-    image: ImageDetail;
-    focus?: { gt?: number; dt?: number };
-    caption?: string;
-  },
+  { image, cell, caption }: { image: ImageDetail; cell?: string; caption?: string },
 ) {
   const w = image.width || 100, h = image.height || 100;
   const stroke = Math.max(1, Math.round(Math.max(w, h) / 200));
   const font = Math.max(6, Math.round(Math.max(w, h) / 22));
-  const dim = (on: boolean) => (on ? "1" : "0.35");
+  const inCell = (b: DrawnBox) => cell !== undefined && b.confusion?.cell === cell;
+  const verdictOf = (b: DrawnBox) =>
+    (cell !== undefined ? b.confusion?.verdict : undefined) ?? b.verdict ?? "tp";
+  const items = [
+    ...image.gt.map((g) => ({
+      box: g,
+      gt: true,
+      inCell: inCell(g),
+      text: g.label + (inCell(g) && g.confusion?.verdict === "missed" ? " missed" : ""),
+      color: GT_COLOR,
+    })),
+    ...image.dt.map((d) => {
+      const v = verdictOf(d);
+      return {
+        box: d,
+        gt: false,
+        inCell: inCell(d),
+        text: `${d.label} ${(d.score ?? 0).toFixed(2)}${v !== "tp" ? ` ${v}` : ""}`,
+        color: VERDICT_COLOR[v] ?? VERDICT_COLOR.tp,
+      };
+    }),
+  ];
+  // priority for label space: the cell's predictions, its ground truth, then the rest
+  const rank = (it: { gt: boolean; inCell: boolean }) => (it.inCell ? 0 : 2) + (it.gt ? 1 : 0);
+  const placed = placeLabels(
+    items.map((it, i) => ({ it, i })).sort((a, b) => rank(a.it) - rank(b.it) || a.i - b.i)
+      .map((x) => x.it),
+    font,
+    w,
+    h,
+  );
+  const dim = cell !== undefined;
   return (
     <figure class="rounded border border-slate-200 bg-white p-1" data-image-id={image.id}>
       <svg
@@ -40,57 +108,35 @@ export function AnnotatedImage(
         aria-label={`${image.fileName}: ${image.gt.length} ground truth, ${image.dt.length} predictions`}
       >
         {image.path && <image href={imageUrl(image.path, w)} x="0" y="0" width={w} height={h} />}
-        {image.gt.map((g, i) => (
-          <g key={`g${i}`} opacity={dim(focus?.gt === undefined || g.categoryId === focus.gt)}>
+        {/* drawn back to front: the highest priority last, on top */}
+        {[...placed].reverse().map((p, i) => (
+          <g
+            key={i}
+            opacity={dim && !p.inCell ? "0.35" : "1"}
+            data-in-cell={p.inCell ? "" : undefined}
+          >
             <rect
-              x={g.bbox[0]}
-              y={g.bbox[1]}
-              width={g.bbox[2]}
-              height={g.bbox[3]}
+              x={p.box.bbox[0]}
+              y={p.box.bbox[1]}
+              width={p.box.bbox[2]}
+              height={p.box.bbox[3]}
               fill="none"
-              stroke="#16a34a"
-              stroke-width={stroke}
-              data-kind="gt"
+              stroke={p.color}
+              stroke-width={p.inCell ? stroke * 2 : stroke}
+              stroke-dasharray={p.gt ? undefined : `${stroke * 3} ${stroke * 2}`}
+              data-kind={p.gt ? "gt" : "dt"}
+              data-verdict={p.gt ? p.box.confusion?.verdict : verdictOf(p.box)}
             />
             <text
-              x={g.bbox[0] + 1}
-              y={g.bbox[1] + g.bbox[3] - 2}
+              x={p.x}
+              y={p.y}
               font-size={font}
               paint-order="stroke"
               stroke="#ffffff"
               stroke-width={font / 5}
-              fill="#16a34a"
+              fill={p.color}
             >
-              {g.label}
-            </text>
-          </g>
-        ))}
-        {image.dt.map((d, i) => (
-          <g key={`d${i}`} opacity={dim(focus?.dt === undefined || d.categoryId === focus.dt)}>
-            <rect
-              x={d.bbox[0]}
-              y={d.bbox[1]}
-              width={d.bbox[2]}
-              height={d.bbox[3]}
-              fill="none"
-              stroke={VERDICT_COLOR[d.verdict ?? "tp"] ?? "#0284c7"}
-              stroke-width={stroke}
-              stroke-dasharray={`${stroke * 3} ${stroke * 2}`}
-              data-kind="dt"
-              data-verdict={d.verdict}
-            />
-            <text
-              x={d.bbox[0] + 1}
-              y={Math.max(font, d.bbox[1] - 1)}
-              font-size={font}
-              paint-order="stroke"
-              stroke="#ffffff"
-              stroke-width={font / 5}
-              fill={VERDICT_COLOR[d.verdict ?? "tp"] ?? "#0284c7"}
-            >
-              {`${d.label} ${(d.score ?? 0).toFixed(2)}${
-                d.verdict && d.verdict !== "tp" ? ` ${d.verdict}` : ""
-              }`}
+              {p.text}
             </text>
           </g>
         ))}

@@ -23,8 +23,10 @@ const OFF = [
  * which draws its own cell content through `cell`.
  */
 export function ConfusionTable(
-  { labels, matrix, testId, levels = 4, background, cell }: {
+  { labels, rowLabels = labels, matrix, testId, levels = 4, background, cell }: {
+    /** Column labels (and row labels, unless `rowLabels` differ). */
     labels: string[];
+    rowLabels?: string[];
     matrix: number[][];
     /** data-testid of the table. */
     testId: string;
@@ -58,9 +60,9 @@ export function ConfusionTable(
           <tr key={i}>
             <th
               class="p-1 text-left font-medium text-slate-700 max-w-[8rem] truncate"
-              title={labels[i]}
+              title={rowLabels[i]}
             >
-              {labels[i]}
+              {rowLabels[i]}
             </th>
             {r.map((v, j) => {
               const s = shade(v, i === j && i !== background);

@@ -125,10 +125,13 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
             <EvalConfusion
               runId={ev.runId}
               labels={rep.confusion.labels}
-              catIds={rep.confusion.catIds}
+              rowLabels={rep.confusion.rowLabels}
               matrix={rep.confusion.matrix}
               iou={rep.confusion.iouThreshold}
               confidence={rep.confusion.confidence}
+              note={`IoU ≥ ${rep.confusion.iouThreshold}, confidence ≥ ${
+                rep.confusion.confidence.toFixed(2)
+              } (the recommended threshold). Rows: what the object is; columns: what the model said; duplicate: an extra box on an object another box already matched. Click a cell to see its images.`}
             />
           </Section>
           <Section
@@ -157,38 +160,51 @@ export function RunView({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[]
               </tbody>
             </table>
           </Section>
-          <Section
-            id="worst"
-            title="Worst images"
-            note="Most false positives and misses first (counted over all detections, as TIDE does); predictions are drawn from the recommended threshold up."
-          >
-            {worst.length === 0
-              ? <p class="text-sm text-slate-600">No image has a false positive or a miss.</p>
-              : (
-                <>
-                  <BoxLegend />
-                  <div
-                    class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-4 gap-2 mt-2"
-                    data-testid="worst"
-                  >
-                    {worst.map((im) => {
-                      const w = ev.detection!.worst.find((x) => x.id === im.id);
-                      return (
-                        <AnnotatedImage
-                          key={im.id}
-                          image={im}
-                          caption={`${im.fileName} · ${w?.fp ?? 0} false pos. · ${
-                            w?.missed ?? 0
-                          } missed`}
-                        />
-                      );
-                    })}
-                  </div>
-                </>
-              )}
-          </Section>
+          <WorstImages ev={ev} worst={worst} />
         </>
       )}
     </div>
+  );
+}
+
+/** The worst images at the matrix's confidence, with their tallies. */
+function WorstImages({ ev, worst }: { ev: RunEvaluation; worst: ImageDetail[] }) {
+  const det = ev.detection!, at = det.worstAt.confidence.toFixed(2);
+  return (
+    <Section
+      id="worst"
+      title={`Worst images at confidence ≥ ${at}`}
+      note={`Counted at the recommended threshold (${at}) and IoU ${det.worstAt.iouThreshold}, as its precision and recall are: most false positives plus misses first, then most misses, then the loosest matched box. Predictions are drawn from ${at} up.`}
+    >
+      {worst.length === 0
+        ? (
+          <p class="text-sm text-slate-600">
+            No image has a false positive or a miss at confidence ≥ {at}.
+          </p>
+        )
+        : (
+          <>
+            <BoxLegend />
+            <div
+              class="grid grid-cols-2 sm:grid-cols-3 lg:grid-cols-4 gap-2 mt-2"
+              data-testid="worst"
+            >
+              {worst.map((im) => {
+                const w = det.worst.find((x) => x.id === im.id);
+                const iou = w?.minIou == null ? "" : ` · loosest IoU ${w.minIou.toFixed(2)}`;
+                return (
+                  <AnnotatedImage
+                    key={im.id}
+                    image={im}
+                    caption={`${im.fileName} · ${w?.fp ?? 0} false pos. · ${
+                      w?.missed ?? 0
+                    } missed${iou}`}
+                  />
+                );
+              })}
+            </div>
+          </>
+        )}
+    </Section>
   );
 }

@@ -8,7 +8,9 @@ import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import {
   type CocoDetection,
   type CocoGt,
+  confusionRows,
   detectionReport,
+  type ImageTally,
   MetricsInputError,
   parseCocoGt,
   parseCocoResults,
@@ -27,6 +29,35 @@ import type { EvalInputs, HistorySeries, RunEvaluation, WorstImage } from "./typ
 export interface CachedEvaluation {
   evaluation: RunEvaluation;
   cells: Record<string, number[]>;
+}
+
+/**
+ * The detection cache key: the files' hash and the shape of what is cached, so an evaluation
+ * cached before the page learned a new view (duplicates, tallies at the threshold) is recomputed.
+ */
+const DETECTION_FORMAT = 2;
+const cacheKey = (hash: string) => `${hash}:d${DETECTION_FORMAT}`;
+
+/** Number of images the worst-images list keeps. */
+const WORST = 24;
+
+/**
+ * The worst images at the matrix's confidence: most false positives plus misses first, then most
+ * misses, then the loosest matched box (an image without a match last among equals).
+ */
+export function worstImages(
+  perImage: Record<string, ImageTally>,
+  names: Map<number, string>,
+): WorstImage[] {
+  const loosest = (w: WorstImage) => w.minIou ?? Infinity;
+  return Object.entries(perImage)
+    .map(([id, t]) => ({ id: Number(id), fileName: names.get(Number(id)) ?? id, ...t }))
+    .filter((w) => w.fp + w.missed > 0)
+    .sort((a, b) =>
+      b.fp + b.missed - (a.fp + a.missed) || b.missed - a.missed ||
+      loosest(a) - loosest(b) || a.id - b.id
+    )
+    .slice(0, WORST);
 }
 
 /** Reads a volume file's bytes; a missing file is a clear 404 naming what it is. */
@@ -171,7 +202,7 @@ export async function evaluateRun(
     ];
     const hash = await contentHash([gtBytes, dtBytes]);
     if (!opts.force) {
-      const hit = await readCached<CachedEvaluation>(s.id, hash);
+      const hit = await readCached<CachedEvaluation>(s.id, cacheKey(hash));
       if (hit) return withFresh(hit, { name: base.name, model: base.model }, hist);
     }
     const t0 = performance.now();
@@ -186,13 +217,12 @@ export async function evaluateRun(
       if (e instanceof MetricsInputError) throw new BadRequestError(e.message);
       throw e;
     }
-    const { cellImages, ...confusion } = rep.confusion;
+    const { cellImages, ...counted } = rep.confusion;
+    const table = confusionRows(counted);
+    const confusion = { ...counted, rowLabels: table.rows, matrix: table.matrix };
+    const { imageTallies, ...kept } = rep;
     const names = new Map(gt.images.map((im) => [im.id, im.file_name ?? String(im.id)]));
-    const worst: WorstImage[] = Object.entries(rep.errors.perImage)
-      .map(([id, t]) => ({ id: Number(id), fileName: names.get(Number(id)) ?? id, ...t }))
-      .filter((w) => w.fp + w.missed > 0)
-      .sort((a, b) => b.fp + b.missed - (a.fp + a.missed) || b.missed - a.missed || a.id - b.id)
-      .slice(0, 24);
+    const worst = worstImages(imageTallies.perImage, names);
     const evaluation: RunEvaluation = {
       ...base,
       task,
@@ -203,7 +233,11 @@ export async function evaluateRun(
       headline: detectionHeadline(rep),
       logged: hist.logged,
       history: hist.series,
-      detection: { report: { ...rep, confusion }, worst },
+      detection: {
+        report: { ...kept, confusion },
+        worst,
+        worstAt: { confidence: imageTallies.confidence, iouThreshold: imageTallies.iouThreshold },
+      },
     };
     if (maskless) {
       evaluation.note =
@@ -211,7 +245,7 @@ export async function evaluateRun(
         "for every object, so only boxes are evaluated.";
     }
     const out = { evaluation, cells: cellImages };
-    await writeCached(s.id, hash, out);
+    await writeCached(s.id, cacheKey(hash), out);
     // a run that detects nothing has no threshold worth defaulting deployment to
     if (!noThresholdReason(rep)) {
       await saveRecommendedThreshold({

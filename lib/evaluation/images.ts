@@ -6,6 +6,7 @@
 import { BadRequestError, NotFoundError } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { contentHash } from "./cache.ts";
+import { imageConfusion } from "@/lib/metrics/mod.ts";
 import { type CachedEvaluation, evaluateRun, parseDetection, readInput } from "./evaluate.ts";
 
 /** A box to draw: `[x, y, w, h]` in the image's pixels. */
@@ -17,6 +18,12 @@ export interface DrawnBox {
   score?: number;
   /** Predictions only: TIDE's verdict (tp when it matched), ground truth: found / missed. */
   verdict?: string;
+  /**
+   * Where the confusion matrix counted it (boxes at or above the matrix's confidence): its cell
+   * "row,col" and what that cell means for it (predictions: tp, cls, bkg, dupe; ground truth:
+   * found, missed).
+   */
+  confusion?: { cell: string; verdict: string };
 }
 
 /** One image with what to draw on it. */
@@ -31,20 +38,37 @@ export interface ImageDetail {
   dt: DrawnBox[];
 }
 
-/** Ids of the images behind a cell ("row,col" of the matrix), from the cached evaluation. */
+/**
+ * Ids of the images behind a cell ("row,col" of the rows the page shows: the classes,
+ * background, then duplicates), from the cached evaluation.
+ */
 export function cellImageIds(ev: CachedEvaluation, row: number, col: number): number[] {
-  const n = ev.evaluation.detection?.report.confusion.labels.length ?? 0;
+  const c = ev.evaluation.detection?.report.confusion;
+  const n = c?.labels.length ?? 0, rows = c?.matrix.length ?? 0;
   if (
-    !Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= n || col >= n
+    !Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= rows ||
+    col >= n
   ) {
-    throw new BadRequestError(`row and col must be cell indices below ${n}.`);
+    throw new BadRequestError(
+      `row must be a cell index below ${rows} and col one below ${n}.`,
+    );
   }
   return ev.cells[`${row},${col}`] ?? [];
 }
 
+/** What a confusion cell says about a prediction (`dt`) or a ground truth in it. */
+export function cellVerdict(cell: string, background: number, dt: boolean): string {
+  const [r, c] = cell.split(",").map(Number);
+  if (!dt) return c === background ? "missed" : "found";
+  if (r === background) return "bkg";
+  if (r > background) return "dupe";
+  return r === c ? "tp" : "cls";
+}
+
 /**
  * Details of some images of a detection run. `minScore` drops weaker predictions (the page passes
- * the confusion matrix's confidence so what is drawn matches what was counted).
+ * the confusion matrix's confidence so what is drawn matches what was counted); every box the
+ * matrix counted carries its cell.
  */
 export async function imageDetails(
   ws: Workspace,
@@ -62,12 +86,23 @@ export async function imageDetails(
   const hash = await contentHash([gtBytes, dtBytes]);
   const { gt, dts } = parseDetection(gtBytes, dtBytes, inputs, hash);
   const names = new Map(gt.categories.map((c) => [c.id, c.name]));
-  const errors = ev.evaluation.detection!.report.errors.detectionErrors;
+  const det = ev.evaluation.detection!.report;
+  const errors = det.errors.detectionErrors;
+  const conf = det.confusion, BG = conf.labels.length - 1;
+  const matched = imageConfusion(gt, dts, ids, {
+    iouThreshold: conf.iouThreshold,
+    confidence: conf.confidence,
+  });
+  const where = (id: number, i: number, dt: boolean) => {
+    const m = matched.get(id);
+    const cell = dt ? m?.dt.get(i) : m?.gt.get(i);
+    return cell ? { confusion: { cell, verdict: cellVerdict(cell, BG, dt) } } : {};
+  };
   const images = new Map(gt.images.map((im) => [im.id, im]));
   const want = new Set(ids);
   const gtBy = new Map<number, DrawnBox[]>();
   const dtBy = new Map<number, DrawnBox[]>();
-  gt.annotations.forEach((a) => {
+  gt.annotations.forEach((a, i) => {
     if (!want.has(a.image_id) || !a.bbox) return;
     const l = gtBy.get(a.image_id) ?? [];
     l.push({
@@ -75,6 +110,7 @@ export async function imageDetails(
       categoryId: a.category_id,
       label: names.get(a.category_id) ?? String(a.category_id),
       verdict: a.iscrowd ? "crowd" : undefined,
+      ...where(a.image_id, i, false),
     });
     gtBy.set(a.image_id, l);
   });
@@ -89,6 +125,7 @@ export async function imageDetails(
       label: names.get(d.category_id) ?? String(d.category_id),
       score: d.score,
       verdict,
+      ...where(d.image_id, i, true),
     });
     dtBy.set(d.image_id, l);
   });
@@ -103,7 +140,13 @@ export async function imageDetails(
       width: im.width,
       height: im.height,
       gt: gtBy.get(id) ?? [],
-      dt: (dtBy.get(id) ?? []).sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, 100),
+      dt: drawnPredictions(dtBy.get(id) ?? []),
     };
   });
+}
+
+/** Predictions to draw, best first: the 100 best, and every one the confusion matrix counted. */
+function drawnPredictions(dts: DrawnBox[]): DrawnBox[] {
+  dts.sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
+  return dts.filter((d, i) => i < 100 || d.confusion);
 }

@@ -166,7 +166,7 @@ function mdRun(e: RunEvaluation): string {
       "",
       mdTable(
         ["truth \\ predicted", ...c.labels],
-        c.matrix.map((r, i) => [c.labels[i], ...r.map(String)]),
+        c.matrix.map((r, i) => [c.rowLabels[i], ...r.map(String)]),
       ),
     );
     const b = rep.sweep.overall.best;
@@ -186,16 +186,18 @@ function mdCompare(c: Comparison): string {
   const head = ["Metric", ...c.runs.map((r, i) => (i === 0 ? `${r.name} (baseline)` : r.name))];
   const out = ["## Comparison", ""];
   if (c.warning) out.push(`> ${mdText(c.warning)}`, "");
-  out.push(mdTable(
-    head,
-    c.metrics.map((m) => [
-      m.label,
-      ...m.values.map((
-        v,
-        i,
-      ) => (i === 0 ? fmtMetric(v) : `${fmtMetric(v)} (${signed(m.deltas[i])})`)),
-    ]),
-  ));
+  if (c.metrics.length) {
+    out.push(mdTable(
+      head,
+      c.metrics.map((m) => [
+        m.label,
+        ...m.values.map((
+          v,
+          i,
+        ) => (i === 0 ? fmtMetric(v) : `${fmtMetric(v)} (${signed(m.deltas[i])})`)),
+      ]),
+    ));
+  }
   if (c.classes.length) {
     out.push(
       "",

@@ -2,11 +2,13 @@
  * The self-contained HTML report: one file, no requests to the server or anywhere else (styles
  * inline, charts as SVG data URIs), that prints to PDF cleanly through its print stylesheet.
  */
+import { classColor } from "@/lib/data/colors.ts";
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
 import { COCO_TRUST, usesCoco } from "./report.ts";
 import { barChartSvg, heatmapSvg, lineChartSvg, svgDataUri } from "./svg.ts";
 import { TIDE_LABELS } from "./charts.ts";
+import { cocoNoValue } from "./headline.ts";
 import { CLASS_COLUMNS, classRows, fmtMetric, type RunEvaluation } from "./types.ts";
 
 const esc = (s: string) =>
@@ -67,7 +69,9 @@ function runSection(e: RunEvaluation, first: boolean): string {
     }</div>`,
   );
   const charts: string[] = [];
-  const hist = e.history.filter((s) => s.points.length > 1);
+  const hist = e.history
+    .map((s) => ({ ...s, points: s.points.filter((p) => !cocoNoValue(s.name, p.y)) }))
+    .filter((s) => s.points.length > 1);
   const loss = hist.filter((s) => /loss/.test(s.name));
   const evals = hist.filter((s) => s.name.startsWith("eval_") && !/loss/.test(s.name)).slice(0, 6);
   if (loss.length) {
@@ -96,8 +100,10 @@ function runSection(e: RunEvaluation, first: boolean): string {
   }
   const rep = e.detection?.report;
   if (rep) {
-    const curves = rep.bbox.perCategory.slice(0, 8).map((c) => ({
+    const classIndex = new Map(rep.confusion.catIds.map((id, i) => [id, i]));
+    const curves = rep.bbox.perCategory.slice(0, 8).map((c, i) => ({
       label: c.name,
+      color: classColor(classIndex.get(c.id) ?? i),
       points: rep.bbox.recall.map((r, i) => ({
         x: r,
         y: rep.bbox.prCurves[String(c.id)]?.p50[i] ?? -1,
@@ -147,6 +153,7 @@ function runSection(e: RunEvaluation, first: boolean): string {
             rep.confusion.confidence.toFixed(2)
           })`,
           labels: rep.confusion.labels,
+          rowLabels: rep.confusion.rowLabels,
           matrix: rep.confusion.matrix,
         }),
         "Confusion matrix",
@@ -193,12 +200,16 @@ function runSection(e: RunEvaluation, first: boolean): string {
   }
   if (e.detection?.worst.length) {
     out.push(
-      `<h3>Worst images</h3>`,
+      `<h3>Worst images at confidence ≥ ${e.detection.worstAt.confidence.toFixed(2)}</h3>`,
       table(
-        ["Image", "False positives", "Missed", "Found"],
-        e.detection.worst.map((
-          w,
-        ) => [esc(w.fileName), String(w.fp), String(w.missed), String(w.tp)]),
+        ["Image", "False positives", "Missed", "Found", "Loosest IoU"],
+        e.detection.worst.map((w) => [
+          esc(w.fileName),
+          String(w.fp),
+          String(w.missed),
+          String(w.tp),
+          w.minIou === null ? "—" : w.minIou.toFixed(2),
+        ]),
       ),
     );
   }
@@ -209,8 +220,8 @@ function compareSection(c: Comparison): string {
   const head = ["Metric", ...c.runs.map((r, i) => esc(r.name) + (i === 0 ? " (baseline)" : ""))];
   const out = [`<h2 class="first">Comparison</h2>`];
   if (c.warning) out.push(`<p>${esc(c.warning)}</p>`);
-  out.push(
-    table(
+  if (c.metrics.length) {
+    out.push(table(
       head,
       c.metrics.map((
         m,
@@ -218,8 +229,8 @@ function compareSection(c: Comparison): string {
         esc(m.label),
         ...m.values.map((v, i) => fmtMetric(v) + (i ? signed(m.deltas[i]) : "")),
       ]),
-    ),
-  );
+    ));
+  }
   if (c.prCurves.some(Boolean)) {
     const series = c.prCurves.flatMap((p, i) =>
       p

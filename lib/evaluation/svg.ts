@@ -11,6 +11,8 @@ export interface SvgSeries {
   label: string;
   points: { x: number; y: number }[];
   dashed?: boolean;
+  /** A class's own colour; else the palette by position. */
+  color?: string;
 }
 
 /** The first eight of the page charts' colours (more series cycle). */
@@ -72,7 +74,7 @@ export function lineChartSvg(opts: {
     );
   }
   opts.series.forEach((s, i) => {
-    const c = PALETTE[i % PALETTE.length];
+    const c = s.color ?? PALETTE[i % PALETTE.length];
     const d = s.points.filter((p) => Number.isFinite(p.x + p.y))
       .map((p, j) => `${j ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join("");
     if (d) {
@@ -136,12 +138,17 @@ export function barChartSvg(opts: {
   return frame(W, H, opts.title, parts);
 }
 
-/** A matrix as coloured cells with counts (rows: truth, columns: prediction). */
-export function heatmapSvg(opts: { title: string; labels: string[]; matrix: number[][] }): string {
-  const n = opts.labels.length;
+/**
+ * A matrix as coloured cells with counts (rows: truth, columns: prediction). `rowLabels`, when
+ * the rows are not the columns' classes (a detection matrix's extra duplicate row).
+ */
+export function heatmapSvg(
+  opts: { title: string; labels: string[]; rowLabels?: string[]; matrix: number[][] },
+): string {
+  const n = opts.labels.length, rows = opts.rowLabels ?? opts.labels;
   const cell = Math.max(22, Math.min(48, Math.floor(420 / Math.max(n, 1))));
   const lw = 110, top = 40 + 90;
-  const W = lw + cell * n + 20, H = top + cell * n + 30;
+  const W = lw + cell * n + 20, H = top + cell * opts.matrix.length + 30;
   const max = Math.max(1, ...opts.matrix.flat());
   const parts: string[] = [];
   opts.labels.forEach((l, j) => {
@@ -153,7 +160,7 @@ export function heatmapSvg(opts: { title: string; labels: string[]; matrix: numb
   opts.matrix.forEach((r, i) => {
     parts.push(
       `<text x="${lw - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${
-        esc(opts.labels[i].slice(0, 16))
+        esc((rows[i] ?? "").slice(0, 16))
       }</text>`,
     );
     r.forEach((v, j) => {

@@ -46,22 +46,37 @@ export interface HistorySeries {
   points: { x: number; y: number }[];
 }
 
-/** An image of the "worst images" gallery, with its tally. */
+/** An image of the "worst images" gallery, with its tally at the confidence threshold. */
 export interface WorstImage {
   id: number;
   fileName: string;
   fp: number;
   missed: number;
   tp: number;
+  /** Lowest IoU of its true positives (null: none). */
+  minIou: number | null;
 }
 
-/** Detection (and instance segmentation) part; the confusion matrix's image lists are left out. */
+/**
+ * Detection (and instance segmentation) part; the confusion matrix's image lists and the
+ * per-image tallies are left out (the tallies become `worst`).
+ */
 export interface DetectionView {
-  report: Omit<DetectionReport, "confusion"> & {
-    confusion: Omit<DetectionReport["confusion"], "cellImages">;
-  };
+  report: Omit<DetectionReport, "confusion" | "imageTallies"> & { confusion: ConfusionView };
   worst: WorstImage[];
+  /** The cut `worst` was counted at. */
+  worstAt: { confidence: number; iouThreshold: number };
 }
+
+/**
+ * The detection confusion matrix as the page shows it (lib/metrics' `confusionRows`): `labels`
+ * name the columns (classes, background); `matrix` has one more row than columns, because the
+ * background row is split into boxes on nothing ("background") and extra boxes on objects
+ * another box already matched ("duplicate"), named by `rowLabels`.
+ */
+export type ConfusionView = Omit<DetectionReport["confusion"], "cellImages"> & {
+  rowLabels: string[];
+};
 
 /** A run's full evaluation, as computed and cached. */
 export interface RunEvaluation {
