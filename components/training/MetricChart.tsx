@@ -12,14 +12,12 @@ const PALETTE = ALL_COLOURS.slice(0, 7);
  * not flicker.
  */
 export function MetricChart(
-  { title, series, logY = false, xMin, xMax, height = "normal" }: {
+  { title, series, logY = false, xMin, xMax }: {
     title: string;
     series: Series[];
     logY?: boolean;
     xMin?: number;
     xMax?: number;
-    /** Tailwind height (inline styles are refused by the CSP). */
-    height?: "normal" | "tall";
   },
 ) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -34,25 +32,22 @@ export function MetricChart(
     borderDash: s.dashed ? [6, 4] : [],
     borderWidth: 2,
     pointRadius: s.points.length > 60 ? 0 : 2,
-    tension: 0,
     parsing: false as const,
   }));
   const usableLog = logY && series.every((s) => s.points.every((p) => p.y > 0));
 
   useEffect(() => {
     if (!canvas.current) return;
+    // data, zoom and the y scale are set by the effect below, which runs right after this one
     chart.current = new Chart(canvas.current, {
       type: "line",
-      data: { datasets },
+      data: { datasets: [] },
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "nearest", intersect: false },
-        scales: {
-          x: { type: "linear", title: { display: true, text: "step" } },
-          y: { type: usableLog ? "logarithmic" : "linear" },
-        },
+        scales: { x: { type: "linear", title: { display: true, text: "step" } } },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
       },
     });
@@ -77,7 +72,7 @@ export function MetricChart(
         <span>{title}</span>
         <span class="text-xs font-normal text-slate-400" data-points={count}>{count} points</span>
       </figcaption>
-      <div class={`relative ${height === "tall" ? "h-72" : "h-56"}`}>
+      <div class="relative h-56">
         <canvas ref={canvas} aria-label={`${title} chart`} role="img" />
       </div>
       {logY && !usableLog && (

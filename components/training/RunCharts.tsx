@@ -49,7 +49,7 @@ export function RunCharts(
   const compareIdSig = useSignal("");
   const otherSig = useSignal<Overlay | null>(null);
   const points = pointsSig.value, evalNames = evalNamesSig.value;
-  const shownEval = shownEvalMetrics(evalNames, pickedSig.value);
+  const shownEval = shownEvalMetrics(evalNames, pickedSig.value, points);
   const logY = logYSig.value, range = rangeSig.value, compareId = compareIdSig.value;
   const other = otherSig.value;
   useEffect(() => {
@@ -93,32 +93,21 @@ export function RunCharts(
           />
           log scale
         </label>
-        <label>
-          steps from{" "}
-          <input
-            class={`${box} w-20`}
-            type="number"
-            disabled={!ready}
-            value={range.from ?? ""}
-            onInput={(e) => (rangeSig.value = {
-              ...range,
-              from: parseStep((e.currentTarget as HTMLInputElement).value),
-            })}
-          />
-        </label>
-        <label>
-          to{" "}
-          <input
-            class={`${box} w-20`}
-            type="number"
-            disabled={!ready}
-            value={range.to ?? ""}
-            onInput={(e) => (rangeSig.value = {
-              ...range,
-              to: parseStep((e.currentTarget as HTMLInputElement).value),
-            })}
-          />
-        </label>
+        {(["from", "to"] as const).map((end) => (
+          <label key={end}>
+            {end === "from" ? "steps from" : "to"}{" "}
+            <input
+              class={`${box} w-20`}
+              type="number"
+              disabled={!ready}
+              value={range[end] ?? ""}
+              onInput={(e) => (rangeSig.value = {
+                ...range,
+                [end]: parseStep((e.currentTarget as HTMLInputElement).value),
+              })}
+            />
+          </label>
+        ))}
         {isZoomed(range) && (
           <button
             type="button"

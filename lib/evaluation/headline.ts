@@ -45,6 +45,15 @@ export const DEFINITIONS: Record<string, [string, string]> = {
 export const COCO_NO_GT =
   "— : no ground-truth objects in this size range (COCO reports -1), so there is nothing to score.";
 
+/**
+ * True when a logged value is COCO's -1 ("no objects of this size") rather than a score: the
+ * value -1 of an eval_map* / eval_mar* metric. The run page's tiles show it as "—" and its
+ * charts leave it out.
+ */
+export function cocoNoValue(name: string, value: number): boolean {
+  return value === -1 && name.startsWith("eval_ma");
+}
+
 function h(key: string, value: number | null | undefined): Headline {
   const [label, definition] = DEFINITIONS[key] ?? [key, ""];
   // COCO's -1 is "no ground truth here", not a score: shown as "—" with that reason

@@ -3,6 +3,7 @@
  * offered for picking, one line per metric (and its twin from a compared run), and the step
  * range typed in the zoom fields.
  */
+import { cocoNoValue } from "@/lib/evaluation/headline.ts";
 import type { MetricPointLite } from "./status.ts";
 
 /** One line: a metric of this run, or of a run it is compared with (dashed). */
@@ -33,9 +34,17 @@ export function evalMetricNames(names: string[]): string[] {
   return names.filter((n) => n.startsWith("eval_") && !n.includes("_class_") && n !== "eval_loss");
 }
 
-/** The evaluation metrics drawn: those picked, else the first few. */
-export function shownEvalMetrics(evalNames: string[], picked: string[] | null): string[] {
-  return picked ?? evalNames.slice(0, DEFAULT_EVAL_SHOWN);
+/**
+ * The evaluation metrics drawn: those picked, else the first few that have a value to plot
+ * (a metric that only ever logged COCO's -1, "no objects of this size", is not picked for you).
+ */
+export function shownEvalMetrics(
+  evalNames: string[],
+  picked: string[] | null,
+  points: MetricPointLite[],
+): string[] {
+  return picked ??
+    evalNames.filter((n) => seriesOf(points, n, n).points.length).slice(0, DEFAULT_EVAL_SHOWN);
 }
 
 /** `shown` with `name` ticked on or off (in the order of `evalNames`). */
@@ -48,15 +57,15 @@ export function pickEvalMetric(
   return evalNames.filter((n) => (n === name ? on : shown.includes(n)));
 }
 
-/** One metric's line, by step. */
+/** One metric's line, by step; COCO's -1 ("no objects of this size") is not a point. */
 export function seriesOf(
   points: MetricPointLite[],
   name: string,
   label: string,
   dashed = false,
 ): Series {
-  const pts = points.filter((p) => p.name === name).map((p) => ({ x: p.step, y: p.value }));
-  pts.sort((a, b) => a.x - b.x);
+  const pts = points.filter((p) => p.name === name && !cocoNoValue(name, p.value))
+    .map((p) => ({ x: p.step, y: p.value })).sort((a, b) => a.x - b.x);
   return { label, points: pts, dashed, colorKey: name };
 }
 
