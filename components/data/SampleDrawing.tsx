@@ -16,6 +16,12 @@ interface Props {
   flagged: Set<number | undefined>;
   /** Class name of an id. */
   name: (id: number) => string;
+  /**
+   * Colour of a class id: `datasetClassColor(format, classIds)` from lib/data/colors.ts, so a
+   * COCO category is drawn in the colour the model's predictions of it get. Without it the id
+   * is taken as the class index.
+   */
+  color?: (id: number) => string;
   /** The image's natural size, when the sample did not carry one. */
   onSize: (w: number, h: number) => void;
 }
@@ -54,7 +60,8 @@ const fileUrl = (p: string, overlay = false) =>
 
 /** The image with its boxes, polygons, RLE and semantic masks in class colours, as SVG. */
 export function SampleDrawing(
-  { sample, image, width, height, labels, opacity, flagged, name, onSize }: Props,
+  { sample, image, width, height, labels, opacity, flagged, name, color = classColor, onSize }:
+    Props,
 ) {
   return (
     <svg
@@ -86,7 +93,7 @@ export function SampleDrawing(
         />
       )}
       {sample.annotations.map((a, i) => {
-        const c = classColor(a.category_id);
+        const c = color(a.category_id);
         return (
           <g
             key={i}

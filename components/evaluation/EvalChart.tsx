@@ -15,7 +15,7 @@ export function EvalChart({ spec, ready }: { spec: ChartSpec; ready: boolean }) 
       data: {
         labels: spec.labels,
         datasets: spec.series.map((s, i) => {
-          const c = PALETTE[i % PALETTE.length];
+          const c = s.color ?? PALETTE[i % PALETTE.length];
           return line
             ? {
               label: s.label,

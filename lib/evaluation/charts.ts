@@ -2,8 +2,10 @@
  * Chart descriptions built on the server from an evaluation and drawn by the page's chart
  * island (chart.js) — one place decides what each chart shows, the browser only draws it.
  */
+import { classColor } from "@/lib/data/colors.ts";
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { runLabels } from "./compare.ts";
+import { cocoNoValue } from "./headline.ts";
 import type { RunEvaluation } from "./types.ts";
 
 /** One line (or, for bar charts, one set of bars). */
@@ -14,6 +16,8 @@ export interface ChartSeries {
   dashed?: boolean;
   /** Hidden until its legend entry is clicked (long per-class lists). */
   hidden?: boolean;
+  /** A class's own colour (lib/data/colors.ts); else the chart palette by position. */
+  color?: string;
 }
 
 /** A chart the island draws; `id` names the PNG download. */
@@ -36,7 +40,10 @@ const HISTORY_SKIP = /(_class_|^epoch$|grad_norm)/;
 
 /** History charts: losses together, the learning rate, validation metrics together. */
 export function historyCharts(ev: RunEvaluation, prefix = ""): ChartSpec[] {
-  const hist = ev.history.filter((s) => !HISTORY_SKIP.test(s.name) && s.points.length > 0);
+  // COCO's -1 ("no objects of this size") is not a value to plot; a metric of only -1 is left out
+  const hist = ev.history.filter((s) => !HISTORY_SKIP.test(s.name))
+    .map((s) => ({ ...s, points: s.points.filter((p) => !cocoNoValue(s.name, p.y)) }))
+    .filter((s) => s.points.length > 0);
   const groups: [string, string, (n: string) => boolean][] = [
     ["loss", "Loss", (n) => /loss/.test(n)],
     ["eval", "Validation metrics", (n) => n.startsWith("eval_") && !/loss/.test(n)],
@@ -58,6 +65,8 @@ export function detectionCharts(ev: RunEvaluation): ChartSpec[] {
   const rep = ev.detection?.report;
   if (!rep) return [];
   const cats = rep.bbox.perCategory;
+  // the model's class index: the category's rank among the ids, as training numbers them
+  const classIndex = new Map(rep.confusion.catIds.map((id, i) => [id, i]));
   const pr = (key: "p50" | "p75"): ChartSpec => ({
     id: `pr-curves-iou${key.slice(1)}`,
     title: `Precision–recall per class (IoU 0.${key.slice(1)})`,
@@ -71,6 +80,7 @@ export function detectionCharts(ev: RunEvaluation): ChartSpec[] {
     series: cats.map((c, i) => ({
       label: c.name,
       hidden: i >= 10,
+      color: classColor(classIndex.get(c.id) ?? i),
       points: rep.bbox.recall
         .map((x, j) => ({ x, y: rep.bbox.prCurves[String(c.id)]?.[key][j] ?? -1 }))
         .filter((p) => p.y >= 0),
@@ -136,7 +146,8 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
     const o = e.detection?.report.sweep.overall;
     return o ? [{ ...style(j), points: o.recall.map((x, i) => ({ x, y: o.precision[i] })) }] : [];
   });
-  if (pr.length) {
+  // an overlay needs two runs to compare: a lone detection run among others has its own page
+  if (pr.length >= 2) {
     out.push({
       id: "compare-pr",
       title: "Precision–recall over confidence (IoU 0.5), all classes",
@@ -162,6 +173,8 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
       }),
     });
   }
+  // a loss (or any logged metric) is only comparable within one task: one overlay per task
+  const tasks = [...new Set(evals.map((e) => e.task ?? ""))];
   for (
     const [name, title] of [
       ["eval_map", "mAP over steps"],
@@ -171,12 +184,21 @@ export function compareCharts(evals: RunEvaluation[]): ChartSpec[] {
       ["eval_pq", "PQ over steps"],
     ]
   ) {
-    const series = evals.flatMap((e, j) => {
-      const h = e.history.find((s) => s.name === name);
-      return h && h.points.length ? [{ ...style(j), points: h.points }] : [];
-    });
-    if (series.length >= 2) {
-      out.push({ id: `compare-${name}`, title, kind: "line", xLabel: "step", series });
+    for (const task of tasks) {
+      const series = evals.flatMap((e, j) => {
+        const h = (e.task ?? "") === task ? e.history.find((s) => s.name === name) : undefined;
+        const points = h?.points.filter((p) => !cocoNoValue(name, p.y)) ?? [];
+        return points.length ? [{ ...style(j), points }] : [];
+      });
+      if (series.length < 2) continue;
+      const one = tasks.length === 1;
+      out.push({
+        id: one ? `compare-${name}` : `compare-${name}-${task}`,
+        title: one ? title : `${title} (${task.replace(/_/g, " ")} runs)`,
+        kind: "line",
+        xLabel: "step",
+        series,
+      });
     }
   }
   return out;

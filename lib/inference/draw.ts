@@ -1,11 +1,12 @@
 /**
  * Playground overlays on a canvas: boxes with label and score, instance masks and class-index
- * masks in the app's class colours (lib/data/colors.ts, as the server's mask overlays) with an
+ * masks in the app's class colours (lib/data/colors.ts, keyed by the model's class index, as
+ * Data EDA, the evaluation charts and the server's mask and batch overlays are) with an
  * opacity, and a class filter. Also turns an endpoint's serving-contract answer back into the
  * same Prediction the browser decodes, and filters it as decodeOutputs would, so both kinds of
  * result draw, compare and re-filter alike. Drawing needs a canvas; nothing here loads onnxruntime.
  */
-import { classRgb } from "@/lib/data/colors.ts";
+import { classColor, classRgb } from "@/lib/data/colors.ts";
 import { rleCountsFromString } from "@/lib/image/coco_rle.ts";
 import type { ServingEntry } from "@/lib/inference/contract.ts";
 import type {
@@ -60,14 +61,14 @@ function drawBoxes(
   ctx.textBaseline = "top";
   p.boxes.forEach(([x1, y1, x2, y2], i) => {
     if (hidden.has(p.labels[i])) return;
-    const [r, g, b] = classRgb(p.labels[i]);
-    ctx.strokeStyle = `rgb(${r},${g},${b})`;
+    const colour = classColor(p.labels[i]);
+    ctx.strokeStyle = colour;
     ctx.lineWidth = line;
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
     const text = `${p.label_names[i]} ${p.scores[i].toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6;
     const ty = y1 - font - 4 >= 0 ? y1 - font - 4 : y1;
-    ctx.fillStyle = `rgb(${r},${g},${b})`;
+    ctx.fillStyle = colour;
     ctx.fillRect(x1, ty, tw, font + 4);
     ctx.fillStyle = "#fff";
     ctx.fillText(text, x1 + 3, ty + 2);
