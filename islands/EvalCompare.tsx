@@ -61,54 +61,54 @@ export default function EvalCompare({ comparison: c }: Props) {
   );
   return (
     <div class="space-y-4">
-      {c.warning && (
-        <p class="text-sm text-amber-800 bg-amber-50 border border-amber-200 rounded p-2">
-          {c.warning}
-        </p>
-      )}
-      <fieldset class="flex flex-wrap gap-3 text-xs text-slate-600" data-testid="compare-columns">
-        <legend class="sr-only">Columns</legend>
-        {c.runs.slice(1).map((r) => (
-          <label key={r.id} class="flex items-center gap-1">
+      {(c.metrics.length > 0 || c.classes.length > 0) && (
+        <fieldset class="flex flex-wrap gap-3 text-xs text-slate-600" data-testid="compare-columns">
+          <legend class="sr-only">Columns</legend>
+          {c.runs.slice(1).map((r) => (
+            <label key={r.id} class="flex items-center gap-1">
+              <input
+                type="checkbox"
+                disabled={!ready}
+                checked={!hidden.includes(r.id)}
+                data-column={r.id}
+                onChange={() => save({ hidden: toggleHidden(hidden, r.id), deltas })}
+              />
+              {r.name}
+            </label>
+          ))}
+          <label class="flex items-center gap-1">
             <input
               type="checkbox"
               disabled={!ready}
-              checked={!hidden.includes(r.id)}
-              data-column={r.id}
-              onChange={() => save({ hidden: toggleHidden(hidden, r.id), deltas })}
+              checked={deltas}
+              data-column="deltas"
+              onChange={() =>
+                save({ hidden, deltas: !deltas })}
             />
-            {r.name}
+            show deltas
           </label>
-        ))}
-        <label class="flex items-center gap-1">
-          <input
-            type="checkbox"
-            disabled={!ready}
-            checked={deltas}
-            data-column="deltas"
-            onChange={() => save({ hidden, deltas: !deltas })}
-          />
-          show deltas
-        </label>
-      </fieldset>
-      <div class="overflow-x-auto">
-        <table class="min-w-full text-sm" data-testid="compare-metrics">
-          <thead class="bg-slate-50 text-slate-700">{header("Metric")}</thead>
-          <tbody>
-            {c.metrics.map((m) => (
-              <tr key={m.key} class="border-t border-slate-100">
-                <td class="px-2 py-1" title={m.definition}>{m.label}</td>
-                {cols.map((r) => (
-                  <td key={r.id} class="px-2 py-1 text-right tabular-nums">
-                    {fmtMetric(m.values[r.i])}
-                    {deltas && r.i > 0 && <Delta v={m.deltas[r.i]} />}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+        </fieldset>
+      )}
+      {c.metrics.length > 0 && (
+        <div class="overflow-x-auto">
+          <table class="min-w-full text-sm" data-testid="compare-metrics">
+            <thead class="bg-slate-50 text-slate-700">{header("Metric")}</thead>
+            <tbody>
+              {c.metrics.map((m) => (
+                <tr key={m.key} class="border-t border-slate-100">
+                  <td class="px-2 py-1" title={m.definition}>{m.label}</td>
+                  {cols.map((r) => (
+                    <td key={r.id} class="px-2 py-1 text-right tabular-nums">
+                      {fmtMetric(m.values[r.i])}
+                      {deltas && r.i > 0 && <Delta v={m.deltas[r.i]} />}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {c.classes.length > 0 && (
         <div class="overflow-x-auto">
           <h3 class="text-sm font-semibold text-slate-800 mb-1">Per-class {c.classMetric}</h3>

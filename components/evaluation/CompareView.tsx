@@ -17,6 +17,8 @@ export function CompareView(
   },
 ) {
   const charts = compareCharts(evals);
+  // a row of drawings exists only when every run drew the image (detection runs only)
+  const rows = images.filter((row) => row.length === evals.length && row.every(Boolean));
   return (
     <div data-testid="compare-view" class="print:[body:has(&)_aside]:hidden">
       {evals.some((e) => e.kind === "detection") && (
@@ -27,8 +29,11 @@ export function CompareView(
       <Section
         id="metrics"
         title="Metrics side by side"
-        note="Deltas are against the first run (the baseline). Columns you hide are remembered in this browser."
+        note={comparison.metrics.length || comparison.classes.length
+          ? "Deltas are against the first run (the baseline). Columns you hide are remembered in this browser."
+          : undefined}
       >
+        <CompareNotes c={comparison} />
         <EvalCompare comparison={comparison} />
       </Section>
       {charts.length > 0 && (
@@ -36,7 +41,7 @@ export function CompareView(
           <EvalCharts specs={charts} />
         </Section>
       )}
-      {images.length > 0 && (
+      {rows.length > 0 && (
         <Section
           id="same-images"
           title="The same images, each run's predictions"
@@ -44,7 +49,7 @@ export function CompareView(
         >
           <BoxLegend />
           <div class="mt-2 space-y-3" data-testid="side-by-side">
-            {images.map((row) => (
+            {rows.map((row) => (
               <div
                 key={row[0].id}
                 class={`grid gap-2 ${
@@ -68,5 +73,26 @@ export function CompareView(
         </Section>
       )}
     </div>
+  );
+}
+
+/** Why some metrics are not in the table: the runs' kinds differ, or some runs lack them. */
+function CompareNotes({ c }: { c: Comparison }) {
+  if (c.warning) {
+    return (
+      <p
+        class="mb-4 text-sm text-amber-800 bg-amber-50 border border-amber-200 rounded p-2"
+        data-testid="compare-warning"
+      >
+        {c.warning}
+      </p>
+    );
+  }
+  if (!c.omitted.length) return null;
+  return (
+    <p class="mb-4 text-xs text-slate-500" data-testid="compare-omitted">
+      Left out, as not every run has {c.omitted.length === 1 ? "it" : "them"}:{" "}
+      {c.omitted.map((m) => m.label).join(", ")}.
+    </p>
   );
 }

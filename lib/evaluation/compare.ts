@@ -31,8 +31,10 @@ export interface Comparison {
   classes: CompareClass[];
   /** Overall precision-recall (from the confidence sweep) per detection run. */
   prCurves: ({ recall: number[]; precision: number[] } | null)[];
-  /** Mixed tasks are compared on logged metrics only. */
+  /** Runs of different kinds: only the metrics they share are compared. */
   warning?: string;
+  /** Headline metrics some runs have and others do not: left out of `metrics`. */
+  omitted: { key: string; label: string }[];
 }
 
 const MAIN_CLASS_METRIC: Record<string, [string, string]> = {
@@ -48,11 +50,6 @@ const delta = (v: number | null, base: number | null) =>
 /** Builds the comparison; the first evaluation is the baseline. */
 export function compareRuns(evals: RunEvaluation[]): Comparison {
   const kinds = new Set(evals.map((e) => e.kind));
-  const warning = kinds.size > 1
-    ? `These runs are of different kinds (${
-      [...kinds].join(", ")
-    }); only shared metrics are compared.`
-    : undefined;
   const keys: { key: string; label: string; definition: string }[] = [];
   const seen = new Set<string>();
   for (const e of evals) {
@@ -62,7 +59,22 @@ export function compareRuns(evals: RunEvaluation[]): Comparison {
       keys.push({ key: h.key, label: h.label, definition: h.definition });
     }
   }
-  const metrics: CompareMetric[] = keys.map((k) => {
+  // a metric is compared only when every run has it: a column of dashes compares nothing
+  const everywhere = (key: string) => evals.every((e) => e.headline.some((h) => h.key === key));
+  const shared = keys.filter((k) => everywhere(k.key));
+  const omitted = keys.filter((k) => !everywhere(k.key)).map(({ key, label }) => ({ key, label }));
+  const warning = kinds.size > 1
+    ? `These runs are of different kinds (${[...kinds].join(", ")}): ${
+      shared.length
+        ? `only the ${shared.length} metric${shared.length > 1 ? "s" : ""} they share ${
+          shared.length > 1 ? "are" : "is"
+        } compared`
+        : "they share no metric to compare"
+    }; ${omitted.length} that only some of them have ${
+      omitted.length === 1 ? "is" : "are"
+    } left out, and curves are overlaid only between runs of the same task.`
+    : undefined;
+  const metrics: CompareMetric[] = shared.map((k) => {
     const values = evals.map((e) => e.headline.find((h) => h.key === k.key)?.value ?? null);
     return { ...k, values, deltas: values.map((v) => delta(v, values[0])) };
   });
@@ -97,6 +109,7 @@ export function compareRuns(evals: RunEvaluation[]): Comparison {
       return o ? { recall: o.recall, precision: o.precision } : null;
     }),
     warning,
+    omitted,
   };
 }
 

@@ -2,14 +2,25 @@
  * Evaluation in the browser: two finished local detection runs (run folders as jobs/train.py
  * writes them, and the app's records of them) are opened, a confusion-matrix cell is clicked and
  * its images appear drawn, two runs are compared, and the HTML report is downloaded and opened
- * with every network request refused.
+ * with every network request refused. Then a run with a duplicate box shows it in the duplicate
+ * row's close-up, and a detection run compared with a classification run shows shared metrics
+ * only.
  */
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { setKv } from "@/lib/store/kv.ts";
-import { writeDetectionDataset, writeFinishedRun } from "../evaluation_testing.ts";
-import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
+import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
+import {
+  EVAL_VOLUME,
+  put,
+  taskRunRecord,
+  writeDetectionDataset,
+  writeFinishedRun,
+} from "../evaluation_testing.ts";
+import { writeDuplicateRun } from "../evaluation_dupes_testing.ts";
+import { HAVE_CHROMIUM, SCREENSHOTS, startSession, waitHydrated } from "./harness.ts";
 
 const A = "20261126-010000-aaaa", B = "20261126-020000-bbbb";
+const C = "20261126-090000-dupe", D = "20261126-100000-clsx";
 
 Deno.test({
   name:
@@ -194,6 +205,95 @@ Deno.test({
           assert(images.length >= 8 && images.every(Boolean), `charts drawn: ${images}`);
           await s.screenshot(offline, "evaluation-report-html");
           assertEquals(offline.errors, [], "report errors");
+        },
+      );
+      await t.step(
+        "an extra box on a matched object: the duplicate row's close-up draws it in front; worst images at the threshold",
+        async () => {
+          const ws = createLocalWorkspace({ dataDir: s.dataDir, volume: EVAL_VOLUME });
+          const { first, cats } = await writeDuplicateRun(s.dataDir, ws, ds, C);
+          await page.goto(`${s.baseUrl}/evaluation?runs=${C}`, { waitUntil: "networkidle" });
+          await waitHydrated(page);
+          const col = [...cats].sort((a, b) => a - b).indexOf(first.category_id);
+          const dup = `${cats.length + 1},${col}`;
+          const heads = await page.locator('[data-testid="confusion"] tbody th').allTextContents();
+          assertEquals(heads.slice(-2), ["background", "duplicate"]);
+          assertEquals(await page.locator(`[data-cell="${dup}"]`).textContent(), "1");
+          assertEquals(
+            await page.locator(`[data-cell="${cats.length},${col}"]`).textContent(),
+            "0",
+          );
+          await page.click(`[data-cell="${dup}"]`);
+          const fig = page.locator('[data-testid="cell-images"] figure');
+          await fig.first().waitFor();
+          assertEquals(await fig.count(), 1);
+          assertStringIncludes(
+            (await page.locator('[data-testid="cell-images"] h3').textContent()) ?? "",
+            "already matched (duplicates): 1 case in 1 image",
+          );
+          // the counted box is drawn, in front of the wrong-class box on the same spot
+          const groups = fig.locator("svg > g");
+          const last = groups.nth((await groups.count()) - 1);
+          assertEquals(await last.getAttribute("data-in-cell"), "");
+          assertEquals(await last.locator("rect").getAttribute("data-verdict"), "dupe");
+          assertStringIncludes((await last.locator("text").textContent()) ?? "", "0.52 dupe");
+          // and its label is not under the other box's label
+          const boxes = await fig.locator("svg > g text").evaluateAll((els) =>
+            els.map((e) => {
+              const r = e.getBoundingClientRect();
+              return [r.left, r.top, r.right, r.bottom];
+            })
+          );
+          const [a, ...others] = boxes.reverse();
+          assert(
+            others.every((b) => a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1]),
+            `labels overlap: ${JSON.stringify(boxes)}`,
+          );
+          await fig.first().screenshot({ path: `${SCREENSHOTS}/evaluation-duplicate-cell.png` });
+          // worst images: counted at the recommended threshold, the weak corner boxes left out
+          const worst = page.locator("#worst");
+          assertStringIncludes(
+            (await worst.locator("h2").textContent()) ?? "",
+            "confidence ≥ 0.52",
+          );
+          assertEquals(await worst.locator("figure").count(), 1);
+          assertStringIncludes(
+            (await worst.locator("figcaption").textContent()) ?? "",
+            "1 false pos. · 0 missed",
+          );
+        },
+      );
+
+      await t.step(
+        "compare a detection and a classification run: shared metrics only",
+        async () => {
+          const rec = await taskRunRecord(D, "classification", {}, s.dataDir);
+          const disk = (vp: string) => `${s.dataDir}/volumes/${vp.slice("/Volumes/".length)}`;
+          const rows = [0, 1, 1, 0].map((label, i) => ({
+            image_id: i,
+            file_name: `${i}.png`,
+            label,
+            top_k: [{ label: i % 2, label_name: String(i % 2), score: 0.8 }],
+          }));
+          await put(disk(`${rec.runDir}/predictions/val.json`), JSON.stringify(rows));
+          await put(
+            disk(`${rec.runDir}/model.json`),
+            JSON.stringify({ task: "classification", labels: ["cat", "dog"] }),
+          );
+          await put(
+            disk(`${rec.runDir}/metrics.jsonl`),
+            [1, 2].map((step) => JSON.stringify({ step, name: "loss", value: 1 / step, ts: step }))
+              .join("\n") + "\n",
+          );
+          await page.goto(`${s.baseUrl}/evaluation?runs=${A},${D}`, { waitUntil: "networkidle" });
+          await waitHydrated(page);
+          assertStringIncludes(
+            (await page.locator('[data-testid="compare-warning"]').textContent()) ?? "",
+            "(detection, classification): they share no metric to compare",
+          );
+          assertEquals(await page.locator('[data-testid="compare-metrics"] tbody tr').count(), 0);
+          assertEquals(await page.locator('[data-chart^="compare-loss"]').count(), 0);
+          await s.screenshot(page, "evaluation-compare-mixed");
         },
       );
       assertEquals(page.errors, [], "console errors");
