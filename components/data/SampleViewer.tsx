@@ -2,7 +2,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { Sample } from "@/lib/data/samples.ts";
 import type { ClassStat, Problem } from "@/lib/data/types.ts";
-import { classColor } from "@/lib/data/colors.ts";
+import { datasetClassColor } from "@/lib/data/colors.ts";
 import {
   annotationLine,
   errorText,
@@ -20,13 +20,16 @@ interface Props {
   /** The split and image (COCO image id or file path) to show. */
   view: SampleView;
   classes: ClassStat[];
+  /** The split's format: COCO category ids are coloured by their class index, as everywhere. */
+  format: string;
   /** Problems of this image, listed under it. */
   problems: Problem[];
   onClose: () => void;
 }
 
 /** A large view of one image with boxes, polygons and masks drawn in class colours. */
-export function SampleViewer({ scanId, view, classes, problems, onClose }: Props) {
+export function SampleViewer({ scanId, view, classes, format, problems, onClose }: Props) {
+  const color = datasetClassColor(format, classes.map((c) => c.id));
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     // a modal <dialog> sits in the top layer: no positioning CSS, Escape closes it
@@ -119,6 +122,7 @@ export function SampleViewer({ scanId, view, classes, problems, onClose }: Props
               opacity={opacitySig.value}
               flagged={bad}
               name={name}
+              color={color}
               onSize={(w, h) => sizeSig.value = { w, h }}
             />
             <aside class="text-sm space-y-3">
@@ -128,7 +132,7 @@ export function SampleViewer({ scanId, view, classes, problems, onClose }: Props
                   {used.map((id) => (
                     <li key={id} class="flex items-center gap-2">
                       <svg width="12" height="12" aria-hidden="true">
-                        <rect width="12" height="12" fill={classColor(id)} />
+                        <rect width="12" height="12" fill={color(id)} />
                       </svg>
                       {name(id)}
                     </li>

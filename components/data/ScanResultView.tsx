@@ -88,6 +88,7 @@ export function ScanResultView({ scanId, result }: Props) {
           scanId={scanId}
           view={view}
           classes={result.splits.find((s) => s.name === view.split)?.stats.classes ?? []}
+          format={result.splits.find((s) => s.name === view.split)?.format ?? result.format}
           problems={problemsOf(result.problems, view)}
           onClose={() => viewSig.value = null}
         />

@@ -1,5 +1,5 @@
 import type { SplitReport } from "@/lib/data/types.ts";
-import { classColor } from "@/lib/data/colors.ts";
+import { datasetClassColor } from "@/lib/data/colors.ts";
 import { ChartCard } from "./ChartCard.tsx";
 import { Heatmap } from "./Heatmap.tsx";
 
@@ -23,6 +23,8 @@ function Stat({ label, value, hint }: { label: string; value: string | number; h
 /** Numbers and charts of one split. */
 export function StatsView({ split, classId = null }: Props) {
   const s = split.stats;
+  // one class, one colour on every page: COCO ids by their class index (lib/data/colors.ts)
+  const classColor = datasetClassColor(split.format, s.classes.map((c) => c.id));
   const classes = [...s.classes].sort((a, b) => b.count - a.count);
   const masks = s.classes.some((c) => c.pixelShare !== undefined);
   const boxes = s.boxSizes.small + s.boxSizes.medium + s.boxSizes.large;
