@@ -29,11 +29,14 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
             const end = r.endedAt ?? now;
             return (
               <tr key={r.id} data-run={r.id} class="hover:bg-slate-50">
-                <td class="px-3 py-2 max-w-[16rem] [overflow-wrap:anywhere]">
-                  <a class="font-medium text-sky-700 hover:underline" href={`/training/${r.id}`}>
+                <td class="px-3 py-2 min-w-[10rem] max-w-[16rem]">
+                  <a
+                    class="font-medium text-sky-700 hover:underline [overflow-wrap:anywhere]"
+                    href={`/training/${r.id}`}
+                  >
                     {r.name}
                   </a>
-                  <div class="font-mono text-xs text-slate-400">{r.id}</div>
+                  <div class="font-mono text-xs text-slate-400 whitespace-nowrap">{r.id}</div>
                   {r.status === "succeeded" && (
                     <a
                       class="text-xs text-sky-700 hover:underline"
@@ -47,10 +50,10 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                   <StatusBadge status={r.status} phase={r.phase} />
                   {r.stale && <div class="text-xs text-amber-700">workspace not answering</div>}
                 </td>
-                <td class="px-3 py-2 [overflow-wrap:anywhere]">
+                <td class="px-3 py-2 min-w-[9rem] [overflow-wrap:anywhere]">
                   {r.config.name} v{r.config.version}
                 </td>
-                <td class="px-3 py-2 font-mono text-xs break-all max-w-[14rem]">
+                <td class="px-3 py-2 font-mono text-xs break-all min-w-[6rem] max-w-[14rem]">
                   {r.config.model}
                 </td>
                 <td class="px-3 py-2">
