@@ -82,6 +82,13 @@ Deno.test({
     const body = await res.json();
     assertEquals(body.count, m[cell[0]][cell[1]]);
     assert(body.images.length > 0 && body.images[0].gt.length > 0);
+    // every row is named, the background and duplicate rows below the classes too
+    const rows = ev.detection.report.confusion.rowLabels as string[];
+    assertEquals(body.row, rows[cell[0]]);
+    for (let r = 0; r < m.length; r++) {
+      const one = await s.app.request(`/api/evaluation/${A}/cell?row=${r}&col=0`);
+      assertEquals((await one.json()).row, rows[r], `row ${r}`);
+    }
 
     res = await s.app.request(`/api/evaluation/${A}/images?ids=2,1&minScore=0.5`);
     assertEquals(res.status, 200);

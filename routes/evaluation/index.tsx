@@ -99,7 +99,9 @@ async function pageData(ws: Workspace, data: Data): Promise<Data> {
           );
         }
       }
-      const images = ids.map((_, i) => per.map((p) => p[i])).filter((row) => row.every(Boolean));
+      const images = ids.map((_, i) => per.map((p) => p[i])).filter((row) =>
+        row.length === evals.length && row.every(Boolean)
+      );
       data.compare = { evals, comparison: compareRuns(evals), images };
     }
   } catch (e) {

@@ -24,7 +24,7 @@ export const handler: Handlers = {
       cached: ev,
     });
     return Response.json({
-      row: conf.labels[q.data.row],
+      row: conf.rowLabels?.[q.data.row] ?? conf.labels[q.data.row],
       col: conf.labels[q.data.col],
       count: conf.matrix[q.data.row][q.data.col],
       total: ids.length,
