@@ -30,7 +30,7 @@ export function SmokeResult({ r }: { r: Result }) {
             y="0"
             width={w}
             height={h}
-            style={long < 256 ? "image-rendering: pixelated" : undefined}
+            class={long < 256 ? "[image-rendering:pixelated]" : undefined}
           />
           {o?.maskPath && (
             <image

@@ -1,29 +1,46 @@
 /**
  * Deployment end to end in the browser on the local workspace: import the tiny classifier (two
- * versions) through /models → create an endpoint through the form after reviewing the exact
- * request → READY with load/warm-up time and provider → smoke test draws the top classes on a
- * validation image → change it in place to a 50/50 split of v1 and v2 → requests through the
- * app's proxy reach both (the `x-served-entity` header) and show in monitoring → delete after
- * typing the name. Skipped without Chromium.
+ * versions) through /models → create an endpoint through the form (its name prefilled from the
+ * model) after reviewing the exact request → READY with load/warm-up time and provider → smoke
+ * test draws the top classes on a validation image, and the endpoint page logs no console error
+ * (the strict CSP refuses inline styles) → a batch over the validation folder shows each photo
+ * under its prediction (checked in the screenshot's pixels) → change it in place to a 50/50 split
+ * of v1 and v2 → requests through the app's proxy reach both (the `x-served-entity` header) and
+ * show in monitoring → delete after typing the name. Skipped without Chromium.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { encodePng } from "@/lib/image/png.ts";
+import { decodePng, encodePng } from "@/lib/image/png.ts";
 import { HAVE_CHROMIUM, startSession, waitHydrated } from "./harness.ts";
 
 const FIX = new URL("../fixtures/onnx/tiny_classifier/", import.meta.url).pathname;
 const VAL = "/Volumes/main/lakevision/data/datasets/pets/val";
 
-/** A 320×240 picture (sky, grass, a sun) so the drawing is easy to judge in the screenshot. */
+/**
+ * A 200×150 picture (sky, grass, a sun) so the drawing is easy to judge in the screenshot; under
+ * 256 px, so the smoke test draws it pixelated.
+ */
 function picture(): Uint8Array {
-  const w = 320, h = 240, data = new Uint8Array(w * h * 4);
+  const w = 200, h = 150, data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const sun = (x - 240) ** 2 + (y - 60) ** 2 < 900;
-      const c = sun ? [250, 204, 21] : y > 170 ? [34, 140 + (x % 20), 60] : [96, 165, 250 - y / 2];
+      const sun = (x - 150) ** 2 + (y - 38) ** 2 < 360;
+      const c = sun ? [250, 204, 21] : y > 106 ? [34, 140 + (x % 20), 60] : [96, 165, 250 - y / 2];
       data.set([c[0], c[1], Math.round(c[2]), 255], 4 * (y * w + x));
     }
   }
   return encodePng({ width: w, height: h, channels: 4, data });
+}
+
+/** Share of the pixels of an RGB(A) screenshot that are not near-white. */
+function inkShare(png: Uint8Array): number {
+  const img = decodePng(png);
+  const n = img.width * img.height, ch = img.channels;
+  let ink = 0;
+  for (let i = 0; i < n; i++) {
+    const [r, g, b] = [img.data[i * ch], img.data[i * ch + 1], img.data[i * ch + 2]];
+    if (Math.min(r, g, b) < 235) ink++;
+  }
+  return ink / n;
 }
 
 Deno.test({
@@ -78,7 +95,8 @@ Deno.test({
         await page.goto(`${s.baseUrl}/deployments`, { waitUntil: "networkidle" });
         await waitHydrated(page);
         assertEquals(await page.inputValue("#ep-ref"), "main.cv.tiny@1", "starts at @champion");
-        await page.fill("#ep-name", "tiny-ep");
+        assertEquals(await page.inputValue("#ep-name"), "tiny-ep", "named after the model");
+        assert(await page.isChecked('input[name="scale_to_zero"]'), "scale to zero starts on");
         await s.screenshot(page, "deployments-form");
         await page.click('button[value="review"]');
         await page.waitForSelector("#review-title");
@@ -119,7 +137,67 @@ Deno.test({
         const text = await page.textContent("#smoke") ?? "";
         assert(/Answered in \d+\.\d ms/.test(text), text.slice(0, 300));
         await s.screenshot(page, "deployments-smoke");
+        // The small image is drawn pixelated by a class: an inline style would be refused by
+        // the CSP and logged as a console error.
+        const pixelated = await page.$eval(
+          'svg[data-overlay="classification"] image',
+          (i) => getComputedStyle(i).imageRendering,
+        );
+        assertEquals(pixelated, "pixelated");
+        assertEquals(realErrors(page), [], "the endpoint page logs no console errors");
       });
+
+      await t.step(
+        "a batch over the validation folder shows each photo under its prediction",
+        async () => {
+          const started = await fetch(`${s.baseUrl}/api/batch`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              model: "main.cv.tiny",
+              version: "1",
+              input: { kind: "folder", path: VAL },
+            }),
+          });
+          assertEquals(started.status, 201);
+          const { batch } = await started.json();
+          const until = Date.now() + 60_000;
+          for (;;) {
+            const b = (await (await fetch(`${s.baseUrl}/api/batch/${batch.id}`)).json()).batch;
+            if (b.status === "succeeded") break;
+            if (b.status === "failed" || Date.now() > until) {
+              throw new Error(`batch ${b.status}: ${b.message}`);
+            }
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          await page.goto(`${s.baseUrl}/deployments/batch/${batch.id}`, {
+            waitUntil: "networkidle",
+          });
+          // The drawn prediction, and every image of the gallery loaded.
+          const shown = page.locator('figure img[alt$="with its prediction"]').first();
+          await shown.waitFor();
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll<HTMLImageElement>("figure img")]
+              .every((i) => i.complete && i.naturalWidth > 0)
+          );
+          await s.screenshot(page, "deployments-batch-done");
+          const box = (await shown.boundingBox())!;
+          assert(box.width > 100 && box.height > 50, JSON.stringify(box));
+          // Below the top-classes band the photo itself shows (sky and grass, not white).
+          const lower = await page.screenshot({
+            clip: {
+              x: box.x,
+              y: box.y + box.height * 0.55,
+              width: box.width,
+              height: box.height * 0.4,
+            },
+          });
+          const share = inkShare(lower);
+          assert(share > 0.95, `only ${(share * 100).toFixed(1)}% of the photo's pixels are drawn`);
+          assertEquals(realErrors(page), [], "the batch page logs no console errors");
+          await page.goto(`${s.baseUrl}/deployments/tiny-ep`, { waitUntil: "networkidle" });
+        },
+      );
 
       await t.step("change it in place to a 50/50 split of v1 and v2", async () => {
         await Promise.all([page.waitForURL(/edit=tiny-ep/), page.click('text="Change…"')]);
