@@ -77,14 +77,16 @@ export function cleanParams(params: unknown): DecodeParams {
     if (raw === null) continue;
     const v = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new BadRequestError(`param ${k} must be a number (got ${JSON.stringify(raw)}).`);
+      throw new BadRequestError(`param ${k} must be a number, got ${JSON.stringify(raw)}.`);
     }
     if (k === "confidence_threshold") {
-      if (v < 0 || v > 1) throw new BadRequestError(`param ${k} must be 0–1 (got ${v}).`);
+      if (v < 0 || v > 1) {
+        throw new BadRequestError(`param ${k} must be between 0 and 1, got ${v}.`);
+      }
       out[k] = v;
     } else {
       if (!Number.isInteger(v) || v < 1 || v > 10_000) {
-        throw new BadRequestError(`param ${k} must be a whole number 1–10000 (got ${v}).`);
+        throw new BadRequestError(`param ${k} must be a whole number from 1 to 10,000, got ${v}.`);
       }
       out[k] = v;
     }

@@ -23,7 +23,10 @@ Deno.test("[serving request] malformed shapes, params and base64 are 400s naming
     [{ instances: [] }, "holds no rows"],
     [{ instances: "x" }, "must be an array of rows"],
     [{ dataframe_split: { columns: ["image"], data: [1] } }, "dataframe_split.data[0]"],
-    [{ instances: ["a"], params: { confidence_threshold: 2 } }, "must be 0–1"],
+    [
+      { instances: ["a"], params: { confidence_threshold: 2 } },
+      "param confidence_threshold must be between 0 and 1, got 2.",
+    ],
     [{ instances: ["a"], params: { max_detections: 1.5 } }, "whole number"],
     [{ instances: Array(65).fill("a") }, "at most 64"],
   ];
