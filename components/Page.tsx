@@ -28,7 +28,7 @@ export function Page({ title, crumbs = [], description, actions, children }: Pag
       <nav aria-label="Breadcrumb" class="text-xs text-slate-500 mb-2">
         <ol class="flex flex-wrap gap-1">
           {trail.map((c, i) => (
-            <li class="flex gap-1" key={i}>
+            <li class="flex gap-1 min-w-0 [overflow-wrap:anywhere]" key={i}>
               {c.href
                 ? <a class="hover:text-slate-800 hover:underline" href={c.href}>{c.label}</a>
                 : <span aria-current="page" class="text-slate-700">{c.label}</span>}
@@ -37,7 +37,7 @@ export function Page({ title, crumbs = [], description, actions, children }: Pag
           ))}
           {crumbs.length === 0 || crumbs.at(-1)?.href
             ? (
-              <li class="flex gap-1">
+              <li class="flex gap-1 min-w-0 [overflow-wrap:anywhere]">
                 <span aria-hidden="true">/</span>
                 <span aria-current="page" class="text-slate-700">{title}</span>
               </li>
@@ -46,8 +46,8 @@ export function Page({ title, crumbs = [], description, actions, children }: Pag
         </ol>
       </nav>
       <header class="flex flex-wrap items-start justify-between gap-4 mb-6">
-        <div>
-          <h1 class="text-2xl font-semibold text-slate-900">{title}</h1>
+        <div class="min-w-0">
+          <h1 class="text-2xl font-semibold text-slate-900 [overflow-wrap:anywhere]">{title}</h1>
           {description && <p class="text-slate-600 mt-1 max-w-3xl">{description}</p>}
         </div>
         {actions && <div class="flex gap-2">{actions}</div>}

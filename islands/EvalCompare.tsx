@@ -52,7 +52,11 @@ export default function EvalCompare({ comparison: c }: Props) {
     <tr>
       <th class="px-2 py-1 text-left font-medium">{first}</th>
       {cols.map((r) => (
-        <th key={r.id} class="px-2 py-1 text-right font-medium" data-run={r.id}>
+        <th
+          key={r.id}
+          class="px-2 py-1 text-right font-medium max-w-[14rem] [overflow-wrap:anywhere]"
+          data-run={r.id}
+        >
           {r.name}
           {r.i === 0 && <span class="block text-xs font-normal text-slate-500">baseline</span>}
         </th>
@@ -65,13 +69,14 @@ export default function EvalCompare({ comparison: c }: Props) {
         <fieldset class="flex flex-wrap gap-3 text-xs text-slate-600" data-testid="compare-columns">
           <legend class="sr-only">Columns</legend>
           {c.runs.slice(1).map((r) => (
-            <label key={r.id} class="flex items-center gap-1">
+            <label key={r.id} class="flex items-center gap-1 min-w-0 [overflow-wrap:anywhere]">
               <input
                 type="checkbox"
                 disabled={!ready}
                 checked={!hidden.includes(r.id)}
                 data-column={r.id}
-                onChange={() => save({ hidden: toggleHidden(hidden, r.id), deltas })}
+                onChange={() =>
+                  save({ hidden: toggleHidden(hidden, r.id), deltas })}
               />
               {r.name}
             </label>

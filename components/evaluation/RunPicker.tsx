@@ -59,7 +59,9 @@ export function RunPicker(
                         />
                       </td>
                       <td class="py-1 pr-2">
-                        <label for={`run-${r.id}`} class="text-slate-800">{r.name}</label>
+                        <label for={`run-${r.id}`} class="text-slate-800 [overflow-wrap:anywhere]">
+                          {r.name}
+                        </label>
                         <span class="block text-xs text-slate-400">
                           {r.id} ·{" "}
                           <a

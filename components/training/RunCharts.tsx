@@ -120,7 +120,7 @@ export function RunCharts(
         <label>
           compare with{" "}
           <select
-            class={box}
+            class={`${box} max-w-[18rem]`}
             disabled={!ready || compareOptions.length === 0}
             value={compareId}
             onChange={(e) => compare((e.currentTarget as HTMLSelectElement).value)}
