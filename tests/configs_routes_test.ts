@@ -72,6 +72,14 @@ Deno.test("[configs routes] new → save → edit → save again → diff → do
     const edit = await app.request("/configs/detr-coco/edit");
     assertEquals(edit.status, 200);
     assertStringIncludes(await edit.text(), 'value="8"');
+    // "Re-run with changes" carries a run's launch overrides in the address; they start the form
+    const rerun = await (await app.request(
+      "/configs/detr-coco/edit?from=1&data.batch_size=3&nope.field=1&training.max_epochs=",
+    )).text();
+    assertStringIncludes(rerun, 'name="data.batch_size"');
+    assert(
+      /name="data\.batch_size"[^>]*value="3"|value="3"[^>]*name="data\.batch_size"/.test(rerun),
+    );
     const v1doc = fileDoc.doc;
     const saved2 = await app.request(
       "/configs/detr-coco/edit",

@@ -1,3 +1,4 @@
+import { formValuesToDoc } from "@/lib/config/form.ts";
 import { isTask } from "@/lib/config/tasks.ts";
 import { configStoreFor } from "@/lib/store/configs.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
@@ -23,6 +24,13 @@ export const handler: Handlers<EditorData> = {
     const config = await store.get(name);
     const from = Number(ctx.url.searchParams.get("from") ?? config.latestVersion);
     const v = await store.getVersion(name, Number.isInteger(from) ? from : config.latestVersion);
+    const task = isTask(v.task) ? v.task : config.task;
+    // "Re-run with changes" carries the run's launch overrides (training.max_epochs=3, ...):
+    // known fields from the address start the form; anything else in it is ignored
+    const overrides = Object.fromEntries(
+      [...ctx.url.searchParams].filter(([k, val]) => k.includes(".") && val.trim() !== ""),
+    );
+    const base = isTask(task) ? formValuesToDoc(v.doc, overrides, task) : v.doc;
     return ctx.render(
       await withPathCheck(
         ctx.state,
@@ -32,8 +40,8 @@ export const handler: Handlers<EditorData> = {
           action: ctx.url.pathname + ctx.url.search,
           name,
           nameEditable: false,
-          task: isTask(v.task) ? v.task : config.task,
-          base: v.doc,
+          task,
+          base,
           baseVersion: v.version,
           expectedLatest: config.latestVersion,
           submitLabel: "Save new version",
