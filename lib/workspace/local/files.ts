@@ -144,19 +144,25 @@ export class LocalFiles implements FilesApi {
     return new TextDecoder().decode(await this.readBytes(path));
   }
 
+  /** A file path to write: resolved and checked, never a volume's root. */
+  async #writable(path: string): Promise<{ vp: VolumePath; disk: string }> {
+    const r = await this.resolve(path);
+    if (r.vp.rest.length === 0) {
+      throw new WorkspaceError(
+        `Cannot write to the volume root ${r.vp.path}.`,
+        "INVALID_PARAMETER_VALUE",
+        400,
+      );
+    }
+    return r;
+  }
+
   async write(
     path: string,
     data: Uint8Array | string | ReadableStream<Uint8Array>,
     opts: { overwrite?: boolean } = {},
   ): Promise<void> {
-    const { vp, disk } = await this.resolve(path);
-    if (vp.rest.length === 0) {
-      throw new WorkspaceError(
-        `Cannot write to the volume root ${vp.path}.`,
-        "INVALID_PARAMETER_VALUE",
-        400,
-      );
-    }
+    const { vp, disk } = await this.#writable(path);
     const overwrite = opts.overwrite ?? true;
     if (!overwrite && await Deno.lstat(disk).then(() => true, () => false)) {
       throw new ConflictError(`File ${vp.path} already exists.`);
@@ -212,14 +218,7 @@ export class LocalFiles implements FilesApi {
 
   /** Appends in place and fsyncs; the file (and its folder) is made when missing. */
   async append(path: string, data: Uint8Array | string): Promise<void> {
-    const { vp, disk } = await this.resolve(path);
-    if (vp.rest.length === 0) {
-      throw new WorkspaceError(
-        `Cannot write to the volume root ${vp.path}.`,
-        "INVALID_PARAMETER_VALUE",
-        400,
-      );
-    }
+    const { vp, disk } = await this.#writable(path);
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     let f: Deno.FsFile;
     try {
