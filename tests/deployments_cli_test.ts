@@ -129,13 +129,16 @@ Deno.test({
       assertEquals([shown.state, shown.cost_estimate.kind], ["READY", "cpu"]);
       const text = await cli(["show", "cli-ep"]);
       assertStringIncludes(text.out, "no money");
-      // The app here listens on a port of its own; without PORT the CLI says its URL is only
-      // the default address.
-      assertStringIncludes(text.out, "url      http://127.0.0.1:8000/serving-endpoints/cli-ep/");
-      assertStringIncludes(text.out, "(the default address: PORT is not set here");
+      // The app here listens on a port of its own: the CLI shows that address, with no note.
+      assertStringIncludes(
+        text.out,
+        `url      http://127.0.0.1:${server.addr.port}/serving-endpoints/cli-ep/invocations`,
+      );
+      assert(!text.out.includes("default address"), text.out);
       const bad = await cli(["invoke", "cli-ep", "--image", `${FIX.pathname}model.json`]);
       assertEquals(bad.code, 1);
       assertStringIncludes(bad.err, "not an image");
+      assert(!bad.err.includes("error_code"), `the CLI reads the message: ${bad.err}`);
 
       const del = await cli(["delete", "cli-ep", "--json"]);
       assertEquals(JSON.parse(del.out), { name: "cli-ep", deleted: true });

@@ -24,6 +24,7 @@ import {
 } from "@/lib/serving/endpoint_config.ts";
 import { type EngineEntity, logsKey, ServingEngine } from "@/lib/serving/engine/engine.ts";
 import { metricsFromStored, metricsKey } from "@/lib/serving/engine/metrics.ts";
+import { invocationErrorMessage } from "@/lib/serving/invocation_error.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type {
   Endpoint,
@@ -526,7 +527,7 @@ export class LocalServing implements ServingApi {
       value = JSON.parse(text);
     } catch { /* not JSON: shown as text */ }
     if (!res.ok) {
-      const msg = (value as { error?: { message?: string } })?.error?.message ?? text.slice(0, 500);
+      const msg = invocationErrorMessage(value) ?? text.slice(0, 500);
       const retry = Number(res.headers.get("retry-after"));
       if (res.status === 503 && retry > 0) throw new ServiceUnavailableError(msg, retry);
       throw new HttpError(res.status, msg);
@@ -548,7 +549,8 @@ export class LocalServing implements ServingApi {
       message = `${message ? message + " " : ""}Waiting for the Lakevision app to load it: ` +
         "no app is running now (start it with deno task start).";
     }
-    const base = this.opts.serverUrl ?? server ?? "";
+    // Another process (the CLI) shows the running app's address, not the one it would serve at.
+    const base = server ?? this.opts.serverUrl ?? "";
     return {
       name: r.name,
       state: r.state,
