@@ -48,7 +48,16 @@ Deno.test("[data routes] scan a planted dataset: progress, stats, located proble
 
     const bad = await app.request("/api/data/scans", jsonPost({ path: "/etc/passwd" }));
     assertEquals(bad.status, 400);
-    await bad.body?.cancel();
+    assertStringIncludes((await bad.json()).error.message, "path must be under /Volumes/");
+    // a readable sentence naming the field, not the validator's wording
+    const long = await app.request(
+      "/api/data/scans",
+      jsonPost({ path: `${VOL}/${"x".repeat(2100)}` }),
+    );
+    assertEquals(long.status, 400);
+    const said = (await long.json()).error.message as string;
+    assertStringIncludes(said, "path is longer than 2,000 characters");
+    assert(!/Too big|expected string/.test(said), said);
 
     const started = await app.request("/api/data/scans", jsonPost({ path: `${VOL}/shop` }));
     assertEquals(started.status, 202);

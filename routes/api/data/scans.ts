@@ -8,22 +8,29 @@ import { parseTableName, requireDeltaReader } from "@/lib/workspace/databricks/d
 import { readJson } from "@/lib/web/body.ts";
 import type { Handlers } from "@/lib/web/types.ts";
 
-const VolumePath = z.string().min(1).max(2000).startsWith("/Volumes/", "must be under /Volumes/");
-const Column = z.string().trim().min(1).max(255);
+const VolumePath = z.string().min(1, "must not be empty").max(
+  2000,
+  "is longer than 2,000 characters",
+)
+  .startsWith("/Volumes/", "must be under /Volumes/");
+const Column = z.string().trim().min(1, "must name a column").max(
+  255,
+  "is longer than 255 characters",
+);
 
 const Body = z.object({
   path: VolumePath.optional(),
   /** Named split paths (a config's train/val/test), scanned together. */
   splits: z.array(z.object({
-    name: z.string().min(1).max(64),
+    name: z.string().min(1, "must not be empty").max(64, "is longer than 64 characters"),
     path: VolumePath,
     images: VolumePath.optional(),
   })).min(1).max(8).optional(),
   format: z.enum(["auto", "coco", "coco-panoptic", "imagefolder", "masks"]).default("auto"),
-  images: z.string().max(2000).startsWith("/Volumes/").optional(),
+  images: VolumePath.optional(),
   /** A Delta table with one row per image (Databricks mode). */
   delta: z.object({
-    table: z.string().trim().min(1).max(800),
+    table: z.string().trim().min(1, "must name a table").max(800, "is longer than 800 characters"),
     imageColumn: Column,
     labelColumn: Column,
     splitColumn: Column.optional(),
@@ -41,8 +48,11 @@ export const handler: Handlers = {
   async POST(req, ctx) {
     const body = Body.safeParse(await readJson(req));
     if (!body.success) {
+      const i = body.error.issues[0];
       throw new BadRequestError(
-        `Bad request: ${body.error.issues[0].path.join(".")} ${body.error.issues[0].message}`,
+        `The scan request is not valid: ${i.path.join(".") || "body"} ${
+          i.message.replace(/^Invalid input: /, "")
+        }.`,
       );
     }
     const { path, splits, format, images, delta } = body.data;
