@@ -12,7 +12,7 @@ import {
   scanRequest,
   type ScanTarget,
 } from "@/lib/data/eda_page.ts";
-import { callJson } from "@/components/data/api.ts";
+import { callJson, retryable } from "@/components/data/api.ts";
 import { VolumeBrowser } from "@/components/data/VolumeBrowser.tsx";
 import { ScanResultView } from "@/components/data/ScanResultView.tsx";
 import { DeltaSource } from "@/components/data/DeltaSource.tsx";
@@ -44,6 +44,8 @@ export default function DataScan(
   const formatSig = useSignal<FormatChoice>("auto");
   const recSig = useSignal<ScanRecord | null>(null);
   const errorSig = useSignal<string | null>(null);
+  /** False when the API refused the request for what it says: trying it again cannot help. */
+  const canRetrySig = useSignal(true);
   /** The folder the volume browser shows; null while it is closed. */
   const browseSig = useSignal<string | null>(null);
   const readySig = useSignal(false);
@@ -77,6 +79,7 @@ export default function DataScan(
   async function start(target: ScanTarget) {
     last.current = target;
     errorSig.value = null;
+    canRetrySig.value = true;
     recSig.value = null;
     const path = pathSig.value;
     const body = scanRequest(
@@ -99,6 +102,7 @@ export default function DataScan(
       poll(r.id);
     } catch (e) {
       errorSig.value = `Could not start the scan: ${errorText(e)}`;
+      canRetrySig.value = retryable(e);
     }
   }
 
@@ -247,10 +251,15 @@ export default function DataScan(
         )}
         {error && (
           <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error}{" "}
-            <button type="button" class="underline" onClick={() => start(last.current)}>
-              Retry
-            </button>
+            {error} {canRetrySig.value && (
+              <button
+                type="button"
+                class="underline"
+                onClick={() => start(last.current)}
+              >
+                Retry
+              </button>
+            )}
           </p>
         )}
         {rec && progress && (
