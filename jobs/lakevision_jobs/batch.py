@@ -13,6 +13,7 @@ Spark; the paths already in the table are skipped on resume).
 """
 
 import json
+import time
 import os
 
 from .errors import JobError
@@ -128,11 +129,22 @@ class ParquetSink(JsonlSink):
 
 
 class TableSink:
-    """Appends rows to a Delta table (prediction as JSON text); needs Spark."""
+    """Appends rows to a Delta table (prediction as JSON text); needs Spark.
+
+    Each Delta append is a commit (a transaction log entry and small files), so rows are
+    buffered and committed every COMMIT_ROWS rows or COMMIT_SECONDS, and on close — including a
+    cancel. Rows of a process killed in between were never committed: a resume predicts them
+    again, and nothing is written twice.
+    """
+
+    COMMIT_ROWS = 512
+    COMMIT_SECONDS = 60.0
 
     def __init__(self, table, resume, spark):
         self.target = self.path = table
         self._spark = spark
+        self._buffer = []
+        self._last_commit = time.time()
         self.done, self.errors = set(), 0
         if spark.catalog.tableExists(table):
             if resume:
@@ -143,14 +155,22 @@ class TableSink:
                 raise JobError(f"--output-table {table} exists; pass --resume to continue it or name a new table")
 
     def append(self, rows):
-        data = [(r["path"], None if r["prediction"] is None else json.dumps(r["prediction"]), r["error"])
-                for r in rows]
-        self._spark.createDataFrame(data, "path string, prediction string, error string") \
-            .write.format("delta").mode("append").saveAsTable(self.target)
+        self._buffer.extend((r["path"], None if r["prediction"] is None else json.dumps(r["prediction"]),
+                             r["error"]) for r in rows)
         self.done.update(r["path"] for r in rows)
         self.errors += sum(1 for r in rows if r["error"])
+        if len(self._buffer) >= self.COMMIT_ROWS or time.time() - self._last_commit >= self.COMMIT_SECONDS:
+            self._commit()
+
+    def _commit(self):
+        if self._buffer:
+            self._spark.createDataFrame(self._buffer, "path string, prediction string, error string") \
+                .write.format("delta").mode("append").saveAsTable(self.target)
+            self._buffer = []
+        self._last_commit = time.time()
 
     def close(self, complete):
+        self._commit()
         return self.target
 
 

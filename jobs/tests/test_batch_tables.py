@@ -138,7 +138,8 @@ class DeltaTables(Job):
         first = self.output()
         self.assertGreaterEqual(len(first), 3)
         self.assertLess(len(first), 13)
-        self.assertEqual(store.parts("main.cv.preds"), len(first), "one append per batch of one image")
+        # buffered rows are committed once, when the cancelled batch closes its sink
+        self.assertEqual(store.parts("main.cv.preds"), 1, "one Delta commit for the cancelled part")
         st = self.status()
         self.assertEqual((st["step"], st["total_steps"], st["output"]), (len(first), 13, "main.cv.preds"))
 
@@ -181,7 +182,8 @@ class DeltaTables(Job):
         bad = [x for x in rows if x[2]]
         self.assertEqual([x[0] for x in bad], [f"{imgs}/gone.png"])
         self.assertIn("cannot read image", bad[0][2])
-        self.assertEqual(store.parts("main.cv.out"), 3, "6 images in batches of 2")
+        # rows are buffered: 6 images in batches of 2 are one commit, made when the batch ends
+        self.assertEqual(store.parts("main.cv.out"), 1, "one Delta commit for 6 rows")
         self.assertFalse(any(c["call"] == "toLocalIterator" for c in self.calls()), "no bytes column to stream")
 
     def test_a_missing_table_or_column_fails_naming_it(self):
@@ -235,3 +237,32 @@ class ParquetOutput(Job):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TableSinkCommits(unittest.TestCase):
+    """The Delta sink commits every COMMIT_ROWS rows and on close, not once per batch."""
+
+    def test_rows_are_committed_in_chunks_and_the_rest_on_close(self):
+        d = tempfile.mkdtemp(prefix="lv-sink-")
+        old = os.environ.get("LV_FAKE_SPARK_DIR")
+        os.environ["LV_FAKE_SPARK_DIR"] = d
+        sys.path.insert(0, SPARK_STUBS)
+        try:
+            from pyspark.sql import SparkSession
+            from lakevision_jobs.batch import TableSink
+            sink = TableSink("main.cv.chunks", False, SparkSession.builder.getOrCreate())
+            sink.COMMIT_ROWS = 3
+            for i in range(7):
+                sink.append([{"path": f"/v/img_{i:03d}.png", "prediction": {"top_k": []}, "error": None}])
+            self.assertEqual(store.parts("main.cv.chunks"), 2, "7 rows, 3 per commit: two commits so far")
+            sink.close(True)
+            self.assertEqual(store.parts("main.cv.chunks"), 3, "the last row on close")
+            self.assertEqual(len(sink.done), 7)
+        finally:
+            sys.path.remove(SPARK_STUBS)
+            for name in [m for m in sys.modules if m == "pyspark" or m.startswith("pyspark.")]:
+                del sys.modules[name]  # the stand-in stays out of other tests in this process
+            if old is None:
+                os.environ.pop("LV_FAKE_SPARK_DIR", None)
+            else:
+                os.environ["LV_FAKE_SPARK_DIR"] = old
