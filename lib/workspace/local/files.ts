@@ -145,7 +145,7 @@ export class LocalFiles implements FilesApi {
   }
 
   /** A file path to write: resolved and checked, never a volume's root. */
-  async #writable(path: string): Promise<{ vp: VolumePath; disk: string }> {
+  async writable(path: string): Promise<{ vp: VolumePath; disk: string }> {
     const r = await this.resolve(path);
     if (r.vp.rest.length === 0) {
       throw new WorkspaceError(
@@ -162,7 +162,7 @@ export class LocalFiles implements FilesApi {
     data: Uint8Array | string | ReadableStream<Uint8Array>,
     opts: { overwrite?: boolean } = {},
   ): Promise<void> {
-    const { vp, disk } = await this.#writable(path);
+    const { vp, disk } = await this.writable(path);
     const overwrite = opts.overwrite ?? true;
     if (!overwrite && await Deno.lstat(disk).then(() => true, () => false)) {
       throw new ConflictError(`File ${vp.path} already exists.`);
@@ -218,7 +218,7 @@ export class LocalFiles implements FilesApi {
 
   /** Appends in place and fsyncs; the file (and its folder) is made when missing. */
   async append(path: string, data: Uint8Array | string): Promise<void> {
-    const { vp, disk } = await this.#writable(path);
+    const { vp, disk } = await this.writable(path);
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     let f: Deno.FsFile;
     try {
