@@ -254,6 +254,9 @@ Deno.test("[deployments routes] JSON API: plan, traffic that does not add up, 40
     res = await x.req("/api/endpoints", jsonPost(input));
     assertEquals(res.status, 201);
     assertEquals((await res.json()).mode, "create");
+    // An update while the first config is still being applied is a 409, as on Databricks: a
+    // client waits for READY first (on a loaded machine the load can take a while).
+    await ready(x.ws, "api-ep");
     res = await x.req("/api/endpoints", jsonPost(input));
     assertEquals(res.status, 200);
     assertEquals((await res.json()).mode, "update");
