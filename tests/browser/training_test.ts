@@ -61,8 +61,15 @@ Deno.test({
         const cmd = await page.locator('[data-testid="command"]').textContent();
         assert(cmd?.includes("--max-steps 6"), cmd ?? "");
         await s.screenshot(page, "training-new");
+        // The launch answers with the run's page; on a loaded machine (the whole suite training
+        // models at once) that can take a while. A refused launch stays on the form with its
+        // reason, which the failure then quotes.
         await Promise.all([
-          page.waitForURL(/\/training\/\d{8}-/),
+          page.waitForURL(/\/training\/\d{8}-/, { timeout: 90_000 }).catch(async (e) => {
+            const said = await page.locator('[role="alert"], [data-testid="problem"]')
+              .allTextContents().catch(() => [] as string[]);
+            throw new Error(`Launch did not open the run page: ${said.join(" | ") || e}`);
+          }),
           page.click("button:has-text('Launch')"),
         ]);
         await waitHydrated(page);
