@@ -2,6 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { createRun, newRunId } from "@/lib/training/records.ts";
 import { stopMonitor } from "@/lib/training/refresh.ts";
 import { testApp } from "./helpers.ts";
+import { storedRun } from "./training_testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -17,25 +18,14 @@ Deno.test({
       await app.workspace.files.write(`${runDir}/output.log`, "hello\n");
       await app.workspace.files.write(`${runDir}/predictions/val.json`, "[]");
       await app.workspace.files.write(`${app.settings.volume}/secret.txt`, "no");
-      const now = Date.now();
-      await createRun({
+      await createRun(storedRun(app.settings.volume, {
         id,
         name: "outputs",
-        createdAt: now,
-        createdBy: "t",
         config: { name: "c", version: 1, task: "classification", model: "m" },
-        compute: { kind: "local", device: "cpu" },
-        distribution: "local",
-        status: "succeeded",
         phase: "done",
         runDir,
         configPath: `${app.settings.volume}/configs/c/v1.yaml`,
-        command: ["python"],
-        idempotencyToken: `tok-${id}`,
-        updatedAt: now,
-        progress: null,
-        lastMetrics: {},
-      });
+      }));
       const page = await (await app.request(`/training/${id}`)).text();
       assertStringIncludes(page, `href="/api/runs/${id}/files?path=predictions%2Fval.json"`);
       assertStringIncludes(page, 'data-island="RunOutputs"');
@@ -74,27 +64,12 @@ Deno.test({
   fn: async () => {
     const app = await testApp();
     try {
-      const id = newRunId();
-      const now = Date.now();
-      await createRun({
-        id,
+      const { run } = await createRun(storedRun(app.settings.volume, {
         name: "tracked",
-        createdAt: now,
-        createdBy: "t",
-        config: { name: "c", version: 1, task: "classification", model: "m" },
-        compute: { kind: "local", device: "cpu" },
-        distribution: "local",
-        status: "succeeded",
         phase: "done",
-        runDir: `${app.settings.volume}/runs/${id}`,
-        configPath: `${app.settings.volume}/configs/c/v1.yaml`,
-        command: ["python"],
-        idempotencyToken: `tok-${id}`,
-        updatedAt: now,
-        progress: null,
-        lastMetrics: {},
         mlflowError: "MLflow start_run failed: 403 PERMISSION_DENIED on /Users/x/lakevision",
-      });
+      }));
+      const id = run.id;
       const page = await (await app.request(`/training/${id}`)).text();
       assertStringIncludes(page, 'data-testid="mlflow-error"');
       assertStringIncludes(page, "403 PERMISSION_DENIED on /Users/x/lakevision");

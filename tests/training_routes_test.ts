@@ -6,6 +6,7 @@ import { RunProgress } from "@/components/training/RunProgress.tsx";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { formPost, jsonPost, testApp } from "./helpers.ts";
+import { storedRun } from "./training_testing.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -88,25 +89,16 @@ Deno.test({
         `${runDir}/metrics.jsonl`,
         '{"step": 1, "epoch": 0.1, "name": "loss", "value": 0.9, "ts": 1}\n',
       );
-      const now = Date.now();
-      await createRun({
+      await createRun(storedRun(app.settings.volume, {
         id,
         name: "streamed",
-        createdAt: now,
-        createdBy: "t",
         config: { name: "c", version: 1, task: "classification", model: "m" },
-        compute: { kind: "local", device: "cpu" },
-        distribution: "local",
         status: "running",
         phase: "training",
         runDir,
         configPath: `${app.settings.volume}/configs/c/v1.yaml`,
-        command: ["python"],
         idempotencyToken: `tok-${id}`,
-        updatedAt: now,
-        progress: null,
-        lastMetrics: {},
-      });
+      }));
       const res = await app.request(`/api/runs/${id}/events`, {
         headers: { accept: "text/event-stream" },
       });
@@ -155,30 +147,6 @@ Deno.test({
       assertStringIncludes(html, "step 0");
     }),
 });
-
-function storedRun(volume: string, over: Partial<RunRecord> = {}) {
-  const id = newRunId();
-  const now = Date.now();
-  return {
-    id,
-    name: "cls-3ep",
-    createdAt: now,
-    createdBy: "t",
-    config: { name: "demo-classification", version: 1, task: "classification", model: "m" },
-    compute: { kind: "local" as const, device: "cpu" as const },
-    distribution: "local" as const,
-    status: "succeeded" as const,
-    phase: "succeeded",
-    runDir: `${volume}/runs/${id}`,
-    configPath: `${volume}/configs/demo-classification/v1.yaml`,
-    command: ["python"],
-    idempotencyToken: `tok-${id}`,
-    updatedAt: now,
-    progress: null,
-    lastMetrics: {},
-    ...over,
-  };
-}
 
 Deno.test({
   name:

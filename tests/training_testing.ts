@@ -4,6 +4,8 @@
  * valid classification config saved as a version.
  */
 import { setKv } from "@/lib/store/kv.ts";
+import { newRunId } from "@/lib/training/records.ts";
+import type { RunRecord } from "@/lib/training/types.ts";
 import { ConfigStore } from "@/lib/store/configs.ts";
 import { stopMonitor } from "@/lib/training/refresh.ts";
 import type { TrainingContext } from "@/lib/training/launch.ts";
@@ -96,4 +98,29 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** A local classification run record with its folder under `volume`; `over` sets any field. */
+export function storedRun(volume: string, over: Partial<RunRecord> = {}): RunRecord {
+  const id = over.id ?? newRunId();
+  const now = Date.now();
+  return {
+    id,
+    name: "cls-3ep",
+    createdAt: now,
+    createdBy: "t",
+    config: { name: "demo-classification", version: 1, task: "classification", model: "m" },
+    compute: { kind: "local" as const, device: "cpu" as const },
+    distribution: "local" as const,
+    status: "succeeded" as const,
+    phase: "succeeded",
+    runDir: `${volume}/runs/${id}`,
+    configPath: `${volume}/configs/demo-classification/v1.yaml`,
+    command: ["python"],
+    idempotencyToken: `tok-${id}`,
+    updatedAt: now,
+    progress: null,
+    lastMetrics: {},
+    ...over,
+  };
 }
