@@ -1,4 +1,4 @@
-import { COCO_NO_GT } from "@/lib/evaluation/headline.ts";
+import { COCO_NO_GT, cocoNoValue } from "@/lib/evaluation/headline.ts";
 import { primaryMetric, type RunRecord } from "@/lib/training/types.ts";
 
 function shown(v: number): string {
@@ -24,7 +24,7 @@ export function LatestMetrics({ run }: { run: RunRecord }) {
           }`}
         >
           <dt class="text-xs text-slate-500">{n}</dt>
-          {run.lastMetrics[n] === -1 && n.startsWith("eval_ma")
+          {cocoNoValue(n, run.lastMetrics[n])
             ? (
               <dd class="font-mono text-sm text-slate-900" title={COCO_NO_GT} data-no-gt>
                 — <span class="font-sans text-xs text-slate-500">no objects this size</span>
