@@ -78,13 +78,14 @@ export function runEventStream(
       const tick = async () => {
         if (closed) return;
         try {
-          if (!TERMINAL.has(run.status) || Date.now() - (run.endedAt ?? 0) < 10_000) {
-            pushRun(await refreshRun(ws, run));
-          }
+          // Metrics first: a step the record reports then arrives with its points, not before.
           const points = await readMetrics(ws, run);
           if (points.length > sent) {
             send("metrics", { from: sent, points: points.slice(sent) });
             sent = points.length;
+          }
+          if (!TERMINAL.has(run.status) || Date.now() - (run.endedAt ?? 0) < 10_000) {
+            pushRun(await refreshRun(ws, run));
           }
           if (Date.now() - lastLogAt >= logMs) {
             lastLogAt = Date.now();

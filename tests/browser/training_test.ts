@@ -74,6 +74,28 @@ Deno.test({
         ]);
         await waitHydrated(page);
         await page.waitForSelector('[data-link="sse"]', { timeout: 20_000 });
+        // Every distinct loss-point count the chart shows from here on, without a reload: the
+        // chart grew live when it has shown two. (Sampling once and waiting for more could miss
+        // it on a loaded machine, where the rest of a short run can arrive in one event.)
+        await page.evaluate(() => {
+          const seen: number[] = [];
+          (globalThis as unknown as { lossCounts: number[] }).lossCounts = seen;
+          const read = () => {
+            const v = Number(
+              document.querySelector('[data-chart="Loss"] [data-points]')?.getAttribute(
+                "data-points",
+              ),
+            );
+            if (v > 0 && seen[seen.length - 1] !== v) seen.push(v);
+          };
+          read();
+          new MutationObserver(read).observe(document.body, {
+            subtree: true,
+            childList: true,
+            characterData: true,
+            attributes: true,
+          });
+        });
         // Progress and the loss chart update live, without a reload.
         await page.waitForFunction(
           () =>
@@ -81,18 +103,25 @@ Deno.test({
           null,
           { timeout: 180_000 },
         );
+        // The step comes with the run record and the loss with the metrics, two events of the
+        // stream (the record can also be pushed by the background refresh): wait for both.
+        await page.waitForFunction(
+          () =>
+            Number(
+              document.querySelector('[data-chart="Loss"] [data-points]')?.getAttribute(
+                "data-points",
+              ),
+            ) >= 1,
+          null,
+          { timeout: 120_000 },
+        );
         const firstSteps = await stepsShown(page);
         const firstPoints = await lossPoints(page);
         assert(firstPoints >= 1, `loss points ${firstPoints}`);
         await s.screenshot(page, "training-run-live");
         await page.waitForFunction(
-          (n) =>
-            Number(
-              document.querySelector('[data-chart="Loss"] [data-points]')?.getAttribute(
-                "data-points",
-              ),
-            ) > n,
-          firstPoints,
+          () => (globalThis as unknown as { lossCounts: number[] }).lossCounts.length >= 2,
+          null,
           { timeout: 120_000 },
         );
         // The step counter moves on too (the chart can gain an eval point first, so wait for it).
