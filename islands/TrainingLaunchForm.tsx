@@ -98,7 +98,9 @@ export default function TrainingLaunchForm(p: Props) {
     ? chooseDistribution({ ...choice, distribution: "auto" })
     : null;
   const py = p.compute?.python;
-  const noTorch = p.kind === "local" && (!py || !py.torch);
+  // Only a known answer disables Launch: when the compute could not be read in time, the error
+  // above says so and the server checks again at launch.
+  const noTorch = p.kind === "local" && p.compute !== null && (!py || !py.torch);
 
   return (
     <form

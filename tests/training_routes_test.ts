@@ -38,6 +38,32 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "[training/routes] Launch is disabled for a Python known to lack torch, not for compute that could not be read",
+  ...opts,
+  fn: () =>
+    withApp(async (app) => {
+      const launchButton = async () => {
+        const html = await (await app.request("/training/new")).text();
+        return { html, button: html.match(/<button[^>]*>Launch<\/button>/)?.[0] ?? "" };
+      };
+      const compute = app.workspace.compute;
+      compute.info = () => Promise.reject(new Error("the Python probe did not answer"));
+      const unknown = await launchButton();
+      assertStringIncludes(unknown.html, "the Python probe did not answer");
+      assert(unknown.button !== "", "the Launch button is rendered");
+      assert(!/\sdisabled(=""|\s|>)/.test(unknown.button), unknown.button);
+      assert(!unknown.html.includes("Local training needs PyTorch"), "no claim about torch");
+
+      compute.info = () =>
+        Promise.resolve({ kind: "local", cpus: 2, python: { path: "python3", version: "3.11" } });
+      const noTorch = await launchButton();
+      assert(/\sdisabled(=""|\s|>)/.test(noTorch.button), noTorch.button);
+      assertStringIncludes(noTorch.html, "Local training needs PyTorch");
+    }),
+});
+
+Deno.test({
   name: "[training/routes] bad launch input is refused with the field and reason",
   ...opts,
   fn: () =>

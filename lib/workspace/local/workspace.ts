@@ -79,7 +79,13 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
     idleUnloadMinutes: opts.endpointIdleMinutes,
   });
   const serving: ServingApi = localServing;
-  if (opts.serveEndpoints) void localServing.start();
+  if (opts.serveEndpoints) {
+    void localServing.start();
+    // The launch form needs to know whether Python imports torch, which takes seconds on a slow
+    // machine (longer than a page waits): the app's server finds out at start-up, in the
+    // background (the result is cached; a failed probe is itself an answer, so nothing is thrown).
+    void findPython(opts.python);
+  }
   // Made on first use: the data dir's real path (through links) is known once it exists.
   let hider: ((text: string) => string) | undefined;
   const ws: Workspace = {
