@@ -187,7 +187,14 @@ export default function TrainingLaunchForm(p: Props) {
             set={set}
             problem={problem("maxEpochs")}
           />
-          <Field k="name" title="Run name (optional)" v={v} set={set} type="text" />
+          <Field
+            k="name"
+            title="Run name (optional)"
+            v={v}
+            set={set}
+            type="text"
+            problem={problem("name")}
+          />
         </div>
       </section>
 

@@ -5,6 +5,7 @@
  */
 import { type ComputeChoice, ComputeChoiceSchema } from "./compute_choice.ts";
 import type { LaunchRequest } from "./schemas.ts";
+import { MAX_RUN_NAME } from "./status.ts";
 import type { ComputeInfo } from "@/lib/workspace/types.ts";
 import { slugifyName } from "@/lib/config/names.ts";
 
@@ -107,7 +108,10 @@ export function launchFromForm(
     else req[key] = n;
   }
   if (f.token && /^[A-Za-z0-9_-]{8,64}$/.test(f.token)) req.idempotencyToken = f.token;
-  if (f.name?.trim()) req.name = f.name.trim().slice(0, 120);
+  const name = f.name?.trim();
+  if (name && name.length > MAX_RUN_NAME) {
+    problems.name = `must be at most ${MAX_RUN_NAME} characters (this one has ${name.length})`;
+  } else if (name) req.name = name;
   if (Object.keys(problems).length || !choice) return { problems };
   return { request: { ...req, compute: choice } as LaunchRequest, problems };
 }

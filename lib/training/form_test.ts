@@ -1,5 +1,6 @@
 import { assertEquals } from "@/tests/assert.ts";
-import { launchConfigPath } from "./form.ts";
+import { launchConfigPath, launchFromForm } from "./form.ts";
+import { MAX_RUN_NAME } from "./status.ts";
 
 const V = "/Volumes/main/cv/data";
 const configs = [
@@ -20,4 +21,22 @@ Deno.test("[launch form] the preview names the config file of the version that w
   );
   // no configs at all: nothing to name yet
   assertEquals(launchConfigPath({}, [], V), `${V}/configs/<name>/v<N>.yaml`);
+});
+
+Deno.test("[launch form] a run name is trimmed, and one over the limit is a field problem, never cut", () => {
+  const ok = launchFromForm({ compute: "local", config: "det@1", name: "  first try  " });
+  assertEquals(ok.request?.name, "first try");
+  const long = "x".repeat(MAX_RUN_NAME + 1);
+  const bad = launchFromForm({ compute: "local", config: "det@1", name: long });
+  assertEquals(bad.request, undefined);
+  assertEquals(
+    bad.problems.name,
+    `must be at most ${MAX_RUN_NAME} characters (this one has ${MAX_RUN_NAME + 1})`,
+  );
+  const exact = launchFromForm({
+    compute: "local",
+    config: "det@1",
+    name: "y".repeat(MAX_RUN_NAME),
+  });
+  assertEquals(exact.request?.name?.length, MAX_RUN_NAME);
 });

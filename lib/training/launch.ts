@@ -14,6 +14,7 @@ import type { Workspace } from "@/lib/workspace/types.ts";
 import { planJob } from "./compute.ts";
 import { createRun, getRun, newRunId, updateRun } from "./records.ts";
 import { refreshRun, startMonitor } from "./refresh.ts";
+import { MAX_RUN_NAME } from "./status.ts";
 import { type LaunchRequest, LaunchRequestSchema, type RunRecord, TERMINAL } from "./types.ts";
 
 /** What launching needs from the request: the workspace, the app volume, who acts. */
@@ -25,8 +26,8 @@ export interface TrainingContext {
   configs: ConfigStore;
 }
 
-/** The longest run name (the launch API refuses longer ones, the form and resume cut them). */
-export const MAX_RUN_NAME = 120;
+/** The longest run name (the launch API and the form refuse longer ones; resume cuts them). */
+export { MAX_RUN_NAME };
 
 const RESUMED = " (resumed)";
 

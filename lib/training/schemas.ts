@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ComputeChoiceSchema } from "./compute_choice.ts";
-import { DISTRIBUTIONS, RUN_STATUSES } from "./status.ts";
+import { DISTRIBUTIONS, MAX_RUN_NAME, RUN_STATUSES } from "./status.ts";
 
 // One compute schema (zod/mini, browser-safe) embedded in the classic ones below, so the form,
 // the API, the CLI and the stored run records all check a compute choice the same way.
@@ -23,7 +23,7 @@ export const LaunchRequestSchema = z.object({
   maxEpochs: z.number().int().min(1).max(100_000).optional(),
   /** Guards against double submission: the same token never starts two runs. */
   idempotencyToken: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
-  name: z.string().max(120).optional(),
+  name: z.string().max(MAX_RUN_NAME).optional(),
 });
 export type LaunchRequest = z.infer<typeof LaunchRequestSchema>;
 

@@ -19,6 +19,9 @@ export type RunStatus = typeof RUN_STATUSES[number];
 /** Statuses that never change again. */
 export const TERMINAL: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "cancelled"]);
 
+/** The longest run name, in characters (the form, the API and the CLI refuse longer ones). */
+export const MAX_RUN_NAME = 120;
+
 /** How the job is spread over GPUs. */
 export const DISTRIBUTIONS = ["local", "single", "torchrun", "distributor"] as const;
 export type Distribution = typeof DISTRIBUTIONS[number];
