@@ -117,16 +117,6 @@ export function outputsPollMs(link: Link, ended: boolean): number | null {
   return ended || link === "sse" ? null : OUTPUTS_FALLBACK_MS;
 }
 
-/** A file size as "812 B", "3.4 KiB", "12.0 MiB"; "" when unknown. */
-export function formatSize(n: number | null): string {
-  if (n === null) return "";
-  return n < 1024
-    ? `${n} B`
-    : n < 1048576
-    ? `${(n / 1024).toFixed(1)} KiB`
-    : `${(n / 1048576).toFixed(1)} MiB`;
-}
-
 /** The download link of one output file (its path relative to the run folder). */
 export function outputHref(runId: string, path: string): string {
   return `/api/runs/${encodeURIComponent(runId)}/files?path=${encodeURIComponent(path)}`;

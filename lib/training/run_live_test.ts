@@ -2,7 +2,6 @@ import { assertEquals } from "@/tests/assert.ts";
 import {
   advanceStage,
   endedToast,
-  formatSize,
   logTail,
   mergePoints,
   outputHref,
@@ -100,10 +99,6 @@ Deno.test("[training/run_live] log tail, resume token and output links", () => {
     outputHref("r 1", "predictions/val.json"),
     "/api/runs/r%201/files?path=predictions%2Fval.json",
   );
-  assertEquals(formatSize(null), "");
-  assertEquals(formatSize(812), "812 B");
-  assertEquals(formatSize(3482), "3.4 KiB");
-  assertEquals(formatSize(12 * 1048576), "12.0 MiB");
 });
 
 Deno.test("[training/run_live] the outputs' stage moves with status and phase, and once at the end", () => {
