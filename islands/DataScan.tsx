@@ -12,7 +12,7 @@ import {
   scanRequest,
   type ScanTarget,
 } from "@/lib/data/eda_page.ts";
-import { callJson, retryable } from "@/components/data/api.ts";
+import { callJson, retryable } from "@/lib/web/call_json.ts";
 import { VolumeBrowser } from "@/components/data/VolumeBrowser.tsx";
 import { ScanResultView } from "@/components/data/ScanResultView.tsx";
 import { DeltaSource } from "@/components/data/DeltaSource.tsx";

@@ -4,6 +4,7 @@ import { downloadCsv } from "@/components/charts/download.ts";
 import { EvalChart } from "@/components/evaluation/EvalChart.tsx";
 import { metricsCharts, metricsCsv, summarize } from "@/lib/serving/monitoring.ts";
 import type { EndpointMetrics as Metrics } from "@/lib/workspace/types.ts";
+import { callJson, retryable } from "@/lib/web/call_json.ts";
 
 interface Props {
   /** The endpoint's name (the island refreshes from /api/endpoints/<name>/metrics). */
@@ -18,19 +19,20 @@ interface Props {
 export default function EndpointMetrics({ name, initial, refreshSeconds }: Props) {
   const metricsSig = useSignal(initial);
   const errorSig = useSignal<string | null>(null);
+  const canRetrySig = useSignal(false);
   const readySig = useSignal(false);
 
   async function refresh() {
     try {
-      const res = await fetch(`/api/endpoints/${encodeURIComponent(name)}/metrics`, {
-        headers: { accept: "application/json" },
-      });
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+      const body = await callJson<{ metrics: Metrics }>(
+        `/api/endpoints/${encodeURIComponent(name)}/metrics`,
+      );
       metricsSig.value = body.metrics;
       errorSig.value = null;
     } catch (e) {
       errorSig.value = `Could not refresh the metrics: ${e instanceof Error ? e.message : e}`;
+      // A refusal (4xx) says what is wrong; trying again helps only after a network or server error.
+      canRetrySig.value = retryable(e);
     }
   }
 
@@ -50,7 +52,10 @@ export default function EndpointMetrics({ name, initial, refreshSeconds }: Props
     <div class="space-y-3" aria-live="polite">
       {errorSig.value && (
         <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-          {errorSig.value} <button type="button" class="underline" onClick={refresh}>Retry</button>
+          {errorSig.value}{" "}
+          {canRetrySig.value && (
+            <button type="button" class="underline" onClick={refresh}>Retry</button>
+          )}
         </p>
       )}
       <dl class="grid grid-cols-2 sm:grid-cols-4 gap-2 text-sm" data-metrics="summary">

@@ -2,7 +2,7 @@ import { type Signal, useComputed, useSignal } from "@preact/signals";
 import type { DeltaColumn, DeltaSpec } from "@/lib/data/delta.ts";
 import { guessColumns } from "@/lib/data/delta_guess.ts";
 import { errorText } from "@/lib/data/eda_page.ts";
-import { callJson } from "./api.ts";
+import { callJson } from "@/lib/web/call_json.ts";
 
 interface Props {
   /** Table name to pre-fill, e.g. `main.vision.` from the workspace's catalog and schema. */

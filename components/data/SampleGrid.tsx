@@ -2,7 +2,7 @@ import { type ReadonlySignal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { SampleRef } from "@/lib/data/samples.ts";
 import { errorText, SAMPLES_PAGE, samplesQuery } from "@/lib/data/eda_page.ts";
-import { callJson } from "./api.ts";
+import { callJson } from "@/lib/web/call_json.ts";
 
 interface Props {
   scanId: string;

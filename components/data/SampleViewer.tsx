@@ -11,7 +11,7 @@ import {
   sampleQuery,
   type SampleView,
 } from "@/lib/data/eda_page.ts";
-import { callJson } from "./api.ts";
+import { callJson } from "@/lib/web/call_json.ts";
 import { SampleDrawing } from "./SampleDrawing.tsx";
 
 interface Props {

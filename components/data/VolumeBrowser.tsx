@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { errorText, parentFolder } from "@/lib/data/eda_page.ts";
-import { callJson } from "./api.ts";
+import { callJson } from "@/lib/web/call_json.ts";
 
 interface Props {
   /** Folder to open first. */

@@ -14,7 +14,7 @@ export function retryable(e: unknown): boolean {
 }
 
 /**
- * The Data EDA page's calls to its JSON API: the answer's body, or an ApiError carrying the
+ * An island's call to the app's JSON API: the answer's body, or an ApiError carrying the
  * API's own message (`{ error: { message } }`), else the HTTP status.
  */
 export async function callJson<T>(url: string, init?: RequestInit): Promise<T> {
