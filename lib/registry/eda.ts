@@ -8,6 +8,9 @@ import { startScan } from "@/lib/data/scan.ts";
 import { errorMessage } from "@/lib/errors.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type { FilesApi } from "@/lib/workspace/types.ts";
+import type { DatasetSplit } from "@/lib/data/config_splits.ts";
+
+export { configSplits, type DatasetSplit } from "@/lib/data/config_splits.ts";
 
 /** One split's headline numbers. */
 export interface SplitSummary {
@@ -32,45 +35,6 @@ export interface EdaSummary {
 
 /** How long a registration waits for a dataset scan. */
 export const EDA_BUDGET_MS = 20_000;
-
-/**
- * One split of a config's dataset as the Data EDA page scans it: a COCO-style split is its
- * annotation file with its images folder, any other split its folder.
- */
-export interface DatasetSplit {
-  name: string;
-  /** The annotation JSON, or the split's folder (volume path). */
-  path: string;
-  /** The images folder of an annotation JSON. */
-  images?: string;
-}
-
-const SPLITS = ["train", "val", "test"] as const;
-
-/**
- * The splits of a config's `data` section, named and built exactly as the Data EDA page builds
- * its "scan the config's splits" request, so a registration's scan has the same content key
- * and finds the page's scan in the cache. `toVolume` maps a path the job wrote (a disk path
- * locally) back to its volume path; paths outside a volume are left out.
- */
-export function configSplits(
-  data: Record<string, unknown>,
-  toVolume: (path: string) => string | undefined = (p) => p,
-): DatasetSplit[] {
-  const path = (key: string) => {
-    const v = data[key];
-    if (typeof v !== "string" || v === "") return "";
-    return (v.startsWith("/Volumes/") ? v : toVolume(v) ?? "").replace(/\/+$/, "");
-  };
-  const out: DatasetSplit[] = [];
-  for (const name of SPLITS) {
-    const dir = path(`${name}_data_path`);
-    const ann = path(`${name}_annotation_file`);
-    if (ann.startsWith("/Volumes/")) out.push({ name, path: ann, images: dir || undefined });
-    else if (dir.startsWith("/Volumes/")) out.push({ name, path: dir });
-  }
-  return out;
-}
 
 /** Scans the named splits (volume paths) within `budgetMs`. */
 export async function edaSummary(

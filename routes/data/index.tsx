@@ -2,6 +2,8 @@ import { preferencesFor } from "@/lib/store/preferences.ts";
 import { Page } from "@/components/Page.tsx";
 import DataScan from "@/islands/DataScan.tsx";
 import { configStoreFor } from "@/lib/store/configs.ts";
+import { configSplits } from "@/lib/data/config_splits.ts";
+import { volumePathOfDisk } from "@/lib/config/host_paths.ts";
 import type { Handlers, PageProps } from "@/lib/web/types.ts";
 
 interface Candidate {
@@ -30,18 +32,13 @@ export const handler: Handlers<Data> = {
       const active = await (await configStoreFor(ctx.state)).activeVersion();
       if (active) {
         configName = `${active.name} v${active.version}`;
-        const d = (active.doc.data ?? {}) as Record<string, unknown>;
-        for (const split of ["train", "val", "test"]) {
-          const dir = typeof d[`${split}_data_path`] === "string"
-            ? (d[`${split}_data_path`] as string).replace(/\/+$/, "")
-            : "";
-          const ann = typeof d[`${split}_annotation_file`] === "string"
-            ? (d[`${split}_annotation_file`] as string)
-            : "";
-          if (ann.startsWith("/Volumes/")) {
-            candidates.push({ label: split, path: ann, images: dir || undefined });
-          } else if (dir.startsWith("/Volumes/")) candidates.push({ label: split, path: dir });
-        }
+        // A disk path of a volume (as a local config may hold) is offered as its volume path.
+        const files = ctx.state.workspace.files;
+        const splits = configSplits(
+          (active.doc.data ?? {}) as Record<string, unknown>,
+          (p) => volumePathOfDisk(files, p),
+        );
+        for (const s of splits) candidates.push({ label: s.name, path: s.path, images: s.images });
       }
     } catch {
       // no active config: the picker still works
