@@ -1,12 +1,17 @@
 import { type ReadonlySignal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { SampleRef } from "@/lib/data/samples.ts";
-import { errorText, SAMPLES_PAGE, samplesQuery } from "@/lib/data/eda_page.ts";
-import { callJson } from "@/lib/web/call_json.ts";
+import { errorText, sampleCaption, SAMPLES_PAGE, samplesQuery } from "@/lib/data/eda_page.ts";
+import { datasetClassColor } from "@/lib/data/colors.ts";
+import type { ClassStat } from "@/lib/data/types.ts";
+import { callJson, retryable } from "@/lib/web/call_json.ts";
 
 interface Props {
   scanId: string;
   split: string;
+  /** The dataset's format and the split's classes, for the thumbnails' captions. */
+  format: string;
+  classes: ClassStat[];
   /** Only images with this class (null = all). */
   classId: ReadonlySignal<number | null>;
   /** Only images with a problem of this rule ("" = all). */
@@ -16,12 +21,15 @@ interface Props {
 
 /** A page of thumbnails of the split, filtered by class; click opens the sample view. */
 export function SampleGrid(
-  { scanId, split, classId: classIdSig, problem: problemSig, onOpen }: Props,
+  { scanId, split, format, classes, classId: classIdSig, problem: problemSig, onOpen }: Props,
 ) {
+  const names = new Map(classes.map((c) => [c.id, c.name]));
+  const colorOf = datasetClassColor(format, classes.map((c) => c.id));
   const listingSig = useSignal<{ total: number; items: SampleRef[] } | null>(null);
   /** The page shown, for the filters it was turned under: other filters start at the first. */
   const atSig = useSignal({ filters: "", offset: 0 });
   const errorSig = useSignal<string | null>(null);
+  const canRetrySig = useSignal(false);
   const classId = classIdSig.value, problem = problemSig.value;
   const filters = JSON.stringify([split, classId, problem]);
   const offset = atSig.value.filters === filters ? atSig.value.offset : 0;
@@ -34,7 +42,9 @@ export function SampleGrid(
       );
       if (!stale()) listingSig.value = body;
     } catch (e) {
-      if (!stale()) errorSig.value = `Could not list samples: ${errorText(e)}`;
+      if (stale()) return;
+      errorSig.value = `Could not list samples: ${errorText(e)}`;
+      canRetrySig.value = retryable(e);
     }
   };
   useEffect(() => {
@@ -79,38 +89,65 @@ export function SampleGrid(
       </div>
       {error && (
         <p role="alert" class="rounded bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error} <button type="button" class="underline" onClick={() => load()}>Retry</button>
+          {error} {canRetrySig.value && (
+            <button
+              type="button"
+              class="underline"
+              onClick={() => load()}
+            >
+              Retry
+            </button>
+          )}
         </p>
       )}
       <ul class="grid grid-cols-3 sm:grid-cols-4 lg:grid-cols-6 gap-2">
-        {page?.items.map((s) => (
-          <li key={String(s.image)}>
-            <button
-              type="button"
-              class="block w-full aspect-square overflow-hidden rounded border border-slate-200 bg-slate-100 hover:ring-2 hover:ring-blue-500"
-              title={s.file ?? String(s.image)}
-              data-thumb={String(s.image)}
-              onClick={() => onOpen(s.image)}
-            >
-              {s.broken
-                ? (
-                  <span class="text-xs text-red-700 break-all">
-                    missing or unreadable: {s.file}
-                  </span>
-                )
-                : s.file
-                ? (
-                  <img
-                    src={`/api/data/file?path=${encodeURIComponent(s.file)}&thumb=192`}
-                    alt={s.file}
-                    loading="lazy"
-                    class="w-full h-full object-cover"
-                  />
-                )
-                : <span class="text-xs text-slate-500">image {String(s.image)}</span>}
-            </button>
-          </li>
-        ))}
+        {page?.items.map((s) => {
+          const caption = sampleCaption(format, s.classes, names);
+          return (
+            <li key={String(s.image)}>
+              <button
+                type="button"
+                class="block w-full aspect-square overflow-hidden rounded border border-slate-200 bg-slate-100 hover:ring-2 hover:ring-blue-500"
+                title={s.file ?? String(s.image)}
+                data-thumb={String(s.image)}
+                onClick={() => onOpen(s.image)}
+              >
+                {s.broken
+                  ? (
+                    <span class="text-xs text-red-700 break-all">
+                      missing or unreadable: {s.file}
+                    </span>
+                  )
+                  : s.file
+                  ? (
+                    <img
+                      src={`/api/data/file?path=${encodeURIComponent(s.file)}&thumb=192`}
+                      alt={s.file}
+                      loading="lazy"
+                      class="w-full h-full object-cover"
+                    />
+                  )
+                  : <span class="text-xs text-slate-500">image {String(s.image)}</span>}
+              </button>
+              {caption !== null && (
+                <p
+                  class="mt-0.5 flex items-center gap-1 text-xs text-slate-600 truncate"
+                  title={s.classes.map((id) => names.get(id) ?? `class ${id}`).join(", ") ||
+                    caption}
+                  data-caption={String(s.image)}
+                >
+                  {s.classes.length > 0 && (
+                    <span
+                      class="inline-block h-2 w-2 shrink-0 rounded-full"
+                      style={{ background: colorOf(s.classes[0]) }}
+                    />
+                  )}
+                  <span class="truncate">{caption}</span>
+                </p>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

@@ -78,6 +78,8 @@ export function ScanResultView({ scanId, result }: Props) {
         <SampleGrid
           scanId={scanId}
           split={sp.name}
+          format={sp.format}
+          classes={sp.stats.classes}
           classId={classIdSig}
           problem={codeSig}
           onOpen={(image) => open({ split: sp.name, image })}

@@ -189,6 +189,23 @@ export function sampleClasses(
   return used;
 }
 
+/**
+ * A thumbnail's caption: the names of the classes in the image, the first `max` of them and how
+ * many more ("person, car +2"); "no annotations" for a COCO image without any. Null for class-id
+ * masks, whose classes are known only once a mask is decoded.
+ */
+export function sampleCaption(
+  format: string,
+  classes: readonly number[],
+  names: ReadonlyMap<number, string>,
+  max = 2,
+): string | null {
+  if (format === "masks") return null;
+  if (!classes.length) return "no annotations";
+  const shown = classes.slice(0, max).map((id) => names.get(id) ?? `class ${id}`).join(", ");
+  return classes.length > max ? `${shown} +${classes.length - max}` : shown;
+}
+
 /** Annotation ids a problem names, outlined in the sample view. */
 export function flaggedAnnotations(problems: Problem[]): Set<number | undefined> {
   return new Set(problems.map((p) => p.annotation_id).filter((id) => id !== undefined));

@@ -12,6 +12,7 @@ import {
   progressLine,
   roughSeconds,
   ruleChoices,
+  sampleCaption,
   sampleClasses,
   sampleQuery,
   samplesQuery,
@@ -253,4 +254,14 @@ Deno.test("[eda page] a sample's classes and annotation lines", () => {
     "#8 cat RLE mask crowd",
   );
   strictEqual(annotationLine({ category_id: 2 }, "class 2"), "class 2");
+});
+
+Deno.test("[eda page] a thumbnail's caption names its classes, the first two and how many more", () => {
+  const names = new Map([[1, "person"], [2, "car"], [3, "dog"], [7, "cat"]]);
+  strictEqual(sampleCaption("imagefolder", [7], names), "cat");
+  strictEqual(sampleCaption("coco", [1, 2], names), "person, car");
+  strictEqual(sampleCaption("coco", [1, 2, 3, 9], names), "person, car +2");
+  strictEqual(sampleCaption("coco", [9], names), "class 9");
+  strictEqual(sampleCaption("coco", [], names), "no annotations");
+  strictEqual(sampleCaption("masks", [], names), null);
 });

@@ -105,6 +105,11 @@ Deno.test({
         els.map((e) => e.getAttribute("data-thumb"))
       );
       assertEquals(thumbs, ["2", "4", "6"]);
+      // each thumbnail is captioned with its classes
+      assertEquals(
+        await page.locator("[data-samples] [data-caption]").allTextContents(),
+        ["can", "can", "can"],
+      );
       await page.locator("[data-samples] [data-thumb='2']").click();
       await page.waitForSelector("[data-sample-viewer] [data-annotation='102'] polygon");
       await page.getByRole("button", { name: "Close" }).click();
