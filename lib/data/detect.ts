@@ -7,6 +7,7 @@ import { isImageName } from "./image_header.ts";
 import { parseClassNames } from "./masks.ts";
 import { defaultPanopticDir } from "./panoptic.ts";
 import type { DatasetFormat, DatasetPlan, FormatChoice, SplitPlan } from "./types.ts";
+import { plural } from "@/lib/format.ts";
 
 /** A dataset that cannot be read at all (the CLI exits non-zero with this message). */
 export class DatasetError extends Error {
@@ -233,7 +234,11 @@ export async function detectDataset(
         if (names.has(s.name)) s.name = stemOf(s.annotationFile!);
         names.add(s.name);
       }
-      return { format: fmt!, splits, reason: `${splits.length} annotation file(s) in ${jsonDir}` };
+      return {
+        format: fmt!,
+        splits,
+        reason: `${plural(splits.length, "annotation file")} in ${jsonDir}`,
+      };
     }
     if (format !== "auto") {
       throw new DatasetError(`${dir} has no COCO JSON (looked in ${dir} and ${dir}/annotations)`);

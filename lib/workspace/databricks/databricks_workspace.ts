@@ -39,6 +39,7 @@ import { UcModelsClient } from "./uc_models.ts";
 import type { UserScope } from "./scopes.ts";
 import { WorkspaceImportClient } from "./workspace_import.ts";
 import { z } from "zod";
+import { plural } from "@/lib/format.ts";
 
 /** Everything the adapter needs: where, as whom, and the app's defaults. */
 export interface DatabricksWorkspaceSettings extends DatabricksSettings {
@@ -446,7 +447,9 @@ export class DatabricksWorkspace implements Workspace {
           return `volume ${vol} readable (${n >= 10 ? "10+" : n} entries at its root)`;
         }
         const cats = await quick.filesClient.listCatalogs(5);
-        return `${cats.length} catalog(s) visible; no default volume set (LAKEVISION_VOLUME)`;
+        return `${
+          plural(cats.length, "catalog")
+        } visible; no default volume set (LAKEVISION_VOLUME)`;
       }],
       ["jobs", async () => {
         const first = await quick.jobsClient.list({ pageSize: 1 }).next();
@@ -462,11 +465,14 @@ export class DatabricksWorkspace implements Workspace {
           ? "Unity Catalog models reachable (none yet)"
           : "Unity Catalog models readable";
       }],
-      ["serving", async () => `${(await quick.servingClient.list()).length} serving endpoint(s)`],
+      [
+        "serving",
+        async () => plural((await quick.servingClient.list()).length, "serving endpoint"),
+      ],
       ["compute", async () => {
         const v = await quick.clusters.sparkVersions();
         const gpu = v.filter((x) => /gpu-ml/.test(x.key)).length;
-        return `${v.length} runtimes, ${gpu} ML GPU runtime(s)`;
+        return `${plural(v.length, "runtime")}, ${plural(gpu, "ML GPU runtime")}`;
       }],
     ];
     return await Promise.all(checks.map(async ([area, check]): Promise<AreaHealth> => {

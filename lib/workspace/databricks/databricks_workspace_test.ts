@@ -21,7 +21,7 @@ Deno.test("[databricks_workspace] health reports every area as working against a
   ]);
   assert(health.every((h) => h.ok), JSON.stringify(health));
   assertEquals(health[0].detail, "volume /Volumes/main/cv/data readable (0 entries at its root)");
-  assertEquals(health[5].detail, "4 runtimes, 2 ML GPU runtime(s)");
+  assertEquals(health[5].detail, "4 runtimes, 2 ML GPU runtimes");
 });
 
 Deno.test("[databricks_workspace] health shows a denied area with the privilege to ask for", async () => {

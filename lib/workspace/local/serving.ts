@@ -35,6 +35,7 @@ import type {
   ServingApi,
   Workspace,
 } from "../types.ts";
+import { plural } from "@/lib/format.ts";
 
 const EntitySchema = z.object({
   name: z.string(),
@@ -354,7 +355,7 @@ export class LocalServing implements ServingApi {
       : (await this.#server())
       ? "served by the running app"
       : "no server process is serving them now";
-    return `onnxruntime (cpu); ${records.length} endpoint(s), ${ready} READY, ${where}`;
+    return `onnxruntime (cpu); ${plural(records.length, "endpoint")}, ${ready} READY, ${where}`;
   }
 
   // --- private -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { LocalRegistry } from "./registry.ts";
 import { LocalServing } from "./serving.ts";
 import { findPython } from "./python.ts";
 import { LocalTracking } from "./tracking.ts";
+import { plural } from "@/lib/format.ts";
 
 /** Options of the local workspace. */
 export interface LocalWorkspaceOptions {
@@ -134,14 +135,14 @@ export function createLocalWorkspace(opts: LocalWorkspaceOptions): Workspace {
         await timed("jobs", async () => {
           let n = 0;
           for await (const _ of jobs.list({ limit: 1000 })) n++;
-          return `local subprocesses; ${n} run(s) recorded`;
+          return `local subprocesses; ${plural(n, "run")} recorded`;
         }),
       );
       out.push(
         await timed("registry", async () => {
           let n = 0;
           for await (const _ of registry.listModels()) n++;
-          return `registry in KV, files under ${opts.volume}/models (${n} model(s))`;
+          return `registry in KV, files under ${opts.volume}/models (${plural(n, "model")})`;
         }),
       );
       out.push(
