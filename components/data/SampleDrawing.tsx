@@ -1,5 +1,6 @@
 import type { Sample } from "@/lib/data/samples.ts";
 import { classColor } from "@/lib/data/colors.ts";
+import { labelBox } from "@/lib/image/label_box.ts";
 
 interface Props {
   sample: Sample;
@@ -57,6 +58,36 @@ function rleImage(rle: { counts: number[]; size: [number, number] }, color: stri
 
 const fileUrl = (p: string, overlay = false) =>
   `/api/data/file?path=${encodeURIComponent(p)}${overlay ? "&overlay=mask" : ""}`;
+
+/**
+ * A box's class name, above the box (inside it at the image's top edge) and never past the
+ * picture's edges. SVG text is not measured before it is drawn: its width is estimated.
+ */
+function BoxLabel(
+  { bbox, text, c, width, height }: {
+    bbox: number[];
+    text: string;
+    c: string;
+    width: number;
+    height: number;
+  },
+) {
+  const font = Math.max(10, width / 50);
+  const at = labelBox(bbox[0], bbox[1], text.length * font * 0.6 + 4, font * 1.25, width, height);
+  return (
+    <text
+      x={at.x + 2}
+      y={at.y + font}
+      fill="white"
+      stroke={c}
+      stroke-width="3"
+      paint-order="stroke"
+      font-size={font}
+    >
+      {text}
+    </text>
+  );
+}
 
 /** The image with its boxes, polygons, RLE and semantic masks in class colours, as SVG. */
 export function SampleDrawing(
@@ -139,17 +170,13 @@ export function SampleDrawing(
               />
             )}
             {labels && a.bbox && (
-              <text
-                x={a.bbox[0] + 2}
-                y={a.bbox[1] + Math.max(10, width / 50)}
-                fill="white"
-                stroke={c}
-                stroke-width="3"
-                paint-order="stroke"
-                font-size={Math.max(10, width / 50)}
-              >
-                {name(a.category_id)}
-              </text>
+              <BoxLabel
+                bbox={a.bbox}
+                text={name(a.category_id)}
+                c={c}
+                width={width}
+                height={height}
+              />
             )}
           </g>
         );

@@ -8,6 +8,7 @@
  */
 import { classColor, classRgb } from "@/lib/data/colors.ts";
 import { rleCountsFromString } from "@/lib/image/coco_rle.ts";
+import { labelBox } from "@/lib/image/label_box.ts";
 import type { ServingEntry } from "@/lib/inference/contract.ts";
 import type {
   ClassificationPrediction,
@@ -67,11 +68,11 @@ function drawBoxes(
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
     const text = `${p.label_names[i]} ${p.scores[i].toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6;
-    const ty = y1 - font - 4 >= 0 ? y1 - font - 4 : y1;
+    const at = labelBox(x1, y1, tw, font + 4, w, h);
     ctx.fillStyle = colour;
-    ctx.fillRect(x1, ty, tw, font + 4);
+    ctx.fillRect(at.x, at.y, tw, font + 4);
     ctx.fillStyle = "#fff";
-    ctx.fillText(text, x1 + 3, ty + 2);
+    ctx.fillText(text, at.x + 3, at.y + 2);
   });
 }
 

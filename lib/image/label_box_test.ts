@@ -1,0 +1,15 @@
+import { assertEquals } from "@/tests/assert.ts";
+import { labelBox } from "./label_box.ts";
+
+Deno.test("[image/label_box] a caption sits above its box, inside it at the top edge, and never past the right or bottom edge", () => {
+  // room above: the caption's bottom touches the box's top
+  assertEquals(labelBox(10, 40, 50, 16, 200, 100), { x: 10, y: 24 });
+  // a box at the top edge: the caption goes inside it
+  assertEquals(labelBox(10, 5, 50, 16, 200, 100), { x: 10, y: 5 });
+  // a box at the right edge: the caption starts further left, its end at the edge
+  assertEquals(labelBox(180, 40, 50, 16, 200, 100), { x: 150, y: 24 });
+  // a box starting left of the picture (a prediction may) and one past its bottom
+  assertEquals(labelBox(-8, 120, 50, 16, 200, 100), { x: 0, y: 84 });
+  // a caption wider than the picture starts at its left edge
+  assertEquals(labelBox(30, 40, 300, 16, 200, 100), { x: 0, y: 24 });
+});
