@@ -106,6 +106,59 @@ Deno.test("[invocations] errors answer as Model Serving does: error_code + messa
   }
 });
 
+Deno.test("[invocations] what the app refuses before the route (body limit, another site, an unknown host) answers in Model Serving's shape too", async () => {
+  const t = await testApp({ LAKEVISION_MAX_BODY_MB: "1" });
+  try {
+    const path = "/serving-endpoints/tiny/invocations";
+    const shaped = async (r: Response, status: number, code: string, text: string) => {
+      assertEquals(r.status, status);
+      assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
+      const j = await r.json();
+      assertEquals(Object.keys(j).sort(), ["error_code", "message"], JSON.stringify(j));
+      assertEquals(j.error_code, code);
+      assertStringIncludes(j.message, text);
+    };
+    const big = "x".repeat(1_100_000);
+    await shaped(
+      await t.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(big.length) },
+        body: big,
+      }),
+      413,
+      "BAD_REQUEST",
+      "the limit is 1.0 MB",
+    );
+    await shaped(
+      await t.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "https://evil.example" },
+        body: JSON.stringify(BODY),
+      }),
+      403,
+      "PERMISSION_DENIED",
+      "from another site",
+    );
+    await shaped(
+      await t.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", host: "rebound.example" },
+        body: JSON.stringify(BODY),
+      }),
+      421,
+      "BAD_REQUEST",
+      'does not answer for the host "rebound.example"',
+    );
+    // A page under another host still gets plain text, nothing of the app.
+    const page = await t.request("/", { headers: { host: "rebound.example" } });
+    assertEquals(page.status, 421);
+    assertStringIncludes(page.headers.get("content-type") ?? "", "text/plain");
+    await page.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("[invocations] error codes per status, and the message read back from either shape", async () => {
   assertEquals(
     [400, 404, 409, 413, 422, 429, 500, 503, 504, 418, 599].map(errorCodeFor),

@@ -16,6 +16,7 @@ import {
 } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
+import { modelServingErrorResponse } from "@/lib/serving/invocation_error.ts";
 import { ensureBundle } from "./bundle.ts";
 import { ensureOrtFiles } from "./ort_files.ts";
 import { registerIsland } from "./islands.ts";
@@ -158,9 +159,6 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
       });
     }
     const known = err instanceof HttpError;
-    const status = known ? err.status : 500;
-    const message = known ? hidePaths(err.message) : "Something went wrong on the server.";
-    const hint = err instanceof WorkspaceError && err.hint ? hidePaths(err.hint) : undefined;
     if (!known) {
       log("error", "unhandled error", {
         requestId,
@@ -168,6 +166,14 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
     }
+    // The local endpoints' invocation path answers as Model Serving does, whatever refused the
+    // request (the host and origin checks, the body limit, or the route).
+    if (url.pathname.startsWith("/serving-endpoints/")) {
+      return modelServingErrorResponse(err, { requestId, hide: hidePaths });
+    }
+    const status = known ? err.status : 500;
+    const message = known ? hidePaths(err.message) : "Something went wrong on the server.";
+    const hint = err instanceof WorkspaceError && err.hint ? hidePaths(err.hint) : undefined;
     if (err instanceof ServiceUnavailableError) {
       c.header("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
     }

@@ -123,11 +123,17 @@ export function allowedHosts(policy: HostPolicy): MiddlewareHandler {
   return async (c, next) => {
     const host = requestHost(c.req.raw, policy);
     if (!hostAllowed(host, policy)) {
-      return new Response(
-        `Lakevision does not answer for the host "${host.slice(0, 200)}". If this is how you ` +
-          `reach it, set LAKEVISION_PUBLIC_HOST to that host.\n`,
-        { status: 421, headers: { "Content-Type": "text/plain; charset=utf-8" } },
-      );
+      const message = `Lakevision does not answer for the host "${host.slice(0, 200)}". If this ` +
+        `is how you reach it, set LAKEVISION_PUBLIC_HOST to that host.`;
+      // An endpoint client reads it in Model Serving's shape (the app's error handler); a
+      // browser gets plain text, nothing of the app.
+      if (new URL(c.req.url).pathname.startsWith("/serving-endpoints/")) {
+        throw new HttpError(421, message);
+      }
+      return new Response(`${message}\n`, {
+        status: 421,
+        headers: { "Content-Type": "text/plain; charset=utf-8" },
+      });
     }
     await next();
   };
