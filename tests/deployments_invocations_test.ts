@@ -25,23 +25,25 @@ const invoke = (name: string, body: string) => ({
   init: { method: "POST", headers: { "content-type": "application/json" }, body },
 });
 
+/** Asserts an answer is Model Serving's error body with this status, code and message part. */
+async function expectError(
+  r: Response,
+  status: number,
+  code: string,
+  text: string,
+): Promise<Record<string, unknown>> {
+  assertEquals(r.status, status);
+  assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
+  const j = await r.json();
+  assertEquals(Object.keys(j).sort(), ["error_code", "message"], JSON.stringify(j));
+  assertEquals(j.error_code, code);
+  assertStringIncludes(j.message, text);
+  return j;
+}
+
 Deno.test("[invocations] errors answer as Model Serving does: error_code + message, same status, Retry-After on 503", async () => {
   const t = await testApp();
   try {
-    const expectError = async (
-      r: Response,
-      status: number,
-      code: string,
-      text: string,
-    ): Promise<Record<string, unknown>> => {
-      assertEquals(r.status, status);
-      assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
-      const j = await r.json();
-      assertEquals(Object.keys(j).sort(), ["error_code", "message"], JSON.stringify(j));
-      assertEquals(j.error_code, code);
-      assertStringIncludes(j.message, text);
-      return j;
-    };
     const send = (name: string, body: string) => {
       const { path, init } = invoke(name, body);
       return t.request(path, init);
@@ -110,45 +112,27 @@ Deno.test("[invocations] what the app refuses before the route (body limit, anot
   const t = await testApp({ LAKEVISION_MAX_BODY_MB: "1" });
   try {
     const path = "/serving-endpoints/tiny/invocations";
-    const shaped = async (r: Response, status: number, code: string, text: string) => {
-      assertEquals(r.status, status);
-      assertStringIncludes(r.headers.get("content-type") ?? "", "application/json");
-      const j = await r.json();
-      assertEquals(Object.keys(j).sort(), ["error_code", "message"], JSON.stringify(j));
-      assertEquals(j.error_code, code);
-      assertStringIncludes(j.message, text);
-    };
-    const big = "x".repeat(1_100_000);
-    await shaped(
-      await t.request(path, {
+    const post = (headers: Record<string, string>, body: string) =>
+      t.request(path, {
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": String(big.length) },
-        body: big,
-      }),
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+    const big = "x".repeat(1_100_000);
+    await expectError(
+      await post({ "content-length": String(big.length) }, big),
       413,
       "BAD_REQUEST",
       "the limit is 1.0 MB",
     );
-    await shaped(
-      await t.request(path, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: "https://evil.example" },
-        body: JSON.stringify(BODY),
-      }),
-      403,
-      "PERMISSION_DENIED",
-      "from another site",
-    );
-    await shaped(
-      await t.request(path, {
-        method: "POST",
-        headers: { "content-type": "application/json", host: "rebound.example" },
-        body: JSON.stringify(BODY),
-      }),
-      421,
-      "BAD_REQUEST",
-      'does not answer for the host "rebound.example"',
-    );
+    const body = JSON.stringify(BODY);
+    const refusals: [Record<string, string>, number, string, string][] = [
+      [{ origin: "https://evil.example" }, 403, "PERMISSION_DENIED", "from another site"],
+      [{ host: "rebound.example" }, 421, "BAD_REQUEST", 'answer for the host "rebound.example"'],
+    ];
+    for (const [headers, status, code, text] of refusals) {
+      await expectError(await post(headers, body), status, code, text);
+    }
     // A page under another host still gets plain text, nothing of the app.
     const page = await t.request("/", { headers: { host: "rebound.example" } });
     assertEquals(page.status, 421);
