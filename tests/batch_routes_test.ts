@@ -238,3 +238,55 @@ Deno.test("[batch routes] on Deno Deploy the app's own runner is not offered, an
     await local.close();
   }
 });
+
+Deno.test("[batch routes] a Parquet batch that did not finish offers its rows so far as JSONL, and its Parquet download says why there is none", async () => {
+  const { t, volume, dir } = await setup();
+  try {
+    const now = Date.now();
+    const out = `${volume}/batch/b-parquet/results.parquet`;
+    const rows = [0, 1].map((i) =>
+      JSON.stringify({ path: `${dir}/p${i}.png`, prediction: { top_k: [] }, error: null })
+    );
+    await t.workspace.files.write(`${out}.log.jsonl`, new TextEncoder().encode(rows.join("\n")));
+    const { batch } = await createBatch({
+      id: "b-parquet",
+      name: "cut short",
+      createdAt: now - 60_000,
+      createdBy: "tester",
+      model: "main.cv.tiny",
+      version: "1",
+      modelDir: `${volume}/models/main.cv.tiny/1`,
+      input: { kind: "folder", path: dir },
+      output: { kind: "file", path: out },
+      runner: "job",
+      params: {},
+      runDir: `${volume}/batch/b-parquet`,
+      status: "cancelled",
+      phase: "cancelled",
+      command: [],
+      attempt: 1,
+      progress: null,
+      endedAt: now - 30_000,
+      updatedAt: now - 30_000,
+      idempotencyToken: "parquet-token",
+    });
+    const html = await (await t.request(`/deployments/batch/${batch.id}`)).text();
+    assertStringIncludes(html, `href="/api/batch/${batch.id}/download?so_far=1"`);
+    assertStringIncludes(html, "rows so far (JSONL)");
+    assertStringIncludes(html, "no Parquet file: the batch cancelled");
+    assert(!html.includes(`href="/api/batch/${batch.id}/download"`), "no Parquet link");
+    const refused = await t.request(`/api/batch/${batch.id}/download`);
+    assertEquals(refused.status, 409);
+    assertStringIncludes((await refused.json()).error.message, "was not written");
+    const soFar = await t.request(`/api/batch/${batch.id}/download?so_far=1`);
+    assertEquals(soFar.status, 200);
+    assertStringIncludes(
+      soFar.headers.get("content-disposition") ?? "",
+      "b-parquet-results-so-far.jsonl",
+    );
+    assertEquals((await soFar.text()).trim().split("\n").length, 2);
+  } finally {
+    await drainHere();
+    await t.close();
+  }
+});

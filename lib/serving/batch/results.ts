@@ -3,7 +3,7 @@
  * the batch (only paths its results name, inside its input folder), and the server-drawn SVG
  * overlay of a row's prediction (boxes and labels, top classes, or the class mask as an image).
  */
-import { HttpError, NotFoundError } from "@/lib/errors.ts";
+import { ConflictError, HttpError, NotFoundError } from "@/lib/errors.ts";
 import { classColor } from "@/lib/data/colors.ts";
 import { displaySize, parseImageHeader } from "@/lib/data/image_header.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
@@ -72,6 +72,46 @@ function describe(rec: BatchRecord): string {
 export function resultFile(rec: BatchRecord): string | null {
   if (rec.output.kind !== "file") return null;
   return rec.output.path.endsWith(".parquet") ? `${rec.output.path}.log.jsonl` : rec.output.path;
+}
+
+/** What a download serves: the file, the name it is saved as, its content type. */
+export interface BatchDownload {
+  path: string;
+  filename: string;
+  contentType: string;
+}
+
+/**
+ * The file `/api/batch/<id>/download` serves. A JSONL output is itself at every moment. A
+ * Parquet output exists only once its batch succeeded (the job converts its append log at the
+ * end); before that, or after a failure or a cancel, `soFar` serves the rows written so far (the
+ * append log, as JSONL), and a download without it is refused saying so and where they are.
+ */
+export function batchDownload(rec: BatchRecord, soFar = false): BatchDownload {
+  if (rec.output.kind !== "file") {
+    throw new NotFoundError(`The results are in the Delta table ${rec.output.table}.`);
+  }
+  const path = rec.output.path;
+  const base = `${rec.id}-${path.split("/").pop()}`.replace(/[^\w.-]/g, "_");
+  const jsonl = (file: string, filename: string): BatchDownload => ({
+    path: file,
+    filename,
+    contentType: "application/x-ndjson",
+  });
+  if (!path.endsWith(".parquet")) return jsonl(path, base);
+  const log = jsonl(resultFile(rec)!, base.replace(/\.parquet$/, "-so-far.jsonl"));
+  if (soFar) return log;
+  if (rec.status === "succeeded") {
+    return { path, filename: base, contentType: "application/vnd.apache.parquet" };
+  }
+  const why = BATCH_TERMINAL.has(rec.status)
+    ? `was not written: the batch ${rec.status === "failed" ? "failed" : "was cancelled"}`
+    : "is written when the batch ends";
+  throw new ConflictError(
+    `The Parquet file ${why}. The rows so far are at /api/batch/${
+      encodeURIComponent(rec.id)
+    }/download?so_far=1 (JSONL).`,
+  );
 }
 
 /** The bytes of one of the batch's images, refused unless it lies in the batch's input folder. */

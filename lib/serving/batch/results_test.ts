@@ -3,10 +3,11 @@
  * after, where the log was kept), and the overlay is the prediction alone, laid over the photo
  * by the page (an SVG shown as an image never loads the photo it links to).
  */
-import { assert, assertEquals, assertStringIncludes } from "@/tests/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@/tests/assert.ts";
+import { ConflictError, NotFoundError } from "@/lib/errors.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import type { ResultRow } from "./result_log.ts";
-import { overlaySvg, readResults, resultFile } from "./results.ts";
+import { batchDownload, overlaySvg, readResults, resultFile } from "./results.ts";
 import type { BatchRecord } from "./types.ts";
 
 const VOL = "/Volumes/main/cv/data";
@@ -113,4 +114,34 @@ Deno.test("[batch results] the overlay draws the prediction alone, loading nothi
     height: 8,
   });
   assertStringIncludes(err, "not &#60;an&#62; image");
+});
+
+Deno.test("[batch results] a download is the JSONL file at any time, a Parquet file once its batch succeeded, and the rows so far before that", async () => {
+  const jsonl = record({ kind: "file", path: `${VOL}/out/r.jsonl` }, "running");
+  assertEquals(batchDownload(jsonl), {
+    path: `${VOL}/out/r.jsonl`,
+    filename: "b-1-r.jsonl",
+    contentType: "application/x-ndjson",
+  });
+  const out = { kind: "file" as const, path: `${VOL}/out/r.parquet` };
+  const soFar = {
+    path: `${VOL}/out/r.parquet.log.jsonl`,
+    filename: "b-1-r-so-far.jsonl",
+    contentType: "application/x-ndjson",
+  };
+  assertEquals(batchDownload(record(out, "succeeded")).path, `${VOL}/out/r.parquet`);
+  assertEquals(batchDownload(record(out, "succeeded"), true), soFar);
+  assertEquals(batchDownload(record(out, "running"), true), soFar);
+  const refused = [
+    ["running", "is written when the batch ends"],
+    ["failed", "was not written: the batch failed"],
+    ["cancelled", "was not written: the batch was cancelled"],
+  ] as const;
+  for (const [status, why] of refused) {
+    const e = await assertRejects(async () => batchDownload(record(out, status)), ConflictError);
+    assertStringIncludes(e.message, why);
+    assertStringIncludes(e.message, "/api/batch/b-1/download?so_far=1");
+  }
+  const table = record({ kind: "table", table: "main.cv.preds" }, "succeeded");
+  await assertRejects(async () => batchDownload(table), NotFoundError, "main.cv.preds");
 });

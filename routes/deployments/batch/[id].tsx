@@ -52,6 +52,40 @@ export const handler: Handlers<Data> = {
   },
 };
 
+/**
+ * The result file's download: a JSONL file at any time; a Parquet file once the batch succeeded
+ * (the job writes it at the end), and before that, or after a failure, the rows so far as JSONL.
+ */
+function DownloadLinks({ batch: b }: { batch: BatchRecord }) {
+  const href = `/api/batch/${encodeURIComponent(b.id)}/download`;
+  const a = "text-blue-700 hover:underline";
+  if (b.output.kind !== "file" || !b.output.path.endsWith(".parquet")) {
+    return (
+      <>
+        {" "}
+        <a class={a} href={href}>download</a>
+      </>
+    );
+  }
+  return (
+    <>
+      {" "}
+      {b.status === "succeeded" && <a class={a} href={href}>download</a>}
+      {b.status === "succeeded" ? " · " : ""}
+      <a class={a} href={`${href}?so_far=1`} data-download="so-far">
+        {b.status === "succeeded" ? "as JSONL" : "rows so far (JSONL)"}
+      </a>
+      {b.status !== "succeeded" && (
+        <span class="text-slate-500">
+          {BATCH_TERMINAL.has(b.status)
+            ? ` · no Parquet file: the batch ${b.status}`
+            : " · the Parquet file is written when the batch ends"}
+        </span>
+      )}
+    </>
+  );
+}
+
 /** One batch: live progress, results as a gallery with overlays and as a table, download. */
 export default function BatchDetail({ data }: PageProps<Data>) {
   const { batch: b, results: r } = data;
@@ -100,14 +134,7 @@ export default function BatchDetail({ data }: PageProps<Data>) {
         <dt class="text-slate-500">Output</dt>
         <dd class="col-span-3 break-all">
           {describeOutput(b)}
-          {b.output.kind === "file" && (
-            <>
-              {" "}
-              <a class="text-blue-700 hover:underline" href={`/api/batch/${id}/download`}>
-                download
-              </a>
-            </>
-          )}
+          {b.output.kind === "file" && <DownloadLinks batch={b} />}
         </dd>
         {b.message && (
           <>
