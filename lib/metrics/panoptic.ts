@@ -55,6 +55,40 @@ export interface PanopticResult {
 
 const OFFSET = 2 ** 26; // > any 24-bit RGB segment id
 
+/** Pixel counts of one image: per ground-truth id, per predicted id, per (gt, pred) pair. */
+export interface PairCounts {
+  gtArea: Map<number, number>;
+  prArea: Map<number, number>;
+  /** Keyed `gt * 2^26 + pred`. */
+  inter: Map<number, number>;
+}
+
+/**
+ * Counts the pixels of every segment id and (gt, pred) pair. A panoptic mask is made of long
+ * runs of one pair along each row, so the counts are added run by run: the maps are touched once
+ * a run instead of three times a pixel (the bench's panoptic figures measure it).
+ */
+export function pairCounts(gtIds: ArrayLike<number>, predIds: ArrayLike<number>): PairCounts {
+  const gtArea = new Map<number, number>(), prArea = new Map<number, number>();
+  const inter = new Map<number, number>();
+  const n = Math.min(gtIds.length, predIds.length);
+  const add = (g: number, p: number, run: number) => {
+    gtArea.set(g, (gtArea.get(g) ?? 0) + run);
+    prArea.set(p, (prArea.get(p) ?? 0) + run);
+    const key = g * OFFSET + p;
+    inter.set(key, (inter.get(key) ?? 0) + run);
+  };
+  let i = 0;
+  while (i < n) {
+    const g = gtIds[i], p = predIds[i];
+    let j = i + 1;
+    while (j < n && gtIds[j] === g && predIds[j] === p) j++;
+    add(g, p, j - i);
+    i = j;
+  }
+  return { gtArea, prArea, inter };
+}
+
 /** Accumulates per-category TP/FP/FN and IoU sums image by image. */
 export class PanopticAccumulator {
   private stats = new Map<number, { tp: number; fp: number; fn: number; iou: number }>();
@@ -87,15 +121,7 @@ export class PanopticAccumulator {
     }
     const gtSeg = this.segmentMap(gtSegments, where, "ground truth");
     const prSeg = this.segmentMap(predSegments, where, "prediction");
-    const gtArea = new Map<number, number>(), prArea = new Map<number, number>();
-    const inter = new Map<number, number>();
-    for (let i = 0; i < gtIds.length; i++) {
-      const g = gtIds[i], p = predIds[i];
-      gtArea.set(g, (gtArea.get(g) ?? 0) + 1);
-      prArea.set(p, (prArea.get(p) ?? 0) + 1);
-      const key = g * OFFSET + p;
-      inter.set(key, (inter.get(key) ?? 0) + 1);
-    }
+    const { gtArea, prArea, inter } = pairCounts(gtIds, predIds);
     for (const id of prArea.keys()) {
       if (id !== 0 && !prSeg.has(id)) {
         throw new MetricsInputError(

@@ -1,5 +1,6 @@
 import { assertClose, assertEquals, assertThrows } from "@/tests/assert.ts";
 import {
+  pairCounts,
   PanopticAccumulator,
   type PanopticCategory,
   type PanopticRules,
@@ -232,4 +233,21 @@ Deno.test("[panoptic] mask/segments_info disagreements name the image and segmen
     Error,
     /unknown category 9/,
   );
+});
+
+Deno.test("[panoptic] pixel counts by runs equal a count pixel by pixel, at run ends and on a one-pixel image", () => {
+  const gt = [1, 1, 1, 2, 2, 0, 0, 1, 1, 3];
+  const pr = [5, 5, 6, 6, 6, 6, 0, 5, 5, 5];
+  const c = pairCounts(gt, pr);
+  const byPixel = new Map<number, number>();
+  gt.forEach((g, i) => {
+    const k = g * 2 ** 26 + pr[i];
+    byPixel.set(k, (byPixel.get(k) ?? 0) + 1);
+  });
+  assertEquals([...c.inter].sort(), [...byPixel].sort());
+  assertEquals(Object.fromEntries(c.gtArea), { 0: 2, 1: 5, 2: 2, 3: 1 });
+  assertEquals(Object.fromEntries(c.prArea), { 0: 1, 5: 5, 6: 4 });
+  const one = pairCounts([4], [9]);
+  assertEquals([...one.inter], [[4 * 2 ** 26 + 9, 1]]);
+  assertEquals(pairCounts([], []).inter.size, 0);
 });
