@@ -2,7 +2,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { downloadCsv } from "@/components/charts/download.ts";
 import { EvalChart } from "@/components/evaluation/EvalChart.tsx";
-import { metricsCharts, metricsCsv, summarize } from "@/lib/serving/monitoring.ts";
+import { metricsCharts, metricsCsv, requestsLabel, summarize } from "@/lib/serving/monitoring.ts";
 import type { EndpointMetrics as Metrics } from "@/lib/workspace/types.ts";
 import { callJson, retryable } from "@/lib/web/call_json.ts";
 
@@ -59,7 +59,7 @@ export default function EndpointMetrics({ name, initial, refreshSeconds }: Props
         </p>
       )}
       <dl class="grid grid-cols-2 sm:grid-cols-4 gap-2 text-sm" data-metrics="summary">
-        <Stat label={`Requests (${Math.round(s.minutes)} min)`} value={String(s.requests)} />
+        <Stat label={requestsLabel(s)} value={String(s.requests)} />
         <Stat label="Errors" value={String(s.errors)} />
         <Stat
           label="Error rate"
@@ -80,9 +80,19 @@ export default function EndpointMetrics({ name, initial, refreshSeconds }: Props
           Metrics CSV
         </button>
       </div>
-      <div class="grid gap-4 lg:grid-cols-3">
-        {metricsCharts(m).map((c) => <EvalChart key={c.id} spec={c} ready={readySig.value} />)}
-      </div>
+      {s.requests === 0
+        ? (
+          <p class="text-sm text-slate-600" data-metrics="no-traffic">
+            No requests yet{s.minutes >= 1 ? ` in the last ${Math.round(s.minutes)} min` : ""}. The
+            charts fill in as requests come: run the smoke test, or call the URL. Source:{" "}
+            {m.source}.
+          </p>
+        )
+        : (
+          <div class="grid gap-4 lg:grid-cols-3">
+            {metricsCharts(m).map((c) => <EvalChart key={c.id} spec={c} ready={readySig.value} />)}
+          </div>
+        )}
     </div>
   );
 }

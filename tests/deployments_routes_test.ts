@@ -147,6 +147,9 @@ Deno.test("[deployments routes] review → create → smoke → 50/50 update in 
     assertStringIncludes(html, "No money: this app serves it.");
     assertStringIncludes(html, "/serving-endpoints/tiny-ep/invocations");
     assertStringIncludes(html, "none recorded (imported)");
+    // No traffic yet: said in words, not drawn as empty charts.
+    assertStringIncludes(html, 'data-metrics="no-traffic"');
+    assert(!html.includes('data-chart="endpoint-requests"'), "no empty charts");
 
     // Smoke test with the validation image: the fixture's expected top class and score.
     res = await x.req("/deployments/tiny-ep/smoke", {

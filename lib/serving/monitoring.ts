@@ -32,6 +32,11 @@ export function summarize(m: EndpointMetrics): MetricsSummary {
   };
 }
 
+/** The requests tile's label: the window it counts, once there is one. */
+export function requestsLabel(s: MetricsSummary): string {
+  return s.minutes >= 1 ? `Requests (${Math.round(s.minutes)} min)` : "Requests";
+}
+
 /** The three charts: requests per bucket, error rate (%), p50 and p95 latency (ms). */
 export function metricsCharts(m: EndpointMetrics): ChartSpec[] {
   const pts = [...m.points].sort((a, b) => a.t - b.t);

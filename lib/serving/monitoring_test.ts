@@ -1,7 +1,7 @@
 /** Monitoring charts and totals from an endpoint's metric buckets. */
 import { assertEquals } from "@/tests/assert.ts";
 import type { EndpointMetrics } from "@/lib/workspace/types.ts";
-import { metricsCharts, metricsCsv, summarize } from "./monitoring.ts";
+import { metricsCharts, metricsCsv, requestsLabel, summarize } from "./monitoring.ts";
 
 const T = Date.UTC(2026, 0, 1, 12, 0);
 const M: EndpointMetrics = {
@@ -23,6 +23,8 @@ Deno.test("[serving monitoring] totals: 40 requests, 1 error = 2.5%, latest p95 
     minutes: 3,
   });
   assertEquals(summarize({ ...M, points: [] }).errorRate, null);
+  assertEquals(requestsLabel(summarize(M)), "Requests (3 min)");
+  assertEquals(requestsLabel(summarize({ ...M, points: [] })), "Requests");
 });
 
 Deno.test("[serving monitoring] charts put x in minutes before the newest bucket; error rate skips empty buckets", () => {
