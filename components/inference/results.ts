@@ -91,7 +91,10 @@ export function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The annotated image as PNG bytes, drawn as on the page (class filter and opacity applied). */
+/**
+ * The annotated image as PNG bytes, drawn as on the page (class filter and opacity applied; a
+ * small image enlarged by `drawScale`, so its labels stay legible).
+ */
 export async function annotatedPng(slot: "a" | "b", imageId: string): Promise<Blob> {
   const bmp = await bitmapOf(imageId)!;
   const c = new OffscreenCanvas(bmp.width, bmp.height);

@@ -27,26 +27,56 @@ export interface DrawOptions {
   labels?: readonly string[];
 }
 
-/** Draws `image` and the prediction over it, at the image's own size. */
+/** The drawing's size, in canvas pixels, that a small image is enlarged to (its longer side). */
+export const MIN_DRAWN_SIDE = 640;
+
+/**
+ * How many canvas pixels an image pixel takes: 1 for an image at least MIN_DRAWN_SIDE on its
+ * longer side, else the whole factor that brings it there (at most 8). A 160×120 image is drawn
+ * 4× so its labels and lines are sized for a picture, not for 120 pixels that the page then
+ * stretches (which made each label a third of the image).
+ */
+export function drawScale(w: number, h: number): number {
+  const side = Math.max(w, h);
+  return side >= MIN_DRAWN_SIDE || side <= 0 ? 1 : Math.min(8, Math.ceil(MIN_DRAWN_SIDE / side));
+}
+
+/**
+ * Draws `image` and the prediction over it: at the image's own size, or a whole multiple of it
+ * for a small image (`drawScale`; pixels stay sharp, masks keep their pixel edges).
+ */
 export function drawPrediction(
   canvas: HTMLCanvasElement | OffscreenCanvas,
   image: CanvasImageSource & { width: number; height: number },
   p: Prediction | undefined,
   o: DrawOptions = {},
 ): void {
-  const w = image.width, h = image.height;
-  canvas.width = w;
-  canvas.height = h;
+  const w = image.width, h = image.height, s = drawScale(w, h);
+  canvas.width = w * s;
+  canvas.height = h * s;
   const ctx = canvas.getContext("2d") as CanvasRenderingContext2D | null;
   if (!ctx) return;
-  ctx.drawImage(image, 0, 0, w, h);
+  if (s > 1) ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(image, 0, 0, w * s, h * s);
   if (!p || "top_k" in p) return;
   const hidden = o.hidden ?? new Set<number>();
   const opacity = o.opacity ?? 0.5;
   if ("boxes" in p) {
-    if (p.masks) drawInstanceMasks(ctx, p, w, h, hidden, opacity);
-    drawBoxes(ctx, p, w, h, hidden);
-  } else drawClassMask(ctx, p, hidden, opacity);
+    if (p.masks) drawInstanceMasks(ctx, p, w, h, s, hidden, opacity);
+    drawBoxes(ctx, p, w * s, h * s, s, hidden);
+  } else drawClassMask(ctx, p, s, hidden, opacity);
+}
+
+/**
+ * Calls `fn(source index, canvas pixel index)` for every canvas pixel of a `w`×`h` source drawn
+ * `s` times enlarged.
+ */
+function eachPixel(w: number, h: number, s: number, fn: (j: number, k: number) => void) {
+  const cw = w * s;
+  for (let y = 0; y < h * s; y++) {
+    const row = Math.floor(y / s) * w;
+    for (let x = 0; x < cw; x++) fn(row + Math.floor(x / s), y * cw + x);
+  }
 }
 
 function drawBoxes(
@@ -54,14 +84,16 @@ function drawBoxes(
   p: DetectionPrediction,
   w: number,
   h: number,
+  s: number,
   hidden: ReadonlySet<number>,
 ) {
   const line = Math.max(2, Math.round(Math.min(w, h) / 200));
   const font = Math.max(11, Math.round(Math.min(w, h) / 32));
   ctx.font = `${font}px ui-sans-serif, system-ui, sans-serif`;
   ctx.textBaseline = "top";
-  p.boxes.forEach(([x1, y1, x2, y2], i) => {
+  p.boxes.forEach((box, i) => {
     if (hidden.has(p.labels[i])) return;
+    const [x1, y1, x2, y2] = box.map((v) => v * s);
     const colour = classColor(p.labels[i]);
     ctx.strokeStyle = colour;
     ctx.lineWidth = line;
@@ -81,15 +113,18 @@ function drawInstanceMasks(
   p: DetectionPrediction,
   w: number,
   h: number,
+  s: number,
   hidden: ReadonlySet<number>,
   opacity: number,
 ) {
-  const img = ctx.getImageData(0, 0, w, h);
+  const img = ctx.getImageData(0, 0, w * s, h * s);
   const a = Math.max(0, Math.min(1, opacity));
   p.masks!.forEach((m, i) => {
     if (hidden.has(p.labels[i]) || m.length !== w * h) return;
     const [r, g, b] = classRgb(p.labels[i]);
-    for (let j = 0; j < m.length; j++) if (m[j]) blend(img.data, j, r, g, b, a);
+    eachPixel(w, h, s, (j, k) => {
+      if (m[j]) blend(img.data, k, r, g, b, a);
+    });
   });
   ctx.putImageData(img, 0, 0);
 }
@@ -97,20 +132,21 @@ function drawInstanceMasks(
 function drawClassMask(
   ctx: CanvasRenderingContext2D,
   p: SegmentationPrediction,
+  s: number,
   hidden: ReadonlySet<number>,
   opacity: number,
 ) {
   if (p.mask.length !== p.width * p.height) return;
-  const img = ctx.getImageData(0, 0, p.width, p.height);
+  const img = ctx.getImageData(0, 0, p.width * s, p.height * s);
   const a = Math.max(0, Math.min(1, opacity));
   const lut = new Map<number, [number, number, number]>();
-  for (let j = 0; j < p.mask.length; j++) {
+  eachPixel(p.width, p.height, s, (j, k) => {
     const c = p.mask[j];
-    if (c === 255 || hidden.has(c)) continue;
+    if (c === 255 || hidden.has(c)) return;
     let rgb = lut.get(c);
     if (!rgb) lut.set(c, rgb = classRgb(c));
-    blend(img.data, j, rgb[0], rgb[1], rgb[2], a);
-  }
+    blend(img.data, k, rgb[0], rgb[1], rgb[2], a);
+  });
   ctx.putImageData(img, 0, 0);
 }
 
