@@ -47,6 +47,7 @@ export function EvalChart({ spec, ready }: { spec: ChartSpec; ready: boolean }) 
               type: "linear",
               min: spec.xDomain?.[0],
               max: spec.xDomain?.[1],
+              ticks: spec.integerX ? { precision: 0 } : undefined,
               title: { display: !!spec.xLabel, text: spec.xLabel ?? "" },
             },
             y: {

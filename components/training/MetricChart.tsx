@@ -47,7 +47,10 @@ export function MetricChart(
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "nearest", intersect: false },
-        scales: { x: { type: "linear", title: { display: true, text: "step" } } },
+        // optimizer steps: ticks at whole steps only
+        scales: {
+          x: { type: "linear", ticks: { precision: 0 }, title: { display: true, text: "step" } },
+        },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
       },
     });

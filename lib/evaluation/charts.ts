@@ -32,6 +32,8 @@ export interface ChartSpec {
   yLabel?: string;
   xDomain?: [number, number];
   yDomain?: [number, number];
+  /** x counts whole things (optimizer steps): ticks only at whole numbers. */
+  integerX?: boolean;
   /** One line under the title. */
   caption?: string;
 }
@@ -55,7 +57,14 @@ export function historyCharts(ev: RunEvaluation, prefix = ""): ChartSpec[] {
       points: s.points,
     }));
     return series.length
-      ? [{ id: `${prefix}history-${id}`, title, kind: "line" as const, series, xLabel: "step" }]
+      ? [{
+        id: `${prefix}history-${id}`,
+        title,
+        kind: "line" as const,
+        series,
+        xLabel: "step",
+        integerX: true,
+      }]
       : [];
   });
 }

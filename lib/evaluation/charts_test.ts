@@ -16,4 +16,5 @@ Deno.test("[charts] metric history leaves out COCO's -1 (no objects of this size
     ["eval_map", [0.2, 0.3]],
     ["eval_mar_small", [0.4]],
   ]);
+  assertEquals([chart.xLabel, chart.integerX], ["step", true], "ticks at whole steps");
 });
