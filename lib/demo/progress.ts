@@ -5,6 +5,8 @@
  * or unreachable workspace leaves a step unticked with a reason instead of stalling the page.
  */
 import { KvScanCache } from "@/lib/data/cache.ts";
+import { configSplits } from "@/lib/data/config_splits.ts";
+import { plural } from "@/lib/format.ts";
 import type { ScanResult } from "@/lib/data/types.ts";
 import { errorMessage } from "@/lib/errors.ts";
 import { queryActivity } from "@/lib/store/activity.ts";
@@ -93,6 +95,28 @@ const available = (id: string) => STAGES.find((s) => s.id === id)?.available ?? 
 interface ScanSeen {
   result: ScanResult | null;
   any: boolean;
+  /** The next newest scans' keys, newest first, to look a little further back. */
+  older: string[];
+  cache: KvScanCache;
+}
+
+/**
+ * Whether a scan read one of these dataset paths (a config's annotation files or split folders):
+ * a source that is the path, or lies inside it (a mask split's images/ and masks/ folders).
+ */
+export function scanCovers(scan: ScanResult, paths: readonly string[]): boolean {
+  const read = scan.splits.flatMap((s) => s.sources.map((p) => p.replace(/\/+$/, "")));
+  return paths.some((p) => read.some((r) => r === p || r.startsWith(`${p}/`)));
+}
+
+/** The newest of the latest few scans that read the config's dataset, or null. */
+async function scanOf(seen: ScanSeen, paths: readonly string[]): Promise<ScanResult | null> {
+  if (seen.result && scanCovers(seen.result, paths)) return seen.result;
+  for (const key of seen.older) {
+    const r = await seen.cache.get(key).catch(() => null);
+    if (r && scanCovers(r, paths)) return r;
+  }
+  return null;
 }
 
 /**
@@ -101,18 +125,19 @@ interface ScanSeen {
  * chunks' bytes, so it stops after a bounded number of entries.
  */
 async function latestScan(kv: Deno.Kv, maxEntries = 200): Promise<ScanSeen> {
-  let newest: { key: string; stamp: string } | null = null;
+  const metas: { key: string; stamp: string }[] = [];
   let n = 0;
   for await (const e of kv.list({ prefix: ["eda", "scan"] })) {
     if (e.key.length === 4 && e.key[3] === "meta") {
-      if (!newest || e.versionstamp > newest.stamp) {
-        newest = { key: String(e.key[2]), stamp: e.versionstamp };
-      }
+      metas.push({ key: String(e.key[2]), stamp: e.versionstamp });
     }
     if (++n >= maxEntries) break;
   }
-  const result = newest ? await new KvScanCache(kv).get(newest.key).catch(() => null) : null;
-  return { result, any: n > 0 };
+  // versionstamps are hex strings of one length: the greatest is the newest write
+  metas.sort((a, b) => (a.stamp < b.stamp ? 1 : a.stamp > b.stamp ? -1 : 0));
+  const cache = new KvScanCache(kv);
+  const result = metas[0] ? await cache.get(metas[0].key).catch(() => null) : null;
+  return { result, any: n > 0, older: metas.slice(1, 5).map((m) => m.key), cache };
 }
 
 interface RunLite {
@@ -188,7 +213,14 @@ export async function gettingStarted(
     ? (val(manifestR)?.datasets.find((d) => d.id === demoSpec.dataset)?.planted.length ?? 0)
     : 0;
   const scanSeen = val(scanR);
-  const scan = scanSeen?.result ?? null;
+  // With an active config, the step is its dataset's scan; a scan of another dataset is not it.
+  const activePaths = active
+    ? configSplits((active.doc.data ?? {}) as Record<string, unknown>).map((s) => s.path)
+    : [];
+  const scan = scanSeen && activePaths.length
+    ? await timed(scanOf(scanSeen, activePaths), "the scan cache").catch(() => null)
+    : scanSeen?.result ?? null;
+  const otherScan = !scan && activePaths.length ? scanSeen?.result ?? null : null;
   const allRuns = val(runsR) ?? [];
   const succeeded = allRuns.find((r) => r.status === "succeeded");
   const evaluatedIds = val(evaluatedR) ?? [];
@@ -239,8 +271,12 @@ export async function gettingStarted(
     steps.push({
       id: "scan",
       title: "Scan its dataset",
-      done: Boolean(scanSeen?.any),
-      detail: scanSeen?.any
+      done: Boolean(scanSeen?.any) && !active,
+      detail: otherScan
+        ? `The last scan (${otherScan.splits[0]?.sources[0] ?? "another dataset"}) is not of ${
+          active!.name
+        }'s dataset: open Data EDA and scan its splits.`
+        : scanSeen?.any && !active
         ? "Scan results are stored; open Data EDA to see them."
         : (active
           ? `Open Data EDA and scan all of ${active.name}'s splits together${

@@ -88,12 +88,26 @@ Deno.test("[getting started] ticks each step only when the workspace shows it do
     gs = await gettingStarted(state(ws));
     assertEquals(gs.steps[1].done, true);
     assertStringIncludes(gs.steps[1].detail, `${det.planted.length} problems found`);
-    // a later scan of another dataset is the one shown
+    // a later scan of another dataset does not stand in for the active config's
     const cls = m.datasets.find((d) => d.id === "shapes-classification")!;
     await startScan({ plan: scanPlan(cls) }, ws.files, { cache: new KvScanCache(kv) }).done;
     gs = await gettingStarted(state(ws));
+    assertEquals(gs.steps[1].done, true);
+    assertStringIncludes(gs.steps[1].detail, `${det.planted.length} problems found`);
+    assertStringIncludes(gs.steps[1].detail, "shapes-detection");
+    // the classification config's own scan is the one its step shows
+    await store.activate("demo-classification", 1, "alice");
+    gs = await gettingStarted(state(ws));
+    assertEquals(gs.steps[1].done, true);
     assertStringIncludes(gs.steps[1].detail, `${cls.planted.length} problems found`);
     assertStringIncludes(gs.steps[1].detail, "shapes-classification");
+    // a config whose dataset was never scanned: not done, and the other scan is named
+    await store.activate("demo-semantic-segmentation", 1, "alice");
+    gs = await gettingStarted(state(ws));
+    assertEquals(gs.steps[1].done, false);
+    assertStringIncludes(gs.steps[1].detail, "is not of demo-semantic-segmentation's dataset");
+    assertStringIncludes(gs.steps[1].detail, "shapes-classification");
+    await store.activate("demo-detection", 1, "alice");
 
     // a running run: launched, not evaluated
     const run = RunRecordSchema.parse({

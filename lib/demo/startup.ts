@@ -5,6 +5,7 @@
  */
 import type { Settings } from "@/fresh.config.ts";
 import { errorMessage } from "@/lib/errors.ts";
+import { plural } from "@/lib/format.ts";
 import { getKv } from "@/lib/store/kv.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { DEMO_VOLUME } from "./datasets.ts";
@@ -37,8 +38,9 @@ export async function demoStatus(kv?: Deno.Kv): Promise<DemoStatus> {
     if (st) {
       return {
         state: "ready",
-        message: `Demo datasets are in ${DEMO_VOLUME} and ${st.configs.length} demo ` +
-          `configuration(s) are saved.`,
+        message: `Demo datasets are in ${DEMO_VOLUME} and ${
+          plural(st.configs.length, "demo configuration")
+        } ${st.configs.length === 1 ? "is" : "are"} saved.`,
         at: st.at,
         report: current.report,
       };
