@@ -94,6 +94,13 @@ Deno.test("[batch results] the overlay draws the prediction alone, loading nothi
   assert(!/<image\b/.test(svg), "no image element: the photo is the page's own <img>");
   assert(!/href=/.test(svg), svg);
   assert(!/style=/.test(svg), "no inline style (the CSP refuses it)");
+  // a box at the right edge keeps its caption inside the picture
+  const edge = overlaySvg({
+    ...det,
+    prediction: { ...det.prediction, boxes: [[190, 2, 200, 30]] } as ResultRow["prediction"],
+  }, { width: 200, height: 100 });
+  const [, x, wide] = /<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="rgb/.exec(edge) ?? [];
+  assert(Number(x) + Number(wide) <= 200 + 1e-9, `caption at ${x}, ${wide} wide`);
 
   const mask: ResultRow = {
     path: `${VOL}/img/m.png`,
