@@ -147,6 +147,7 @@ Deno.test("[data routes] named split paths are scanned together and leakage betw
       await Deno.mkdir(`${root}/${split}/${cls}`, { recursive: true });
       await Deno.writeFile(`${root}/${split}/${cls}/${split}_${cls}.png`, png(12, 9, seed));
     }
+    await Deno.writeFile(`${root}/train/cat/extra.png`, png(12, 9, 4));
     const bad = await app.request("/api/data/scans", jsonPost({ splits: [] }));
     assertEquals(bad.status, 400);
     await bad.body?.cancel();
@@ -173,6 +174,12 @@ Deno.test("[data routes] named split paths are scanned together and leakage betw
     const leak = rec.result.problems.filter((p: { code: string }) => p.code === "split_leakage");
     assertEquals(leak.length, 1);
     assertEquals(leak[0].file, `${VOL}/pets/val/dog/val_dog.png`);
+    // the sample grid takes the classes in turn, so its first page shows every class
+    const grid = await (await app.request(`/api/data/scans/${id}/samples?split=train`)).json();
+    assertEquals(
+      grid.items.map((s: { file: string }) => s.file.slice(`${VOL}/pets/train/`.length)),
+      ["cat/extra.png", "dog/train_dog.png", "cat/train_cat.png"],
+    );
   } finally {
     await app.close();
   }

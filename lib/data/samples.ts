@@ -125,11 +125,16 @@ export async function listSamples(
     }
   } else if (result.format === "imagefolder") {
     const names = result.splits.find((s) => s.name === split)!.stats.classes;
+    const perClass: SampleRef[][] = [];
     for (const c of names) {
       if (opts.classId !== undefined && c.id !== opts.classId) continue;
       const list: string[] = [];
       await listFolder(files, `${sp.root}/${c.name}`, list).catch(() => {});
-      for (const p of list.sort()) all.push({ image: p, file: p, classes: [c.id] });
+      perClass.push(list.sort().map((p) => ({ image: p, file: p, classes: [c.id] })));
+    }
+    // Class by class in turn, so the first page shows every class, not 24 of the first one.
+    for (let i = 0; perClass.some((l) => i < l.length); i++) {
+      for (const l of perClass) if (i < l.length) all.push(l[i]);
     }
   } else if (result.format === "masks") {
     const list: string[] = [];
