@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { PALETTE as ALL_COLOURS } from "@/lib/charts/palette.ts";
 import type { Series } from "@/lib/training/chart_series.ts";
+import { markCoincident } from "@/lib/charts/coincident.ts";
 import { Chart } from "@/components/charts/chart.ts";
 
 /** Seven colours: more metrics than that on one chart cycle. */
@@ -12,7 +13,7 @@ const PALETTE = ALL_COLOURS.slice(0, 7);
  * not flicker.
  */
 export function MetricChart(
-  { title, series, logY = false, xMin, xMax }: {
+  { title, series: given, logY = false, xMin, xMax }: {
     title: string;
     series: Series[];
     logY?: boolean;
@@ -22,6 +23,7 @@ export function MetricChart(
 ) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
+  const series = markCoincident(given);
   const keys = [...new Set(series.map((s) => s.colorKey ?? s.label))];
   const colour = (s: Series) => PALETTE[keys.indexOf(s.colorKey ?? s.label) % PALETTE.length];
   const datasets = series.map((s) => ({

@@ -2,6 +2,7 @@
  * Chart descriptions built on the server from an evaluation and drawn by the page's chart
  * island (chart.js) — one place decides what each chart shows, the browser only draws it.
  */
+import { markCoincident } from "@/lib/charts/coincident.ts";
 import { classColor } from "@/lib/data/colors.ts";
 import { TIDE_ERRORS } from "@/lib/metrics/mod.ts";
 import { runLabels } from "./compare.ts";
@@ -52,10 +53,12 @@ export function historyCharts(ev: RunEvaluation, prefix = ""): ChartSpec[] {
     ["lr", "Learning rate", (n) => n === "learning_rate"],
   ];
   return groups.flatMap(([id, title, keep]) => {
-    const series = hist.filter((s) => keep(s.name)).slice(0, 8).map((s) => ({
-      label: s.name,
-      points: s.points,
-    }));
+    const series = markCoincident(
+      hist.filter((s) => keep(s.name)).slice(0, 8).map((s) => ({
+        label: s.name,
+        points: s.points,
+      })),
+    );
     return series.length
       ? [{
         id: `${prefix}history-${id}`,
