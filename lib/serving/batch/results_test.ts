@@ -99,7 +99,8 @@ Deno.test("[batch results] the overlay draws the prediction alone, loading nothi
     ...det,
     prediction: { ...det.prediction, boxes: [[190, 2, 200, 30]] } as ResultRow["prediction"],
   }, { width: 200, height: 100 });
-  const [, x, wide] = /<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="rgb/.exec(edge) ?? [];
+  const [, x, wide] = /<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="rgb/.exec(edge) ??
+    [];
   assert(Number(x) + Number(wide) <= 200 + 1e-9, `caption at ${x}, ${wide} wide`);
 
   const mask: ResultRow = {
