@@ -10,20 +10,11 @@ import { parseCocoGt, parseCocoResults } from "@/lib/metrics/coco_types.ts";
 import type { CocoDetection, CocoGt } from "@/lib/metrics/coco_types.ts";
 import { defaultCocoParams } from "@/lib/metrics/coco_eval.ts";
 import process from "node:process";
+import { mulberry32 } from "./random.ts";
 
 const PYCOCOTOOLS_VAL2017_S = 22.7;
 const FASTER_COCO_EVAL_VAL2017_S = 5.81;
 const PYCOCOTOOLS_SEGM_VAL2017_S = 24.43;
-
-/** Deterministic PRNG so every run evaluates the same set. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Generates a COCO-like set: ~7 GT boxes and ~16 detections per image, 1% crowds. */
 export function syntheticCoco(nImages: number, seed = 7): { gt: object; dt: object[] } {

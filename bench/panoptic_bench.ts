@@ -7,17 +7,9 @@
  * per image is printed beside them.
  */
 import { pairCounts, PanopticAccumulator, type SegmentInfo } from "@/lib/metrics/panoptic.ts";
+import { mulberry32 } from "./random.ts";
 
 const W = 1024, H = 768, IMAGES = 24, OFFSET = 2 ** 26;
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One image: ground-truth and predicted id maps with their segments. */
 function image(seed: number) {
