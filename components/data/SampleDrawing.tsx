@@ -1,6 +1,6 @@
 import type { Sample } from "@/lib/data/samples.ts";
 import { classColor } from "@/lib/data/colors.ts";
-import { labelBox } from "@/lib/image/label_box.ts";
+import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
 
 interface Props {
   sample: Sample;
@@ -60,20 +60,31 @@ const fileUrl = (p: string, overlay = false) =>
   `/api/data/file?path=${encodeURIComponent(p)}${overlay ? "&overlay=mask" : ""}`;
 
 /**
- * A box's class name, above the box (inside it at the image's top edge) and never past the
- * picture's edges. SVG text is not measured before it is drawn: its width is estimated.
+ * Where each box's class name goes: above the box (inside it at the image's top edge), never
+ * past the picture's edges, and moved off the names placed before it. SVG text is not measured
+ * before it is drawn: its width is estimated. Keyed by annotation index.
  */
+function labelPlaces(
+  sample: Sample,
+  name: (id: number) => string,
+  font: number,
+  width: number,
+  height: number,
+): Map<number, { x: number; y: number }> {
+  const boxed = sample.annotations.flatMap((a, i) => (a.bbox ? [{ a, i }] : []));
+  const h = font * 1.25;
+  const wanted = boxed.map(({ a }) => {
+    const w = name(a.category_id).length * font * 0.6 + 4;
+    return { ...labelBox(a.bbox![0], a.bbox![1], w, h, width, height), w, h };
+  });
+  const at = placeLabels(wanted, width, height);
+  return new Map(boxed.map(({ i }, k) => [i, at[k]]));
+}
+
+/** A box's class name at its place (`labelPlaces`). */
 function BoxLabel(
-  { bbox, text, c, width, height }: {
-    bbox: number[];
-    text: string;
-    c: string;
-    width: number;
-    height: number;
-  },
+  { at, font, text, c }: { at: { x: number; y: number }; font: number; text: string; c: string },
 ) {
-  const font = Math.max(10, width / 50);
-  const at = labelBox(bbox[0], bbox[1], text.length * font * 0.6 + 4, font * 1.25, width, height);
   return (
     <text
       x={at.x + 2}
@@ -94,6 +105,8 @@ export function SampleDrawing(
   { sample, image, width, height, labels, opacity, flagged, name, color = classColor, onSize }:
     Props,
 ) {
+  const font = Math.max(10, width / 50);
+  const places = labels ? labelPlaces(sample, name, font, width, height) : new Map();
   return (
     <svg
       viewBox={`0 0 ${width} ${height}`}
@@ -169,14 +182,8 @@ export function SampleDrawing(
                   : undefined}
               />
             )}
-            {labels && a.bbox && (
-              <BoxLabel
-                bbox={a.bbox}
-                text={name(a.category_id)}
-                c={c}
-                width={width}
-                height={height}
-              />
+            {labels && places.has(i) && (
+              <BoxLabel at={places.get(i)!} font={font} text={name(a.category_id)} c={c} />
             )}
           </g>
         );

@@ -1,4 +1,5 @@
 import type { DrawnBox, ImageDetail } from "@/lib/evaluation/images.ts";
+import { placeLabels } from "@/lib/image/label_box.ts";
 
 const VERDICT_COLOR: Record<string, string> = {
   tp: "#0284c7",
@@ -30,29 +31,19 @@ interface Placed {
 }
 
 /**
- * Label positions that do not cover each other: a label that would overlap one already placed
- * moves down a line (then up, near the bottom edge), so boxes drawn on the same spot stay
- * readable. `items` come by priority: the first keep their natural place.
+ * Label positions that do not cover each other (lib/image/label_box.ts `placeLabels`): a
+ * prediction's label sits above its box, a ground truth's inside its bottom edge, each kept
+ * inside the picture; `items` come by priority, the first keep their natural place. `y` is the
+ * text's baseline.
  */
-function placeLabels(items: Omit<Placed, "x" | "y">[], font: number, w: number, h: number) {
-  const taken: [number, number, number, number][] = [];
-  const free = (x0: number, y0: number, x1: number, y1: number) =>
-    !taken.some(([a, b, c, d]) => x0 < c && a < x1 && y0 < d && b < y1);
-  return items.map((it) => {
+function placeItems(items: Omit<Placed, "x" | "y">[], font: number, w: number, h: number) {
+  const wanted = items.map((it) => {
     const [bx, by, , bh] = it.box.bbox;
     const tw = it.text.length * font * 0.58;
-    // kept inside the picture: a label that would run off the right edge starts further left
-    const x = Math.max(0, Math.min(bx + 1, w - tw));
-    const start = it.gt ? Math.min(h - 1, by + bh - 2) : Math.max(font, by - 1);
-    const line = font + 1;
-    let y = start;
-    for (let k = 1; k < 40 && !free(x, y - font, x + tw, y); k++) {
-      const down = start + Math.ceil(k / 2) * line, up = start - Math.ceil(k / 2) * line;
-      y = k % 2 ? (down <= h ? down : up) : (up >= font ? up : down);
-    }
-    taken.push([x, y - font, x + tw, y]);
-    return { ...it, x, y };
+    const baseline = it.gt ? Math.min(h - 1, by + bh - 2) : Math.max(font, by - 1);
+    return { x: Math.max(0, Math.min(bx + 1, w - tw)), y: baseline - font, w: tw, h: font };
   });
+  return placeLabels(wanted, w, h).map((p, i) => ({ ...items[i], x: p.x, y: p.y + font }));
 }
 
 /**
@@ -91,7 +82,7 @@ export function AnnotatedImage(
   ];
   // priority for label space: the cell's predictions, its ground truth, then the rest
   const rank = (it: { gt: boolean; inCell: boolean }) => (it.inCell ? 0 : 2) + (it.gt ? 1 : 0);
-  const placed = placeLabels(
+  const placed = placeItems(
     items.map((it, i) => ({ it, i })).sort((a, b) => rank(a.it) - rank(b.it) || a.i - b.i)
       .map((x) => x.it),
     font,

@@ -20,3 +20,38 @@ export function labelBox(
     y: Math.min(top, Math.max(0, imageH - labelH)),
   };
 }
+
+/** A caption wanted at (`x`, `y`), its top-left corner, `w` × `h` in size. */
+export interface WantedLabel {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Places captions in priority order so that none covers one placed before it: each starts at
+ * its wanted corner, and one that would overlap moves a line down, then a line up, then two,
+ * and so on, staying inside the picture (after 40 tries it keeps its wanted place). Boxes drawn
+ * on the same spot then keep readable labels.
+ */
+export function placeLabels(
+  wanted: readonly WantedLabel[],
+  imageW: number,
+  imageH: number,
+): { x: number; y: number }[] {
+  const taken: [number, number, number, number][] = [];
+  const free = (x0: number, y0: number, x1: number, y1: number) =>
+    !taken.some(([a, b, c, d]) => x0 < c && a < x1 && y0 < d && b < y1);
+  return wanted.map(({ x, y: start, w, h }) => {
+    const line = h + 1;
+    let y = start;
+    for (let k = 1; k < 40 && !free(x, y, x + w, y + h); k++) {
+      const down = start + Math.ceil(k / 2) * line, up = start - Math.ceil(k / 2) * line;
+      y = k % 2 ? (down + h <= imageH ? down : up) : (up >= 0 ? up : down);
+    }
+    if (!free(x, y, x + w, y + h)) y = start;
+    taken.push([x, y, x + w, y + h]);
+    return { x, y };
+  });
+}

@@ -1,5 +1,5 @@
 import { assertEquals } from "@/tests/assert.ts";
-import { labelBox } from "./label_box.ts";
+import { labelBox, placeLabels } from "./label_box.ts";
 
 Deno.test("[image/label_box] a caption sits above its box, inside it at the top edge, and never past the right or bottom edge", () => {
   // room above: the caption's bottom touches the box's top
@@ -12,4 +12,21 @@ Deno.test("[image/label_box] a caption sits above its box, inside it at the top 
   assertEquals(labelBox(-8, 120, 50, 16, 200, 100), { x: 0, y: 84 });
   // a caption wider than the picture starts at its left edge
   assertEquals(labelBox(30, 40, 300, 16, 200, 100), { x: 0, y: 24 });
+});
+
+Deno.test("[image/label_box] captions wanted on one spot are stacked a line apart, inside the picture, first come first placed", () => {
+  const at = { x: 10, y: 20, w: 40, h: 10 };
+  assertEquals(placeLabels([at, at, at], 200, 100), [
+    { x: 10, y: 20 },
+    { x: 10, y: 31 },
+    { x: 10, y: 9 },
+  ]);
+  // apart already: left where wanted
+  assertEquals(placeLabels([at, { ...at, x: 100 }], 200, 100), [{ x: 10, y: 20 }, {
+    x: 100,
+    y: 20,
+  }]);
+  // at the bottom edge a second caption goes up, not out of the picture
+  const low = { x: 0, y: 90, w: 40, h: 10 };
+  assertEquals(placeLabels([low, low], 200, 100), [{ x: 0, y: 90 }, { x: 0, y: 79 }]);
 });

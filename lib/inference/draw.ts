@@ -8,7 +8,7 @@
  */
 import { classColor, classRgb } from "@/lib/data/colors.ts";
 import { rleCountsFromString } from "@/lib/image/coco_rle.ts";
-import { labelBox } from "@/lib/image/label_box.ts";
+import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
 import type { ServingEntry } from "@/lib/inference/contract.ts";
 import type {
   ClassificationPrediction,
@@ -91,20 +91,26 @@ function drawBoxes(
   const font = Math.max(11, Math.round(Math.min(w, h) / 32));
   ctx.font = `${font}px ui-sans-serif, system-ui, sans-serif`;
   ctx.textBaseline = "top";
-  p.boxes.forEach((box, i) => {
-    if (hidden.has(p.labels[i])) return;
-    const [x1, y1, x2, y2] = box.map((v) => v * s);
+  // boxes first, then their captions over them: the best scores' captions placed first, the
+  // others moved off them (placeLabels), so boxes on one spot keep readable labels
+  const shown = p.boxes.map((_, i) => i).filter((i) => !hidden.has(p.labels[i]))
+    .sort((a, b) => p.scores[b] - p.scores[a]);
+  const captions = shown.map((i) => {
+    const [x1, y1, x2, y2] = p.boxes[i].map((v) => v * s);
     const colour = classColor(p.labels[i]);
     ctx.strokeStyle = colour;
     ctx.lineWidth = line;
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
     const text = `${p.label_names[i]} ${p.scores[i].toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6;
-    const at = labelBox(x1, y1, tw, font + 4, w, h);
-    ctx.fillStyle = colour;
-    ctx.fillRect(at.x, at.y, tw, font + 4);
+    return { colour, text, ...labelBox(x1, y1, tw, font + 4, w, h), w: tw, h: font + 4 };
+  });
+  placeLabels(captions, w, h).forEach((at, k) => {
+    const c = captions[k];
+    ctx.fillStyle = c.colour;
+    ctx.fillRect(at.x, at.y, c.w, c.h);
     ctx.fillStyle = "#fff";
-    ctx.fillText(text, at.x + 3, at.y + 2);
+    ctx.fillText(c.text, at.x + 3, at.y + 2);
   });
 }
 

@@ -14,6 +14,7 @@ Deno.test("[inference/draw] a small image is drawn a whole number of times large
 /** A 2D context that records boxes and keeps real pixels for getImageData/putImageData. */
 function recordingCanvas() {
   const rects: number[][] = [];
+  const texts: [string, number, number][] = [];
   let pixels = new Uint8ClampedArray(0);
   const canvas = { width: 0, height: 0, getContext: () => ctx };
   const ctx = {
@@ -23,7 +24,7 @@ function recordingCanvas() {
     },
     strokeRect: (x: number, y: number, w: number, h: number) => rects.push([x, y, w, h]),
     fillRect() {},
-    fillText() {},
+    fillText: (t: string, x: number, y: number) => texts.push([t, x, y]),
     measureText: () => ({ width: 10 }),
     getImageData: (_x: number, _y: number, w: number, h: number) => ({
       data: new Uint8ClampedArray(pixels.subarray(0, w * h * 4)),
@@ -35,7 +36,13 @@ function recordingCanvas() {
     font: "",
     textBaseline: "",
   };
-  return { canvas: canvas as unknown as HTMLCanvasElement, ctx, rects, px: () => pixels };
+  return {
+    canvas: canvas as unknown as HTMLCanvasElement,
+    ctx,
+    rects,
+    texts,
+    px: () => pixels,
+  };
 }
 
 Deno.test("[inference/draw] boxes and masks of a small image are drawn at the enlarged size, pixel for pixel", () => {
@@ -65,4 +72,19 @@ Deno.test("[inference/draw] boxes and masks of a small image are drawn at the en
   assertEquals(at(31, 7), classRgb(2));
   assertEquals(at(23, 0), [0, 0, 0]);
   assertEquals(at(24, 8), [0, 0, 0]);
+});
+
+Deno.test("[inference/draw] captions of boxes on one spot are stacked, the best score's where it belongs", () => {
+  const r = recordingCanvas();
+  drawPrediction(r.canvas, { width: 800, height: 600 } as unknown as HTMLImageElement, {
+    boxes: [[100, 200, 300, 400], [102, 201, 298, 405], [500, 100, 600, 200]],
+    scores: [0.6, 0.9, 0.8],
+    labels: [0, 1, 0],
+    label_names: ["box", "disc", "box"],
+  });
+  const font = Math.round(600 / 32); // 19 px on a 600 px high picture
+  const [first, second, third] = r.texts;
+  assertEquals(first, ["disc 0.90", 105, 201 - (font + 4) + 2]);
+  assertEquals(third, ["box 0.60", 103, 200 - (font + 4) + 2 + (font + 5)]);
+  assertEquals(second, ["box 0.80", 503, 100 - (font + 4) + 2]);
 });

@@ -6,7 +6,7 @@
 import { ConflictError, HttpError, NotFoundError } from "@/lib/errors.ts";
 import { classColor } from "@/lib/data/colors.ts";
 import { displaySize, parseImageHeader } from "@/lib/data/image_header.ts";
-import { labelBox } from "@/lib/image/label_box.ts";
+import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { parseResultLines, type ResultRow } from "./result_log.ts";
 import { BATCH_TERMINAL, type BatchRecord } from "./types.ts";
@@ -174,19 +174,25 @@ export function overlaySvg(row: ResultRow, size: { width: number; height: number
     const labels = (p.labels as number[]) ?? [];
     const scores = (p.scores as number[]) ?? [];
     const stroke = Math.max(1, Math.round(Math.min(w, h) / 200));
-    boxes.forEach((b, i) => {
+    const r1 = (v: number) => Math.round(v * 10) / 10;
+    // boxes first, then captions over them, moved off each other (placeLabels) in box order
+    const captions = boxes.map((b, i) => {
       const [x1, y1, x2, y2] = b;
       const c = classColor(labels[i] ?? i);
-      const text = `${names[i] ?? labels[i]} ${Math.round((scores[i] ?? 0) * 100)}%`;
-      const r1 = (v: number) => Math.round(v * 10) / 10;
-      const tw = r1(text.length * font * 0.6 + 6), th = r1(font * 1.3);
-      const at = labelBox(x1, y1, tw, th, w, h);
       parts.push(
         `<rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${
           Math.max(0, y2 - y1)
         }" fill="none" stroke="${c}" stroke-width="${stroke}"/>`,
-        `<rect x="${at.x}" y="${at.y}" width="${tw}" height="${th}" fill="${c}"/>`,
-        `<text x="${at.x + 3}" y="${at.y + font}" font-size="${font}" ` +
+      );
+      const text = `${names[i] ?? labels[i]} ${Math.round((scores[i] ?? 0) * 100)}%`;
+      const tw = r1(text.length * font * 0.6 + 6), th = r1(font * 1.3);
+      return { c, text, ...labelBox(x1, y1, tw, th, w, h), w: tw, h: th };
+    });
+    placeLabels(captions, w, h).forEach((at, k) => {
+      const { c, text, w: tw, h: th } = captions[k];
+      parts.push(
+        `<rect x="${r1(at.x)}" y="${r1(at.y)}" width="${tw}" height="${th}" fill="${c}"/>`,
+        `<text x="${r1(at.x + 3)}" y="${r1(at.y + font)}" font-size="${font}" ` +
           `fill="#fff">${esc(text)}</text>`,
       );
     });
