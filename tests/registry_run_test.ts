@@ -147,6 +147,10 @@ Deno.test({
       assertStringIncludes(shown, ">main.cv.shapes_detector</h2>");
       assertStringIncludes(shown, "instances_train.json</a>");
       assert(!shown.includes("\\_"), "no backslash escapes shown");
+      // the versions table shows the main metric the version was registered with
+      const list = await (await t.request(`/models/${NAME}`)).text();
+      const cell = list.match(/<td[^>]*data-metric[^>]*>([\s\S]*?)<\/td>/)?.[1] ?? "";
+      assert(/mAP<\/span> \d\.\d{3}/.test(cell), cell);
     } finally {
       await t.close();
     }

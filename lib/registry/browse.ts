@@ -19,6 +19,7 @@ import { normalizeModelName } from "./names.ts";
 import type { RegistryContext } from "./register.ts";
 import type { ClassMetric } from "./run_facts.ts";
 import type { Headline } from "@/lib/evaluation/types.ts";
+import { DEFINITIONS } from "@/lib/evaluation/headline.ts";
 
 /** metrics.json of a version, as written at registration. */
 export interface VersionMetrics {
@@ -40,6 +41,30 @@ export interface VersionRow extends ModelVersion {
   /** The version's folder in the app's volume. */
   dir: string;
   hasFiles: boolean;
+}
+
+/**
+ * Headline metrics a version's table row can show, by preference: the task's main number
+ * (mask mAP of an instance model before its box mAP, then PQ, mIoU, accuracy), as the
+ * evaluation scored it or, when it could not run, as the job logged it (`eval_<key>`).
+ */
+const ROW_METRICS = ["segm_map", "map", "pq", "miou", "accuracy"] as const;
+
+/**
+ * The main validation metric a version was registered with, from its `lakevision.metric.*`
+ * tags (so listing versions reads no files), e.g. `{ label: "mAP", value: 0.348 }`; null for a
+ * version registered without one (imported, or outside Lakevision).
+ */
+export function rowMetric(tags: Record<string, string>): { label: string; value: number } | null {
+  for (const key of ROW_METRICS) {
+    for (const tag of [`lakevision.metric.${key}`, `lakevision.metric.eval_${key}`]) {
+      const v = Number(tags[tag]);
+      if (tags[tag] !== undefined && Number.isFinite(v)) {
+        return { label: DEFINITIONS[key]?.[0] ?? key, value: v };
+      }
+    }
+  }
+  return null;
 }
 
 /** Models, sorted by name; `search` matches name or description. */

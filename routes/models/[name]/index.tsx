@@ -3,13 +3,14 @@ import {
   Aliases,
   BUTTON,
   BUTTON2,
+  fmtMetric,
   INPUT,
   modelHref,
   Notice,
   VersionStatus,
   When,
 } from "@/components/registry/parts.tsx";
-import { modelDetail, type VersionRow } from "@/lib/registry/browse.ts";
+import { modelDetail, rowMetric, type VersionRow } from "@/lib/registry/browse.ts";
 import { STAGE_ALIASES } from "@/lib/registry/names.ts";
 import { formatBytes } from "@/lib/format.ts";
 import { registryContext } from "@/lib/registry/service.ts";
@@ -60,6 +61,7 @@ export default function ModelPage({ data }: PageProps<Data>) {
               <th class="px-3 py-2 font-medium">Version</th>
               <th class="px-3 py-2 font-medium">Aliases</th>
               <th class="px-3 py-2 font-medium">Status</th>
+              <th class="px-3 py-2 font-medium">Validation</th>
               <th class="px-3 py-2 font-medium">Source run</th>
               <th class="px-3 py-2 font-medium">Created by</th>
               <th class="px-3 py-2 font-medium">Created</th>
@@ -70,6 +72,7 @@ export default function ModelPage({ data }: PageProps<Data>) {
           <tbody>
             {versions.map((v) => {
               const run = v.tags["lakevision.run_id"] ?? v.runId;
+              const metric = rowMetric(v.tags);
               return (
                 <tr key={v.version} class="border-t border-slate-100 align-top">
                   <td class="px-3 py-2">
@@ -86,6 +89,16 @@ export default function ModelPage({ data }: PageProps<Data>) {
                   </td>
                   <td class="px-3 py-2">
                     <VersionStatus status={v.status} />
+                  </td>
+                  <td class="px-3 py-2 whitespace-nowrap tabular-nums" data-metric>
+                    {metric
+                      ? (
+                        <>
+                          <span class="text-slate-500">{metric.label}</span>{" "}
+                          {fmtMetric(metric.value)}
+                        </>
+                      )
+                      : <span class="text-slate-400">—</span>}
                   </td>
                   <td class="px-3 py-2 font-mono text-xs">
                     {run
