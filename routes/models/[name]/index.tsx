@@ -58,15 +58,14 @@ export default function ModelPage({ data }: PageProps<Data>) {
         <table class="w-full text-sm">
           <thead class="bg-slate-50 text-left text-slate-600">
             <tr>
-              <th class="px-3 py-2 font-medium">Version</th>
-              <th class="px-3 py-2 font-medium">Aliases</th>
-              <th class="px-3 py-2 font-medium">Status</th>
-              <th class="px-3 py-2 font-medium">Validation</th>
-              <th class="px-3 py-2 font-medium">Source run</th>
-              <th class="px-3 py-2 font-medium">Created by</th>
-              <th class="px-3 py-2 font-medium">Created</th>
-              <th class="px-3 py-2 font-medium text-right">Size</th>
-              <th class="px-3 py-2 font-medium">Promote</th>
+              <th class="px-2 py-2 font-medium">Version</th>
+              <th class="px-2 py-2 font-medium">Aliases</th>
+              <th class="px-2 py-2 font-medium">Status</th>
+              <th class="px-2 py-2 font-medium">Validation</th>
+              <th class="px-2 py-2 font-medium">Source run</th>
+              <th class="px-2 py-2 font-medium">Created</th>
+              <th class="px-2 py-2 font-medium text-right">Size</th>
+              <th class="px-2 py-2 font-medium">Promote</th>
             </tr>
           </thead>
           <tbody>
@@ -75,7 +74,7 @@ export default function ModelPage({ data }: PageProps<Data>) {
               const metric = rowMetric(v.tags);
               return (
                 <tr key={v.version} class="border-t border-slate-100 align-top">
-                  <td class="px-3 py-2">
+                  <td class="px-2 py-2">
                     <a
                       class="text-blue-700 hover:underline"
                       href={modelHref(model.name, v.version)}
@@ -84,13 +83,13 @@ export default function ModelPage({ data }: PageProps<Data>) {
                     </a>
                     {v.description && <div class="text-xs text-slate-500">{v.description}</div>}
                   </td>
-                  <td class="px-3 py-2">
+                  <td class="px-2 py-2">
                     <Aliases aliases={v.aliases} />
                   </td>
-                  <td class="px-3 py-2">
+                  <td class="px-2 py-2">
                     <VersionStatus status={v.status} />
                   </td>
-                  <td class="px-3 py-2 whitespace-nowrap tabular-nums" data-metric>
+                  <td class="px-2 py-2 whitespace-nowrap tabular-nums" data-metric>
                     {metric
                       ? (
                         <>
@@ -100,7 +99,7 @@ export default function ModelPage({ data }: PageProps<Data>) {
                       )
                       : <span class="text-slate-400">—</span>}
                   </td>
-                  <td class="px-3 py-2 font-mono text-xs">
+                  <td class="px-2 py-2 font-mono text-xs whitespace-nowrap">
                     {run
                       ? (
                         <a
@@ -114,12 +113,16 @@ export default function ModelPage({ data }: PageProps<Data>) {
                       ? "imported"
                       : "—"}
                   </td>
-                  <td class="px-3 py-2">{v.createdBy ?? "—"}</td>
-                  <td class="px-3 py-2 whitespace-nowrap text-slate-500">
-                    <When ms={v.createdAt} />
+                  <td class="px-2 py-2 text-slate-500">
+                    <div class="whitespace-nowrap">
+                      <When ms={v.createdAt} />
+                    </div>
+                    {v.createdBy && <div class="text-xs">by {v.createdBy}</div>}
                   </td>
-                  <td class="px-3 py-2 text-right tabular-nums">{formatBytes(v.bytes)}</td>
-                  <td class="px-3 py-2">
+                  <td class="px-2 py-2 text-right tabular-nums whitespace-nowrap">
+                    {formatBytes(v.bytes)}
+                  </td>
+                  <td class="px-2 py-2">
                     {v.status === "READY" && (
                       <form
                         method="get"
