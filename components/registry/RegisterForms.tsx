@@ -77,7 +77,7 @@ export function RegisterForms(p: Props) {
   const registerForm = p.errorFor === "register" ? p.form : { run: p.form.run };
   const importForm = p.errorFor === "import" ? p.form : {};
   return (
-    <div class="grid gap-6 md:grid-cols-2">
+    <div class="grid items-start gap-6 md:grid-cols-2">
       <section id="register" class="rounded-lg border border-slate-200 bg-white p-4">
         <h2 class="text-lg font-semibold text-slate-900 mb-1">Register a run</h2>
         <p class="text-sm text-slate-600 mb-3">
