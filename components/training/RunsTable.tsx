@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { formatDuration, primaryMetric, type RunRecord } from "@/lib/training/types.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
@@ -50,11 +51,17 @@ export function RunsTable({ runs, now }: { runs: RunRecord[]; now: number }) {
                   <StatusBadge status={r.status} phase={r.phase} />
                   {r.stale && <div class="text-xs text-amber-700">workspace not answering</div>}
                 </td>
-                <td class="px-3 py-2 min-w-[9rem] [overflow-wrap:anywhere]">
+                <td class="px-3 py-2 min-w-[6rem] [overflow-wrap:anywhere]">
                   {r.config.name} v{r.config.version}
                 </td>
-                <td class="px-3 py-2 font-mono text-xs break-all min-w-[6rem] max-w-[14rem]">
-                  {r.config.model}
+                <td class="px-3 py-2 font-mono text-xs [overflow-wrap:anywhere] min-w-[9rem] max-w-[14rem]">
+                  {/* line breaks after "/" or "_", not inside a word */}
+                  {r.config.model.split(/(?<=[/_])/).map((part, i) => (
+                    <Fragment key={i}>
+                      {part}
+                      <wbr />
+                    </Fragment>
+                  ))}
                 </td>
                 <td class="px-3 py-2">
                   {r.compute.kind === "local" ? "local" : `Databricks · ${r.distribution}`}
