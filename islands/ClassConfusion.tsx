@@ -2,6 +2,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ConfusionTable } from "@/components/evaluation/MatrixTable.tsx";
 import { thumbUrl } from "@/lib/evaluation/table_view.ts";
+import { plural } from "@/lib/format.ts";
 
 interface Props {
   /** Class names in index order. */
@@ -53,7 +54,7 @@ export default function ClassConfusion({ labels, matrix, cells, imageDir }: Prop
           <p class="text-sm text-slate-700 mb-2">
             True <strong>{labels[open[0]]}</strong>, predicted <strong>{labels[open[1]]}</strong>:
             {" "}
-            {matrix[open[0]][open[1]]} image(s)
+            {plural(matrix[open[0]][open[1]], "image")}
             {matrix[open[0]][open[1]] > shown.length ? `, the ${shown.length} most confident` : ""}.
             {" "}
             <button

@@ -14,6 +14,7 @@ import { volumePathProblem } from "@/lib/config/volume_paths.ts";
 import { configNameProblem } from "@/lib/config/names.ts";
 import type { ConfigDoc } from "@/lib/config/schema.ts";
 import { isTask, type Task } from "@/lib/config/tasks.ts";
+import { plural } from "@/lib/format.ts";
 import { type Problem, validateConfig } from "@/lib/config/validate.ts";
 
 /** The editor's props; also the shape of the editor page's data. */
@@ -314,7 +315,7 @@ export default function ConfigEditor(props: ConfigEditorProps) {
             : dataCount
             ? `Saves as a valid ${result.task ?? ""} config, but cannot launch yet`
             : `Valid ${result.task ?? ""} config`}
-          {warningCount > 0 && `, ${warningCount} warning(s)`}
+          {warningCount > 0 && `, ${plural(warningCount, "warning")}`}
           {dataCount > 0 && (
             <span class="block text-xs" data-path-status>
               {dataCount === 1 ? "1 problem" : `${dataCount} problems`}{" "}
