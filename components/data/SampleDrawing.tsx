@@ -1,6 +1,6 @@
 import type { Sample } from "@/lib/data/samples.ts";
 import { classColor } from "@/lib/data/colors.ts";
-import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
+import { placeCaptions } from "@/lib/image/label_box.ts";
 
 interface Props {
   sample: Sample;
@@ -73,11 +73,13 @@ function labelPlaces(
 ): Map<number, { x: number; y: number }> {
   const boxed = sample.annotations.flatMap((a, i) => (a.bbox ? [{ a, i }] : []));
   const h = font * 1.25;
-  const wanted = boxed.map(({ a }) => {
-    const w = name(a.category_id).length * font * 0.6 + 4;
-    return { ...labelBox(a.bbox![0], a.bbox![1], w, h, width, height), w, h };
-  });
-  const at = placeLabels(wanted, width, height);
+  const wanted = boxed.map(({ a }) => ({
+    x: a.bbox![0],
+    y: a.bbox![1],
+    w: name(a.category_id).length * font * 0.6 + 4,
+    h,
+  }));
+  const at = placeCaptions(wanted, width, height);
   return new Map(boxed.map(({ i }, k) => [i, at[k]]));
 }
 

@@ -1,8 +1,9 @@
 /**
  * Where a box's caption goes on an image: just above the box when there is room, else inside
  * its top edge, and always within the picture — a box at the right edge has its caption start
- * further left instead of running off. Used by the Playground's canvas and the Data EDA sample
- * view, so a label is never cut by the image's edge.
+ * further left instead of running off; captions of boxes on one spot moved off each other. Used
+ * by the Playground's canvas, the batch overlay, the Data EDA sample view and the evaluation's
+ * images, so a label is never cut by the image's edge nor hidden under another.
  */
 
 /** The caption's top-left corner for a box at (`x`, `y`) and a `labelW` × `labelH` caption. */
@@ -54,4 +55,20 @@ export function placeLabels(
     taken.push([x, y, x + w, y + h]);
     return { x, y };
   });
+}
+
+/**
+ * Captions over boxes: each wanted just above its box's top-left corner (`x`, `y`) as
+ * `labelBox` puts it, then moved off the ones placed before it (`placeLabels`), in order.
+ */
+export function placeCaptions(
+  boxes: readonly WantedLabel[],
+  imageW: number,
+  imageH: number,
+): { x: number; y: number }[] {
+  return placeLabels(
+    boxes.map((b) => ({ ...labelBox(b.x, b.y, b.w, b.h, imageW, imageH), w: b.w, h: b.h })),
+    imageW,
+    imageH,
+  );
 }

@@ -1,5 +1,5 @@
 import { assertEquals } from "@/tests/assert.ts";
-import { labelBox, placeLabels } from "./label_box.ts";
+import { labelBox, placeCaptions, placeLabels } from "./label_box.ts";
 
 Deno.test("[image/label_box] a caption sits above its box, inside it at the top edge, and never past the right or bottom edge", () => {
   // room above: the caption's bottom touches the box's top
@@ -29,4 +29,9 @@ Deno.test("[image/label_box] captions wanted on one spot are stacked a line apar
   // at the bottom edge a second caption goes up, not out of the picture
   const low = { x: 0, y: 90, w: 40, h: 10 };
   assertEquals(placeLabels([low, low], 200, 100), [{ x: 0, y: 90 }, { x: 0, y: 79 }]);
+});
+
+Deno.test("[image/label_box] captions over boxes: above each box's corner, then stacked off each other", () => {
+  const box = { x: 190, y: 40, w: 30, h: 10 };
+  assertEquals(placeCaptions([box, box], 200, 100), [{ x: 170, y: 30 }, { x: 170, y: 41 }]);
 });

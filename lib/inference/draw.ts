@@ -8,7 +8,7 @@
  */
 import { classColor, classRgb } from "@/lib/data/colors.ts";
 import { rleCountsFromString } from "@/lib/image/coco_rle.ts";
-import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
+import { placeCaptions } from "@/lib/image/label_box.ts";
 import type { ServingEntry } from "@/lib/inference/contract.ts";
 import type {
   ClassificationPrediction,
@@ -92,7 +92,7 @@ function drawBoxes(
   ctx.font = `${font}px ui-sans-serif, system-ui, sans-serif`;
   ctx.textBaseline = "top";
   // boxes first, then their captions over them: the best scores' captions placed first, the
-  // others moved off them (placeLabels), so boxes on one spot keep readable labels
+  // others moved off them (placeCaptions), so boxes on one spot keep readable labels
   const shown = p.boxes.map((_, i) => i).filter((i) => !hidden.has(p.labels[i]))
     .sort((a, b) => p.scores[b] - p.scores[a]);
   const captions = shown.map((i) => {
@@ -103,9 +103,9 @@ function drawBoxes(
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
     const text = `${p.label_names[i]} ${p.scores[i].toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6;
-    return { colour, text, ...labelBox(x1, y1, tw, font + 4, w, h), w: tw, h: font + 4 };
+    return { colour, text, x: x1, y: y1, w: tw, h: font + 4 };
   });
-  placeLabels(captions, w, h).forEach((at, k) => {
+  placeCaptions(captions, w, h).forEach((at, k) => {
     const c = captions[k];
     ctx.fillStyle = c.colour;
     ctx.fillRect(at.x, at.y, c.w, c.h);

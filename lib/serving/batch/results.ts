@@ -6,7 +6,7 @@
 import { ConflictError, HttpError, NotFoundError } from "@/lib/errors.ts";
 import { classColor } from "@/lib/data/colors.ts";
 import { displaySize, parseImageHeader } from "@/lib/data/image_header.ts";
-import { labelBox, placeLabels } from "@/lib/image/label_box.ts";
+import { placeCaptions } from "@/lib/image/label_box.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { parseResultLines, type ResultRow } from "./result_log.ts";
 import { BATCH_TERMINAL, type BatchRecord } from "./types.ts";
@@ -175,7 +175,7 @@ export function overlaySvg(row: ResultRow, size: { width: number; height: number
     const scores = (p.scores as number[]) ?? [];
     const stroke = Math.max(1, Math.round(Math.min(w, h) / 200));
     const r1 = (v: number) => Math.round(v * 10) / 10;
-    // boxes first, then captions over them, moved off each other (placeLabels) in box order
+    // boxes first, then captions over them, moved off each other (placeCaptions) in box order
     const captions = boxes.map((b, i) => {
       const [x1, y1, x2, y2] = b;
       const c = classColor(labels[i] ?? i);
@@ -186,9 +186,9 @@ export function overlaySvg(row: ResultRow, size: { width: number; height: number
       );
       const text = `${names[i] ?? labels[i]} ${Math.round((scores[i] ?? 0) * 100)}%`;
       const tw = r1(text.length * font * 0.6 + 6), th = r1(font * 1.3);
-      return { c, text, ...labelBox(x1, y1, tw, th, w, h), w: tw, h: th };
+      return { c, text, x: x1, y: y1, w: tw, h: th };
     });
-    placeLabels(captions, w, h).forEach((at, k) => {
+    placeCaptions(captions, w, h).forEach((at, k) => {
       const { c, text, w: tw, h: th } = captions[k];
       parts.push(
         `<rect x="${r1(at.x)}" y="${r1(at.y)}" width="${tw}" height="${th}" fill="${c}"/>`,
