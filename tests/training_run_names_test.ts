@@ -4,7 +4,8 @@
  */
 import { assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { BadRequestError } from "@/lib/errors.ts";
-import { launchRun, MAX_RUN_NAME, resumeRun, runName } from "@/lib/training/launch.ts";
+import { launchRun, resumeRun, runName } from "@/lib/training/launch.ts";
+import { MAX_RUN_NAME } from "@/lib/training/status.ts";
 import { createRun, newRunId } from "@/lib/training/records.ts";
 import { localSetup, VOLUME } from "./training_testing.ts";
 

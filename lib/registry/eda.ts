@@ -10,8 +10,6 @@ import { getKv } from "@/lib/store/kv.ts";
 import type { FilesApi } from "@/lib/workspace/types.ts";
 import type { DatasetSplit } from "@/lib/data/config_splits.ts";
 
-export { configSplits, type DatasetSplit } from "@/lib/data/config_splits.ts";
-
 /** One split's headline numbers. */
 export interface SplitSummary {
   name: string;

@@ -11,7 +11,8 @@ import { getRecommendedThreshold, type RecommendedThreshold } from "@/lib/evalua
 import { classRows, type Headline } from "@/lib/evaluation/types.ts";
 import { PRIMARY_METRIC } from "@/lib/training/types.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
-import { configSplits, type EdaSummary, edaSummary } from "./eda.ts";
+import { configSplits } from "@/lib/data/config_splits.ts";
+import { type EdaSummary, edaSummary } from "./eda.ts";
 import { type LaunchSettings, launchSettings, runDataSection } from "./launch_settings.ts";
 
 /** A per-class row as stored in metrics.json. */

@@ -26,9 +26,6 @@ export interface TrainingContext {
   configs: ConfigStore;
 }
 
-/** The longest run name (the launch API and the form refuse longer ones; resume cuts them). */
-export { MAX_RUN_NAME };
-
 const RESUMED = " (resumed)";
 
 /**
