@@ -8,6 +8,14 @@
  */
 import { HttpError, ServiceUnavailableError, WorkspaceError } from "@/lib/errors.ts";
 
+/**
+ * True for a path of the app's Model Serving API (`/serving-endpoints/<name>/...`): its errors,
+ * whatever refuses the request, answer in Model Serving's shape.
+ */
+export function onInvocationPath(pathname: string): boolean {
+  return pathname.startsWith("/serving-endpoints/");
+}
+
 /** Model Serving's body for an error. */
 export interface ModelServingError {
   error_code: string;

@@ -16,7 +16,7 @@ import {
 } from "@/lib/errors.ts";
 import type { Workspace } from "@/lib/workspace/types.ts";
 import { workspaceForRequest } from "@/lib/workspace/mod.ts";
-import { modelServingErrorResponse } from "@/lib/serving/invocation_error.ts";
+import { modelServingErrorResponse, onInvocationPath } from "@/lib/serving/invocation_error.ts";
 import { ensureBundle } from "./bundle.ts";
 import { ensureOrtFiles } from "./ort_files.ts";
 import { registerIsland } from "./islands.ts";
@@ -141,7 +141,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
   };
 
   const wantsJson = (req: Request, url: URL) =>
-    url.pathname.startsWith("/api/") || url.pathname.startsWith("/serving-endpoints/") ||
+    url.pathname.startsWith("/api/") || onInvocationPath(url.pathname) ||
     (req.headers.get("accept")?.includes("application/json") &&
       !req.headers.get("accept")?.includes("text/html"));
 
@@ -168,7 +168,7 @@ export async function createApp(opts: AppOptions): Promise<Hono<Env>> {
     }
     // The local endpoints' invocation path answers as Model Serving does, whatever refused the
     // request (the host and origin checks, the body limit, or the route).
-    if (url.pathname.startsWith("/serving-endpoints/")) {
+    if (onInvocationPath(url.pathname)) {
       return modelServingErrorResponse(err, { requestId, hide: hidePaths });
     }
     const status = known ? err.status : 500;

@@ -4,6 +4,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { HttpError, PayloadTooLargeError } from "@/lib/errors.ts";
+import { onInvocationPath } from "@/lib/serving/invocation_error.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -127,7 +128,7 @@ export function allowedHosts(policy: HostPolicy): MiddlewareHandler {
         `is how you reach it, set LAKEVISION_PUBLIC_HOST to that host.`;
       // An endpoint client reads it in Model Serving's shape (the app's error handler); a
       // browser gets plain text, nothing of the app.
-      if (new URL(c.req.url).pathname.startsWith("/serving-endpoints/")) {
+      if (onInvocationPath(new URL(c.req.url).pathname)) {
         throw new HttpError(421, message);
       }
       return new Response(`${message}\n`, {
