@@ -75,6 +75,17 @@ export function resultFile(rec: BatchRecord): string | null {
   return rec.output.path.endsWith(".parquet") ? `${rec.output.path}.log.jsonl` : rec.output.path;
 }
 
+/**
+ * Where a batch's Parquet output stands: `ready` once its batch succeeded (the job converts its
+ * append log at the end), `pending` while it runs, `missing` after a failure or a cancel; null
+ * for any other output (JSONL, which is itself at every moment, or a Delta table).
+ */
+export function parquetState(rec: BatchRecord): "ready" | "pending" | "missing" | null {
+  if (rec.output.kind !== "file" || !rec.output.path.endsWith(".parquet")) return null;
+  if (rec.status === "succeeded") return "ready";
+  return BATCH_TERMINAL.has(rec.status) ? "missing" : "pending";
+}
+
 /** What a download serves: the file, the name it is saved as, its content type. */
 export interface BatchDownload {
   path: string;
@@ -99,13 +110,14 @@ export function batchDownload(rec: BatchRecord, soFar = false): BatchDownload {
     filename,
     contentType: "application/x-ndjson",
   });
-  if (!path.endsWith(".parquet")) return jsonl(path, base);
+  const parquet = parquetState(rec);
+  if (!parquet) return jsonl(path, base);
   const log = jsonl(resultFile(rec)!, base.replace(/\.parquet$/, "-so-far.jsonl"));
   if (soFar) return log;
-  if (rec.status === "succeeded") {
+  if (parquet === "ready") {
     return { path, filename: base, contentType: "application/vnd.apache.parquet" };
   }
-  const why = BATCH_TERMINAL.has(rec.status)
+  const why = parquet === "missing"
     ? `was not written: the batch ${rec.status === "failed" ? "failed" : "was cancelled"}`
     : "is written when the batch ends";
   throw new ConflictError(

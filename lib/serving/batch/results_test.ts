@@ -7,7 +7,7 @@ import { assert, assertEquals, assertRejects, assertStringIncludes } from "@/tes
 import { ConflictError, NotFoundError } from "@/lib/errors.ts";
 import { createLocalWorkspace } from "@/lib/workspace/local/workspace.ts";
 import type { ResultRow } from "./result_log.ts";
-import { batchDownload, overlaySvg, readResults, resultFile } from "./results.ts";
+import { batchDownload, overlaySvg, parquetState, readResults, resultFile } from "./results.ts";
 import type { BatchRecord } from "./types.ts";
 
 const VOL = "/Volumes/main/cv/data";
@@ -152,4 +152,16 @@ Deno.test("[batch results] a download is the JSONL file at any time, a Parquet f
   }
   const table = record({ kind: "table", table: "main.cv.preds" }, "succeeded");
   await assertRejects(async () => batchDownload(table), NotFoundError, "main.cv.preds");
+});
+
+Deno.test("[batch results] a Parquet output is ready once its batch succeeded, pending while it runs, missing after it stopped", () => {
+  const out = { kind: "file" as const, path: `${VOL}/out/r.parquet` };
+  assertEquals(
+    (["succeeded", "running", "queued", "failed", "cancelled"] as const).map((s) =>
+      parquetState(record(out, s))
+    ),
+    ["ready", "pending", "pending", "missing", "missing"],
+  );
+  assertEquals(parquetState(record({ kind: "file", path: `${VOL}/r.jsonl` }, "running")), null);
+  assertEquals(parquetState(record({ kind: "table", table: "main.cv.p" }, "succeeded")), null);
 });

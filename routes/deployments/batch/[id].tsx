@@ -1,7 +1,7 @@
 import { Badge } from "@/components/Badge.tsx";
 import { Page } from "@/components/Page.tsx";
 import { getBatch } from "@/lib/serving/batch/records.ts";
-import { readResults, type ResultsPage } from "@/lib/serving/batch/results.ts";
+import { parquetState, readResults, type ResultsPage } from "@/lib/serving/batch/results.ts";
 import {
   batchContext,
   cancelBatch,
@@ -59,7 +59,8 @@ export const handler: Handlers<Data> = {
 function DownloadLinks({ batch: b }: { batch: BatchRecord }) {
   const href = `/api/batch/${encodeURIComponent(b.id)}/download`;
   const a = "text-blue-700 hover:underline";
-  if (b.output.kind !== "file" || !b.output.path.endsWith(".parquet")) {
+  const parquet = parquetState(b);
+  if (!parquet) {
     return (
       <>
         {" "}
@@ -70,14 +71,14 @@ function DownloadLinks({ batch: b }: { batch: BatchRecord }) {
   return (
     <>
       {" "}
-      {b.status === "succeeded" && <a class={a} href={href}>download</a>}
-      {b.status === "succeeded" ? " · " : ""}
+      {parquet === "ready" && <a class={a} href={href}>download</a>}
+      {parquet === "ready" ? " · " : ""}
       <a class={a} href={`${href}?so_far=1`} data-download="so-far">
-        {b.status === "succeeded" ? "as JSONL" : "rows so far (JSONL)"}
+        {parquet === "ready" ? "as JSONL" : "rows so far (JSONL)"}
       </a>
-      {b.status !== "succeeded" && (
+      {parquet !== "ready" && (
         <span class="text-slate-500">
-          {BATCH_TERMINAL.has(b.status)
+          {parquet === "missing"
             ? ` · no Parquet file: the batch ${b.status}`
             : " · the Parquet file is written when the batch ends"}
         </span>
