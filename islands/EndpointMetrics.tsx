@@ -2,7 +2,13 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { downloadCsv } from "@/components/charts/download.ts";
 import { EvalChart } from "@/components/evaluation/EvalChart.tsx";
-import { metricsCharts, metricsCsv, requestsLabel, summarize } from "@/lib/serving/monitoring.ts";
+import {
+  metricsCharts,
+  metricsCsv,
+  requestsLabel,
+  summarize,
+  windowText,
+} from "@/lib/serving/monitoring.ts";
 import type { EndpointMetrics as Metrics } from "@/lib/workspace/types.ts";
 import { callJson, retryable } from "@/lib/web/call_json.ts";
 
@@ -83,9 +89,8 @@ export default function EndpointMetrics({ name, initial, refreshSeconds }: Props
       {s.requests === 0
         ? (
           <p class="text-sm text-slate-600" data-metrics="no-traffic">
-            No requests yet{s.minutes >= 1 ? ` in the last ${Math.round(s.minutes)} min` : ""}. The
-            charts fill in as requests come: run the smoke test, or call the URL. Source:{" "}
-            {m.source}.
+            No requests yet{windowText(s) ? ` in the last ${windowText(s)}` : ""}. The charts fill
+            in as requests come: run the smoke test, or call the URL. Source: {m.source}.
           </p>
         )
         : (

@@ -1,7 +1,13 @@
 import { type ReadonlySignal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { SampleRef } from "@/lib/data/samples.ts";
-import { errorText, sampleCaption, SAMPLES_PAGE, samplesQuery } from "@/lib/data/eda_page.ts";
+import {
+  classNamesOf,
+  errorText,
+  sampleCaption,
+  SAMPLES_PAGE,
+  samplesQuery,
+} from "@/lib/data/eda_page.ts";
 import { datasetClassColor } from "@/lib/data/colors.ts";
 import type { ClassStat } from "@/lib/data/types.ts";
 import { callJson, retryable } from "@/lib/web/call_json.ts";
@@ -132,8 +138,7 @@ export function SampleGrid(
               {caption !== null && (
                 <p
                   class="mt-0.5 flex items-center gap-1 text-xs text-slate-600 truncate"
-                  title={s.classes.map((id) => names.get(id) ?? `class ${id}`).join(", ") ||
-                    caption}
+                  title={classNamesOf(s.classes, names).join(", ") || caption}
                   data-caption={String(s.image)}
                 >
                   {s.classes.length > 0 && (

@@ -189,6 +189,14 @@ export function sampleClasses(
   return used;
 }
 
+/** The names of a sample's classes, in order; "class 7" for an id the scan has no name for. */
+export function classNamesOf(
+  classes: readonly number[],
+  names: ReadonlyMap<number, string>,
+): string[] {
+  return classes.map((id) => names.get(id) ?? `class ${id}`);
+}
+
 /**
  * A thumbnail's caption: the names of the classes in the image, the first `max` of them and how
  * many more ("person, car +2"); "no annotations" for a COCO image without any. Null for class-id
@@ -202,7 +210,7 @@ export function sampleCaption(
 ): string | null {
   if (format === "masks") return null;
   if (!classes.length) return "no annotations";
-  const shown = classes.slice(0, max).map((id) => names.get(id) ?? `class ${id}`).join(", ");
+  const shown = classNamesOf(classes.slice(0, max), names).join(", ");
   return classes.length > max ? `${shown} +${classes.length - max}` : shown;
 }
 

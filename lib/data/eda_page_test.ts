@@ -3,6 +3,7 @@ import {
   annotationLine,
   browseStart,
   type Candidate,
+  classNamesOf,
   filterProblems,
   flaggedAnnotations,
   initialForm,
@@ -264,4 +265,5 @@ Deno.test("[eda page] a thumbnail's caption names its classes, the first two and
   strictEqual(sampleCaption("coco", [9], names), "class 9");
   strictEqual(sampleCaption("coco", [], names), "no annotations");
   strictEqual(sampleCaption("masks", [], names), null);
+  deepStrictEqual(classNamesOf([7, 9, 1], names), ["cat", "class 9", "person"]);
 });

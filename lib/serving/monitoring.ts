@@ -32,9 +32,15 @@ export function summarize(m: EndpointMetrics): MetricsSummary {
   };
 }
 
+/** The window the totals cover, as "3 min"; null until there is a minute of buckets. */
+export function windowText(s: MetricsSummary): string | null {
+  return s.minutes >= 1 ? `${Math.round(s.minutes)} min` : null;
+}
+
 /** The requests tile's label: the window it counts, once there is one. */
 export function requestsLabel(s: MetricsSummary): string {
-  return s.minutes >= 1 ? `Requests (${Math.round(s.minutes)} min)` : "Requests";
+  const win = windowText(s);
+  return win ? `Requests (${win})` : "Requests";
 }
 
 /** The three charts: requests per bucket, error rate (%), p50 and p95 latency (ms). */

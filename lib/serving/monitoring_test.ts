@@ -1,7 +1,7 @@
 /** Monitoring charts and totals from an endpoint's metric buckets. */
 import { assertEquals } from "@/tests/assert.ts";
 import type { EndpointMetrics } from "@/lib/workspace/types.ts";
-import { metricsCharts, metricsCsv, requestsLabel, summarize } from "./monitoring.ts";
+import { metricsCharts, metricsCsv, requestsLabel, summarize, windowText } from "./monitoring.ts";
 
 const T = Date.UTC(2026, 0, 1, 12, 0);
 const M: EndpointMetrics = {
@@ -25,6 +25,10 @@ Deno.test("[serving monitoring] totals: 40 requests, 1 error = 2.5%, latest p95 
   assertEquals(summarize({ ...M, points: [] }).errorRate, null);
   assertEquals(requestsLabel(summarize(M)), "Requests (3 min)");
   assertEquals(requestsLabel(summarize({ ...M, points: [] })), "Requests");
+  assertEquals([windowText(summarize(M)), windowText(summarize({ ...M, points: [] }))], [
+    "3 min",
+    null,
+  ]);
 });
 
 Deno.test("[serving monitoring] charts put x in minutes before the newest bucket; error rate skips empty buckets", () => {
