@@ -170,30 +170,17 @@ export function BatchForm(data: BatchFormProps) {
         <div class="text-xs text-slate-600">
           Databricks job: existing cluster id, or node type + runtime
           <span class="flex gap-2">
-            <input
-              name="cluster_id"
-              value={f.cluster_id ?? ""}
-              placeholder="cluster id"
-              aria-label="cluster id"
-              class={input}
-              {...aria("cluster_id")}
-            />
-            <input
-              name="node_type"
-              value={f.node_type ?? ""}
-              placeholder="node type"
-              aria-label="node type"
-              class={input}
-              {...aria("node_type")}
-            />
-            <input
-              name="runtime"
-              value={f.runtime ?? ""}
-              placeholder="runtime"
-              aria-label="runtime"
-              class={input}
-              {...aria("runtime")}
-            />
+            {DATABRICKS_FIELDS.map(([k, label]) => (
+              <input
+                key={k}
+                name={k}
+                value={f[k] ?? ""}
+                placeholder={label}
+                aria-label={label}
+                class={input}
+                {...aria(k)}
+              />
+            ))}
           </span>
           {err("cluster_id")}
           {err("node_type")}
@@ -211,6 +198,13 @@ export function BatchForm(data: BatchFormProps) {
     </section>
   );
 }
+
+/** The Databricks job's compute fields: an existing cluster, or a node type and runtime. */
+const DATABRICKS_FIELDS = [
+  ["cluster_id", "cluster id"],
+  ["node_type", "node type"],
+  ["runtime", "runtime"],
+] as const;
 
 const RUNNER_OPTIONS = [
   ["auto", "automatic (this app locally, a job on Databricks)"],
