@@ -18,22 +18,11 @@ import {
   setWorkerFactory,
 } from "./decode_pool.ts";
 import { decodeClassMap, decodePanopticMap, decodeSegmentAreas } from "./label_maps.ts";
-import { encodePng } from "./png.ts";
-import { craftedPng } from "./testing.ts";
+import { craftedPng, patternPng } from "./testing.ts";
 
 const W = 30, H = 20;
-const mask = encodePng({
-  width: W,
-  height: H,
-  channels: 1,
-  data: Array.from({ length: W * H }, (_, i) => i % 4),
-});
-const pan = encodePng({
-  width: W,
-  height: H,
-  channels: 3,
-  data: Array.from({ length: W * H * 3 }, (_, i) => (i % 3 === 1 ? (i >> 6) & 3 : 7)),
-});
+const mask = patternPng(W, H, 1, (i) => i % 4);
+const pan = patternPng(W, H, 3, (i) => (i % 3 === 1 ? (i >> 6) & 3 : 7));
 
 type Scope = { Worker?: typeof Worker };
 
@@ -124,12 +113,7 @@ Deno.test("[decode_pool/fallback] a worker that fails while loading: its decode 
 Deno.test("[decode_pool/fallback] in-thread decodes keep the deadline and let timers run between them", async () => {
   await withWorker(undefined, async (warnings) => {
     const w = 1500, h = 1000;
-    const big = encodePng({
-      width: w,
-      height: h,
-      channels: 1,
-      data: new Uint8Array(w * h).map((_, i) => (i >> 6) % 7),
-    }, { filter: "none" });
+    const big = patternPng(w, h, 1, (i) => (i >> 6) % 7, {}, { filter: "none" });
     let ticks = 0, done = false;
     const ticker = (async () => {
       while (!done) {

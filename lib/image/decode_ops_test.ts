@@ -5,21 +5,11 @@
  */
 import { assert, assertEquals } from "@/tests/assert.ts";
 import { type DecodeRequest, type DecodeResults, resultBuffers, runDecode } from "./decode_ops.ts";
-import { encodePng } from "./png.ts";
+import { patternPng } from "./testing.ts";
 
 const W = 9, H = 6;
-const mask = encodePng({
-  width: W,
-  height: H,
-  channels: 1,
-  data: Array.from({ length: W * H }, (_, i) => i % 5),
-});
-const panoptic = encodePng({
-  width: W,
-  height: H,
-  channels: 3,
-  data: Array.from({ length: W * H * 3 }, (_, i) => (i % 3 === 0 ? Math.floor(i / 12) : 1)),
-});
+const mask = patternPng(W, H, 1, (i) => i % 5);
+const panoptic = patternPng(W, H, 3, (i) => (i % 3 === 0 ? Math.floor(i / 12) : 1));
 
 /** Every typed array in a result, however deep. */
 const views = (v: unknown): ArrayBufferView[] =>

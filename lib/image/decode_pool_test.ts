@@ -25,7 +25,7 @@ import {
 } from "./label_maps.ts";
 import { decodePng, encodePng } from "./png.ts";
 import { decodeRgba, thumbnailJpeg } from "./rgba.ts";
-import { craftedPng } from "./testing.ts";
+import { craftedPng, patternPng } from "./testing.ts";
 
 /** Runs `fn` with every decode sent to a worker, and stops the pool afterwards. */
 async function offThread(fn: () => Promise<void>) {
@@ -100,12 +100,7 @@ Deno.test("[decode_pool] the request thread keeps running while a big mask is de
 Deno.test("[decode_pool] label maps and pixel counts come back from a worker as in-thread, errors too", async () => {
   await offThread(async () => {
     const W = 40, H = 30;
-    const mask = encodePng({
-      width: W,
-      height: H,
-      channels: 1,
-      data: Array.from({ length: W * H }, (_, i) => (i >> 4) % 6),
-    });
+    const mask = patternPng(W, H, 1, (i) => (i >> 4) % 6);
     const ids = Array.from({ length: W * H }, (_, i) => [0, 300, 70000][(i >> 5) % 3]);
     const rgb = new Uint8Array(W * H * 3);
     ids.forEach((id, k) => rgb.set([id & 255, (id >> 8) & 255, id >> 16], k * 3));
@@ -135,12 +130,7 @@ Deno.test("[decode_pool] label maps and pixel counts come back from a worker as 
 Deno.test("[decode_pool] a worker decode past its deadline is a 422 and its worker is stopped", async () => {
   await offThread(async () => {
     const w = 2000, h = 2000;
-    const big = encodePng({
-      width: w,
-      height: h,
-      channels: 1,
-      data: new Uint8Array(w * h).map((_, i) => (i >> 7) % 5),
-    }, { filter: "none" });
+    const big = patternPng(w, h, 1, (i) => (i >> 7) % 5, {}, { filter: "none" });
     await classMapOffThread(encodePng({ width: 1, height: 1, channels: 1, data: [1] }), "w");
     assertEquals(decodePoolStats().workers, 1);
     const old = setDecodeTimeoutMs(1);

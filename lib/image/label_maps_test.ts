@@ -14,35 +14,13 @@ import {
   panopticIdMap,
 } from "./label_maps.ts";
 import { decodePng, encodePng } from "./png.ts";
-import { craftedPng } from "./testing.ts";
+import { craftedPng, patternPng } from "./testing.ts";
 
 const W = 7, H = 5;
-const grey = encodePng({
-  width: W,
-  height: H,
-  channels: 1,
-  data: Array.from({ length: W * H }, (_, i) => (i * 13) % 9),
-});
-const grey16 = encodePng({
-  width: W,
-  height: H,
-  channels: 1,
-  bitDepth: 16,
-  data: Array.from({ length: W * H }, (_, i) => (i * 4099) % 65536),
-});
-const palette = encodePng({
-  width: W,
-  height: H,
-  channels: 1,
-  palette: [0, 0, 0, 255, 0, 0, 0, 255, 0],
-  data: Array.from({ length: W * H }, (_, i) => i % 3),
-});
-const greyAsRgb = encodePng({
-  width: W,
-  height: H,
-  channels: 3,
-  data: Array.from({ length: W * H * 3 }, (_, i) => Math.floor(i / 3) % 4),
-});
+const grey = patternPng(W, H, 1, (i) => (i * 13) % 9);
+const grey16 = patternPng(W, H, 1, (i) => (i * 4099) % 65536, { bitDepth: 16 });
+const palette = patternPng(W, H, 1, (i) => i % 3, { palette: [0, 0, 0, 255, 0, 0, 0, 255, 0] });
+const greyAsRgb = patternPng(W, H, 3, (i) => Math.floor(i / 3) % 4);
 /** Segment ids in runs, so first appearances and run counting are both exercised. */
 const panIds = Array.from({ length: W * H }, (_, i) => [0, 70000, 300, 5][Math.floor(i / 4) % 4]);
 const rgb = (ids: number[], channels: 3 | 4 = 3) => {

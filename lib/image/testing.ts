@@ -1,6 +1,27 @@
-/** Crafted images for the decode tests: tiny files whose headers claim huge sizes. */
+/**
+ * Images for the decode tests: real PNGs of a sample pattern, and crafted tiny files whose
+ * headers claim huge sizes.
+ */
 import { zlibSync } from "fflate";
-import { crc32 } from "./png.ts";
+import { crc32, encodePng, type RawImage } from "./png.ts";
+
+/**
+ * A real PNG, `width`×`height` with `channels` samples a pixel, sample `i` being `sample(i)` (a
+ * label map, a segment-id map, a test pattern); `extra` sets a 16-bit depth or a palette, `opts`
+ * the encoder's filter.
+ */
+export function patternPng(
+  width: number,
+  height: number,
+  channels: RawImage["channels"],
+  sample: (i: number) => number,
+  extra: Pick<RawImage, "bitDepth" | "palette"> = {},
+  opts?: Parameters<typeof encodePng>[1],
+): Uint8Array {
+  const data = new (extra.bitDepth === 16 ? Uint16Array : Uint8Array)(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = sample(i);
+  return encodePng({ width, height, channels, data, ...extra }, opts);
+}
 
 function chunk(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + body.length);
