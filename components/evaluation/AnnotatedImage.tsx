@@ -43,7 +43,7 @@ function placeItems(items: Omit<Placed, "x" | "y">[], font: number, w: number, h
     const baseline = it.gt ? Math.min(h - 1, by + bh - 2) : Math.max(font, by - 1);
     return { x: Math.max(0, Math.min(bx + 1, w - tw)), y: baseline - font, w: tw, h: font };
   });
-  return placeLabels(wanted, w, h).map((p, i) => ({ ...items[i], x: p.x, y: p.y + font }));
+  return placeLabels(wanted, h).map((p, i) => ({ ...items[i], x: p.x, y: p.y + font }));
 }
 
 /**

@@ -38,7 +38,6 @@ export interface WantedLabel {
  */
 export function placeLabels(
   wanted: readonly WantedLabel[],
-  imageW: number,
   imageH: number,
 ): { x: number; y: number }[] {
   const taken: [number, number, number, number][] = [];
@@ -68,7 +67,6 @@ export function placeCaptions(
 ): { x: number; y: number }[] {
   return placeLabels(
     boxes.map((b) => ({ ...labelBox(b.x, b.y, b.w, b.h, imageW, imageH), w: b.w, h: b.h })),
-    imageW,
     imageH,
   );
 }

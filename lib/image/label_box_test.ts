@@ -16,19 +16,19 @@ Deno.test("[image/label_box] a caption sits above its box, inside it at the top 
 
 Deno.test("[image/label_box] captions wanted on one spot are stacked a line apart, inside the picture, first come first placed", () => {
   const at = { x: 10, y: 20, w: 40, h: 10 };
-  assertEquals(placeLabels([at, at, at], 200, 100), [
+  assertEquals(placeLabels([at, at, at], 100), [
     { x: 10, y: 20 },
     { x: 10, y: 31 },
     { x: 10, y: 9 },
   ]);
   // apart already: left where wanted
-  assertEquals(placeLabels([at, { ...at, x: 100 }], 200, 100), [{ x: 10, y: 20 }, {
+  assertEquals(placeLabels([at, { ...at, x: 100 }], 100), [{ x: 10, y: 20 }, {
     x: 100,
     y: 20,
   }]);
   // at the bottom edge a second caption goes up, not out of the picture
   const low = { x: 0, y: 90, w: 40, h: 10 };
-  assertEquals(placeLabels([low, low], 200, 100), [{ x: 0, y: 90 }, { x: 0, y: 79 }]);
+  assertEquals(placeLabels([low, low], 100), [{ x: 0, y: 90 }, { x: 0, y: 79 }]);
 });
 
 Deno.test("[image/label_box] captions over boxes: above each box's corner, then stacked off each other", () => {
