@@ -444,7 +444,9 @@ export class DatabricksWorkspace implements Workspace {
         if (vol) {
           let n = 0;
           for await (const _ of quick.filesClient.list(vol, 10)) if (++n >= 10) break;
-          return `volume ${vol} readable (${n >= 10 ? "10+" : n} entries at its root)`;
+          return `volume ${vol} readable (${
+            n >= 10 ? "10+ entries" : plural(n, "entry", "entries")
+          } at its root)`;
         }
         const cats = await quick.filesClient.listCatalogs(5);
         return `${
